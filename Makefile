@@ -1,0 +1,46 @@
+# Laminar: two commands for a newcomer.
+#   make run   start the whole product on http://localhost:8080 with demo data
+#   make test  install what the tests need, then vet and run every test
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/laminar
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+export PATH := /usr/local/go/bin:$(PATH)
+
+.PHONY: run test build vet deps-postgres deps-chromium deps-test fmt-check bench
+
+build:
+	$(GO) build -o $(BIN) ./cmd/laminar
+
+run: deps-postgres build
+	./$(BIN) serve --demo
+
+test: deps-test vet fmt-check
+	$(GO) test -race -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./calc/ ./internal/barcode/ ./internal/bud/
+
+deps-test: deps-postgres deps-chromium
+
+# PostgreSQL server binaries (initdb, postgres) from Debian's packages.
+deps-postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "Installing PostgreSQL server binaries (Debian package postgresql)..."; \
+		$(APT) update -qq && $(APT) install -y -qq --no-install-recommends postgresql; \
+	fi
+
+# Headless Chromium for the browser tests, from Debian's packages.
+deps-chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "Installing Chromium (Debian package chromium)..."; \
+		$(APT) update -qq && $(APT) install -y -qq --no-install-recommends chromium fonts-dejavu-core; \
+	fi

@@ -1,0 +1,150 @@
+// Package app wires a whole Laminar server together: configuration, the
+// database (private cluster or DATABASE_URL), migrations, demo data and the
+// HTTP server. Tests start it on port 0 exactly as `laminar serve` does.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/laminar-rx/laminar/internal/config"
+	"github.com/laminar-rx/laminar/internal/httpapi"
+	"github.com/laminar-rx/laminar/internal/pgcluster"
+	"github.com/laminar-rx/laminar/internal/seed"
+	"github.com/laminar-rx/laminar/internal/store"
+)
+
+// Options change how the server starts.
+type Options struct {
+	// Demo seeds the demo data into an empty database.
+	Demo bool
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+}
+
+// App is a running Laminar server.
+type App struct {
+	Config  config.Config
+	Log     *slog.Logger
+	Store   *store.Store
+	API     *httpapi.API
+	Echo    *echo.Echo
+	Cluster *pgcluster.Cluster // nil with DATABASE_URL
+
+	listener net.Listener
+	served   chan error
+	// ReadyIn is the time from Start to serving.
+	ReadyIn time.Duration
+}
+
+// Start opens (or starts) the database, migrates, seeds when asked and
+// starts serving. Stop it with Shutdown.
+func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) (_ *App, err error) {
+	t0 := time.Now()
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	a := &App{Config: cfg, Log: log, served: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			a.closeDB()
+		}
+	}()
+	dsn := cfg.DatabaseURL
+	if cfg.Embedded() {
+		a.Cluster, err = pgcluster.Start(ctx, pgcluster.Options{Dir: cfg.PGDir(), BinDir: cfg.PGBinDir, Durable: true})
+		if err != nil {
+			return nil, err
+		}
+		log.Info("private database started", "dir", a.Cluster.Dir(), "pid", a.Cluster.PID())
+		if err = a.Cluster.EnsureDatabase(ctx, "laminar"); err != nil {
+			return nil, err
+		}
+		dsn = a.Cluster.DSN("laminar")
+	}
+	a.Store, err = store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Embedded() {
+		if err = store.Migrate(ctx, a.Store.DB.DB, log); err != nil {
+			return nil, err
+		}
+	} else if err = store.CheckSchema(ctx, a.Store.DB.DB); err != nil {
+		return nil, err
+	}
+	if err = a.Store.Prepare(ctx); err != nil {
+		return nil, err
+	}
+	if opt.Demo {
+		seeded, serr := seed.Demo(ctx, a.Store, log, opt.Now())
+		if serr != nil {
+			return nil, serr
+		}
+		if seeded {
+			log.Info("demo data seeded")
+		}
+	}
+	a.API = &httpapi.API{Store: a.Store, Log: log, Config: cfg, Now: opt.Now}
+	a.API.Auth = newAuthenticator(a.Store, cfg, opt.Now)
+	a.Echo = httpapi.New(a.API)
+	a.listener, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("LAMINAR_ADDR %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: a.Echo, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	a.Echo.Server = srv
+	go func() {
+		err := srv.Serve(a.listener)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		a.served <- err
+	}()
+	a.ReadyIn = time.Since(t0)
+	return a, nil
+}
+
+// URL is the base URL the server listens on.
+func (a *App) URL() string {
+	addr := a.listener.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(addr.Port)))
+}
+
+// Served yields the server's exit error once it stops serving.
+func (a *App) Served() <-chan error { return a.served }
+
+// Shutdown stops accepting requests, lets running ones finish, then closes
+// the database and stops the private cluster.
+func (a *App) Shutdown(ctx context.Context) error {
+	var errs []error
+	if a.Echo != nil && a.Echo.Server != nil {
+		errs = append(errs, a.Echo.Server.Shutdown(ctx))
+	}
+	errs = append(errs, a.closeDB())
+	return errors.Join(errs...)
+}
+
+func (a *App) closeDB() error {
+	var errs []error
+	if a.Store != nil {
+		errs = append(errs, a.Store.Close())
+		a.Store = nil
+	}
+	if a.Cluster != nil {
+		errs = append(errs, a.Cluster.Stop())
+		a.Cluster = nil
+	}
+	return errors.Join(errs...)
+}

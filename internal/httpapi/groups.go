@@ -1,0 +1,16 @@
+package httpapi
+
+// The route groups, in the order they are registered. Each lives in its own
+// file (calc.go, barcodes.go, ...).
+func init() {
+	routeGroups = []func(*API) []Route{
+		(*API).calcRoutes,
+		(*API).barcodeRoutes,
+		(*API).budRoutes,
+		(*API).authRoutes,
+		(*API).formularyRoutes,
+		(*API).auditRoutes,
+		(*API).workflowRoutes,
+		(*API).webRoutes,
+	}
+}

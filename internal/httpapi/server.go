@@ -1,0 +1,265 @@
+// Package httpapi is Laminar's HTTP transport: one echo server, one route
+// table with each route's roles beside it, and one mapping from apperr
+// errors to status codes and the JSON error envelope.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/laminar-rx/laminar/internal/apperr"
+	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/config"
+	"github.com/laminar-rx/laminar/internal/store"
+)
+
+// Authenticator turns a bearer token or session cookie value into the
+// caller. It returns (nil, nil) for an unknown or expired token.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (*auth.Principal, error)
+}
+
+// SessionCookie is the name of the browser session cookie.
+const SessionCookie = "laminar_session"
+
+// API holds the dependencies of every handler.
+type API struct {
+	Store  *store.Store
+	Log    *slog.Logger
+	Config config.Config
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+	// Auth resolves tokens; nil refuses every protected route.
+	Auth Authenticator
+
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	// extra holds services built by route files, keyed by name.
+	extra map[string]any
+}
+
+// New builds the echo server with every route registered.
+func New(a *API) *echo.Echo {
+	if a.Now == nil {
+		a.Now = time.Now
+	}
+	if a.Log == nil {
+		a.Log = slog.Default()
+	}
+	a.extra = map[string]any{}
+	a.registry = prometheus.NewRegistry()
+	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "laminar_http_requests_total", Help: "HTTP requests by route and status.",
+	}, []string{"method", "route", "status"})
+	a.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "laminar_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"method", "route"})
+	a.registry.MustRegister(a.requests, a.latency)
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = a.handleError
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{}))
+	e.Use(a.logRequests)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableStackAll: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			// Returned to handleError, which logs it once with the request ID.
+			return &apperr.Error{Kind: apperr.Internal, Message: "internal error", Err: fmt.Errorf("panic: %w\n%s", err, stack)}
+		},
+	}))
+	e.Use(middleware.BodyLimit(strconv.FormatInt(a.Config.BodyLimit, 10) + "B"))
+	for _, r := range a.Routes() {
+		e.Add(r.Method, r.Path, a.guard(r), r.Middleware...)
+	}
+	return e
+}
+
+// Registry exposes the metrics registry (tests read it).
+func (a *API) Registry() *prometheus.Registry { return a.registry }
+
+func (a *API) metricsHandler() echo.HandlerFunc {
+	h := promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{})
+	return echo.WrapHandler(h)
+}
+
+func (a *API) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "alive"})
+}
+
+func (a *API) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := a.Store.DB.PingContext(ctx); err != nil {
+		return &apperr.Error{Kind: apperr.Unavailable, Code: "database_unreachable", Message: "the database cannot be reached", Err: err}
+	}
+	if err := store.CheckSchema(ctx, a.Store.DB.DB); err != nil {
+		if errors.Is(err, store.ErrSchemaBehind) {
+			return &apperr.Error{Kind: apperr.Unavailable, Code: "schema_behind", Message: err.Error()}
+		}
+		return &apperr.Error{Kind: apperr.Unavailable, Code: "database_unreachable", Message: "the database schema cannot be read", Err: err}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// logRequests writes one structured line per request and records metrics.
+func (a *API) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		status := c.Response().Status
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		took := time.Since(start)
+		a.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Inc()
+		a.latency.WithLabelValues(c.Request().Method, route).Observe(took.Seconds())
+		attrs := []any{
+			"method", c.Request().Method, "route", route, "status", status,
+			"took_ms", float64(took.Microseconds()) / 1000, "bytes", c.Response().Size,
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+		}
+		if p := PrincipalOf(c); p != nil {
+			attrs = append(attrs, "user_id", p.UserID)
+		}
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		a.Log.Log(c.Request().Context(), level, "request", attrs...)
+		return nil
+	}
+}
+
+// errorBody is the contract's error envelope.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code       string            `json:"code"`
+	Message    string            `json:"message"`
+	Field      string            `json:"field,omitempty"`
+	Fields     map[string]string `json:"fields,omitempty"`
+	RequestID  string            `json:"request_id,omitempty"`
+	RetryAfter int               `json:"retry_after,omitempty"`
+}
+
+var statusOf = map[apperr.Kind]int{
+	apperr.Invalid:      http.StatusBadRequest,
+	apperr.Unauthorized: http.StatusUnauthorized,
+	apperr.Forbidden:    http.StatusForbidden,
+	apperr.NotFound:     http.StatusNotFound,
+	apperr.Conflict:     http.StatusConflict,
+	apperr.TooLarge:     http.StatusRequestEntityTooLarge,
+	apperr.Refused:      http.StatusUnprocessableEntity,
+	apperr.TooMany:      http.StatusTooManyRequests,
+	apperr.Internal:     http.StatusInternalServerError,
+	apperr.Unavailable:  http.StatusServiceUnavailable,
+}
+
+// StatusOf returns the HTTP status of an error kind.
+func StatusOf(k apperr.Kind) int {
+	if s, ok := statusOf[k]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// toAppErr converts echo's own errors (no route, wrong method, body too
+// large) and anything else into an *apperr.Error.
+func toAppErr(err error) *apperr.Error {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		msg := http.StatusText(he.Code)
+		if m, ok := he.Message.(string); ok && m != "" {
+			msg = m
+		}
+		switch he.Code {
+		case http.StatusNotFound:
+			return apperr.New(apperr.NotFound, "no such resource")
+		case http.StatusMethodNotAllowed:
+			return &apperr.Error{Kind: apperr.Invalid, Code: "method_not_allowed", Message: "this method is not allowed here"}
+		case http.StatusRequestEntityTooLarge:
+			return apperr.New(apperr.TooLarge, "the request body is too large")
+		case http.StatusUnauthorized:
+			return apperr.New(apperr.Unauthorized, "%s", msg)
+		case http.StatusForbidden:
+			return apperr.New(apperr.Forbidden, "%s", msg)
+		}
+		if he.Code >= 400 && he.Code < 500 {
+			return &apperr.Error{Kind: apperr.Invalid, Message: msg}
+		}
+		return &apperr.Error{Kind: apperr.Internal, Message: "internal error", Err: err}
+	}
+	return &apperr.Error{Kind: apperr.Internal, Message: "internal error", Err: err}
+}
+
+// handleError is the one place an error becomes a response.
+func (a *API) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	e := toAppErr(err)
+	status := StatusOf(e.Kind)
+	rid := c.Response().Header().Get(echo.HeaderXRequestID)
+	body := errorBody{Error: errorDetail{
+		Code: e.CodeOrKind(), Message: e.Message, Field: e.Field, Fields: e.Fields, RetryAfter: e.RetryAfter,
+	}}
+	if e.Kind == apperr.Internal {
+		a.Log.Error("internal error", "request_id", rid, "route", c.Path(), "err", e.Err)
+		body.Error.Message = "internal error; quote reference " + rid
+		body.Error.RequestID = rid
+		if e.Err == nil {
+			a.Log.Error("internal error without cause", "stack", string(debug.Stack()))
+		}
+	}
+	if e.Kind == apperr.TooMany && e.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	if e.Kind == apperr.Unauthorized {
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="laminar"`)
+	}
+	var werr error
+	if c.Request().Method == http.MethodHead {
+		werr = c.NoContent(status)
+	} else if h, ok := a.htmlErrorPage(c, status, e); ok {
+		werr = h
+	} else {
+		werr = c.JSON(status, body)
+	}
+	if werr != nil {
+		a.Log.Error("write error response", "err", werr)
+	}
+}
+
+// htmlErrorPage lets the web UI render its own error page for browser
+// navigations; it is replaced when the UI lands.
+var htmlErrorPage = func(a *API, c echo.Context, status int, e *apperr.Error) (error, bool) { return nil, false }
+
+func (a *API) htmlErrorPage(c echo.Context, status int, e *apperr.Error) (error, bool) {
+	return htmlErrorPage(a, c, status, e)
+}
