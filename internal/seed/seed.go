@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sort"
 	"time"
 
 	"github.com/laminar-rx/laminar/internal/store"
@@ -15,12 +16,20 @@ import (
 // Step seeds one part of the demo data.
 type Step struct {
 	Name string
-	Run  func(ctx context.Context, st *store.Store, now time.Time) error
+	// Order places the step: users 10, formulary 20, rules 30, recipes 40, orders 50.
+	Order int
+	Run   func(ctx context.Context, st *store.Store, now time.Time) error
 }
 
-// steps run in order; each part of the product adds its own (see the
-// other files of this package).
+// steps run in Order; each part of the product registers its own from its
+// own file.
 var steps []Step
+
+// register adds a step; called from the init functions of this package's files.
+func register(s Step) {
+	steps = append(steps, s)
+	sort.SliceStable(steps, func(i, j int) bool { return steps[i].Order < steps[j].Order })
+}
 
 // DemoMarker is the site_meta key set once the demo data is in.
 const DemoMarker = "demo_seeded_at"
