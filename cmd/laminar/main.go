@@ -49,6 +49,7 @@ func commands() []command {
 		{"serve", "run the web server (starts a private database when DATABASE_URL is unset)", cmdServe},
 		{"migrate", "apply pending database migrations", cmdMigrate},
 		{"seed", "load the demo data (--demo) into the database", cmdSeed},
+		{"calc", "run one calculation: request JSON on stdin, response JSON on stdout", cmdCalc},
 	}
 }
 

@@ -1,4 +1,40 @@
 package httpapi
 
-// calcRoutes is filled in when the calc resource lands.
-func (a *API) calcRoutes() []Route { return nil }
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/laminar-rx/laminar/calc"
+	"github.com/laminar-rx/laminar/internal/apperr"
+)
+
+// calcRoutes is the calculator of contracts.md: any logged-in role.
+func (a *API) calcRoutes() []Route {
+	return []Route{
+		{Method: http.MethodPost, Path: "/api/v1/calc", Handler: a.calculate, Roles: Anyone},
+	}
+}
+
+func (a *API) calculate(c echo.Context) error {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return err
+	}
+	resp, err := calc.Evaluate(body)
+	if err != nil {
+		return CalcError(err)
+	}
+	return c.JSON(http.StatusOK, resp)
+}
+
+// CalcError turns a calculator error into a 400 naming the field.
+func CalcError(err error) error {
+	var ce *calc.Error
+	if errors.As(err, &ce) {
+		return &apperr.Error{Kind: apperr.Invalid, Code: ce.Code, Field: ce.Field, Message: ce.Message}
+	}
+	return err
+}

@@ -1,0 +1,144 @@
+package calc
+
+import (
+	"strconv"
+
+	"github.com/shopspring/decimal"
+)
+
+// Display is the one ISMP formatter for every dose, strength, volume and rate shown to a
+// person: a leading zero (0.5 mg), no trailing zero (5 mg), thousands separators from 1,000
+// (1,087.5 mg; 100,000 units), a space before the unit, canonical unit spellings (mL, mcg,
+// units, mEq) and no period after the unit.
+func Display(q Quantity) string {
+	var buf [64]byte
+	b := appendDecimal(buf[:0], q.Value, true)
+	if !q.Unit.IsDimensionless() {
+		b = append(b, ' ')
+		b = q.Unit.appendTo(b)
+	}
+	return string(b)
+}
+
+// DisplayDecimal formats a number by the same rules as Display, without a unit.
+func DisplayDecimal(d decimal.Decimal) string {
+	var buf [48]byte
+	return string(appendDecimal(buf[:0], d, true))
+}
+
+// plain writes a decimal with no exponent, no trailing zeros, no separators, and a leading
+// zero before the point: the contract's output form.
+func plain(d decimal.Decimal) string {
+	var buf [48]byte
+	return string(appendDecimal(buf[:0], d, false))
+}
+
+// appendDecimal writes d without exponent or trailing zeros, with a leading zero before the
+// point, and with thousands separators when group is set. It works from the coefficient so
+// that decimal's global formatting switches (TrimTrailingZeros, UseScientificNotation) can
+// never change clinical output.
+func appendDecimal(b []byte, d decimal.Decimal, group bool) []byte {
+	sign := d.Sign()
+	if sign == 0 {
+		return append(b, '0')
+	}
+	if sign < 0 {
+		b = append(b, '-')
+	}
+	var dbuf [20]byte
+	var digits []byte
+	if d.NumDigits() <= 18 {
+		c := d.CoefficientInt64()
+		if c < 0 {
+			c = -c
+		}
+		digits = strconv.AppendInt(dbuf[:0], c, 10)
+	} else {
+		c := d.Coefficient()
+		digits = []byte(c.Abs(c).String())
+	}
+	exp := int(d.Exponent())
+	for exp < 0 && len(digits) > 1 && digits[len(digits)-1] == '0' {
+		digits = digits[:len(digits)-1]
+		exp++
+	}
+	// Split into integer digits (followed by `zeros` zeros) and fraction digits.
+	intDigits, zeros, leadZeros := digits, 0, 0
+	var frac []byte
+	switch {
+	case exp >= 0:
+		zeros = exp
+	case -exp >= len(digits):
+		intDigits, frac, leadZeros = nil, digits, -exp-len(digits)
+	default:
+		intDigits, frac = digits[:len(digits)+exp], digits[len(digits)+exp:]
+	}
+	if len(intDigits) == 0 {
+		b = append(b, '0')
+	}
+	n := len(intDigits) + zeros
+	for i := 0; i < n; i++ {
+		if group && i > 0 && (n-i)%3 == 0 && n >= 4 {
+			b = append(b, ',')
+		}
+		if i < len(intDigits) {
+			b = append(b, intDigits[i])
+		} else {
+			b = append(b, '0')
+		}
+	}
+	if len(frac) > 0 {
+		b = append(b, '.')
+		for range leadZeros {
+			b = append(b, '0')
+		}
+		b = append(b, frac...)
+	}
+	return b
+}
+
+// stepDigits is how many significant digits a derivation line shows for a value that does not
+// terminate; the output fields carry the full value.
+const stepDigits = 10
+
+// roundSig rounds half away from zero to n significant digits and reports whether that
+// changed the value.
+func roundSig(d decimal.Decimal, n int32) (decimal.Decimal, bool) {
+	if d.IsZero() {
+		return d, false
+	}
+	places := n - (int32(d.NumDigits()) + d.Exponent())
+	if places >= -d.Exponent() {
+		return d, false
+	}
+	r := d.Round(places)
+	return r, !r.Equal(d)
+}
+
+// eq renders "= 1,087.5 mg", or "≈ 52.38188976 kg" when the value had to be shortened.
+func eq(q Quantity) string {
+	v, approx := roundSig(q.Value, stepDigits)
+	var buf [64]byte
+	b := append(buf[:0], "= "...)
+	if approx {
+		b = append(buf[:0], "≈ "...)
+	}
+	b = appendDecimal(b, v, true)
+	if !q.Unit.IsDimensionless() {
+		b = append(b, ' ')
+		b = q.Unit.appendTo(b)
+	}
+	return string(b)
+}
+
+// show renders a value for a derivation line, shortened like eq.
+func show(q Quantity) string {
+	v, _ := roundSig(q.Value, stepDigits)
+	return Display(Quantity{Value: v, Unit: q.Unit})
+}
+
+// showD is show for a plain number.
+func showD(d decimal.Decimal) string {
+	v, _ := roundSig(d, stepDigits)
+	return DisplayDecimal(v)
+}

@@ -1,0 +1,56 @@
+package calc
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes carried by *Error. They are stable: API clients and the HTTP layer switch on them.
+const (
+	// CodeInvalid means the input is malformed (bad number, bad syntax, impossible combination).
+	CodeInvalid = "invalid"
+	// CodeMissing means a required input was not given.
+	CodeMissing = "missing"
+	// CodeWrongDimension means a quantity has a unit of the wrong kind (mL where kg is needed).
+	CodeWrongDimension = "wrong_dimension"
+	// CodeUnknownUnit means a unit spelling is not recognised.
+	CodeUnknownUnit = "unknown_unit"
+	// CodeNotPositive means a value that must be above zero is zero or negative.
+	CodeNotPositive = "not_positive"
+	// CodeOutOfRange means a value is outside what the formula or the device allows.
+	CodeOutOfRange = "out_of_range"
+)
+
+// Error is the single error type of package calc: Field names the input at fault, Code is one
+// of the Code constants, and Message says what was wrong and what is expected.
+type Error struct {
+	Field   string
+	Code    string
+	Message string
+}
+
+// Error implements the error interface as "field: message".
+func (e *Error) Error() string {
+	if e.Field == "" {
+		return e.Message
+	}
+	return e.Field + ": " + e.Message
+}
+
+// errorf builds an *Error; it returns error so callers cannot leak a typed nil.
+func errorf(field, code, format string, args ...any) error {
+	return &Error{Field: field, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// relabel moves an error raised by a generic parser ("quantity", "unit") onto the named input,
+// so the caller learns which of its fields was at fault.
+func relabel(err error, field string) error {
+	if err == nil {
+		return nil
+	}
+	var ce *Error
+	if errors.As(err, &ce) {
+		return &Error{Field: field, Code: ce.Code, Message: ce.Message}
+	}
+	return &Error{Field: field, Code: CodeInvalid, Message: err.Error()}
+}

@@ -1,0 +1,269 @@
+package calc
+
+import (
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// maxInputLen bounds a quantity or unit string; real ones are a few characters, and the bound
+// keeps hostile input from costing big-number work.
+const maxInputLen = 100
+
+// maxDigits bounds the digits of one number in the input.
+const maxDigits = 30
+
+// Quantity is a decimal value with a unit. Arithmetic keeps units honest: adding mL to mg is
+// an error, and multiplying mg/kg by kg gives mg.
+type Quantity struct {
+	Value decimal.Decimal
+	Unit  Unit
+}
+
+// Parse reads a quantity string: "72.5 kg", "15mg/kg", "5 mcg/kg/min", "2 mEq/mL",
+// "100000 units", "2 million units", "1.73 m2". The space before the unit is optional.
+// "0.9%" is percent w/v (g per 100 mL) and returns 9 mg/mL; "1:1000" is ratio strength
+// (1 g in 1000 mL) and returns 1 mg/mL. A plain number is a dimensionless quantity.
+// Rejected, each with a message saying what to write instead: thousands separators ("100,000"
+// could be a European decimal comma), exponents, a missing leading zero (".5"), and a bare
+// trailing point ("5.").
+func Parse(s string) (Quantity, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return Quantity{}, errorf("quantity", CodeMissing, "empty quantity; expected e.g. \"72.5 kg\"")
+	}
+	if len(t) > maxInputLen {
+		return Quantity{}, errorf("quantity", CodeInvalid, "quantity is longer than %d characters", maxInputLen)
+	}
+	if strings.Contains(t, ":") {
+		return parseRatio(t)
+	}
+	v, rest, err := scanNumber(t)
+	if err != nil {
+		return Quantity{}, err
+	}
+	rest = strings.TrimSpace(rest)
+	switch rest {
+	case "":
+		return Quantity{Value: v}, nil
+	case "%":
+		// w/v: p g per 100 mL = 10·p mg/mL.
+		return Quantity{Value: v.Mul(decimal.NewFromInt(10)), Unit: unitMgPerML}, nil
+	}
+	if strings.HasPrefix(rest, "%") {
+		return Quantity{}, errorf("quantity", CodeInvalid, "%q: only w/v percent is accepted here, written like \"0.9%%\"", t)
+	}
+	u, err := ParseUnit(rest)
+	if err != nil {
+		return Quantity{}, relabel(err, "quantity")
+	}
+	return Quantity{Value: v, Unit: u}, nil
+}
+
+// MustParse is Parse for constants known to be valid; it panics on error.
+func MustParse(s string) Quantity {
+	q, err := Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return q
+}
+
+// parseRatio reads ratio strength "1:x" (1 g in x mL, w/v) as mg/mL.
+func parseRatio(t string) (Quantity, error) {
+	left, right, _ := strings.Cut(t, ":")
+	if strings.TrimSpace(left) != "1" {
+		return Quantity{}, errorf("quantity", CodeInvalid, "ratio strength is written 1:x (e.g. 1:1000), got %q", t)
+	}
+	x, rest, err := scanNumber(strings.TrimSpace(right))
+	if err != nil {
+		return Quantity{}, err
+	}
+	if strings.TrimSpace(rest) != "" {
+		return Quantity{}, errorf("quantity", CodeInvalid, "ratio strength is written 1:x with no unit, got %q", t)
+	}
+	if x.Sign() <= 0 {
+		return Quantity{}, errorf("quantity", CodeNotPositive, "ratio strength 1:x needs x above zero, got %q", t)
+	}
+	return Quantity{Value: quo(decimal.NewFromInt(1000), x), Unit: unitMgPerML}, nil
+}
+
+// ParseDecimal reads a plain decimal ("45", "0.425", "-3") with the same strict grammar as
+// Parse: no unit, no exponent, no thousands separator, a leading zero before a point.
+func ParseDecimal(s string) (decimal.Decimal, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return zero, errorf("number", CodeMissing, "empty number; expected e.g. \"45\"")
+	}
+	if len(t) > maxInputLen {
+		return zero, errorf("number", CodeInvalid, "number is longer than %d characters", maxInputLen)
+	}
+	v, rest, err := scanNumber(t)
+	if err != nil {
+		return zero, relabel(err, "number")
+	}
+	if rest != "" {
+		return zero, errorf("number", CodeInvalid, "expected a plain number without a unit, got %q", t)
+	}
+	return v, nil
+}
+
+// ParsePercent reads a plain percentage such as a tolerance ("5%", "0.5 %") and returns the
+// number of percent (5, 0.5). Unlike Parse it means "per hundred", not w/v.
+func ParsePercent(s string) (decimal.Decimal, error) {
+	t := strings.TrimSpace(s)
+	if len(t) > maxInputLen {
+		return zero, errorf("percent", CodeInvalid, "percentage is longer than %d characters", maxInputLen)
+	}
+	num, ok := strings.CutSuffix(t, "%")
+	if !ok {
+		return zero, errorf("percent", CodeInvalid, "expected a percentage such as \"5%%\", got %q", t)
+	}
+	v, err := ParseDecimal(num)
+	if err != nil {
+		return zero, relabel(err, "percent")
+	}
+	return v, nil
+}
+
+// scanNumber reads a leading decimal number and returns it with the unparsed rest.
+func scanNumber(s string) (decimal.Decimal, string, error) {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	start := i
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	digits := i - start
+	if i < len(s) && s[i] == '.' {
+		if digits == 0 {
+			return zero, "", errorf("quantity", CodeInvalid, "%q: write a leading zero (0.5, not .5)", s)
+		}
+		i++
+		f := i
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+		if i == f {
+			return zero, "", errorf("quantity", CodeInvalid, "%q: a decimal point needs a digit after it (5, not 5.)", s)
+		}
+		digits += i - f
+	} else if digits == 0 {
+		return zero, "", errorf("quantity", CodeInvalid, "%q does not start with a number; expected e.g. \"72.5 kg\"", s)
+	}
+	if i+1 < len(s) && s[i] == ',' && isDigit(s[i+1]) {
+		return zero, "", errorf("quantity", CodeInvalid,
+			"%q: no thousands separators or decimal commas in input; write 100000 or 1.5", s)
+	}
+	if i+1 < len(s) && (s[i] == 'e' || s[i] == 'E') && (isDigit(s[i+1]) || s[i+1] == '+' || s[i+1] == '-') {
+		return zero, "", errorf("quantity", CodeInvalid, "%q: exponents are not accepted; write the number in full", s)
+	}
+	if digits > maxDigits {
+		return zero, "", errorf("quantity", CodeOutOfRange, "%q has more than %d digits", s, maxDigits)
+	}
+	v, err := decimal.NewFromString(s[:i])
+	if err != nil {
+		return zero, "", errorf("quantity", CodeInvalid, "%q is not a number", s[:i])
+	}
+	return v, s[i:], nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// String gives the contract's plain form: "21.8 mL", "2 m2", "1087.5 mg" — no exponent, no
+// thousands separator, no trailing zeros. Use Display for ISMP text.
+func (q Quantity) String() string {
+	if q.Unit.IsDimensionless() {
+		return plain(q.Value)
+	}
+	return plain(q.Value) + " " + q.Unit.String()
+}
+
+// Convert expresses q in unit u of the same dimension. Metric conversions are exact; one that
+// does not terminate (min → h, kg → lb) keeps SignificantDigits significant digits.
+func (q Quantity) Convert(u Unit) (Quantity, error) {
+	r, err := exactOf(q).to(u)
+	if err != nil {
+		return Quantity{}, err
+	}
+	return r.quantity(), nil
+}
+
+// In is Convert with the unit given as text, e.g. q.In("mL/h").
+func (q Quantity) In(unit string) (Quantity, error) {
+	u, err := ParseUnit(unit)
+	if err != nil {
+		return Quantity{}, err
+	}
+	return q.Convert(u)
+}
+
+// Add returns q + o in q's unit; o must have the same dimension.
+func (q Quantity) Add(o Quantity) (Quantity, error) {
+	r, err := exactOf(q).add(exactOf(o))
+	if err != nil {
+		return Quantity{}, relabel(err, "quantity")
+	}
+	return r.quantity(), nil
+}
+
+// Sub returns q − o in q's unit; o must have the same dimension.
+func (q Quantity) Sub(o Quantity) (Quantity, error) {
+	r, err := exactOf(q).sub(exactOf(o))
+	if err != nil {
+		return Quantity{}, err
+	}
+	return r.quantity(), nil
+}
+
+// Mul returns q × o, cancelling opposite units of one dimension (15 mg/kg × 72.5 kg = 1087.5 mg).
+func (q Quantity) Mul(o Quantity) (Quantity, error) {
+	r, err := exactOf(q).mul(exactOf(o))
+	if err != nil {
+		return Quantity{}, relabel(err, "quantity")
+	}
+	return r.quantity(), nil
+}
+
+// Div returns q ÷ o (1087.5 mg ÷ 50 mg/mL = 21.75 mL); dividing by zero is an error.
+func (q Quantity) Div(o Quantity) (Quantity, error) {
+	if o.Value.IsZero() {
+		return Quantity{}, errorf("quantity", CodeNotPositive, "division by zero %s", o.String())
+	}
+	r, err := exactOf(q).div(exactOf(o))
+	if err != nil {
+		return Quantity{}, relabel(err, "quantity")
+	}
+	return r.quantity(), nil
+}
+
+// Cmp compares q with o exactly (-1, 0, +1) across units of one dimension.
+func (q Quantity) Cmp(o Quantity) (int, error) {
+	return exactOf(q).cmp(exactOf(o))
+}
+
+// Units the calculators convert their inputs to and report in.
+var (
+	unitMgPerML   = MustParseUnit("mg/mL")
+	unitKg        = MustParseUnit("kg")
+	unitG         = MustParseUnit("g")
+	unitMg        = MustParseUnit("mg")
+	unitCm        = MustParseUnit("cm")
+	unitIn        = MustParseUnit("in")
+	unitM2        = MustParseUnit("m2")
+	unitML        = MustParseUnit("mL")
+	unitMin       = MustParseUnit("min")
+	unitMLPerH    = MustParseUnit("mL/h")
+	unitMLPerMin  = MustParseUnit("mL/min")
+	unitGttPerMin = MustParseUnit("gtt/min")
+	unitGttPerML  = MustParseUnit("gtt/mL")
+	unitMgPerDL   = MustParseUnit("mg/dL")
+	unitGPerMol   = MustParseUnit("g/mol")
+	unitMmolPerL  = MustParseUnit("mmol/L")
+	unitMOsmPerL  = MustParseUnit("mOsm/L")
+	unitMgPerG    = MustParseUnit("mg/g")
+	unitMLPerL    = MustParseUnit("mL/L")
+	unitMgPerMmol = MustParseUnit("mg/mmol")
+)
