@@ -89,6 +89,20 @@ func Cluster(t testing.TB) *pgcluster.Cluster {
 // NewDSN creates a fresh migrated database for this test and returns its DSN.
 func NewDSN(t testing.TB) string {
 	t.Helper()
+	return Cluster(t).DSN(newDatabase(t))
+}
+
+// NewURL creates a fresh migrated database for this test and returns its
+// postgres:// URL, for tests that set DATABASE_URL.
+func NewURL(t testing.TB) string {
+	t.Helper()
+	return Cluster(t).URL(newDatabase(t))
+}
+
+// newDatabase clones the template into a new database, dropped on cleanup,
+// and returns its name.
+func newDatabase(t testing.TB) string {
+	t.Helper()
 	c := Cluster(t)
 	name := fmt.Sprintf("t%d_%d", os.Getpid(), counter.Add(1))
 	admin, err := sql.Open("postgres", c.DSN("postgres"))
@@ -110,7 +124,7 @@ func NewDSN(t testing.TB) string {
 		defer admin.Close()
 		_, _ = admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
 	})
-	return c.DSN(name)
+	return name
 }
 
 // New returns a Store on a fresh migrated database, closed on cleanup.

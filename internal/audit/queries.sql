@@ -1,0 +1,21 @@
+-- name: audit-append
+-- audit_append (see the migration) locks the chain head, takes the next id
+-- and the time, hashes, inserts and moves the head.
+-- $1 at (NULL: the database clock), $2 the canonical record up to "at",
+-- $3 from "payload" up to prev_hash's value, $4 the rest of the record,
+-- $5 type, $6 actor_id, $7 preparation_id, $8 payload text.
+SELECT event_id, event_at, event_prev_hash, event_hash
+FROM audit_append($1, $2, $3, $4, $5, $6, $7, $8);
+
+-- name: audit-head
+SELECT last_id, last_hash, events FROM audit_head WHERE singleton = true;
+
+-- name: audit-chain
+SELECT id, type, actor_id, at, preparation_id, payload_text, prev_hash, hash
+FROM audit_events ORDER BY id;
+
+-- name: audit-list
+-- Filters, order and limit are appended in Go (see List).
+SELECT e.id, e.type, e.actor_id, COALESCE(u.username, '') AS actor, e.at,
+       e.preparation_id, e.payload_text, e.prev_hash, e.hash
+FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
