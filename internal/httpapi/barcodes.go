@@ -1,4 +1,68 @@
 package httpapi
 
-// barcodeRoutes is filled in when the barcode resource lands.
-func (a *API) barcodeRoutes() []Route { return nil }
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/laminar-rx/laminar/formulary"
+	"github.com/laminar-rx/laminar/internal/apperr"
+	"github.com/laminar-rx/laminar/internal/barcode"
+)
+
+// barcodeRoutes: anyone logged in may parse a barcode.
+func (a *API) barcodeRoutes() []Route {
+	return []Route{
+		{Method: http.MethodPost, Path: "/api/v1/barcodes/parse", Handler: a.parseBarcode, Roles: Anyone},
+	}
+}
+
+// parseRequest is the body of POST /api/v1/barcodes/parse.
+type parseRequest struct {
+	Data *string `json:"data"`
+}
+
+// barcodeParseError turns a barcode parser error into the contract's 400 with the
+// parser's own code (bad_check_digit, bad_date, ...) on the field "data".
+func barcodeParseError(err error) error {
+	var be *barcode.Error
+	if errors.As(err, &be) {
+		return &apperr.Error{Kind: apperr.Invalid, Code: be.Code, Field: "data", Message: be.Message, Err: be}
+	}
+	return apperr.Wrap(err, "parse barcode")
+}
+
+// parseBarcode reads scan data in any form a scanner or a person produces
+// and, when its GTIN is in the formulary, names the product. It does not
+// judge lot or expiry: that is the scan step's job.
+func (a *API) parseBarcode(c echo.Context) error {
+	var in parseRequest
+	if err := fmDecode(c, &in); err != nil {
+		return err
+	}
+	if in.Data == nil {
+		return apperr.InvalidField("data", "is required: the scanned data as a string")
+	}
+	loc := a.Config.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	scan, err := barcode.Parse(*in.Data, barcode.Options{Today: a.Now().In(loc)})
+	if err != nil {
+		return barcodeParseError(err)
+	}
+	v := formulary.ScanViewOf(scan, loc)
+	if scan.GTIN != "" {
+		p, err := formulary.FindProduct(c.Request().Context(), a.Store, scan)
+		switch {
+		case err == nil:
+			pv := formulary.ViewOf(p)
+			v.Product = &pv
+		case apperr.KindOf(err) != apperr.Refused:
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, v)
+}

@@ -1,0 +1,872 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
+
+	"github.com/laminar-rx/laminar/calc"
+	"github.com/laminar-rx/laminar/formulary"
+	"github.com/laminar-rx/laminar/internal/apperr"
+	"github.com/laminar-rx/laminar/internal/audit"
+)
+
+// The audit event types of formulary changes.
+const (
+	AuditProductCreated     = "formulary.product_created"
+	AuditProductUpdated     = "formulary.product_updated"
+	AuditLotStatusChanged   = "formulary.lot_status_changed"
+	AuditFormularyImported  = "formulary.ndc_directory_imported"
+	defaultProductLimit     = 50
+	maxProductLimit         = 500
+	importBatch             = 1000
+	productNotFoundTemplate = "product %d does not exist"
+)
+
+// productRow is one row of product_view.
+type productRow struct {
+	ID              int64               `db:"id"`
+	DrugID          int64               `db:"drug_id"`
+	DrugName        string              `db:"drug_name"`
+	TallMan         string              `db:"tall_man"`
+	Hazard          string              `db:"hazard"`
+	DrugSource      string              `db:"drug_source"`
+	PackageNDC      string              `db:"package_ndc"`
+	PackageNDC10    string              `db:"package_ndc10"`
+	Brand           string              `db:"brand"`
+	Labeler         string              `db:"labeler"`
+	DosageForm      string              `db:"dosage_form"`
+	StrengthText    string              `db:"strength_text"`
+	StrengthValue   decimal.NullDecimal `db:"strength_value"`
+	StrengthUnit    string              `db:"strength_unit"`
+	ReconVolumeML   decimal.NullDecimal `db:"reconstituted_volume_ml"`
+	VolumeML        decimal.NullDecimal `db:"volume_ml"`
+	Container       string              `db:"container"`
+	SpecificGravity decimal.NullDecimal `db:"specific_gravity"`
+	Storage         string              `db:"storage"`
+	PackDescription string              `db:"pack_description"`
+	MarketingStart  sql.NullTime        `db:"marketing_start"`
+	MarketingEnd    sql.NullTime        `db:"marketing_end"`
+	Confirmation    string              `db:"confirmation"`
+	Note            string              `db:"note"`
+	Source          string              `db:"source"`
+	SourceRef       string              `db:"source_ref"`
+	SourceURL       string              `db:"source_url"`
+	Active          bool                `db:"active"`
+	CreatedAt       time.Time           `db:"created_at"`
+	UpdatedAt       time.Time           `db:"updated_at"`
+}
+
+type codeRow struct {
+	ProductID int64  `db:"product_id"`
+	Kind      string `db:"kind"`
+	NDC       string `db:"ndc"`
+	NDC10     string `db:"ndc10"`
+	NDC11     string `db:"ndc11"`
+	GTIN14    string `db:"gtin14"`
+}
+
+type reconRow struct {
+	ProductID     int64               `db:"product_id"`
+	Diluent       string              `db:"diluent"`
+	DiluentML     decimal.Decimal     `db:"diluent_volume_ml"`
+	AvailableML   decimal.NullDecimal `db:"available_volume_ml"`
+	Concentration string              `db:"concentration"`
+	Note          string              `db:"note"`
+	SourceURL     string              `db:"source_url"`
+}
+
+type lotRow struct {
+	ProductID int64         `db:"product_id"`
+	Lot       string        `db:"lot"`
+	Status    string        `db:"status"`
+	Reason    string        `db:"reason"`
+	ChangedBy sql.NullInt64 `db:"changed_by"`
+	ChangedAt time.Time     `db:"changed_at"`
+}
+
+var unitML = calc.MustParseUnit("mL")
+
+func mlQuantity(d decimal.NullDecimal) *calc.Quantity {
+	if !d.Valid {
+		return nil
+	}
+	return &calc.Quantity{Value: d.Decimal, Unit: unitML}
+}
+
+// toML stores a volume in mL; field names the input in errors.
+func toML(field string, q *calc.Quantity) (decimal.NullDecimal, error) {
+	if q == nil {
+		return decimal.NullDecimal{}, nil
+	}
+	ml, err := q.Convert(unitML)
+	if err != nil {
+		return decimal.NullDecimal{}, apperr.InvalidField(field, "expected a volume, got %s", q)
+	}
+	return decimal.NullDecimal{Decimal: ml.Value, Valid: true}, nil
+}
+
+func nullTime(t *time.Time) sql.NullTime {
+	if t == nil {
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: *t, Valid: true}
+}
+
+func timePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	v := t.Time
+	return &v
+}
+
+func (r productRow) product() (*formulary.Product, error) {
+	p := &formulary.Product{
+		ID: r.ID,
+		Drug: formulary.Drug{ID: r.DrugID, Name: r.DrugName, TallMan: r.TallMan,
+			Hazard: formulary.Hazard(r.Hazard), Source: formulary.Source(r.DrugSource)},
+		Brand: r.Brand, Labeler: r.Labeler, DosageForm: r.DosageForm, StrengthText: r.StrengthText,
+		ReconstitutedVolume: mlQuantity(r.ReconVolumeML), Volume: mlQuantity(r.VolumeML),
+		Container: formulary.Container(r.Container), Storage: r.Storage, PackDescription: r.PackDescription,
+		MarketingStart: timePtr(r.MarketingStart), MarketingEnd: timePtr(r.MarketingEnd),
+		Confirmation: r.Confirmation, Note: r.Note, Source: formulary.Source(r.Source), SourceRef: r.SourceRef,
+		SourceURL: r.SourceURL, Active: r.Active, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	if r.StrengthValue.Valid {
+		u, err := calc.ParseUnit(r.StrengthUnit)
+		if err != nil {
+			return nil, apperr.Wrap(fmt.Errorf("product %d: stored strength unit %q: %w", r.ID, r.StrengthUnit, err), "corrupt product row")
+		}
+		p.Strength = &calc.Quantity{Value: r.StrengthValue.Decimal, Unit: u}
+	}
+	if r.SpecificGravity.Valid {
+		sg := r.SpecificGravity.Decimal
+		p.SpecificGravity = &sg
+	}
+	return p, nil
+}
+
+// productParams are the named parameters of insert-product and update-product.
+type productParams struct {
+	ID              int64               `db:"id"`
+	DrugID          int64               `db:"drug_id"`
+	PackageNDC      string              `db:"package_ndc"`
+	PackageNDC10    string              `db:"package_ndc10"`
+	Brand           string              `db:"brand"`
+	Labeler         string              `db:"labeler"`
+	DosageForm      string              `db:"dosage_form"`
+	StrengthText    string              `db:"strength_text"`
+	StrengthValue   decimal.NullDecimal `db:"strength_value"`
+	StrengthUnit    string              `db:"strength_unit"`
+	ReconVolumeML   decimal.NullDecimal `db:"reconstituted_volume_ml"`
+	VolumeML        decimal.NullDecimal `db:"volume_ml"`
+	Container       string              `db:"container"`
+	SpecificGravity decimal.NullDecimal `db:"specific_gravity"`
+	Storage         string              `db:"storage"`
+	PackDescription string              `db:"pack_description"`
+	MarketingStart  sql.NullTime        `db:"marketing_start"`
+	MarketingEnd    sql.NullTime        `db:"marketing_end"`
+	Confirmation    string              `db:"confirmation"`
+	Note            string              `db:"note"`
+	Source          string              `db:"source"`
+	SourceRef       string              `db:"source_ref"`
+	SourceURL       string              `db:"source_url"`
+	Active          bool                `db:"active"`
+}
+
+func paramsOf(p *formulary.Product, drugID int64) (productParams, error) {
+	pp := productParams{
+		ID: p.ID, DrugID: drugID, PackageNDC: p.Package.NDC, PackageNDC10: p.Package.NDC10, Brand: p.Brand,
+		Labeler: p.Labeler, DosageForm: p.DosageForm, StrengthText: p.StrengthText, Container: string(p.Container),
+		Storage: p.Storage, PackDescription: p.PackDescription, MarketingStart: nullTime(p.MarketingStart),
+		MarketingEnd: nullTime(p.MarketingEnd), Confirmation: p.Confirmation, Note: p.Note, Source: string(p.Source),
+		SourceRef: p.SourceRef, SourceURL: p.SourceURL, Active: p.Active,
+	}
+	if p.Strength != nil {
+		pp.StrengthValue = decimal.NullDecimal{Decimal: p.Strength.Value, Valid: true}
+		pp.StrengthUnit = p.Strength.Unit.String()
+	}
+	var err error
+	if pp.ReconVolumeML, err = toML("reconstituted_volume", p.ReconstitutedVolume); err != nil {
+		return pp, err
+	}
+	if pp.VolumeML, err = toML("volume", p.Volume); err != nil {
+		return pp, err
+	}
+	if p.SpecificGravity != nil {
+		pp.SpecificGravity = decimal.NullDecimal{Decimal: *p.SpecificGravity, Valid: true}
+	}
+	return pp, nil
+}
+
+// fillProducts loads the codes and reconstitution directions of rows.
+func (s *Store) fillProducts(ctx context.Context, q sqlx.QueryerContext, rows []productRow) ([]*formulary.Product, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	out := make([]*formulary.Product, len(rows))
+	byID := make(map[int64]*formulary.Product, len(rows))
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		p, err := r.product()
+		if err != nil {
+			return nil, err
+		}
+		out[i], byID[r.ID], ids[i] = p, p, r.ID
+	}
+	var codes []codeRow
+	if err := sqlx.SelectContext(ctx, q, &codes, s.Query("product-codes"), pq.Array(ids)); err != nil {
+		return nil, Translate(err)
+	}
+	for _, c := range codes {
+		p := byID[c.ProductID]
+		code := formulary.Code{Kind: formulary.CodeKind(c.Kind), NDC: c.NDC, NDC10: c.NDC10, NDC11: c.NDC11, GTIN14: c.GTIN14}
+		if code.Kind == formulary.CodePackage {
+			p.Package = code
+		} else {
+			p.Units = append(p.Units, code)
+		}
+	}
+	var recons []reconRow
+	if err := sqlx.SelectContext(ctx, q, &recons, s.Query("product-reconstitutions"), pq.Array(ids)); err != nil {
+		return nil, Translate(err)
+	}
+	for _, r := range recons {
+		p := byID[r.ProductID]
+		p.Reconstitutions = append(p.Reconstitutions, formulary.Reconstitution{
+			Diluent: r.Diluent, DiluentVolume: calc.Quantity{Value: r.DiluentML, Unit: unitML},
+			AvailableVolume: mlQuantity(r.AvailableML), Concentration: r.Concentration, Note: r.Note, SourceURL: r.SourceURL,
+		})
+	}
+	return out, nil
+}
+
+// oneProduct runs a query expected to return one product row.
+func (s *Store) oneProduct(ctx context.Context, q sqlx.QueryerContext, name string, arg any, notFound string) (*formulary.Product, error) {
+	var rows []productRow
+	if err := sqlx.SelectContext(ctx, q, &rows, s.Query(name), arg); err != nil {
+		return nil, Translate(err)
+	}
+	if len(rows) == 0 {
+		return nil, apperr.New(apperr.NotFound, "%s", notFound)
+	}
+	ps, err := s.fillProducts(ctx, q, rows[:1])
+	if err != nil {
+		return nil, err
+	}
+	return ps[0], nil
+}
+
+// Product returns the product with the given ID.
+func (s *Store) Product(ctx context.Context, id int64) (*formulary.Product, error) {
+	return s.oneProduct(ctx, s.DB, "get-product", id, fmt.Sprintf(productNotFoundTemplate, id))
+}
+
+// ProductByGTIN returns the product one of whose codes has this GTIN-14.
+func (s *Store) ProductByGTIN(ctx context.Context, gtin14 string) (*formulary.Product, error) {
+	return s.oneProduct(ctx, s.DB, "product-by-gtin", gtin14, "no product has GTIN "+gtin14)
+}
+
+// ProductByNDC10 returns the product one of whose codes has these 10 NDC digits.
+func (s *Store) ProductByNDC10(ctx context.Context, ndc10 string) (*formulary.Product, error) {
+	return s.oneProduct(ctx, s.DB, "product-by-ndc10", ndc10, "no product has NDC digits "+ndc10)
+}
+
+// LotByNumber returns the recorded state of a lot; NotFound when the lot
+// was never recorded (it is then usable).
+func (s *Store) LotByNumber(ctx context.Context, productID int64, lot string) (*formulary.Lot, error) {
+	var r lotRow
+	if err := s.DB.GetContext(ctx, &r, s.Query("get-lot"), productID, lot); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, apperr.New(apperr.NotFound, "lot %s of product %d has no recorded status", lot, productID)
+		}
+		return nil, Translate(err)
+	}
+	l := r.lot()
+	return &l, nil
+}
+
+func (r lotRow) lot() formulary.Lot {
+	l := formulary.Lot{ProductID: r.ProductID, Lot: r.Lot, Status: formulary.LotStatus(r.Status), Reason: r.Reason, ChangedAt: r.ChangedAt}
+	if r.ChangedBy.Valid {
+		v := r.ChangedBy.Int64
+		l.ChangedBy = &v
+	}
+	return l
+}
+
+// ProductFilter narrows a product search.
+type ProductFilter struct {
+	// Limit caps the result (default 50, at most 500).
+	Limit int
+	// IncludeInactive lists withdrawn products too (for administration).
+	IncludeInactive bool
+}
+
+// SearchProducts finds products by name, NDC in any shape, GTIN, or the
+// start of an NDC (see formulary.ParseQuery).
+func (s *Store) SearchProducts(ctx context.Context, q formulary.Query, f ProductFilter) ([]*formulary.Product, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultProductLimit
+	}
+	if limit > maxProductLimit {
+		limit = maxProductLimit
+	}
+	var rows []productRow
+	var err error
+	switch q.Kind {
+	case formulary.QueryAll, "":
+		err = s.DB.SelectContext(ctx, &rows, s.Query("search-products-all"), f.IncludeInactive, limit)
+	case formulary.QueryName:
+		err = s.DB.SelectContext(ctx, &rows, s.Query("search-products-by-name"), formulary.LikePattern(q.Text), q.Text, f.IncludeInactive, limit)
+	case formulary.QueryCodes:
+		err = s.DB.SelectContext(ctx, &rows, s.Query("search-products-by-ndc10s"), pq.Array(q.NDC10s), f.IncludeInactive, limit)
+	case formulary.QueryCodePrefix:
+		err = s.DB.SelectContext(ctx, &rows, s.Query("search-products-by-code-prefix"), q.Prefix, f.IncludeInactive, limit)
+	default:
+		return nil, apperr.InvalidField("q", "unknown search kind %q", q.Kind)
+	}
+	if err != nil {
+		return nil, Translate(err)
+	}
+	return s.fillProducts(ctx, s.DB, rows)
+}
+
+// checkCodesFree refuses codes that another product already holds, naming
+// the field, before the unique index would answer with a bare conflict.
+func (s *Store) checkCodesFree(ctx context.Context, tx *sqlx.Tx, p *formulary.Product, self int64) error {
+	for i, c := range p.Codes() {
+		var owner int64
+		err := tx.GetContext(ctx, &owner, s.Query("code-owner"), c.NDC10)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && owner == self) {
+			continue
+		}
+		if err != nil {
+			return Translate(err)
+		}
+		field := "package_ndc"
+		if i > 0 {
+			field = fmt.Sprintf("unit_ndcs[%d]", i-1)
+		}
+		return &apperr.Error{Kind: apperr.Conflict, Code: "ndc_taken", Field: field,
+			Message: fmt.Sprintf("NDC %s already belongs to product %d", c.NDC, owner)}
+	}
+	return nil
+}
+
+// writeProduct inserts (p.ID == 0) or updates a product with its drug,
+// codes and reconstitution directions, in tx.
+func (s *Store) writeProduct(ctx context.Context, tx *sqlx.Tx, p *formulary.Product) error {
+	var drugID int64
+	if err := tx.GetContext(ctx, &drugID, s.Query("upsert-drug"), p.Drug.Name, p.Drug.TallMan, string(p.Drug.Hazard)); err != nil {
+		return Translate(err)
+	}
+	if err := s.checkCodesFree(ctx, tx, p, p.ID); err != nil {
+		return err
+	}
+	pp, err := paramsOf(p, drugID)
+	if err != nil {
+		return err
+	}
+	args := []any{pp.DrugID, pp.PackageNDC, pp.PackageNDC10, pp.Brand, pp.Labeler, pp.DosageForm, pp.StrengthText,
+		pp.StrengthValue, pp.StrengthUnit, pp.ReconVolumeML, pp.VolumeML, pp.Container, pp.SpecificGravity,
+		pp.Storage, pp.PackDescription, pp.MarketingStart, pp.MarketingEnd, pp.Confirmation, pp.Note, pp.Source,
+		pp.SourceRef, pp.SourceURL, pp.Active}
+	name := "insert-product"
+	if p.ID != 0 {
+		name = "update-product"
+		args = append(args, p.ID)
+	}
+	var id int64
+	if err := tx.GetContext(ctx, &id, s.Query(name), args...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.New(apperr.NotFound, productNotFoundTemplate, p.ID)
+		}
+		return Translate(err)
+	}
+	p.ID = id
+	if _, err := tx.ExecContext(ctx, s.Query("delete-product-codes"), pq.Array([]int64{id})); err != nil {
+		return Translate(err)
+	}
+	for _, c := range p.Codes() {
+		if _, err := tx.ExecContext(ctx, s.Query("insert-product-code"), id, string(c.Kind), c.NDC, c.NDC10, c.NDC11, c.GTIN14); err != nil {
+			return Translate(err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.Query("delete-product-reconstitutions"), id); err != nil {
+		return Translate(err)
+	}
+	for i, r := range p.Reconstitutions {
+		dv, err := toML(fmt.Sprintf("reconstitution[%d].diluent_volume", i), &r.DiluentVolume)
+		if err != nil {
+			return err
+		}
+		av, err := toML(fmt.Sprintf("reconstitution[%d].available_volume", i), r.AvailableVolume)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.Query("insert-product-reconstitution"), id, i, r.Diluent, dv, av,
+			r.Concentration, r.Note, r.SourceURL); err != nil {
+			return Translate(err)
+		}
+	}
+	return nil
+}
+
+func auditPayload(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only our own view types are marshalled here; they always encode.
+		panic(err)
+	}
+	return b
+}
+
+// CreateProduct adds a curated product, logging it in the same transaction.
+func (s *Store) CreateProduct(ctx context.Context, p *formulary.Product, actor *int64) (*formulary.Product, error) {
+	if p.ID != 0 {
+		return nil, apperr.InvalidField("id", "a new product has no ID yet")
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	var out *formulary.Product
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.writeProduct(ctx, tx, p); err != nil {
+			return err
+		}
+		var err error
+		if out, err = s.oneProduct(ctx, tx, "get-product", p.ID, "product vanished"); err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, tx, audit.Event{Type: AuditProductCreated, ActorID: actor,
+			Payload: auditPayload(map[string]any{"product": formulary.ViewOf(out)})})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// UpdateProduct replaces a product's fields, codes and reconstitution
+// directions; the audit event carries the record before and after.
+func (s *Store) UpdateProduct(ctx context.Context, id int64, p *formulary.Product, actor *int64) (*formulary.Product, error) {
+	p.ID = id
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	var out *formulary.Product
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		var locked int64
+		if err := tx.GetContext(ctx, &locked, s.Query("lock-product"), id); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return apperr.New(apperr.NotFound, productNotFoundTemplate, id)
+			}
+			return Translate(err)
+		}
+		before, err := s.oneProduct(ctx, tx, "get-product", id, fmt.Sprintf(productNotFoundTemplate, id))
+		if err != nil {
+			return err
+		}
+		// What an admin's form does not carry is kept from the record.
+		if p.PackDescription == "" {
+			p.PackDescription = before.PackDescription
+		}
+		if p.MarketingStart == nil && p.MarketingEnd == nil {
+			p.MarketingStart, p.MarketingEnd = before.MarketingStart, before.MarketingEnd
+		}
+		if p.SourceRef == "" {
+			p.SourceRef = before.SourceRef
+		}
+		if err := s.writeProduct(ctx, tx, p); err != nil {
+			return err
+		}
+		if out, err = s.oneProduct(ctx, tx, "get-product", id, "product vanished"); err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, tx, audit.Event{Type: AuditProductUpdated, ActorID: actor,
+			Payload: auditPayload(map[string]any{"before": formulary.ViewOf(before), "after": formulary.ViewOf(out)})})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SetLotStatus records a lot as recalled, quarantined or released (ok),
+// logging the change with its reason in the same transaction.
+func (s *Store) SetLotStatus(ctx context.Context, c formulary.LotChange, actor *int64) (*formulary.Lot, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	var out formulary.Lot
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		var locked int64
+		if err := tx.GetContext(ctx, &locked, s.Query("lock-product"), c.ProductID); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return apperr.New(apperr.NotFound, productNotFoundTemplate, c.ProductID)
+			}
+			return Translate(err)
+		}
+		var before lotRow
+		prev := string(formulary.LotOK)
+		switch err := tx.GetContext(ctx, &before, s.Query("get-lot"), c.ProductID, c.Lot); {
+		case err == nil:
+			prev = before.Status
+		case !errors.Is(err, sql.ErrNoRows):
+			return Translate(err)
+		}
+		var r lotRow
+		if err := tx.GetContext(ctx, &r, s.Query("upsert-lot"), c.ProductID, c.Lot, string(c.Status), c.Reason, actor); err != nil {
+			return Translate(err)
+		}
+		out = r.lot()
+		_, err := audit.Append(ctx, tx, audit.Event{Type: AuditLotStatusChanged, ActorID: actor,
+			Payload: auditPayload(map[string]any{"product_id": c.ProductID, "lot": c.Lot, "from": prev,
+				"to": string(c.Status), "reason": c.Reason})})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Lots lists the recorded lots of a product, most recently changed first.
+func (s *Store) Lots(ctx context.Context, productID int64) ([]formulary.Lot, error) {
+	var rows []lotRow
+	if err := s.DB.SelectContext(ctx, &rows, s.Query("list-lots"), productID); err != nil {
+		return nil, Translate(err)
+	}
+	out := make([]formulary.Lot, len(rows))
+	for i, r := range rows {
+		out[i] = r.lot()
+	}
+	return out, nil
+}
+
+type drugRow struct {
+	ID      int64  `db:"id"`
+	Name    string `db:"name"`
+	TallMan string `db:"tall_man"`
+	Hazard  string `db:"hazard"`
+	Source  string `db:"source"`
+}
+
+// Drugs lists every drug.
+func (s *Store) Drugs(ctx context.Context) ([]formulary.Drug, error) {
+	return s.drugs(ctx, s.DB)
+}
+
+func (s *Store) drugs(ctx context.Context, q sqlx.QueryerContext) ([]formulary.Drug, error) {
+	var rows []drugRow
+	if err := sqlx.SelectContext(ctx, q, &rows, s.Query("list-drugs")); err != nil {
+		return nil, Translate(err)
+	}
+	out := make([]formulary.Drug, len(rows))
+	for i, r := range rows {
+		out[i] = formulary.Drug{ID: r.ID, Name: r.Name, TallMan: r.TallMan, Hazard: formulary.Hazard(r.Hazard), Source: formulary.Source(r.Source)}
+	}
+	return out, nil
+}
+
+type stabilityRow struct {
+	ID           int64               `db:"id"`
+	DrugID       int64               `db:"drug_id"`
+	DrugName     string              `db:"drug_name"`
+	TallMan      string              `db:"tall_man"`
+	Hazard       string              `db:"hazard"`
+	Presentation string              `db:"presentation"`
+	Diluent      string              `db:"diluent"`
+	Phase        string              `db:"phase"`
+	Storage      string              `db:"storage"`
+	LimitHours   decimal.NullDecimal `db:"limit_hours"`
+	Note         string              `db:"note"`
+	SourceURL    string              `db:"source_url"`
+}
+
+// Stability lists the stability entries of a drug.
+func (s *Store) Stability(ctx context.Context, drugID int64) ([]formulary.StabilityEntry, error) {
+	var rows []stabilityRow
+	if err := s.DB.SelectContext(ctx, &rows, s.Query("stability-by-drug"), drugID); err != nil {
+		return nil, Translate(err)
+	}
+	out := make([]formulary.StabilityEntry, len(rows))
+	for i, r := range rows {
+		e := formulary.StabilityEntry{ID: r.ID, Drug: formulary.Drug{ID: r.DrugID, Name: r.DrugName, TallMan: r.TallMan, Hazard: formulary.Hazard(r.Hazard)},
+			Presentation: r.Presentation, Diluent: r.Diluent, Phase: formulary.Phase(r.Phase), Storage: formulary.Storage(r.Storage),
+			Note: r.Note, SourceURL: r.SourceURL}
+		if r.LimitHours.Valid {
+			h := r.LimitHours.Decimal
+			e.LimitHours = &h
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
+// SeedFormulary loads curated products and stability entries in one
+// transaction. It writes no audit events: it is the demo data, recorded by
+// the seed marker, not a person's change.
+func (s *Store) SeedFormulary(ctx context.Context, products []*formulary.Product, stability []formulary.StabilityEntry) error {
+	for _, p := range products {
+		if err := p.Validate(); err != nil {
+			return fmt.Errorf("product %s: %w", p.Package.NDC, err)
+		}
+	}
+	return s.InTx(ctx, func(tx *sqlx.Tx) error {
+		for _, p := range products {
+			if err := s.writeProduct(ctx, tx, p); err != nil {
+				return fmt.Errorf("product %s: %w", p.Package.NDC, err)
+			}
+		}
+		drugs, err := s.drugs(ctx, tx)
+		if err != nil {
+			return err
+		}
+		ids := map[string]int64{}
+		for _, d := range drugs {
+			ids[strings.ToLower(d.Name)] = d.ID
+		}
+		for _, e := range stability {
+			if err := e.Validate(); err != nil {
+				return err
+			}
+			id, ok := ids[strings.ToLower(e.Drug.Name)]
+			if !ok {
+				var err error
+				if err = tx.GetContext(ctx, &id, s.Query("upsert-drug"), e.Drug.Name, e.Drug.TallMan, string(e.Drug.Hazard)); err != nil {
+					return Translate(err)
+				}
+				ids[strings.ToLower(e.Drug.Name)] = id
+			}
+			var limit decimal.NullDecimal
+			if e.LimitHours != nil {
+				limit = decimal.NullDecimal{Decimal: *e.LimitHours, Valid: true}
+			}
+			if _, err := tx.ExecContext(ctx, s.Query("insert-stability"), id, e.Presentation, e.Diluent, string(e.Phase),
+				string(e.Storage), limit, e.Note, e.SourceURL); err != nil {
+				return Translate(err)
+			}
+		}
+		return nil
+	})
+}
+
+// ImportStats counts what an NDC Directory import did.
+type ImportStats struct {
+	Inserted int `json:"inserted"`
+	Updated  int `json:"updated"`
+	// SkippedCurated are packages a curated product already holds: the
+	// pharmacy's record wins over the directory's.
+	SkippedCurated int `json:"skipped_curated"`
+	// CodesSkipped are unit NDCs another product already holds.
+	CodesSkipped int `json:"codes_skipped"`
+	NewDrugs     int `json:"new_drugs"`
+}
+
+func mlText(q *calc.Quantity) (string, error) {
+	v, err := toML("volume", q)
+	if err != nil || !v.Valid {
+		return "", err
+	}
+	return v.Decimal.String(), nil
+}
+
+func dateText(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+// ImportProducts writes NDC Directory products (Source fda_ndc) in one
+// transaction: all or nothing. Products of a package NDC already imported
+// are updated; a package a curated product holds is left alone. New drugs
+// inherit the hazard of a known drug whose name begins theirs (a salt
+// name); others are marked fda_ndc, their hazard not reviewed. One audit
+// event records the import with summary.
+func (s *Store) ImportProducts(ctx context.Context, products []*formulary.Product, actor *int64, summary any) (ImportStats, error) {
+	var st ImportStats
+	seen := make(map[string]bool, len(products))
+	pkgs := make([]string, 0, len(products))
+	for _, p := range products {
+		if p.Source != formulary.SourceFDA {
+			return st, apperr.InvalidField("source", "product %s: only NDC Directory products (fda_ndc) are imported", p.Package.NDC)
+		}
+		if err := p.Validate(); err != nil {
+			return st, fmt.Errorf("product %s: %w", p.Package.NDC, err)
+		}
+		if seen[p.Package.NDC10] {
+			return st, apperr.InvalidField("package_ndc", "package NDC %s is imported twice", p.Package.NDC)
+		}
+		seen[p.Package.NDC10] = true
+		pkgs = append(pkgs, p.Package.NDC10)
+	}
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		st = ImportStats{}
+		var held []string
+		if err := tx.SelectContext(ctx, &held, s.Query("curated-codes"), pq.Array(pkgs)); err != nil {
+			return Translate(err)
+		}
+		products := products
+		if len(held) > 0 {
+			skip := make(map[string]bool, len(held))
+			for _, h := range held {
+				skip[h] = true
+			}
+			kept := make([]*formulary.Product, 0, len(products))
+			for _, p := range products {
+				if !skip[p.Package.NDC10] {
+					kept = append(kept, p)
+				}
+			}
+			st.SkippedCurated = len(products) - len(kept)
+			products = kept
+		}
+		known, err := s.drugs(ctx, tx)
+		if err != nil {
+			return err
+		}
+		have := map[string]bool{}
+		for _, d := range known {
+			have[strings.ToLower(d.Name)] = true
+		}
+		var names, hazards []string
+		for _, p := range products {
+			n := strings.ToLower(p.Drug.Name)
+			if !have[n] {
+				have[n] = true
+				names = append(names, n)
+				hazards = append(hazards, string(formulary.InheritHazard(n, known)))
+			}
+		}
+		if len(names) > 0 {
+			res, err := tx.ExecContext(ctx, s.Query("import-drugs"), pq.Array(names), pq.Array(hazards))
+			if err != nil {
+				return Translate(err)
+			}
+			n, _ := res.RowsAffected()
+			st.NewDrugs = int(n)
+		}
+		all := make([]string, 0, len(have))
+		for n := range have {
+			all = append(all, n)
+		}
+		var idRows []struct {
+			ID   int64  `db:"id"`
+			Name string `db:"name"`
+		}
+		if err := tx.SelectContext(ctx, &idRows, s.Query("drug-ids-by-name"), pq.Array(all)); err != nil {
+			return Translate(err)
+		}
+		drugIDs := make(map[string]int64, len(idRows))
+		for _, r := range idRows {
+			drugIDs[r.Name] = r.ID
+		}
+		for start := 0; start < len(products); start += importBatch {
+			end := min(start+importBatch, len(products))
+			if err := s.importBatch(ctx, tx, products[start:end], drugIDs, &st); err != nil {
+				return err
+			}
+		}
+		_, err = audit.Append(ctx, tx, audit.Event{Type: AuditFormularyImported, ActorID: actor,
+			Payload: auditPayload(map[string]any{"stats": st, "summary": summary})})
+		return err
+	})
+	if err != nil {
+		return ImportStats{}, err
+	}
+	return st, nil
+}
+
+func (s *Store) importBatch(ctx context.Context, tx *sqlx.Tx, batch []*formulary.Product, drugIDs map[string]int64, st *ImportStats) error {
+	n := len(batch)
+	cols := make([][]string, 16)
+	for i := range cols {
+		cols[i] = make([]string, n)
+	}
+	drug := make([]int64, n)
+	active := make([]bool, n)
+	conf := make([]string, n)
+	urls := make([]string, n)
+	byNDC := make(map[string]*formulary.Product, n)
+	for i, p := range batch {
+		id, ok := drugIDs[strings.ToLower(p.Drug.Name)]
+		if !ok {
+			return apperr.Wrap(fmt.Errorf("drug %q was not created", p.Drug.Name), "import drugs")
+		}
+		drug[i], active[i], conf[i], urls[i] = id, p.Active, p.Confirmation, p.SourceURL
+		byNDC[p.Package.NDC10] = p
+		var sv, su string
+		if p.Strength != nil {
+			sv, su = p.Strength.Value.String(), p.Strength.Unit.String()
+		}
+		recon, err := mlText(p.ReconstitutedVolume)
+		if err != nil {
+			return err
+		}
+		vol, err := mlText(p.Volume)
+		if err != nil {
+			return err
+		}
+		for j, v := range []string{p.Package.NDC, p.Package.NDC10, p.Brand, p.Labeler, p.DosageForm, p.StrengthText,
+			sv, su, recon, vol, string(p.Container), p.PackDescription, dateText(p.MarketingStart), dateText(p.MarketingEnd),
+			p.Note, p.SourceRef} {
+			cols[j][i] = v
+		}
+	}
+	args := []any{pq.Array(drug)}
+	for _, c := range cols {
+		args = append(args, pq.Array(c))
+	}
+	args = append(args, pq.Array(active), pq.Array(conf), pq.Array(urls))
+	var got []struct {
+		ID       int64  `db:"id"`
+		NDC10    string `db:"package_ndc10"`
+		Inserted bool   `db:"inserted"`
+	}
+	if err := tx.SelectContext(ctx, &got, s.Query("import-products"), args...); err != nil {
+		return Translate(err)
+	}
+	st.SkippedCurated += n - len(got)
+	ids := make([]int64, len(got))
+	var cp []int64
+	var ck, cn, c10, c11, cg []string
+	for i, g := range got {
+		ids[i] = g.ID
+		if g.Inserted {
+			st.Inserted++
+		} else {
+			st.Updated++
+		}
+		for _, c := range byNDC[g.NDC10].Codes() {
+			cp = append(cp, g.ID)
+			ck, cn, c10, c11, cg = append(ck, string(c.Kind)), append(cn, c.NDC), append(c10, c.NDC10), append(c11, c.NDC11), append(cg, c.GTIN14)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.Query("delete-product-codes"), pq.Array(ids)); err != nil {
+		return Translate(err)
+	}
+	res, err := tx.ExecContext(ctx, s.Query("import-codes"), pq.Array(cp), pq.Array(ck), pq.Array(cn), pq.Array(c10), pq.Array(c11), pq.Array(cg))
+	if err != nil {
+		return Translate(err)
+	}
+	added, _ := res.RowsAffected()
+	st.CodesSkipped += len(cp) - int(added)
+	return nil
+}
+
+var _ formulary.Lookup = (*Store)(nil)
