@@ -50,6 +50,10 @@ func commands() []command {
 		{"migrate", "apply pending database migrations", cmdMigrate},
 		{"seed", "load the demo data (--demo) into the database", cmdSeed},
 		{"calc", "run one calculation: request JSON on stdin, response JSON on stdout", cmdCalc},
+		{"barcode", "parse barcode data: laminar barcode parse DATA (JSON on stdout)", cmdBarcode},
+		{"bud", "compute a beyond-use date: request JSON on stdin", cmdBUD},
+		{"formulary", "import the FDA NDC Directory: laminar formulary import DIR", cmdFormulary},
+		{"audit", "check the compounding log: laminar audit verify (exit 1 when the chain is broken)", cmdAudit},
 	}
 }
 
