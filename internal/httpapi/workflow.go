@@ -1,4 +1,737 @@
 package httpapi
 
-// workflowRoutes is filled in when the workflow resource lands.
-func (a *API) workflowRoutes() []Route { return nil }
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/laminar-rx/laminar/internal/apperr"
+	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/bud"
+	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/workflow"
+)
+
+// Reauthenticator is implemented by an Authenticator that can check a
+// logged-in user's password or PIN again, as verification requires (the
+// auth service does: a wrong secret is 403 reauth_failed on "password").
+type Reauthenticator interface {
+	ReauthPassword(ctx context.Context, userID int64, secret string) error
+}
+
+var (
+	ordering     = []auth.Role{auth.Pharmacist, auth.Admin, auth.Interface}
+	technicians  = []auth.Role{auth.Technician}
+	pharmacists  = []auth.Role{auth.Pharmacist}
+	queueReaders = []auth.Role{auth.Technician, auth.Pharmacist}
+	admins       = []auth.Role{auth.Admin}
+)
+
+// workflowRoutes is the preparation workflow of contracts.md: orders,
+// recipes, the queues, and every step of a preparation.
+func (a *API) workflowRoutes() []Route {
+	const p = "/api/v1/preparations/:id"
+	if a.Store != nil {
+		a.extra["workflow.rules"] = a.Store.NewRulesCache()
+	}
+	return []Route{
+		{Method: http.MethodPost, Path: "/api/v1/orders", Handler: a.createOrder, Roles: ordering},
+		{Method: http.MethodPost, Path: "/api/v1/orders/:id/cancel", Handler: a.cancelOrder, Roles: ordering},
+		{Method: http.MethodGet, Path: "/api/v1/recipes", Handler: a.listRecipes, Roles: Anyone},
+		{Method: http.MethodGet, Path: "/api/v1/recipes/:id", Handler: a.getRecipe, Roles: Anyone},
+		{Method: http.MethodPost, Path: "/api/v1/recipes", Handler: a.createRecipe, Roles: admins},
+		{Method: http.MethodGet, Path: "/api/v1/queue", Handler: a.getQueue, Roles: queueReaders},
+		{Method: http.MethodGet, Path: "/api/v1/verifications", Handler: a.getVerifications, Roles: pharmacists},
+		{Method: http.MethodGet, Path: p, Handler: a.getPreparation, Roles: Anyone},
+		{Method: http.MethodPost, Path: p + "/claim", Handler: a.claim, Roles: technicians},
+		{Method: http.MethodPost, Path: p + "/release-claim", Handler: a.releaseClaim, Roles: []auth.Role{auth.Technician, auth.Admin}},
+		{Method: http.MethodPost, Path: p + "/scans", Handler: a.scan, Roles: technicians},
+		{Method: http.MethodPost, Path: p + "/weights", Handler: a.weigh, Roles: technicians},
+		{Method: http.MethodPost, Path: p + "/steps/:step_id/done", Handler: a.stepDone, Roles: technicians},
+		{Method: http.MethodPost, Path: p + "/photos", Handler: a.photo, Roles: technicians},
+		{Method: http.MethodPost, Path: p + "/complete", Handler: a.complete, Roles: technicians},
+		{Method: http.MethodGet, Path: p + "/label", Handler: a.label, Roles: Anyone},
+		{Method: http.MethodPost, Path: p + "/verify", Handler: a.verify, Roles: pharmacists},
+		{Method: http.MethodPost, Path: p + "/release", Handler: a.release, Roles: []auth.Role{auth.Technician, auth.Pharmacist}},
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Request plumbing: strict JSON, idempotency, responses
+
+// wfDecode reads a JSON body strictly: unknown fields and JSON numbers where
+// a string (a quantity) is expected are 400s naming the field. It returns
+// the raw body for the idempotency hash.
+func wfDecode(c echo.Context, v any) ([]byte, error) {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, apperr.New(apperr.TooLarge, "the request body is too large")
+		}
+		return nil, apperr.WithCode(apperr.Invalid, "malformed_json", "the request body could not be read")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, apperr.WithCode(apperr.Invalid, "malformed_json", "the request body is empty; send a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return nil, jsonError(err)
+	}
+	if dec.More() {
+		return nil, apperr.WithCode(apperr.Invalid, "malformed_json", "the body holds more than one JSON value")
+	}
+	return body, nil
+}
+
+// jsonError names the field a JSON decoding error is about.
+func jsonError(err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
+		return apperr.WithCode(apperr.Invalid, "malformed_json", "the body is not valid JSON: %s", err.Error())
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			return apperr.WithCode(apperr.Invalid, "malformed_json", "the body must be a JSON object")
+		}
+		e := apperr.InvalidField(field, "must be a %s, not a JSON %s", jsonKind(te.Type.Kind().String()), te.Value)
+		if te.Value == "number" && te.Type.Kind().String() == "string" {
+			e.Message = "must be a string such as \"2 g\" or \"72.5 kg\": JSON numbers are not accepted for quantities (they invite float rounding)"
+		}
+		return e
+	}
+	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		f = strings.Trim(f, `"`)
+		e := apperr.WithCode(apperr.Invalid, "unknown_field", "%q is not a field of this request", f)
+		e.Field = f
+		return e
+	}
+	return apperr.WithCode(apperr.Invalid, "malformed_json", "the body is not valid JSON: %s", err.Error())
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "string":
+		return "string"
+	case "struct", "map":
+		return "JSON object"
+	case "slice":
+		return "JSON array"
+	case "bool":
+		return "true or false"
+	}
+	return k
+}
+
+// idempotency returns the request's Idempotency-Key, or nil. A key already
+// answered comes back as a *store.Replayed error carrying the first
+// response; a key reused for another request is a 409.
+func (a *API) idempotency(c echo.Context, body []byte, okStatus int, view func(any) any) (*store.Idem, error) {
+	key := strings.TrimSpace(c.Request().Header.Get("Idempotency-Key"))
+	if key == "" {
+		return nil, nil
+	}
+	if len(key) > 200 {
+		return nil, apperr.InvalidField("Idempotency-Key", "is longer than 200 characters")
+	}
+	p := PrincipalOf(c)
+	sum := sha256.Sum256(body)
+	idem := &store.Idem{
+		UserID: p.UserID, Route: c.Request().Method + " " + c.Request().URL.Path, Key: key,
+		RequestHash: hex.EncodeToString(sum[:]),
+	}
+	if err := a.Store.StoredResponse(c.Request().Context(), idem); err != nil {
+		return nil, err
+	}
+	idem.Render = func(result any, refusal error) (int, []byte) {
+		if refusal != nil {
+			e := toAppErr(refusal)
+			b, _ := json.Marshal(errorBody{Error: errorDetail{Code: e.CodeOrKind(), Message: e.Message, Field: e.Field, Fields: e.Fields}})
+			// The error handler writes with echo's encoder, which ends
+			// with a newline; the replay must be byte-identical.
+			return StatusOf(e.Kind), append(b, '\n')
+		}
+		b, _ := json.Marshal(view(result))
+		return okStatus, b
+	}
+	return idem, nil
+}
+
+// wfFail writes a replayed response as it was first sent, and hands every
+// other error to the error handler.
+func wfFail(c echo.Context, err error) error {
+	var rp *store.Replayed
+	if errors.As(err, &rp) {
+		c.Response().Header().Set("Idempotent-Replayed", "true")
+		ct := rp.ContentType
+		if ct == "" {
+			ct = echo.MIMEApplicationJSON
+		}
+		return c.Blob(rp.Status, ct, rp.Body)
+	}
+	return err
+}
+
+// wfJSON writes v exactly as an idempotent replay would (json.Marshal bytes).
+func wfJSON(c echo.Context, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return apperr.Wrap(err, "encode response")
+	}
+	return c.JSONBlob(status, b)
+}
+
+func wfID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "%q is not a %s", c.Param(name), strings.TrimSuffix(name, "_id"))
+	}
+	return id, nil
+}
+
+func actorOf(c echo.Context) workflow.Actor {
+	p := PrincipalOf(c)
+	return workflow.Actor{UserID: p.UserID, Admin: p.Has(auth.Admin)}
+}
+
+func (a *API) now() time.Time { return a.Now().UTC() }
+
+func identity(v any) any { return v }
+
+// rulesAt is the cached BUD rule lookup built with the routes.
+func (a *API) rulesAt() func(context.Context, time.Time) (bud.Rules, error) {
+	if rc, ok := a.extra["workflow.rules"].(*store.RulesCache); ok {
+		return rc.At
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------------------
+// Orders and recipes
+
+func (a *API) createOrder(c echo.Context) error {
+	var in workflow.OrderInput
+	body, err := wfDecode(c, &in)
+	if err != nil {
+		return err
+	}
+	now := a.now()
+	o, err := in.Validate(now)
+	if err != nil {
+		return err
+	}
+	idem, err := a.idempotency(c, body, http.StatusCreated, identity)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	res, err := a.Store.CreateOrder(c.Request().Context(), o, PrincipalOf(c).UserID, now, a.Config.Location, idem)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	return wfJSON(c, http.StatusCreated, res)
+}
+
+type cancelInput struct {
+	Reason string `json:"reason"`
+}
+
+func (a *API) cancelOrder(c echo.Context) error {
+	id, err := wfID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in cancelInput
+	body, err := wfDecode(c, &in)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Reason) == "" {
+		return apperr.InvalidField("reason", "is required: say why the order is cancelled")
+	}
+	cancelView := func(v any) any { oc := v.(store.OrderCancelled); oc.Status = "cancelled"; return oc }
+	idem, err := a.idempotency(c, body, http.StatusOK, cancelView)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	res, err := a.Store.CancelOrder(c.Request().Context(), id, strings.TrimSpace(in.Reason), PrincipalOf(c).UserID, a.now(), idem)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	return wfJSON(c, http.StatusOK, cancelView(res))
+}
+
+func (a *API) listRecipes(c echo.Context) error {
+	f := store.RecipeFilter{Drug: strings.ToLower(strings.TrimSpace(c.QueryParam("drug"))), Current: c.QueryParam("current") == "true"}
+	rs, err := a.Store.Recipes(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return wfJSON(c, http.StatusOK, map[string]any{"items": rs})
+}
+
+func (a *API) getRecipe(c echo.Context) error {
+	id, err := wfID(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := a.Store.Recipe(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return wfJSON(c, http.StatusOK, r)
+}
+
+// createRecipe stores a new version of a drug's recipe; the fields id,
+// version, created_at and created_by are assigned, never taken from input.
+func (a *API) createRecipe(c echo.Context) error {
+	var in workflow.Recipe
+	body, err := wfDecode(c, &in)
+	if err != nil {
+		return err
+	}
+	if in.ID != 0 || in.Version != 0 || !in.CreatedAt.IsZero() || in.CreatedBy != nil {
+		return apperr.InvalidField("version", "id, version, created_at and created_by are assigned by Laminar; leave them out")
+	}
+	idem, err := a.idempotency(c, body, http.StatusCreated, identity)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	r, err := a.Store.CreateRecipe(c.Request().Context(), in, PrincipalOf(c).UserID, a.now(), idem)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	return wfJSON(c, http.StatusCreated, r)
+}
+
+// ---------------------------------------------------------------------------
+// Queues and the worksheet
+
+type queueView struct {
+	Items  []workflow.QueueItem `json:"items"`
+	Groups []workflow.Group     `json:"groups"`
+	// Order documents how items are sorted.
+	Order string `json:"order"`
+}
+
+func (a *API) getQueue(c echo.Context) error {
+	items, err := a.Store.Queue(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []workflow.QueueItem{}
+	}
+	groups := workflow.Groups(items)
+	if groups == nil {
+		groups = []workflow.Group{}
+	}
+	return wfJSON(c, http.StatusOK, queueView{Items: items, Groups: groups,
+		Order: "priority (stat, first_dose, routine), then due_at, then oldest preparation"})
+}
+
+func (a *API) getVerifications(c echo.Context) error {
+	items, err := a.Store.Verifications(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []workflow.QueueItem{}
+	}
+	return wfJSON(c, http.StatusOK, map[string]any{"items": items})
+}
+
+// prepView is the worksheet of contracts.md with the preparation's state
+// and everything recorded.
+type prepView struct {
+	ID          int64             `json:"id"`
+	OrderID     int64             `json:"order_id"`
+	RemakeOf    *int64            `json:"remake_of,omitempty"`
+	Status      workflow.Status   `json:"status"`
+	Version     int               `json:"version"`
+	Priority    workflow.Priority `json:"priority"`
+	DueAt       time.Time         `json:"due_at"`
+	BatchKey    string            `json:"batch_key"`
+	ClaimedBy   *int64            `json:"claimed_by,omitempty"`
+	StartedAt   *time.Time        `json:"started_at,omitempty"`
+	PreparedBy  *int64            `json:"prepared_by,omitempty"`
+	CompletedAt *time.Time        `json:"completed_at,omitempty"`
+	VerifiedBy  *int64            `json:"verified_by,omitempty"`
+	VerifiedAt  *time.Time        `json:"verified_at,omitempty"`
+	ReleasedBy  *int64            `json:"released_by,omitempty"`
+	ReleasedAt  *time.Time        `json:"released_at,omitempty"`
+	LabelSeq    int               `json:"label_seq"`
+	LabelData   string            `json:"label_data,omitempty"`
+	workflow.Worksheet
+	Scans   []workflow.ScanRecord   `json:"scans"`
+	Weights []workflow.WeightRecord `json:"weights"`
+	Marks   []workflow.MarkRecord   `json:"marks"`
+}
+
+func viewOf(p *workflow.Preparation) prepView {
+	v := prepView{ID: p.ID, OrderID: p.OrderID, RemakeOf: p.RemakeOf, Status: p.Status, Version: p.Version,
+		Priority: p.Priority, DueAt: p.DueAt, BatchKey: p.BatchKey, ClaimedBy: p.ClaimedBy, StartedAt: p.StartedAt,
+		PreparedBy: p.PreparedBy, CompletedAt: p.CompletedAt, VerifiedBy: p.VerifiedBy, VerifiedAt: p.VerifiedAt,
+		ReleasedBy: p.ReleasedBy, ReleasedAt: p.ReleasedAt, LabelSeq: p.LabelSeq, Worksheet: p.Worksheet,
+		Scans: p.Progress.Scans, Weights: p.Progress.Weights, Marks: p.Progress.Marks}
+	if p.LabelSeq > 0 {
+		v.LabelData = workflow.LabelData(p.ID, p.LabelSeq)
+	}
+	if v.Scans == nil {
+		v.Scans = []workflow.ScanRecord{}
+	}
+	if v.Weights == nil {
+		v.Weights = []workflow.WeightRecord{}
+	}
+	if v.Marks == nil {
+		v.Marks = []workflow.MarkRecord{}
+	}
+	return v
+}
+
+func (a *API) getPreparation(c echo.Context) error {
+	id, err := wfID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := a.Store.Preparation(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return wfJSON(c, http.StatusOK, viewOf(p))
+}
+
+// stateView is the short answer to a state change.
+type stateView struct {
+	ID        int64           `json:"id"`
+	Status    workflow.Status `json:"status"`
+	Version   int             `json:"version"`
+	ClaimedBy *int64          `json:"claimed_by,omitempty"`
+	BUD       *bud.Result     `json:"bud,omitempty"`
+}
+
+func stateOf(v any) any {
+	p := v.(*workflow.Preparation)
+	return stateView{ID: p.ID, Status: p.Status, Version: p.Version, ClaimedBy: p.ClaimedBy, BUD: p.BUD}
+}
+
+// emptyBody accepts no body or an empty JSON object, for bodiless POSTs.
+func emptyBody(c echo.Context) ([]byte, error) {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return nil, apperr.WithCode(apperr.Invalid, "malformed_json", "the request body could not be read")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return body, nil
+	}
+	var v struct{}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		return nil, jsonError(err)
+	}
+	return body, nil
+}
+
+// simple runs a bodiless state change through idempotency.
+func (a *API) simple(c echo.Context, do func(ctx context.Context, id int64, idem *store.Idem) (*workflow.Preparation, error)) error {
+	id, err := wfID(c, "id")
+	if err != nil {
+		return err
+	}
+	body, err := emptyBody(c)
+	if err != nil {
+		return err
+	}
+	idem, err := a.idempotency(c, body, http.StatusOK, stateOf)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	p, err := do(c.Request().Context(), id, idem)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	return wfJSON(c, http.StatusOK, stateOf(p))
+}
+
+func (a *API) claim(c echo.Context) error {
+	return a.simple(c, func(ctx context.Context, id int64, idem *store.Idem) (*workflow.Preparation, error) {
+		return a.Store.Claim(ctx, id, actorOf(c), a.now(), idem)
+	})
+}
+
+func (a *API) releaseClaim(c echo.Context) error {
+	return a.simple(c, func(ctx context.Context, id int64, idem *store.Idem) (*workflow.Preparation, error) {
+		return a.Store.ReleaseClaim(ctx, id, actorOf(c), a.now(), idem)
+	})
+}
+
+func (a *API) complete(c echo.Context) error {
+	return a.simple(c, func(ctx context.Context, id int64, idem *store.Idem) (*workflow.Preparation, error) {
+		return a.Store.Complete(ctx, id, actorOf(c), a.now(), a.Config.Location, idem)
+	})
+}
+
+// ---------------------------------------------------------------------------
+// Steps
+
+type scanInput struct {
+	Data   string `json:"data"`
+	StepID string `json:"step_id"`
+}
+
+func (a *API) scan(c echo.Context) error {
+	id, err := wfID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in scanInput
+	body, err := wfDecode(c, &in)
+	if err != nil {
+		return err
+	}
+	if in.StepID == "" {
+		return apperr.InvalidField("step_id", "is required: the step the scan is for")
+	}
+	if in.Data == "" {
+		return apperr.InvalidField("data", "is required: the scanned barcode data")
+	}
+	if len(in.Data) > 512 {
+		return apperr.InvalidField("data", "is longer than 512 bytes; no barcode carries that much")
+	}
+	idem, err := a.idempotency(c, body, http.StatusCreated, identity)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	rec, err := a.Store.RecordScan(c.Request().Context(), store.ScanInput{PreparationID: id, StepID: in.StepID,
+		Data: in.Data, Actor: actorOf(c), Now: a.now(), Location: a.Config.Location, RulesAt: a.rulesAt()}, idem)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	return wfJSON(c, http.StatusCreated, rec)
+}
+
+type weightInput struct {
+	StepID   string `json:"step_id"`
+	Measured string `json:"measured"`
+}
+
+func (a *API) weigh(c echo.Context) error {
+	id, err := wfID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in weightInput
+	body, err := wfDecode(c, &in)
+	if err != nil {
+		return err
+	}
+	if in.StepID == "" {
+		return apperr.InvalidField("step_id", "is required: the weigh step")
+	}
+	if strings.TrimSpace(in.Measured) == "" {
+		return apperr.InvalidField("measured", "is required, e.g. \"10.42 g\"")
+	}
+	idem, err := a.idempotency(c, body, http.StatusCreated, identity)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	res, err := a.Store.RecordWeight(c.Request().Context(), store.WeightInput{PreparationID: id, StepID: in.StepID,
+		Measured: in.Measured, Actor: actorOf(c), Now: a.now()}, idem)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	return wfJSON(c, http.StatusCreated, res)
+}
+
+func (a *API) stepDone(c echo.Context) error {
+	step := c.Param("step_id")
+	return a.simple(c, func(ctx context.Context, id int64, idem *store.Idem) (*workflow.Preparation, error) {
+		return a.Store.MarkStep(ctx, id, step, actorOf(c), a.now(), idem)
+	})
+}
+
+// MaxPhotoBytes bounds a step photo.
+const MaxPhotoBytes = 2 << 20
+
+func (a *API) photo(c echo.Context) error {
+	id, err := wfID(c, "id")
+	if err != nil {
+		return err
+	}
+	step := c.FormValue("step_id")
+	if step == "" {
+		return apperr.InvalidField("step_id", "is required as a form field")
+	}
+	fh, err := c.FormFile("photo")
+	if err != nil {
+		return apperr.InvalidField("photo", "send the image as multipart form file \"photo\"")
+	}
+	if fh.Size > MaxPhotoBytes {
+		return &apperr.Error{Kind: apperr.TooLarge, Field: "photo", Message: "the photo is larger than 2 MiB"}
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return apperr.InvalidField("photo", "the upload cannot be read")
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxPhotoBytes+1))
+	if err != nil || len(data) > MaxPhotoBytes {
+		return &apperr.Error{Kind: apperr.TooLarge, Field: "photo", Message: "the photo is larger than 2 MiB"}
+	}
+	ct := http.DetectContentType(data)
+	if ct != "image/jpeg" && ct != "image/png" {
+		return apperr.InvalidField("photo", "is %s; only JPEG and PNG images are accepted", ct)
+	}
+	sum := sha256.Sum256(data)
+	idem, err := a.idempotency(c, append([]byte(step+"\x00"), sum[:]...), http.StatusCreated, identity)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	pid, err := a.Store.AddPhoto(c.Request().Context(), store.PhotoInput{PreparationID: id, StepID: step, ContentType: ct,
+		Data: data, SHA256: hex.EncodeToString(sum[:]), Actor: actorOf(c), Now: a.now()}, idem)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	return wfJSON(c, http.StatusCreated, map[string]any{"id": pid, "step_id": step, "sha256": hex.EncodeToString(sum[:])})
+}
+
+// ---------------------------------------------------------------------------
+// Label, verification, release
+
+// label prints the current label. Every call issues a new label sequence
+// number that supersedes the earlier prints (see store.PrintLabel).
+func (a *API) label(c echo.Context) error {
+	id, err := wfID(c, "id")
+	if err != nil {
+		return err
+	}
+	format := c.QueryParam("format")
+	if format == "" {
+		format = "pdf"
+	}
+	if format != "pdf" && format != "html" {
+		return apperr.InvalidField("format", "%q is not pdf or html", format)
+	}
+	lp, err := a.Store.PrintLabel(c.Request().Context(), id, format, actorOf(c), a.now())
+	if err != nil {
+		return err
+	}
+	p := lp.Preparation
+	var budAt *time.Time
+	if p.BUD != nil {
+		budAt = &p.BUD.BUD
+	}
+	l := workflow.BuildLabel(&p.Worksheet, p.ID, lp.Seq, lp.PreparedBy, lp.VerifiedBy, budAt, a.now(), a.Config.Location)
+	c.Response().Header().Set("X-Label-Data", l.Data)
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	if format == "html" {
+		img, err := l.Barcode(240)
+		if err != nil {
+			return err
+		}
+		page, err := l.HTML(base64.StdEncoding.EncodeToString(img))
+		if err != nil {
+			return err
+		}
+		return c.HTMLBlob(http.StatusOK, page)
+	}
+	pdf, err := l.PDF()
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `inline; filename="label-P`+strconv.FormatInt(p.ID, 10)+`.pdf"`)
+	return c.Blob(http.StatusOK, "application/pdf", pdf)
+}
+
+type verifyInput struct {
+	Decision string `json:"decision"`
+	Reason   string `json:"reason"`
+	Password string `json:"password"`
+}
+
+func (a *API) verify(c echo.Context) error {
+	id, err := wfID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in verifyInput
+	_, err = wfDecode(c, &in)
+	if err != nil {
+		return err
+	}
+	in.Reason = strings.TrimSpace(in.Reason)
+	switch {
+	case in.Decision != "approve" && in.Decision != "reject":
+		return apperr.InvalidField("decision", "%q is not approve or reject", in.Decision)
+	case in.Decision == "reject" && in.Reason == "":
+		return apperr.InvalidField("reason", "is required to reject: say what is wrong")
+	case len(in.Reason) > 2000:
+		return apperr.InvalidField("reason", "is longer than 2000 characters")
+	case in.Password == "":
+		return apperr.InvalidField("password", "is required: re-enter your password or PIN to sign the verification")
+	}
+	ra, ok := a.Auth.(Reauthenticator)
+	if !ok {
+		return apperr.WithCode(apperr.Unavailable, "reauth_unavailable", "password re-entry cannot be checked by this server")
+	}
+	// The secret is not part of the idempotency hash, so a retry with the
+	// same decision is recognised whatever was typed.
+	in2 := in
+	in2.Password = ""
+	hashBody, _ := json.Marshal(in2)
+	idem, err := a.idempotency(c, hashBody, http.StatusOK, identity)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	if err := ra.ReauthPassword(c.Request().Context(), PrincipalOf(c).UserID, in.Password); err != nil {
+		return err
+	}
+	res, err := a.Store.Verify(c.Request().Context(), store.VerifyInput{PreparationID: id, Actor: actorOf(c),
+		Decision: in.Decision, Reason: in.Reason, Now: a.now()}, idem)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	return wfJSON(c, http.StatusOK, res)
+}
+
+type releaseInput struct {
+	LabelData string `json:"label_data"`
+}
+
+func (a *API) release(c echo.Context) error {
+	id, err := wfID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in releaseInput
+	body, err := wfDecode(c, &in)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.LabelData) == "" {
+		return apperr.InvalidField("label_data", "is required: scan the label on the bag")
+	}
+	idem, err := a.idempotency(c, body, http.StatusOK, stateOf)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	p, err := a.Store.Release(c.Request().Context(), id, in.LabelData, actorOf(c), a.now(), idem)
+	if err != nil {
+		return wfFail(c, err)
+	}
+	return wfJSON(c, http.StatusOK, stateOf(p))
+}

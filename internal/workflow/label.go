@@ -1,0 +1,242 @@
+package workflow
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"image"
+	"image/draw"
+	"image/png"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/boombuler/barcode"
+	"github.com/boombuler/barcode/datamatrix"
+	"github.com/go-pdf/fpdf"
+
+	"github.com/laminar-rx/laminar/internal/apperr"
+)
+
+// LabelData is the content of a label's 2-D barcode: the preparation ID and
+// the label's sequence number, so an older printout can be told apart.
+func LabelData(prepID int64, seq int) string {
+	return fmt.Sprintf("LMN-P%d-L%d", prepID, seq)
+}
+
+var labelRE = regexp.MustCompile(`^LMN-P([1-9][0-9]{0,17})-L([1-9][0-9]{0,8})$`)
+
+// ParseLabelData reads scanned label data. It tolerates what a scanner adds:
+// an AIM symbology prefix (]d1, ]d2, ]Q1 ...) and surrounding white space.
+func ParseLabelData(s string) (prepID int64, seq int, err error) {
+	t := strings.TrimSpace(s)
+	if len(t) >= 3 && t[0] == ']' {
+		t = t[3:]
+	}
+	m := labelRE.FindStringSubmatch(t)
+	if m == nil {
+		return 0, 0, apperr.WithCode(apperr.Refused, "wrong_label", "%q is not a Laminar preparation label (expected LMN-P<preparation>-L<label>)", short(s))
+	}
+	id, err1 := strconv.ParseInt(m[1], 10, 64)
+	n, err2 := strconv.Atoi(m[2])
+	if err1 != nil || err2 != nil {
+		return 0, 0, apperr.WithCode(apperr.Refused, "wrong_label", "%q is not a Laminar preparation label", short(s))
+	}
+	return id, n, nil
+}
+
+// Label is what a CSP label carries (USP <797> "Label").
+type Label struct {
+	PreparationID int64
+	Seq           int
+	Data          string
+	Reprint       bool
+	Patient       PatientSnapshot
+	Drug          string
+	Dose          string
+	Volume        string
+	Concentration string
+	BaseSolution  string
+	TotalVolume   string
+	Route         string
+	Rate          string
+	BUD           string
+	Storage       string
+	Hazardous     bool
+	Handling      string
+	PreparedBy    string
+	VerifiedBy    string
+	PrintedAt     string
+	Recipe        string
+}
+
+// BuildLabel assembles a label from a worksheet; times are shown in loc.
+func BuildLabel(ws *Worksheet, prepID int64, seq int, preparedBy, verifiedBy string, bud *time.Time, printedAt time.Time, loc *time.Location) Label {
+	if loc == nil {
+		loc = time.UTC
+	}
+	q := ws.Quantities
+	l := Label{
+		PreparationID: prepID, Seq: seq, Data: LabelData(prepID, seq), Reprint: seq > 1,
+		Patient: ws.Patient, Drug: ws.DrugDisplay,
+		Dose: q["delivered_dose"].Display, Volume: q["volume"].Display,
+		Concentration: q["final_concentration"].Display,
+		Route:         ws.Route, Rate: q["rate"].Display,
+		Storage:   storageText(string(ws.Storage)),
+		Hazardous: ws.Hazardous, Handling: ws.Handling,
+		PreparedBy: preparedBy, VerifiedBy: verifiedBy,
+		PrintedAt: printedAt.In(loc).Format("2006-01-02 15:04 MST"),
+		Recipe:    fmt.Sprintf("%s v%d", ws.RecipeName, ws.RecipeVersion),
+	}
+	if ws.Diluent != nil {
+		l.BaseSolution = q["base_volume"].Display + " " + ws.Diluent.Name()
+		l.TotalVolume = q["total_volume"].Display
+	} else {
+		l.TotalVolume = q["volume"].Display
+	}
+	if bud != nil {
+		l.BUD = bud.In(loc).Format("2006-01-02 15:04 MST")
+	} else if ws.BUD != nil {
+		l.BUD = ws.BUD.BUD.In(loc).Format("2006-01-02 15:04 MST")
+	}
+	return l
+}
+
+func storageText(s string) string {
+	switch s {
+	case "room":
+		return "Store at controlled room temperature (20-25 °C)"
+	case "refrigerator":
+		return "Refrigerate (2-8 °C)"
+	case "freezer":
+		return "Freeze (-25 to -10 °C)"
+	}
+	return s
+}
+
+// lines is the label text, top to bottom, shared by PDF and HTML.
+func (l Label) lines() [][2]string {
+	out := [][2]string{
+		{"Patient", l.Patient.Name},
+		{"MRN", l.Patient.MRN},
+		{"Location", l.Patient.Location},
+		{"Drug", l.Drug + " " + l.Dose + " (" + l.Volume + ")"},
+	}
+	if l.BaseSolution != "" {
+		out = append(out, [2]string{"in", l.BaseSolution})
+	}
+	out = append(out,
+		[2]string{"Total volume", l.TotalVolume},
+		[2]string{"Concentration", l.Concentration},
+		[2]string{"Route", l.Route},
+	)
+	if l.Rate != "" {
+		out = append(out, [2]string{"Rate", l.Rate})
+	}
+	out = append(out,
+		[2]string{"BUD", l.BUD},
+		[2]string{"Storage", l.Storage},
+		[2]string{"Prepared by", l.PreparedBy},
+		[2]string{"Verified by", or(l.VerifiedBy, "________")},
+		[2]string{"Preparation", fmt.Sprintf("P%d  label %d  %s", l.PreparationID, l.Seq, l.Data)},
+	)
+	return out
+}
+
+// Barcode returns the label's 2-D barcode (Data Matrix of Data) as PNG.
+func (l Label) Barcode(px int) ([]byte, error) {
+	code, err := datamatrix.Encode(l.Data)
+	if err != nil {
+		return nil, apperr.Wrap(err, "encode label barcode")
+	}
+	// Whole pixels per module keep every module the same size.
+	dim := code.Bounds().Dx()
+	px = max(px/dim, 1) * dim
+	scaled, err := barcode.Scale(code, px, px)
+	if err != nil {
+		return nil, apperr.Wrap(err, "scale label barcode")
+	}
+	// A quiet zone of two modules on every side: scanners (and decoders)
+	// need white around the symbol to find it.
+	quiet := 2 * px / dim
+	img := image.NewGray(image.Rect(0, 0, px+2*quiet, px+2*quiet))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	draw.Draw(img, image.Rect(quiet, quiet, quiet+px, quiet+px), scaled, scaled.Bounds().Min, draw.Src)
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		return nil, apperr.Wrap(err, "write label barcode")
+	}
+	return b.Bytes(), nil
+}
+
+// PDF renders the label on a 4 × 3 inch page.
+func (l Label) PDF() ([]byte, error) {
+	img, err := l.Barcode(240)
+	if err != nil {
+		return nil, err
+	}
+	f := fpdf.NewCustom(&fpdf.InitType{OrientationStr: "P", UnitStr: "mm", Size: fpdf.SizeType{Wd: 101.6, Ht: 76.2}})
+	f.SetMargins(4, 4, 4)
+	f.SetAutoPageBreak(false, 0)
+	f.SetCreationDate(time.Unix(0, 0).UTC())
+	f.AddPage()
+	tr := f.UnicodeTranslatorFromDescriptor("")
+	f.RegisterImageOptionsReader("dm", fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(img))
+	f.ImageOptions("dm", 73, 4, 24, 24, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	f.SetFont("Helvetica", "B", 9)
+	f.SetXY(4, 4)
+	f.CellFormat(68, 5, tr("COMPOUNDED PREPARATION"), "", 2, "L", false, 0, "")
+	if l.Hazardous {
+		f.SetFillColor(0, 0, 0)
+		f.SetTextColor(255, 255, 255)
+		f.CellFormat(68, 5, tr("HAZARDOUS DRUG - HANDLE WITH PPE"), "", 2, "L", true, 0, "")
+		f.SetTextColor(0, 0, 0)
+	}
+	if l.Reprint {
+		f.CellFormat(68, 4, tr(fmt.Sprintf("REPRINT %d - supersedes earlier labels", l.Seq)), "", 2, "L", false, 0, "")
+	}
+	y := f.GetY() + 1
+	for _, kv := range l.lines() {
+		f.SetXY(4, y)
+		f.SetFont("Helvetica", "B", 7)
+		f.CellFormat(20, 3.6, tr(kv[0]), "", 0, "L", false, 0, "")
+		f.SetFont("Helvetica", "", 7.5)
+		// Beside the barcode the text column is narrow; below it, full width.
+		w := 48.0
+		if y > 28 {
+			w = 73
+		}
+		f.MultiCell(w, 3.6, tr(kv[1]), "", "L", false)
+		y = f.GetY()
+	}
+	var b bytes.Buffer
+	if err := f.Output(&b); err != nil {
+		return nil, apperr.Wrap(err, "render label PDF")
+	}
+	return b.Bytes(), nil
+}
+
+var labelHTML = template.Must(template.New("label").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Label P{{.L.PreparationID}}</title>
+<style>body{font-family:sans-serif;width:4in}dt{font-weight:bold}.hd{background:#000;color:#fff;padding:2px}</style></head>
+<body><h1>Compounded preparation</h1>
+{{if .L.Hazardous}}<p class="hd">Hazardous drug — handle with PPE</p>{{end}}
+{{if .L.Reprint}}<p>Reprint {{.L.Seq}}: supersedes earlier labels</p>{{end}}
+<img alt="{{.L.Data}}" src="data:image/png;base64,{{.Img}}" width="120" height="120">
+<dl>{{range .Lines}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}</dl>
+</body></html>`))
+
+// HTML renders the label as a printable page with the barcode inline.
+func (l Label) HTML(imgBase64 string) ([]byte, error) {
+	var b bytes.Buffer
+	err := labelHTML.Execute(&b, struct {
+		L     Label
+		Img   string
+		Lines [][2]string
+	}{l, imgBase64, l.lines()})
+	if err != nil {
+		return nil, apperr.Wrap(err, "render label HTML")
+	}
+	return b.Bytes(), nil
+}

@@ -1,0 +1,318 @@
+package loadtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/laminar-rx/laminar/internal/app"
+	"github.com/laminar-rx/laminar/internal/config"
+	"github.com/laminar-rx/laminar/internal/seed"
+	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+type client struct {
+	base, token string
+	http        *http.Client
+}
+
+func (c *client) do(method, path string, body any) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		j, _ := json.Marshal(body)
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, b, err
+}
+
+func login(t *testing.T, base, user string) *client {
+	t.Helper()
+	c := &client{base: base, http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}, Timeout: 10 * time.Second}}
+	st, b, err := c.do("POST", "/api/v1/login", map[string]string{"username": user, "password": "demo-" + user})
+	if err != nil || st != http.StatusOK {
+		t.Fatalf("login %s: %d %s %v", user, st, b, err)
+	}
+	var out struct{ Token string }
+	_ = json.Unmarshal(b, &out)
+	c.token = out.Token
+	return c
+}
+
+// scan is one planned scan request.
+type scan struct {
+	path string
+	body map[string]any
+}
+
+func gs1(gtin string, exp time.Time, lot, serial string) string {
+	return "(01)" + gtin + "(17)" + exp.Format("060102") + "(10)" + lot + "(21)" + serial
+}
+
+// plan places a heparin order (a bag and three multiple-dose vials to
+// scan), claims it as tab and returns its four scans.
+func plan(t *testing.T, pharm, tab *client, n int) []scan {
+	t.Helper()
+	exp := time.Now().AddDate(1, 0, 0)
+	order := map[string]any{
+		"patient": map[string]any{"mrn": fmt.Sprintf("L%d", n), "name": "Load, Test", "birth_date": "1980-01-01",
+			"weight": "70 kg", "height": "170 cm", "location": "LT-1"},
+		"drug": "heparin", "dose": "25000 units", "route": "IV", "diluent": "dextrose 5%", "final_volume": "250 mL",
+		"due_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "priority": "routine",
+	}
+	st, b, err := pharm.do("POST", "/api/v1/orders", order)
+	if err != nil || st != http.StatusCreated {
+		t.Fatalf("order: %d %s %v", st, b, err)
+	}
+	var o struct {
+		PreparationID int64 `json:"preparation_id"`
+	}
+	_ = json.Unmarshal(b, &o)
+	p := fmt.Sprintf("/api/v1/preparations/%d", o.PreparationID)
+	if st, b, err := tab.do("POST", p+"/claim", nil); err != nil || st != http.StatusOK {
+		t.Fatalf("claim: %d %s %v", st, b, err)
+	}
+	_, b, _ = tab.do("GET", p, nil)
+	var w struct {
+		Steps []struct {
+			ID, Kind string
+			Expects  struct{ Count int } `json:"expects"`
+		} `json:"steps"`
+		AllowedProducts []struct{ GTIN string } `json:"allowed_products"`
+		AllowedDiluents []struct{ GTIN string } `json:"allowed_diluents"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		t.Fatal(err)
+	}
+	var out []scan
+	for _, s := range w.Steps {
+		switch s.Kind {
+		case "scan_diluent":
+			out = append(out, scan{p + "/scans", map[string]any{"step_id": s.ID, "data": gs1(w.AllowedDiluents[0].GTIN, exp, "LB", fmt.Sprintf("B%d", o.PreparationID))}})
+		case "scan_vial":
+			for k := 0; k < s.Expects.Count; k++ {
+				out = append(out, scan{p + "/scans", map[string]any{"step_id": s.ID, "data": gs1(w.AllowedProducts[0].GTIN, exp, "LV", fmt.Sprintf("V%d-%d", o.PreparationID, k))}})
+			}
+		}
+	}
+	return out
+}
+
+func pct(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	i := int(float64(len(d)-1) * p)
+	return d[i]
+}
+
+// TestLoad: 50 tablets scan at a fixed total rate (open loop), then as fast
+// as they can (closed loop); throughput and latency percentiles are logged.
+func TestLoad(t *testing.T) {
+	if os.Getenv("LAMINAR_LOAD") != "1" {
+		t.Skip("performance run is opt-in: set LAMINAR_LOAD=1")
+	}
+	tablets := envInt("LAMINAR_LOAD_TABLETS", 50)
+	rate := envInt("LAMINAR_LOAD_RATE", 200)
+	seconds := envInt("LAMINAR_LOAD_SECONDS", 10)
+
+	ctx := context.Background()
+	url := testdb.NewURL(t)
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if _, err := seed.Demo(ctx, st, quiet, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	cfg, err := config.Load(func(k string) string {
+		switch k {
+		case "DATABASE_URL":
+			return url
+		case "LAMINAR_ADDR":
+			return "127.0.0.1:0"
+		case "LAMINAR_DATA_DIR":
+			return t.TempDir()
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := app.Start(ctx, cfg, quiet, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(ctx)
+	if n := envInt("LAMINAR_LOAD_POOL", 0); n > 0 {
+		// An experiment knob: a smaller pool queues requests in Go rather
+		// than as lock waiters in PostgreSQL.
+		srv.Store.DB.SetMaxOpenConns(n)
+		srv.Store.DB.SetMaxIdleConns(n)
+	}
+	base := srv.URL()
+
+	pharm := login(t, base, "pharm1")
+	// Enough preparations for the open-loop phase to be all accepted scans.
+	perTablet := (rate*seconds/tablets)/4 + 1
+	clients := make([]*client, tablets)
+	plans := make([][]scan, tablets)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for i := range clients {
+		clients[i] = login(t, base, []string{"tech1", "tech2"}[i%2])
+	}
+	sem := make(chan struct{}, 4)
+	for i := range clients {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for k := 0; k < perTablet; k++ {
+				sem <- struct{}{}
+				plans[i] = append(plans[i], plan(t, pharm, clients[i], i*1000+k)...)
+				<-sem
+			}
+		}(i)
+	}
+	wg.Wait()
+	t.Logf("setup: %d tablets, %d preparations, %d planned accepted scans in %s",
+		tablets, tablets*perTablet, tablets*perTablet*4, time.Since(t0).Round(time.Millisecond))
+
+	// A sampler of what the database sessions wait on, to tell lock
+	// contention from CPU starvation in the report.
+	sampler, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sampler.Close()
+	sample := func(stop <-chan struct{}) map[string]int {
+		seen := map[string]int{}
+		for {
+			select {
+			case <-stop:
+				return seen
+			case <-time.After(20 * time.Millisecond):
+			}
+			var rows []struct {
+				State string `db:"state"`
+				N     int    `db:"n"`
+			}
+			_ = sampler.DB.SelectContext(ctx, &rows, `SELECT coalesce(wait_event_type || ':' || wait_event, 'running') AS state, count(*) AS n
+				FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid() GROUP BY 1`)
+			for _, r := range rows {
+				seen[r.State] += r.N
+			}
+		}
+	}
+
+	run := func(name string, interval time.Duration, dur time.Duration) {
+		stop := make(chan struct{})
+		waits := make(chan map[string]int, 1)
+		go func() { waits <- sample(stop) }()
+		defer func() {
+			close(stop)
+			t.Logf("%s: database sessions seen active, by wait (20 ms samples): %v", name, <-waits)
+		}()
+		var mu sync.Mutex
+		var lat, warm []time.Duration
+		statuses := map[int]int{}
+		errs := 0
+		start := time.Now()
+		var wg sync.WaitGroup
+		for i := range clients {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				c := clients[i]
+				if interval > 0 {
+					time.Sleep(time.Duration(rand.Int64N(int64(interval))))
+				}
+				next := time.Now()
+				last := ""
+				for time.Since(start) < dur {
+					var s scan
+					if len(plans[i]) > 0 {
+						s, plans[i] = plans[i][0], plans[i][1:]
+						last = s.path
+					} else {
+						// Out of planned vials: keep scanning the last
+						// preparation; a refused scan is recorded and
+						// audited like an accepted one.
+						s = scan{path: last, body: map[string]any{"step_id": "scan-vial", "data": "(01)00300027597011"}}
+					}
+					t1 := time.Now()
+					code, _, err := c.do("POST", s.path, s.body)
+					d := time.Since(t1)
+					mu.Lock()
+					if err != nil {
+						errs++
+					} else {
+						statuses[code]++
+						lat = append(lat, d)
+						if t1.Sub(start) > dur/5 {
+							warm = append(warm, d)
+						}
+					}
+					mu.Unlock()
+					if interval > 0 {
+						next = next.Add(interval)
+						if w := time.Until(next); w > 0 {
+							time.Sleep(w)
+						}
+					}
+				}
+			}(i)
+		}
+		wg.Wait()
+		el := time.Since(start)
+		sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
+		sort.Slice(warm, func(a, b int) bool { return warm[a] < warm[b] })
+		t.Logf("%s, after the first fifth (warm pool): %d requests; p50 %s p90 %s p99 %s", name, len(warm),
+			pct(warm, .5).Round(10*time.Microsecond), pct(warm, .9).Round(10*time.Microsecond), pct(warm, .99).Round(10*time.Microsecond))
+		t.Logf("%s: %d requests in %s = %.0f/s; p50 %s p90 %s p99 %s max %s; statuses %v; transport errors %d",
+			name, len(lat), el.Round(time.Millisecond), float64(len(lat))/el.Seconds(),
+			pct(lat, .5).Round(10*time.Microsecond), pct(lat, .9).Round(10*time.Microsecond),
+			pct(lat, .99).Round(10*time.Microsecond), pct(lat, 1).Round(10*time.Microsecond), statuses, errs)
+		if errs > 0 || statuses[http.StatusInternalServerError] > 0 {
+			t.Errorf("%s: %d transport errors, %d server errors", name, errs, statuses[500])
+		}
+	}
+	run(fmt.Sprintf("open loop %d scans/s", rate), time.Duration(float64(time.Second)*float64(tablets)/float64(rate)), time.Duration(seconds)*time.Second)
+	run("closed loop (as fast as possible)", 0, 5*time.Second)
+}

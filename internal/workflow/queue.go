@@ -1,0 +1,114 @@
+package workflow
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+	"strings"
+	"time"
+)
+
+// QueueItem is one preparation in a technician's or pharmacist's queue.
+type QueueItem struct {
+	PreparationID int64      `json:"preparation_id"`
+	OrderID       int64      `json:"order_id"`
+	Drug          string     `json:"drug"`
+	Dose          string     `json:"dose"`
+	DoseDisplay   string     `json:"dose_display"`
+	DueAt         time.Time  `json:"due_at"`
+	Priority      Priority   `json:"priority"`
+	Status        Status     `json:"status"`
+	BatchKey      string     `json:"batch_key"`
+	Location      string     `json:"location"`
+	Hazardous     bool       `json:"hazardous"`
+	ClaimedBy     *int64     `json:"claimed_by,omitempty"`
+	PreparedBy    *int64     `json:"prepared_by,omitempty"`
+	CompletedAt   *time.Time `json:"completed_at,omitempty"`
+	RemakeOf      *int64     `json:"remake_of,omitempty"`
+}
+
+// Group is a set of identical preparations that can be made as a batch.
+type Group struct {
+	BatchKey       string  `json:"batch_key"`
+	Drug           string  `json:"drug"`
+	Dose           string  `json:"dose"`
+	Count          int     `json:"count"`
+	PreparationIDs []int64 `json:"preparation_ids"`
+}
+
+// SortQueue orders a queue: priority first (STAT, first dose, routine),
+// then the earliest due time, then the oldest preparation. Priority wins
+// over due time because a STAT dose is wanted now whatever time the order
+// happened to carry.
+func SortQueue(items []QueueItem) {
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if ra, rb := a.Priority.Rank(), b.Priority.Rank(); ra != rb {
+			return ra < rb
+		}
+		if !a.DueAt.Equal(b.DueAt) {
+			return a.DueAt.Before(b.DueAt)
+		}
+		return a.PreparationID < b.PreparationID
+	})
+}
+
+// BatchKey identifies identical preparations: the same recipe version,
+// the same computed dose, the same base solution and volume.
+func BatchKey(ws *Worksheet) string {
+	h := sha256.New()
+	parts := []string{
+		ws.Drug, itoa(ws.RecipeID), ws.Quantities["dose"].Value, ws.DiluentName,
+		ws.Quantities["base_volume"].Value, ws.Route, itoa(ws.Product.ID),
+	}
+	h.Write([]byte(strings.Join(parts, "\x1f")))
+	return "b" + hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// Groups summarises the batches of more than one preparation, in queue order.
+func Groups(items []QueueItem) []Group {
+	idx := map[string]int{}
+	var out []Group
+	for _, it := range items {
+		if it.Status != StatusQueued {
+			continue
+		}
+		i, ok := idx[it.BatchKey]
+		if !ok {
+			i = len(out)
+			idx[it.BatchKey] = i
+			out = append(out, Group{BatchKey: it.BatchKey, Drug: it.Drug, Dose: it.Dose})
+		}
+		out[i].Count++
+		out[i].PreparationIDs = append(out[i].PreparationIDs, it.PreparationID)
+	}
+	kept := out[:0]
+	for _, g := range out {
+		if g.Count > 1 {
+			kept = append(kept, g)
+		}
+	}
+	return kept
+}
+
+func itoa(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,151 @@
+package workflow
+
+import (
+	"github.com/laminar-rx/laminar/internal/apperr"
+)
+
+// Status is where a preparation is in its life.
+type Status string
+
+// The statuses of a preparation. A rejected preparation is replaced by a
+// remake (a new preparation of the same order); it never comes back.
+const (
+	StatusQueued     Status = "queued"      // waiting for a technician
+	StatusInProgress Status = "in_progress" // claimed: one technician works it
+	StatusCompleted  Status = "completed"   // all steps done; awaiting verification
+	StatusVerified   Status = "verified"    // a pharmacist approved it
+	StatusReleased   Status = "released"    // label scanned out to the floor; closed
+	StatusRejected   Status = "rejected"    // a pharmacist rejected it; wasted
+	StatusCancelled  Status = "cancelled"   // its order was cancelled
+)
+
+// Action is something a person does to a preparation.
+type Action string
+
+// The actions of the workflow.
+const (
+	ActClaim        Action = "claim"
+	ActReleaseClaim Action = "release_claim"
+	ActScan         Action = "scan"
+	ActWeigh        Action = "weigh"
+	ActStepDone     Action = "step_done"
+	ActPhoto        Action = "photo"
+	ActComplete     Action = "complete"
+	ActLabel        Action = "label"
+	ActVerify       Action = "verify"
+	ActRelease      Action = "release"
+	ActCancel       Action = "cancel"
+)
+
+// allowedIn is the state machine: the statuses in which each action is
+// allowed. Anything else is a wrong-state conflict.
+var allowedIn = map[Action][]Status{
+	ActClaim:        {StatusQueued},
+	ActReleaseClaim: {StatusInProgress},
+	ActScan:         {StatusInProgress},
+	ActWeigh:        {StatusInProgress},
+	ActStepDone:     {StatusInProgress},
+	ActPhoto:        {StatusInProgress},
+	ActComplete:     {StatusInProgress},
+	ActLabel:        {StatusCompleted, StatusVerified, StatusReleased},
+	ActVerify:       {StatusCompleted},
+	ActRelease:      {StatusVerified},
+	ActCancel:       {StatusQueued, StatusInProgress, StatusCompleted, StatusVerified},
+}
+
+// next is the status an action leads to, for actions that change it.
+var next = map[Action]Status{
+	ActClaim:        StatusInProgress,
+	ActReleaseClaim: StatusQueued,
+	ActComplete:     StatusCompleted,
+	ActRelease:      StatusReleased,
+	ActCancel:       StatusCancelled,
+}
+
+// Allows reports nil when action a may be taken in status s, else a 409
+// wrong_state error saying what status the preparation is in and which
+// statuses would allow it.
+func (s Status) Allows(a Action) error {
+	for _, ok := range allowedIn[a] {
+		if ok == s {
+			return nil
+		}
+	}
+	if a == ActLabel {
+		return apperr.WithCode(apperr.Conflict, "not_completed",
+			"the label can be printed only once compounding is complete; this preparation is %s", s)
+	}
+	return apperr.WithCode(apperr.Conflict, "wrong_state",
+		"cannot %s a preparation that is %s (allowed when %s)", phrase(a), s, statusList(allowedIn[a]))
+}
+
+// Next returns the status after a, or s itself when a does not change it.
+// Verification decides between verified and rejected, so it is not here.
+func (s Status) Next(a Action) Status {
+	if n, ok := next[a]; ok {
+		return n
+	}
+	return s
+}
+
+// Open reports whether the preparation still needs work or a decision.
+func (s Status) Open() bool {
+	switch s {
+	case StatusQueued, StatusInProgress, StatusCompleted, StatusVerified:
+		return true
+	}
+	return false
+}
+
+func phrase(a Action) string {
+	switch a {
+	case ActReleaseClaim:
+		return "release the claim on"
+	case ActStepDone:
+		return "mark a step done on"
+	case ActWeigh:
+		return "record a weight for"
+	case ActPhoto:
+		return "add a photo to"
+	case ActLabel:
+		return "print the label of"
+	}
+	return string(a)
+}
+
+func statusList(ss []Status) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += " or "
+		}
+		out += string(s)
+	}
+	return out
+}
+
+// Priority is the urgency of an order.
+type Priority string
+
+// The priorities of contracts.md.
+const (
+	PriorityStat      Priority = "stat"
+	PriorityFirstDose Priority = "first_dose"
+	PriorityRoutine   Priority = "routine"
+)
+
+// Rank orders priorities: STAT first, then first dose, then routine.
+func (p Priority) Rank() int {
+	switch p {
+	case PriorityStat:
+		return 0
+	case PriorityFirstDose:
+		return 1
+	}
+	return 2
+}
+
+// Valid reports whether p is one of the contract's priorities.
+func (p Priority) Valid() bool {
+	return p == PriorityStat || p == PriorityFirstDose || p == PriorityRoutine
+}
