@@ -1,4 +1,349 @@
 package httpapi
 
-// webRoutes is filled in when the web resource lands.
-func (a *API) webRoutes() []Route { return nil }
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/laminar-rx/laminar/internal/apperr"
+	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/live"
+	"github.com/laminar-rx/laminar/web"
+)
+
+// webUI serves the browser screens. Its handlers call the same store and
+// domain functions as the JSON API; in-page actions use the JSON API itself.
+type webUI struct {
+	api  *API
+	site *web.Site
+
+	liveMu  sync.Mutex
+	liveHub *live.Hub
+}
+
+// The roles of each screen.
+var (
+	rolesPrepare  = []auth.Role{auth.Technician}
+	rolesVerify   = []auth.Role{auth.Pharmacist}
+	rolesEvidence = []auth.Role{auth.Pharmacist, auth.SafetyOfficer, auth.Admin}
+	rolesAudit    = []auth.Role{auth.SafetyOfficer, auth.Admin}
+	rolesAdmin    = []auth.Role{auth.Admin}
+	rolesLive     = []auth.Role{auth.Technician, auth.Pharmacist, auth.SafetyOfficer, auth.Admin}
+)
+
+func init() { htmlErrorPage = webErrorPage }
+
+// webRoutes are the browser screens. Like every route they sit in the one
+// route table with their roles; an unauthenticated browser navigation is
+// sent to the login page by webErrorPage.
+func (a *API) webRoutes() []Route {
+	site, err := web.Load()
+	if err != nil {
+		// A page without its template is a build defect: stop the boot.
+		panic(err)
+	}
+	w := &webUI{api: a, site: site}
+	a.extra["web"] = w
+	page := []echo.MiddlewareFunc{pageHeaders, middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024})}
+	form := []echo.MiddlewareFunc{pageHeaders, RequireCSRF}
+	return []Route{
+		{Method: http.MethodGet, Path: "/static/:file", Handler: w.static, Public: true},
+		{Method: http.MethodGet, Path: "/login", Handler: w.loginPage, Public: true, Middleware: page},
+		{Method: http.MethodPost, Path: "/login", Handler: w.loginSubmit, Public: true, Middleware: page},
+		{Method: http.MethodPost, Path: "/logout", Handler: w.logout, Roles: Anyone, Middleware: form},
+		{Method: http.MethodGet, Path: "/", Handler: w.home, Roles: Anyone, Middleware: page},
+
+		{Method: http.MethodGet, Path: "/tablet", Handler: w.queue, Roles: rolesPrepare, Middleware: page},
+		{Method: http.MethodPost, Path: "/tablet/prep/:id/claim", Handler: w.claim, Roles: rolesPrepare, Middleware: form},
+		{Method: http.MethodGet, Path: "/tablet/prep/:id", Handler: w.prep, Roles: rolesPrepare, Middleware: page},
+
+		{Method: http.MethodGet, Path: "/verify", Handler: w.verifyQueue, Roles: rolesVerify, Middleware: page},
+		{Method: http.MethodGet, Path: "/verify/list", Handler: w.verifyList, Roles: rolesVerify, Middleware: page},
+		{Method: http.MethodGet, Path: "/verify/:id", Handler: w.verifyPage, Roles: rolesEvidence, Middleware: page},
+		{Method: http.MethodPost, Path: "/verify/:id", Handler: w.verifySubmit, Roles: rolesVerify, Middleware: form},
+		{Method: http.MethodGet, Path: "/events/preparations", Handler: w.events, Roles: rolesLive},
+
+		{Method: http.MethodGet, Path: "/log", Handler: w.log, Roles: rolesAudit, Middleware: page},
+
+		{Method: http.MethodGet, Path: "/admin/products", Handler: w.products, Roles: rolesAdmin, Middleware: page},
+		{Method: http.MethodGet, Path: "/admin/products/new", Handler: w.productForm, Roles: rolesAdmin, Middleware: page},
+		{Method: http.MethodPost, Path: "/admin/products/new", Handler: w.productSave, Roles: rolesAdmin, Middleware: form},
+		{Method: http.MethodGet, Path: "/admin/products/:id", Handler: w.productForm, Roles: rolesAdmin, Middleware: page},
+		{Method: http.MethodPost, Path: "/admin/products/:id", Handler: w.productSave, Roles: rolesAdmin, Middleware: form},
+		{Method: http.MethodGet, Path: "/admin/recipes", Handler: w.recipes, Roles: rolesAdmin, Middleware: page},
+		{Method: http.MethodGet, Path: "/admin/recipes/new", Handler: w.recipeForm, Roles: rolesAdmin, Middleware: page},
+		{Method: http.MethodPost, Path: "/admin/recipes/new", Handler: w.recipeSave, Roles: rolesAdmin, Middleware: form},
+		{Method: http.MethodGet, Path: "/admin/recipes/:id", Handler: w.recipeForm, Roles: rolesAdmin, Middleware: page},
+		{Method: http.MethodGet, Path: "/admin/users", Handler: w.users, Roles: rolesAdmin, Middleware: page},
+		{Method: http.MethodGet, Path: "/admin/users/new", Handler: w.userForm, Roles: rolesAdmin, Middleware: page},
+		{Method: http.MethodPost, Path: "/admin/users/new", Handler: w.userSave, Roles: rolesAdmin, Middleware: form},
+		{Method: http.MethodGet, Path: "/admin/users/:id", Handler: w.userForm, Roles: rolesAdmin, Middleware: page},
+		{Method: http.MethodPost, Path: "/admin/users/:id", Handler: w.userSave, Roles: rolesAdmin, Middleware: form},
+	}
+}
+
+// pageHeaders sets the security headers of HTML pages: scripts only from
+// this origin (no inline script), no framing by other sites, no caching of
+// patient data.
+func pageHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; frame-ancestors 'self'; form-action 'self'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+// render writes a page with status.
+func (w *webUI) render(c echo.Context, status int, p web.Page) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(status)
+	return w.site.Render(c.Response(), p)
+}
+
+// layout builds the common part of a page for the caller.
+func (w *webUI) layout(c echo.Context, title, active string) web.Layout {
+	l := web.Layout{Title: title, Active: active, Loc: w.api.Config.Location, CSRF: w.csrfToken(c)}
+	if p := PrincipalOf(c); p != nil {
+		l.User = viewerOf(p)
+	}
+	if f, err := c.Cookie(flashCookie); err == nil && f.Value != "" {
+		if v, err := url.QueryUnescape(f.Value); err == nil {
+			l.Flash = v
+		}
+		http.SetCookie(c.Response(), &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	return l
+}
+
+func viewerOf(p *auth.Principal) *web.Viewer {
+	v := &web.Viewer{Username: p.Username, Name: p.Username, Tablet: p.Tablet}
+	for _, r := range p.Roles {
+		v.Roles = append(v.Roles, string(r))
+	}
+	v.CanPrepare = p.Has(rolesPrepare...)
+	v.CanVerify = p.Has(rolesVerify...)
+	v.CanAudit = p.Has(rolesAudit...)
+	v.CanAdmin = p.Has(rolesAdmin...)
+	return v
+}
+
+// flashCookie carries a one-line message across a redirect (the form loop's
+// "saved" after parse → validate → redirect).
+const flashCookie = "laminar_flash"
+
+func redirectWithFlash(c echo.Context, to, msg string) error {
+	http.SetCookie(c.Response(), &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// home sends each person to the screen of their main job.
+func (w *webUI) home(c echo.Context) error {
+	p := PrincipalOf(c)
+	switch {
+	case p.Has(auth.Technician):
+		return c.Redirect(http.StatusSeeOther, "/tablet")
+	case p.Has(auth.Pharmacist):
+		return c.Redirect(http.StatusSeeOther, "/verify")
+	case p.Has(auth.SafetyOfficer):
+		return c.Redirect(http.StatusSeeOther, "/log")
+	case p.Has(auth.Admin):
+		return c.Redirect(http.StatusSeeOther, "/admin/products")
+	}
+	return apperr.WithCode(apperr.Forbidden, "no_screen", "your role (%s) has no screens; it is for machine clients", rolesText(p.Roles))
+}
+
+// static serves an asset under its checksum name for a year: a new
+// version of the file has a new name, so nothing stale is ever served.
+func (w *webUI) static(c echo.Context) error {
+	a, ok := w.site.Asset(c.Param("file"))
+	if !ok {
+		return apperr.WithCode(apperr.NotFound, "not_found", "no static file %q (names carry a checksum; reload the page)", c.Param("file"))
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("ETag", a.ETag)
+	h.Set("Vary", "Accept-Encoding")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if c.Request().Header.Get("If-None-Match") == a.ETag {
+		return c.NoContent(http.StatusNotModified)
+	}
+	if a.Gzip != nil && strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+		h.Set(echo.HeaderContentEncoding, "gzip")
+		return c.Blob(http.StatusOK, a.Type, a.Gzip)
+	}
+	return c.Blob(http.StatusOK, a.Type, a.Body)
+}
+
+// wantsHTML reports whether a request is a browser navigation or form post
+// rather than an API call.
+func wantsHTML(r *http.Request) bool {
+	if strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/events/") {
+		return false
+	}
+	return strings.Contains(r.Header.Get(echo.HeaderAccept), "text/html")
+}
+
+// webErrorPage renders errors of browser navigations as a page: an
+// unauthenticated one goes to the login page and comes back after.
+func webErrorPage(a *API, c echo.Context, status int, e *apperr.Error) (error, bool) {
+	r := c.Request()
+	if !wantsHTML(r) {
+		return nil, false
+	}
+	w, _ := a.extra["web"].(*webUI)
+	if w == nil {
+		return nil, false
+	}
+	if status == http.StatusUnauthorized {
+		next := r.URL.RequestURI()
+		if r.Method != http.MethodGet {
+			next = r.Referer()
+			if u, err := url.Parse(next); err == nil {
+				next = u.RequestURI()
+			}
+		}
+		return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(safeNext(next))), true
+	}
+	title := http.StatusText(status)
+	msg := e.Message
+	switch status {
+	case http.StatusNotFound:
+		title = "Not found"
+	case http.StatusForbidden:
+		title = "Not allowed"
+	case http.StatusInternalServerError:
+		title = "Something went wrong"
+		msg = "The server could not finish this. Quote reference " + c.Response().Header().Get(echo.HeaderXRequestID) + " to support."
+	}
+	pg := web.ErrorPage{Layout: w.layout(c, title, ""), Status: status, Code: e.CodeOrKind(), Message: msg, Back: safeNext(r.Referer())}
+	pageHeaders(func(echo.Context) error { return nil })(c)
+	return w.render(c, status, pg), true
+}
+
+// safeNext keeps a post-login redirect on this site: only a local path.
+func safeNext(next string) string {
+	if strings.ContainsFunc(next, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }) {
+		return "/"
+	}
+	if u, err := url.Parse(next); err == nil && u.Host == "" && u.Scheme == "" {
+		next = u.RequestURI()
+	} else {
+		return "/"
+	}
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/login") {
+		return "/"
+	}
+	return next
+}
+
+// idParam reads a positive integer path parameter.
+func idParam(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.WithCode(apperr.NotFound, "not_found", "%q is not a %s number", c.Param(name), name)
+	}
+	return id, nil
+}
+
+// hub starts the live-update listener on first use.
+func (w *webUI) hub(c echo.Context) (*live.Hub, error) {
+	w.liveMu.Lock()
+	defer w.liveMu.Unlock()
+	if w.liveHub != nil {
+		return w.liveHub, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	dsn, err := live.ListenerDSN(ctx, w.api.Store.DB.DB, w.api.Config.DatabaseURL)
+	if err != nil {
+		return nil, &apperr.Error{Kind: apperr.Unavailable, Code: "live_unavailable", Message: "live updates are unavailable; reload the page to see changes", Err: err}
+	}
+	h, err := live.Start(ctx, dsn, w.api.Log)
+	if err != nil {
+		return nil, &apperr.Error{Kind: apperr.Unavailable, Code: "live_unavailable", Message: "live updates are unavailable; reload the page to see changes", Err: err}
+	}
+	if srv := c.Echo().Server; srv != nil {
+		// End the event streams when the server shuts down, or a graceful
+		// shutdown would wait for them forever.
+		srv.RegisterOnShutdown(func() { _ = w.stopLive() })
+	}
+	w.liveHub = h
+	return h, nil
+}
+
+func (w *webUI) stopLive() error {
+	w.liveMu.Lock()
+	defer w.liveMu.Unlock()
+	if w.liveHub == nil {
+		return nil
+	}
+	err := w.liveHub.Close()
+	w.liveHub = nil
+	return err
+}
+
+// StopLive closes the live-update listener and ends every event stream. A
+// server started by app.Start does this on shutdown by itself; tests that
+// serve the handler with httptest call it.
+func (a *API) StopLive() error {
+	if w, ok := a.extra["web"].(*webUI); ok {
+		return w.stopLive()
+	}
+	return nil
+}
+
+// events streams preparation status changes as server-sent events. The
+// browser reloads what it shows on each; EventSource reconnects by itself.
+func (w *webUI) events(c echo.Context) error {
+	h, err := w.hub(c)
+	if err != nil {
+		return err
+	}
+	ch, stop := h.Subscribe()
+	defer stop()
+	res := c.Response()
+	hd := res.Header()
+	hd.Set(echo.HeaderContentType, "text/event-stream")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Accel-Buffering", "no")
+	res.WriteHeader(http.StatusOK)
+	if _, err := res.Write([]byte("retry: 3000\n\n")); err != nil {
+		return nil
+	}
+	res.Flush()
+	ping := time.NewTicker(25 * time.Second)
+	defer ping.Stop()
+	ctx := c.Request().Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-ch:
+			if !ok {
+				return nil
+			}
+			msg := "event: preparation\ndata: {\"id\":" + strconv.FormatInt(ev.PreparationID, 10) +
+				",\"status\":" + strconv.Quote(ev.Status) + "}\n\n"
+			if _, err := res.Write([]byte(msg)); err != nil {
+				return nil
+			}
+			res.Flush()
+		case <-ping.C:
+			// A comment line keeps proxies from closing an idle stream.
+			if _, err := res.Write([]byte(": ping\n\n")); err != nil {
+				return nil
+			}
+			res.Flush()
+		}
+	}
+}

@@ -1,0 +1,368 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// scan types data as a keyboard-wedge scanner does: fast keystrokes, the
+// GS1 separator as Ctrl+], then Enter. It returns how long the screen took
+// from the Enter to its feedback.
+func (b *browser) scan(data string) float64 {
+	b.t.Helper()
+	before := evalIn[int](b, `(window.laminarTimings || {scanFeedback: []}).scanFeedback.length`)
+	var acts []chromedp.Action[chromedp.Void]
+	for i, part := range strings.Split(data, "\x1d") {
+		if i > 0 {
+			acts = append(acts, chromedp.KeyEvent("]", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
+		}
+		acts = append(acts, chromedp.KeyEvent(part))
+	}
+	acts = append(acts, chromedp.KeyEvent("\r"))
+	b.run(acts...)
+	b.waitFor("the scan's feedback", fmt.Sprintf(`window.laminarTimings.scanFeedback.length > %d`, before), 10*time.Second)
+	return evalIn[float64](b, `window.laminarTimings.scanFeedback[window.laminarTimings.scanFeedback.length - 1]`)
+}
+
+// offline cuts or restores the browser's network, as a Wi-Fi drop does.
+func (b *browser) offline(off bool) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	_, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		MatchedNetworkConditions: []*network.Conditions{{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}}})
+	if err != nil {
+		b.t.Fatalf("%s: network emulation: %v", b.name, err)
+	}
+}
+
+// tap clicks a visible element, as a gloved finger would.
+func (b *browser) tap(sel string) {
+	b.t.Helper()
+	// Bring the target to the middle of the screen first, as a person
+	// scrolls to see what they tap: the feedback banner stays on top.
+	b.run(chromedp.WaitVisible(chromedp.CSS(sel)))
+	evalIn[chromedp.Void](b, fmt.Sprintf(`document.querySelector(%q).scrollIntoView({block: 'center'})`, sel))
+	b.run(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+}
+
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	return evalIn[string](b, fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ''`, sel))
+}
+
+func (b *browser) loginPassword(user string) {
+	b.t.Helper()
+	b.open("/login?mode=password")
+	b.run(
+		chromedp.SendKeys(chromedp.CSS("#username"), user),
+		chromedp.SendKeys(chromedp.CSS("#password"), "demo-"+user),
+		chromedp.Click(chromedp.CSS(`button[type=submit].big`)),
+	)
+	b.waitFor("the first screen after login", `!location.pathname.startsWith('/login') && document.readyState === 'complete'`, 10*time.Second)
+}
+
+// feedbackKind is "ok", "bad" or "info" for the feedback now shown.
+func (b *browser) feedback() (kind, text string) {
+	return evalIn[string](b, `(() => { const f = document.getElementById('feedback'); return f && !f.hidden ? f.dataset.kind : ''; })()`),
+		b.text("#feedback")
+}
+
+func photoFile(t *testing.T) string {
+	img := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	for y := 0; y < 480; y++ {
+		for x := 0; x < 640; x++ {
+			img.Set(x, y, color.RGBA{uint8(x / 3), uint8(y / 2), 180, 255})
+		}
+	}
+	file := filepath.Join(t.TempDir(), "syringe.jpg")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := jpeg.Encode(f, img, &jpeg.Options{Quality: 80}); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// TestCleanroomFlow is one standard preparation from badge login to the
+// safety officer's log, in two browsers at once.
+func TestCleanroomFlow(t *testing.T) {
+	a := server(t)
+	base := a.URL()
+	r := newReport(t)
+	defer r.write(t)
+	api := login(t, base, "pharm2")
+
+	// The pharmacist opens the verification queue first and keeps it open.
+	pharm := newBrowser(t, "pharmacist", base)
+	pharm.loginPassword("pharm1")
+	if p := pharm.path(); p != "/verify" {
+		t.Fatalf("the pharmacist landed on %s, want /verify", p)
+	}
+	pharm.waitFor("the live connection", `document.getElementById('live-state').textContent === 'Live'`, 10*time.Second)
+	evalIn[bool](pharm, `window.noReload = true`)
+	pharm.screen(r, "verify-queue-empty")
+
+	// The technician logs in by badge and PIN.
+	tech := newBrowser(t, "technician", base)
+	tech.open("/login")
+	tech.screen(r, "login-badge")
+	tech.scan("TECH1")
+	if v := evalIn[string](tech, `document.getElementById('badge').value`); v != "TECH1" {
+		t.Fatalf("the badge scan filled %q", v)
+	}
+	for _, k := range "2468" {
+		tech.tap(fmt.Sprintf(`[data-keypad] button[data-key="%c"]`, k))
+	}
+	tech.tap(`#badge-login button[type=submit]`)
+	tech.waitFor("the queue", `location.pathname === '/tablet'`, 10*time.Second)
+	tech.screen(r, "queue")
+
+	// The STAT cefazolin is first.
+	var prepID int64
+	for _, it := range api.queue() {
+		if strings.Contains(strings.ToLower(it.Drug), "cefazolin") && it.Priority == "stat" {
+			prepID = it.ID
+			break
+		}
+	}
+	if prepID == 0 {
+		t.Fatal("no STAT cefazolin in the demo queue")
+	}
+	if first := evalIn[string](tech, `document.querySelector('.qcard .drug').textContent`); first != "ceFAZolin" {
+		t.Errorf("the first card is %q, want the STAT ceFAZolin", first)
+	}
+	if !strings.Contains(tech.text(".qcard.stat .badge.stat"), "STAT") {
+		t.Error("the STAT card has no STAT badge")
+	}
+
+	taps, scans := 0, 0
+	tap := func(sel string) { tech.tap(sel); taps++ }
+	tap(fmt.Sprintf(`form[action="/tablet/prep/%d/claim"] button`, prepID))
+	tech.waitFor("the guided preparation", fmt.Sprintf(`location.pathname === '/tablet/prep/%d'`, prepID), 10*time.Second)
+	tech.screen(r, "prep-scan")
+
+	doc := api.prep(prepID)
+	var bagIDs, vialIDs []int64
+	vialCount := 1
+	for _, s := range doc.Steps {
+		switch s.Kind {
+		case "scan_diluent":
+			bagIDs = s.Expects.ProductIDs
+		case "scan_vial":
+			vialIDs = s.Expects.ProductIDs
+			vialCount = max(s.Expects.Count, 1)
+		}
+	}
+	if len(bagIDs) == 0 || len(vialIDs) == 0 {
+		t.Fatalf("the worksheet has no scan steps with products: %+v", doc.Steps)
+	}
+	bag, vial := api.product(bagIDs[0]), api.product(vialIDs[0])
+	var wrong product
+	for _, p := range api.products("ceftriaxone") {
+		if p.Container == "single_dose" {
+			wrong = p
+			break
+		}
+	}
+	if wrong.ID == 0 {
+		t.Fatal("no ceftriaxone vial in the demo formulary")
+	}
+
+	// A wrong vial while the bag is expected: refused in red, nothing
+	// accepted.
+	ms := tech.scan(gs1(wrong.unitGTIN(), "301231", "W1", "S1"))
+	r.Scans = append(r.Scans, ms)
+	scans++
+	if kind, text := tech.feedback(); kind != "bad" || !strings.Contains(text, "STOP") {
+		t.Fatalf("a wrong vial gave feedback %q %q, want red", kind, text)
+	}
+	tech.screen(r, "prep-scan-refused")
+	for _, s := range api.prep(prepID).Scans {
+		if s.Accepted {
+			t.Fatal("the wrong vial was recorded as accepted")
+		}
+	}
+
+	// The right bag and vials.
+	ms = tech.scan(gs1(bag.unitGTIN(), "301231", "B77", ""))
+	r.Scans = append(r.Scans, ms)
+	scans++
+	if kind, text := tech.feedback(); kind != "ok" {
+		t.Fatalf("the bag scan gave %q %q", kind, text)
+	}
+	for i := 0; i < vialCount; i++ {
+		ms = tech.scan(gs1(vial.unitGTIN(), "301231", "A123", fmt.Sprintf("SN%d", i+1)))
+		r.Scans = append(r.Scans, ms)
+		scans++
+		if kind, text := tech.feedback(); kind != "ok" {
+			t.Fatalf("vial scan %d gave %q %q", i+1, kind, text)
+		}
+	}
+	tech.screen(r, "prep-scan-accepted")
+	// The wedge typed the GS1 separator as Ctrl+]: the lot and the serial
+	// after it arrived as two fields.
+	serials := map[string]bool{}
+	for _, s := range api.prep(prepID).Scans {
+		if s.Accepted && s.StepID != "" && s.Serial != "" {
+			if s.Lot != "A123" {
+				t.Errorf("vial scan recorded lot %q, want A123 (the separator was lost)", s.Lot)
+			}
+			serials[s.Serial] = true
+		}
+	}
+	if len(serials) != vialCount {
+		t.Errorf("serials recorded %v, want %d distinct", serials, vialCount)
+	}
+
+	// The remaining steps, each as it comes.
+	photo := photoFile(t)
+	shot := map[string]bool{}
+	for guard := 0; guard < 20; guard++ {
+		kind := evalIn[string](tech, `(document.querySelector('.step:not([hidden])') || {dataset: {}}).dataset.kind || ''`)
+		step := evalIn[string](tech, `(document.querySelector('.step:not([hidden])') || {dataset: {}}).dataset.step || ''`)
+		if !shot[kind] && kind != "" {
+			shot[kind] = true
+			tech.screen(r, "prep-"+kind)
+		}
+		switch kind {
+		case "weight":
+			want := evalIn[string](tech, `document.querySelector('.step:not([hidden]) .qty').textContent`)
+			num := strings.TrimSuffix(strings.TrimSpace(want), " g")
+			for _, ch := range num {
+				tap(fmt.Sprintf(`.step:not([hidden]) [data-keypad] button[data-key="%c"]`, ch))
+			}
+			tap(`.step:not([hidden]) .record-weight`)
+		case "manual":
+			if evalIn[bool](tech, `!!document.querySelector('.step:not([hidden]) .photo-input')`) {
+				taps++ // the tap on "Take photo" that opens the camera
+				tech.run(chromedp.SetUploadFiles(chromedp.CSS(`.step:not([hidden]) .photo-input`), []string{photo}))
+				tech.waitFor("the photo shown back", `!document.querySelector('.step:not([hidden]) .photo-preview').hidden`, 5*time.Second)
+				tech.screen(r, "prep-photo-check")
+				tap(`.step:not([hidden]) .use-photo`)
+			} else if step == "inspect" {
+				// The Wi-Fi drops as the technician taps: the tablet shows it is
+				// retrying, and once the connection is back the step is saved
+				// once, with the same Idempotency-Key.
+				tech.offline(true)
+				tap(`.step:not([hidden]) .mark-done`)
+				tech.waitFor("the retrying state", `document.getElementById('save-state').textContent.indexOf('retrying') >= 0`, 10*time.Second)
+				tech.screen(r, "prep-offline-retrying")
+				tech.offline(false)
+			} else {
+				tap(`.step:not([hidden]) .mark-done`)
+			}
+		case "photo":
+			taps++
+			tech.run(chromedp.SetUploadFiles(chromedp.CSS(`.step:not([hidden]) .photo-input`), []string{photo}))
+			tap(`.step:not([hidden]) .use-photo`)
+		case "complete":
+			tap(`#complete`)
+		case "label":
+			guard = 99
+			continue
+		default:
+			t.Fatalf("unexpected step kind %q", kind)
+		}
+		tech.waitFor("the next step or a refusal", fmt.Sprintf(`(document.querySelector('.step:not([hidden])') || {dataset: {}}).dataset.step !== %q
+			|| document.getElementById('feedback').dataset.kind === 'bad'`, step), 10*time.Second)
+		if fk, text := tech.feedback(); fk == "bad" {
+			t.Fatalf("step %s (%s): %s", step, kind, text)
+		}
+	}
+	var done struct {
+		Events []struct {
+			Payload struct {
+				StepID string `json:"step_id"`
+			} `json:"payload"`
+		} `json:"events"`
+	}
+	login(t, base, "safety1").call("GET", fmt.Sprintf("/api/v1/audit?preparation_id=%d&type=preparation.step_done", prepID), nil, &done)
+	inspected := 0
+	for _, e := range done.Events {
+		if e.Payload.StepID == "inspect" {
+			inspected++
+		}
+	}
+	if inspected != 1 {
+		t.Fatalf("the step saved across the dropped connection was recorded %d times, want once", inspected)
+	}
+	tech.waitFor("the label", `!document.getElementById('label-frame').hidden && document.getElementById('label-frame').contentDocument && document.getElementById('label-frame').contentDocument.readyState === 'complete'`, 10*time.Second)
+	tech.screen(r, "prep-label")
+	r.Taps, r.ScansN = taps, scans
+	if got := api.prep(prepID).Status; got != "completed" {
+		t.Fatalf("after the last step the preparation is %s", got)
+	}
+
+	// The pharmacist's queue shows it without a reload.
+	pharm.waitFor("the completed preparation in the live queue", fmt.Sprintf(`!!document.querySelector('[data-prep="%d"]')`, prepID), 10*time.Second)
+	if !evalIn[bool](pharm, `window.noReload === true`) {
+		t.Fatal("the verification queue reloaded the page instead of updating live")
+	}
+	pharm.screen(r, "verify-queue")
+	pharm.tap(fmt.Sprintf(`[data-prep="%d"] a.btn`, prepID))
+	pharm.waitFor("the evidence page", fmt.Sprintf(`location.pathname === '/verify/%d'`, prepID), 10*time.Second)
+	pharm.screen(r, "verify-evidence")
+	if n := evalIn[int](pharm, `document.querySelectorAll('tr.refused').length`); n < 1 {
+		t.Error("the evidence does not show the refused scan")
+	}
+	pharm.run(chromedp.SendKeys(chromedp.CSS("#pin"), "2468"))
+	pharm.tap(`.decide button[type=submit]`)
+	pharm.waitFor("the queue after approval", `location.pathname === '/verify'`, 10*time.Second)
+	if got := api.prep(prepID).Status; got != "verified" {
+		t.Fatalf("after approval the preparation is %s", got)
+	}
+
+	// The technician releases it by scanning its label on the queue screen.
+	tech.open("/tablet")
+	tech.waitFor("the live queue", `document.getElementById('live-state').textContent === 'Live'`, 10*time.Second)
+	label := api.prep(prepID).LabelData
+	if label == "" {
+		t.Fatal("no label was issued")
+	}
+	tech.scan(label)
+	if kind, text := tech.feedback(); kind != "ok" {
+		t.Fatalf("releasing by label scan gave %q %q", kind, text)
+	}
+	if got := api.prep(prepID).Status; got != "released" {
+		t.Fatalf("after the label scan the preparation is %s", got)
+	}
+
+	// The safety officer sees the events and the charts.
+	safety := newBrowser(t, "safety officer", base)
+	safety.loginPassword("safety1")
+	if p := safety.path(); p != "/log" {
+		t.Fatalf("the safety officer landed on %s", p)
+	}
+	if !evalIn[bool](safety, `document.querySelectorAll('.chart svg rect').length > 0`) {
+		t.Error("the log has no chart bars")
+	}
+	body := safety.text("main")
+	for _, want := range []string{fmt.Sprintf("#%d", prepID), "Chain intact"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the log page lacks %q", want)
+		}
+	}
+	safety.screen(r, "log")
+
+	admin := newBrowser(t, "admin", base)
+	admin.loginPassword("admin1")
+	for _, p := range []struct{ path, name string }{{"/admin/products", "admin-products"}, {"/admin/recipes", "admin-recipes"}, {"/admin/users", "admin-users"}, {"/admin/users/new", "admin-user-form"}} {
+		admin.open(p.path)
+		admin.screen(r, p.name)
+	}
+}

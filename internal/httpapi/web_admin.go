@@ -1,0 +1,506 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/laminar-rx/laminar/formulary"
+	"github.com/laminar-rx/laminar/internal/apperr"
+	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/workflow"
+	"github.com/laminar-rx/laminar/web"
+)
+
+// The admin screens follow one loop: parse the form, validate it with the
+// same domain checks the JSON API uses, and either redirect with a flash
+// or re-render the form with the submitted values and each error beside
+// its field.
+
+func adminTabs(active string) []web.Tab {
+	return []web.Tab{
+		{Title: "Products", URL: "/admin/products", Active: active == "products"},
+		{Title: "Recipes", URL: "/admin/recipes", Active: active == "recipes"},
+		{Title: "Users", URL: "/admin/users", Active: active == "users"},
+	}
+}
+
+// fieldErrors spreads an apperr's field messages over the form fields;
+// what fits no field becomes the form's error.
+func fieldErrors(pg *web.AdminFormPage, err error) {
+	e := toAppErr(err)
+	fields := map[string]string{}
+	for k, v := range e.Fields {
+		fields[k] = v
+	}
+	if e.Field != "" {
+		if _, ok := fields[e.Field]; !ok {
+			fields[e.Field] = e.Message
+		}
+	}
+	var rest []string
+	for k, v := range fields {
+		name := k
+		if i := strings.IndexAny(name, ".["); i > 0 {
+			name = name[:i]
+		}
+		if f := pg.FieldByName(name); f != nil {
+			f.Error = v
+		} else {
+			rest = append(rest, k+": "+v)
+		}
+	}
+	switch {
+	case len(rest) > 0:
+		pg.Error = "Please correct: " + strings.Join(rest, "; ")
+	case len(fields) == 0:
+		pg.Error = e.Message
+	default:
+		pg.Error = "Please correct the fields marked below."
+	}
+}
+
+func options(values []string, selected string) []web.Option {
+	out := make([]web.Option, len(values))
+	for i, v := range values {
+		out[i] = web.Option{Value: v, Label: strings.ReplaceAll(v, "_", " "), Selected: v == selected}
+	}
+	return out
+}
+
+// ---------------------------------------------------------------- products
+
+func (w *webUI) products(c echo.Context) error {
+	q := strings.TrimSpace(c.QueryParam("q"))
+	query, err := formulary.ParseQuery(q)
+	if err != nil {
+		return err
+	}
+	ps, err := w.api.Store.SearchProducts(c.Request().Context(), query, store.ProductFilter{IncludeInactive: true, Limit: 500})
+	if err != nil {
+		return err
+	}
+	pg := web.AdminListPage{Layout: w.layout(c, "Products", "admin"), Heading: "Formulary products", Tabs: adminTabs("products"),
+		Search: true, Query: q, NewURL: "/admin/products/new", NewText: "Add a product",
+		Columns: []web.Column{{Title: "Drug"}, {Title: "Strength"}, {Title: "Container"}, {Title: "NDC"}, {Title: "Labeler"}, {Title: "Hazardous"}}}
+	for _, p := range ps {
+		v := formulary.ViewOf(p)
+		haz := ""
+		if v.Hazardous {
+			haz = "yes (" + v.NIOSHTable + ")"
+		}
+		strength := v.StrengthDisplay
+		if strength == "" {
+			strength = v.StrengthText
+		}
+		pg.Rows = append(pg.Rows, web.Row{Cells: []string{v.DisplayName, strength, strings.ReplaceAll(v.Container, "_", " "), v.NDC, v.Labeler, haz},
+			URL: fmt.Sprintf("/admin/products/%d", v.ID), Muted: !v.Active})
+	}
+	return w.render(c, http.StatusOK, pg)
+}
+
+var containers = []string{"single_dose", "multiple_dose", "pharmacy_bulk", "ampule", "bag"}
+
+func productFields(in formulary.ProductInput) []web.Field {
+	active := in.Active == nil || *in.Active
+	return []web.Field{
+		{Name: "drug", Label: "Drug (generic name)", Value: in.Drug, Required: true},
+		{Name: "tall_man", Label: "Tall-man spelling", Value: in.TallMan, Help: "For look-alike names, e.g. ceFAZolin."},
+		{Name: "hazard", Label: "Hazardous drug", Type: "select", Options: options([]string{"none", "niosh_table1", "niosh_table2"}, in.Hazard)},
+		{Name: "brand", Label: "Brand", Value: in.Brand},
+		{Name: "package_ndc", Label: "Package NDC", Value: in.PackageNDC, Required: true, Help: "As printed, with hyphens: 60505-6243-4."},
+		{Name: "unit_ndcs", Label: "Unit-of-use NDCs", Value: strings.Join(in.UnitNDCs, ", "), Help: "The NDC on each vial or bag, comma-separated."},
+		{Name: "labeler", Label: "Labeler", Value: in.Labeler, Required: true},
+		{Name: "dosage_form", Label: "Dosage form", Value: in.DosageForm, Required: true, Help: "e.g. injection, powder, for solution"},
+		{Name: "strength", Label: "Strength", Value: in.Strength, Help: "Amount per container of a powder (1 g) or concentration of a liquid (2 mEq/mL)."},
+		{Name: "strength_text", Label: "Strength as labelled", Value: in.StrengthText},
+		{Name: "volume", Label: "Volume per container", Value: in.Volume, Help: "e.g. 100 mL"},
+		{Name: "container", Label: "Container", Type: "select", Options: options(containers, in.Container)},
+		{Name: "specific_gravity", Label: "Specific gravity", Value: in.SpecificGravity, InputMode: "decimal", Help: "Needed for a weight check of the liquid; leave empty when unknown."},
+		{Name: "storage", Label: "Storage", Value: in.Storage},
+		{Name: "note", Label: "Note", Type: "textarea", Value: in.Note},
+		{Name: "active", Label: "In use (unticked: withdrawn, cannot be scanned into new preparations)", Type: "checkbox", Checked: active},
+	}
+}
+
+func (w *webUI) productForm(c echo.Context) error {
+	pg := web.AdminFormPage{Layout: w.layout(c, "Product", "admin"), Tabs: adminTabs("products"), Back: "/admin/products"}
+	if c.Param("id") == "" {
+		pg.Heading, pg.Action, pg.Submit = "Add a product", "/admin/products/new", "Add product"
+		pg.Fields = productFields(formulary.ProductInput{Container: "single_dose", Hazard: "none"})
+		return w.render(c, http.StatusOK, pg)
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := w.api.Store.Product(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	v := formulary.ViewOf(p)
+	in := formulary.ProductInput{Drug: v.Drug, TallMan: v.TallMan, Hazard: v.NIOSHTable, Brand: v.Brand, PackageNDC: v.NDC,
+		Labeler: v.Labeler, DosageForm: v.DosageForm, Strength: v.Strength, StrengthText: v.StrengthText, Volume: v.Volume,
+		Container: v.Container, Storage: v.Storage, Note: v.Note, Active: &v.Active}
+	if in.Hazard == "" {
+		in.Hazard = "none"
+	}
+	if v.SpecificGravity != nil {
+		in.SpecificGravity = *v.SpecificGravity
+	}
+	for _, cd := range v.Codes {
+		if cd.Kind != "package" && cd.NDC != v.NDC {
+			in.UnitNDCs = append(in.UnitNDCs, cd.NDC)
+		}
+	}
+	pg.Heading, pg.Action, pg.Submit = "Edit "+v.DisplayName+" "+v.StrengthText, c.Request().URL.Path, "Save changes"
+	pg.Fields = productFields(in)
+	return w.render(c, http.StatusOK, pg)
+}
+
+func (w *webUI) productSave(c echo.Context) error {
+	active := c.FormValue("active") == "1"
+	in := formulary.ProductInput{
+		Drug: strings.TrimSpace(c.FormValue("drug")), TallMan: strings.TrimSpace(c.FormValue("tall_man")), Hazard: c.FormValue("hazard"),
+		Brand: strings.TrimSpace(c.FormValue("brand")), PackageNDC: strings.TrimSpace(c.FormValue("package_ndc")),
+		Labeler: strings.TrimSpace(c.FormValue("labeler")), DosageForm: strings.TrimSpace(c.FormValue("dosage_form")),
+		Strength: strings.TrimSpace(c.FormValue("strength")), StrengthText: strings.TrimSpace(c.FormValue("strength_text")),
+		Volume: strings.TrimSpace(c.FormValue("volume")), Container: c.FormValue("container"),
+		SpecificGravity: strings.TrimSpace(c.FormValue("specific_gravity")), Storage: strings.TrimSpace(c.FormValue("storage")),
+		Note: strings.TrimSpace(c.FormValue("note")), Active: &active,
+	}
+	for _, n := range strings.Split(c.FormValue("unit_ndcs"), ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			in.UnitNDCs = append(in.UnitNDCs, n)
+		}
+	}
+	isNew := c.Param("id") == ""
+	pg := web.AdminFormPage{Layout: w.layout(c, "Product", "admin"), Tabs: adminTabs("products"), Back: "/admin/products",
+		Action: c.Request().URL.Path, Fields: productFields(in), Heading: "Edit product", Submit: "Save changes"}
+	if isNew {
+		pg.Heading, pg.Submit = "Add a product", "Add product"
+	}
+	save := func() (*formulary.Product, error) {
+		if err := fmCheck(in); err != nil {
+			return nil, err
+		}
+		p, err := in.Product()
+		if err != nil {
+			return nil, err
+		}
+		if isNew {
+			return w.api.Store.CreateProduct(c.Request().Context(), p, fmActor(c))
+		}
+		id, err := idParam(c, "id")
+		if err != nil {
+			return nil, err
+		}
+		return w.api.Store.UpdateProduct(c.Request().Context(), id, p, fmActor(c))
+	}
+	p, err := save()
+	if err != nil {
+		if k := apperr.KindOf(err); k == apperr.Internal || k == apperr.NotFound {
+			return err
+		}
+		fieldErrors(&pg, err)
+		return w.render(c, StatusOf(apperr.KindOf(err)), pg)
+	}
+	return redirectWithFlash(c, "/admin/products", fmt.Sprintf("Saved %s %s.", p.Drug.DisplayName(), p.StrengthText))
+}
+
+// ----------------------------------------------------------------- recipes
+
+func (w *webUI) recipes(c echo.Context) error {
+	rs, err := w.api.Store.Recipes(c.Request().Context(), store.RecipeFilter{})
+	if err != nil {
+		return err
+	}
+	pg := web.AdminListPage{Layout: w.layout(c, "Recipes", "admin"), Heading: "Master formulation records", Tabs: adminTabs("recipes"),
+		Intro:  "Each change makes a new version; a preparation keeps the version it was made with.",
+		NewURL: "/admin/recipes/new", NewText: "Add a recipe",
+		Columns: []web.Column{{Title: "Recipe"}, {Title: "Drug"}, {Title: "Version", Numeric: true}, {Title: "Category"}, {Title: "Storage"}, {Title: "Stability"}}}
+	for _, r := range rs {
+		pg.Rows = append(pg.Rows, web.Row{Cells: []string{r.Name, r.Drug, fmt.Sprint(r.Version), string(r.Category), string(r.Storage), r.StabilityLimit},
+			URL: fmt.Sprintf("/admin/recipes/%d", r.ID)})
+	}
+	return w.render(c, http.StatusOK, pg)
+}
+
+// A recipe has nested parts (products, steps, reconstitution), so its
+// form edits the recipe as JSON; the fields beside it are the ones people
+// look for first.
+func recipeFields(body string) []web.Field {
+	return []web.Field{{Name: "recipe", Label: "Recipe (JSON)", Type: "textarea", Value: body,
+		Help: "drug, name, products, diluents, reconstitution, steps, category, storage, stability_limit … Saving makes a new version."}}
+}
+
+func (w *webUI) recipeForm(c echo.Context) error {
+	pg := web.AdminFormPage{Layout: w.layout(c, "Recipe", "admin"), Tabs: adminTabs("recipes"), Back: "/admin/recipes",
+		Action: "/admin/recipes/new", Submit: "Save as a new version"}
+	var r workflow.Recipe
+	if c.Param("id") != "" {
+		id, err := idParam(c, "id")
+		if err != nil {
+			return err
+		}
+		if r, err = w.api.Store.Recipe(c.Request().Context(), id); err != nil {
+			return err
+		}
+		pg.Heading = fmt.Sprintf("%s — version %d", r.Name, r.Version)
+		r.ID, r.Version, r.CreatedAt, r.CreatedBy = 0, 0, r.CreatedAt.Truncate(0), nil
+	} else {
+		pg.Heading = "Add a recipe"
+		r = workflow.Recipe{Steps: []workflow.StepTemplate{{ID: "scan-bag", Kind: workflow.StepScanDiluent}, {ID: "scan-vial", Kind: workflow.StepScanVial}}}
+	}
+	b, err := recipeJSON(r)
+	if err != nil {
+		return err
+	}
+	pg.Fields = recipeFields(b)
+	return w.render(c, http.StatusOK, pg)
+}
+
+// recipeJSON writes a recipe for editing, without the fields Laminar
+// assigns.
+func recipeJSON(r workflow.Recipe) (string, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return "", apperr.Wrap(err, "show recipe")
+	}
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	for _, k := range []string{"id", "version", "created_at", "created_by"} {
+		delete(m, k)
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return "", apperr.Wrap(err, "show recipe")
+	}
+	return out.String(), nil
+}
+
+func (w *webUI) recipeSave(c echo.Context) error {
+	body := c.FormValue("recipe")
+	pg := web.AdminFormPage{Layout: w.layout(c, "Recipe", "admin"), Tabs: adminTabs("recipes"), Back: "/admin/recipes",
+		Action: "/admin/recipes/new", Submit: "Save as a new version", Heading: "Save a recipe", Fields: recipeFields(body)}
+	var r workflow.Recipe
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		pg.Fields[0].Error = "This is not a valid recipe: " + err.Error()
+		return w.render(c, http.StatusBadRequest, pg)
+	}
+	saved, err := w.api.Store.CreateRecipe(c.Request().Context(), r, PrincipalOf(c).UserID, w.api.Now(), nil)
+	if err != nil {
+		if apperr.KindOf(err) == apperr.Internal {
+			return err
+		}
+		e := toAppErr(err)
+		msgs := []string{}
+		if e.Field != "" {
+			msgs = append(msgs, e.Field+": "+e.Message)
+		}
+		for k, v := range e.Fields {
+			if k != e.Field {
+				msgs = append(msgs, k+": "+v)
+			}
+		}
+		if len(msgs) == 0 {
+			msgs = append(msgs, e.Message)
+		}
+		pg.Fields[0].Error = strings.Join(msgs, "; ")
+		return w.render(c, StatusOf(e.Kind), pg)
+	}
+	return redirectWithFlash(c, "/admin/recipes", fmt.Sprintf("Saved %s version %d.", saved.Name, saved.Version))
+}
+
+// ------------------------------------------------------------------- users
+
+// userService is the auth service's account management.
+type userService interface {
+	Users(ctx context.Context, actor *auth.Principal) ([]auth.User, error)
+	User(ctx context.Context, actor *auth.Principal, id int64) (auth.User, error)
+	CreateUser(ctx context.Context, actor *auth.Principal, in auth.NewUser) (auth.User, error)
+	SetRoles(ctx context.Context, actor *auth.Principal, id int64, roles []auth.Role) (auth.User, error)
+	ResetPassword(ctx context.Context, actor *auth.Principal, id int64, password string) (auth.User, error)
+	ResetPIN(ctx context.Context, actor *auth.Principal, id int64, badge, pin string) (auth.User, error)
+	Deactivate(ctx context.Context, actor *auth.Principal, id int64) (auth.User, error)
+}
+
+func (w *webUI) accounts() (userService, error) {
+	if s, ok := w.api.Auth.(userService); ok {
+		return s, nil
+	}
+	return nil, apperr.WithCode(apperr.Unavailable, "users_unavailable", "account management is not available on this server")
+}
+
+func (w *webUI) users(c echo.Context) error {
+	svc, err := w.accounts()
+	if err != nil {
+		return err
+	}
+	us, err := svc.Users(c.Request().Context(), PrincipalOf(c))
+	if err != nil {
+		return err
+	}
+	pg := web.AdminListPage{Layout: w.layout(c, "Users", "admin"), Heading: "Users", Tabs: adminTabs("users"),
+		NewURL: "/admin/users/new", NewText: "Add a user",
+		Columns: []web.Column{{Title: "Username"}, {Title: "Name"}, {Title: "Roles"}, {Title: "Badge"}, {Title: "Signs in with"}, {Title: "Status"}}}
+	for _, u := range us {
+		var with []string
+		if u.HasPassword {
+			with = append(with, "password")
+		}
+		if u.HasPIN {
+			with = append(with, "badge + PIN")
+		}
+		status := "active"
+		if !u.Active {
+			status = "deactivated"
+		}
+		pg.Rows = append(pg.Rows, web.Row{Cells: []string{u.Username, u.DisplayName, rolesWords(u.Roles), u.Badge, strings.Join(with, ", "), status},
+			URL: fmt.Sprintf("/admin/users/%d", u.ID), Muted: !u.Active})
+	}
+	return w.render(c, http.StatusOK, pg)
+}
+
+func rolesWords(rs []auth.Role) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = strings.ReplaceAll(string(r), "_", " ")
+	}
+	return strings.Join(s, ", ")
+}
+
+func roleOptions(have []auth.Role) []web.Option {
+	out := make([]web.Option, len(auth.AllRoles))
+	for i, r := range auth.AllRoles {
+		sel := false
+		for _, h := range have {
+			sel = sel || h == r
+		}
+		out[i] = web.Option{Value: string(r), Label: strings.ReplaceAll(string(r), "_", " "), Selected: sel}
+	}
+	return out
+}
+
+func userFields(isNew bool, u auth.User) []web.Field {
+	f := []web.Field{}
+	if isNew {
+		f = append(f, web.Field{Name: "username", Label: "Username", Value: u.Username, Required: true, Autocomplete: "off",
+			Help: "Lower-case letters, digits, dot, dash or underscore."},
+			web.Field{Name: "display_name", Label: "Full name", Value: u.DisplayName})
+	}
+	f = append(f,
+		web.Field{Name: "roles", Label: "Roles (the first ticked is the main one)", Type: "checkboxes", Options: roleOptions(u.Roles)},
+		web.Field{Name: "password", Label: map[bool]string{true: "Password", false: "New password (leave empty to keep)"}[isNew], Type: "password", Autocomplete: "new-password",
+			Help: "At least 12 characters; needed unless the user signs in by badge."},
+		web.Field{Name: "badge", Label: "Badge", Value: u.Badge, Autocomplete: "off", Help: "What the badge scan reads."},
+		web.Field{Name: "pin", Label: map[bool]string{true: "PIN", false: "New PIN (leave empty to keep)"}[isNew], Type: "password", InputMode: "numeric", Autocomplete: "new-password",
+			Help: "4 to 8 digits, with a badge."},
+	)
+	if !isNew && u.Active {
+		f = append(f, web.Field{Name: "deactivate", Label: "Deactivate this account now (its sessions end; it cannot be undone)", Type: "checkbox"})
+	}
+	return f
+}
+
+func (w *webUI) userForm(c echo.Context) error {
+	pg := web.AdminFormPage{Layout: w.layout(c, "User", "admin"), Tabs: adminTabs("users"), Back: "/admin/users"}
+	if c.Param("id") == "" {
+		pg.Heading, pg.Action, pg.Submit = "Add a user", "/admin/users/new", "Add user"
+		pg.Fields = userFields(true, auth.User{Roles: []auth.Role{auth.Technician}})
+		return w.render(c, http.StatusOK, pg)
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	svc, err := w.accounts()
+	if err != nil {
+		return err
+	}
+	u, err := svc.User(c.Request().Context(), PrincipalOf(c), id)
+	if err != nil {
+		return err
+	}
+	pg.Heading, pg.Action, pg.Submit = "Edit "+u.Username, c.Request().URL.Path, "Save changes"
+	pg.Fields = userFields(false, u)
+	return w.render(c, http.StatusOK, pg)
+}
+
+func (w *webUI) userSave(c echo.Context) error {
+	svc, err := w.accounts()
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	me := PrincipalOf(c)
+	form, _ := c.FormParams()
+	var roles []auth.Role
+	for _, r := range form["roles"] {
+		roles = append(roles, auth.Role(r))
+	}
+	u := auth.User{Username: strings.TrimSpace(c.FormValue("username")), DisplayName: strings.TrimSpace(c.FormValue("display_name")),
+		Roles: roles, Badge: strings.TrimSpace(c.FormValue("badge")), Active: true}
+	password, pin := c.FormValue("password"), c.FormValue("pin")
+	isNew := c.Param("id") == ""
+	pg := web.AdminFormPage{Layout: w.layout(c, "User", "admin"), Tabs: adminTabs("users"), Back: "/admin/users",
+		Action: c.Request().URL.Path, Fields: userFields(isNew, u), Heading: "Edit user", Submit: "Save changes"}
+	if isNew {
+		pg.Heading, pg.Submit = "Add a user", "Add user"
+	}
+	fail := func(err error) error {
+		if k := apperr.KindOf(err); k == apperr.Internal || k == apperr.NotFound {
+			return err
+		}
+		fieldErrors(&pg, err)
+		return w.render(c, StatusOf(apperr.KindOf(err)), pg)
+	}
+	if isNew {
+		created, err := svc.CreateUser(ctx, me, auth.NewUser{Username: u.Username, DisplayName: u.DisplayName, Roles: roles,
+			Password: password, Badge: u.Badge, PIN: pin})
+		if err != nil {
+			return fail(err)
+		}
+		return redirectWithFlash(c, "/admin/users", "Added "+created.Username+".")
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	before, err := svc.User(ctx, me, id)
+	if err != nil {
+		return err
+	}
+	pg.Heading = "Edit " + before.Username
+	if c.FormValue("deactivate") == "1" {
+		if _, err := svc.Deactivate(ctx, me, id); err != nil {
+			return fail(err)
+		}
+		return redirectWithFlash(c, "/admin/users", "Deactivated "+before.Username+".")
+	}
+	if _, err := svc.SetRoles(ctx, me, id, roles); err != nil {
+		return fail(err)
+	}
+	if password != "" {
+		if _, err := svc.ResetPassword(ctx, me, id, password); err != nil {
+			return fail(err)
+		}
+	}
+	if pin != "" || (u.Badge != "" && u.Badge != before.Badge) {
+		if _, err := svc.ResetPIN(ctx, me, id, u.Badge, pin); err != nil {
+			return fail(err)
+		}
+	}
+	return redirectWithFlash(c, "/admin/users", "Saved "+before.Username+".")
+}

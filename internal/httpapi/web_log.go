@@ -1,0 +1,268 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/laminar-rx/laminar/internal/apperr"
+	"github.com/laminar-rx/laminar/internal/audit"
+	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/web"
+)
+
+// logPageSize is how many events the log screen shows; the CSV export has
+// them all.
+const logPageSize = 200
+
+// chartWeeks is how many weeks the trend charts cover.
+const chartWeeks = 8
+
+// logEventTypes are offered in the type filter, most useful first.
+var logEventTypes = []string{
+	store.EvScanRefused, store.EvRejected, store.EvWeight, store.EvCompleted, store.EvVerified, store.EvReleased,
+	store.EvScanAccepted, store.EvOrderCreated, store.EvPrepClaimed, store.EvStepDone, store.EvPhoto,
+	store.EvLabelPrinted, store.EvLabelReprinted, store.EvWaste, store.EvRemakeQueued, store.EvCancelled,
+	audit.TypeLogin, audit.TypeLoginFailed, audit.TypeLogout, audit.TypeReauthFailed, audit.TypeUserCreated,
+}
+
+// log is the safety officer's compounding log: filters, the newest
+// events, the trend charts and the chain check.
+func (w *webUI) log(c echo.Context) error {
+	ctx := c.Request().Context()
+	q := c.QueryParams()
+	pg := web.LogPage{
+		Layout: w.layout(c, "Compounding log", "log"), Types: logEventTypes, Errors: map[string]string{},
+		Filter: web.LogFilter{From: q.Get("from"), To: q.Get("to"), Actor: q.Get("actor"), Type: q.Get("type"), PreparationID: q.Get("preparation_id")},
+	}
+	status := http.StatusOK
+	f, err := w.api.AuditFilter(c)
+	if err != nil {
+		e := toAppErr(err)
+		if e.Kind != apperr.Invalid {
+			return err
+		}
+		field := e.Field
+		if field == "" {
+			field = "form"
+		}
+		pg.Errors[field] = e.Message
+		status = http.StatusBadRequest
+	} else {
+		f.Newest, f.Limit = true, logPageSize+1
+		entries, err := audit.List(ctx, w.api.Store.DB, f)
+		if err != nil {
+			return err
+		}
+		if len(entries) > logPageSize {
+			entries, pg.More = entries[:logPageSize], true
+		}
+		for _, e := range entries {
+			pg.Events = append(pg.Events, logEvent(e))
+		}
+	}
+	csv := url.Values{}
+	for k, vs := range q {
+		if len(vs) > 0 && vs[0] != "" {
+			csv.Set(k, vs[0])
+		}
+	}
+	csv.Set("format", "csv")
+	pg.CSVURL = "/api/v1/audit?" + csv.Encode()
+
+	if rep, err := audit.Verify(ctx, w.api.Store.DB); err != nil {
+		pg.Chain = web.ChainStatus{Message: "the check could not run"}
+		w.api.Log.Error("audit chain check", "err", err)
+	} else {
+		pg.Chain = web.ChainStatus{Checked: true, OK: rep.OK, Count: rep.Checked}
+		if rep.FirstBad != nil {
+			pg.Chain.FirstBad, pg.Chain.Message = rep.FirstBad.ID, rep.FirstBad.Reason
+		}
+	}
+	st, err := w.trends(ctx)
+	if err != nil {
+		return err
+	}
+	pg.ErrorRate, pg.Turnround, pg.Preparations, pg.Caught = st.rate.SVG(), st.turn.SVG(), st.preps, st.caught
+	return w.render(c, status, pg)
+}
+
+// caughtKind names the kind of error an event shows the system caught,
+// "" for an event that is not one.
+func caughtKind(e audit.Entry) string {
+	switch e.Type {
+	case store.EvScanRefused:
+		var p struct {
+			Code string `json:"code"`
+		}
+		_ = json.Unmarshal(e.Payload, &p)
+		switch p.Code {
+		case "wrong_product", "unknown_product":
+			return "Wrong product"
+		case "expired", "recalled", "in_use_expired":
+			return "Expired or recalled"
+		}
+		return "Other refused scan"
+	case store.EvWeight:
+		var p struct {
+			Pass bool `json:"pass"`
+		}
+		if json.Unmarshal(e.Payload, &p) == nil && !p.Pass {
+			return "Weight out of tolerance"
+		}
+	case store.EvRejected:
+		return "Rejected by pharmacist"
+	}
+	return ""
+}
+
+// logEvent turns an entry into a readable line.
+func logEvent(e audit.Entry) web.LogEvent {
+	le := web.LogEvent{ID: e.ID, At: e.At, Type: e.Type, Actor: e.Actor, Caught: caughtKind(e) != ""}
+	if e.PreparationID != nil {
+		le.PreparationID = *e.PreparationID
+	}
+	var p map[string]any
+	_ = json.Unmarshal(e.Payload, &p)
+	var parts []string
+	for _, k := range []string{"drug", "dose", "priority", "code", "message", "lot", "measured", "expected", "deviation", "reason", "step_id", "username"} {
+		if v, ok := p[k]; ok && v != nil && fmt.Sprint(v) != "" {
+			parts = append(parts, k+": "+fmt.Sprint(v))
+		}
+	}
+	if v, ok := p["pass"]; ok {
+		if v == true {
+			parts = append(parts, "within tolerance")
+		} else {
+			parts = append(parts, "OUT OF TOLERANCE")
+		}
+	}
+	le.Summary = strings.Join(parts, " · ")
+	return le
+}
+
+type trendCharts struct {
+	rate, turn    web.Chart
+	preps, caught int
+}
+
+// The kinds of caught error charted, with their colours (dark enough for
+// AA contrast against white and told apart by the legend and the table).
+var caughtKinds = []struct{ name, color string }{
+	{"Wrong product", "#b3261e"}, {"Expired or recalled", "#7a4a00"}, {"Weight out of tolerance", "#0b57d0"},
+	{"Rejected by pharmacist", "#5b1a8a"}, {"Other refused scan", "#4b5563"},
+}
+
+// trends computes, per week of the last chartWeeks weeks, the errors caught
+// per 1,000 completed preparations by kind, and the median and 90th
+// percentile time from order to release, from the compounding log itself.
+func (w *webUI) trends(ctx context.Context) (trendCharts, error) {
+	loc := w.api.Config.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	now := w.api.Now().In(loc)
+	// Weeks start on Monday at midnight in the site's time zone.
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	monday := day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+	start := monday.AddDate(0, 0, -7*(chartWeeks-1))
+	week := func(t time.Time) int {
+		t = t.In(loc)
+		d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+		return int(d.Sub(start).Hours()/24) / 7
+	}
+	types := []string{store.EvCompleted, store.EvScanRefused, store.EvWeight, store.EvRejected, store.EvOrderCreated, store.EvRemakeQueued, store.EvReleased}
+	// Orders placed before the window can be released inside it.
+	events, err := audit.List(ctx, w.api.Store.DB, audit.Filter{From: start.AddDate(0, 0, -14), Types: types})
+	if err != nil {
+		return trendCharts{}, err
+	}
+	preps := make([]int64, chartWeeks)
+	caught := map[string][]int64{}
+	for _, k := range caughtKinds {
+		caught[k.name] = make([]int64, chartWeeks)
+	}
+	ordered := map[int64]time.Time{}
+	turn := make([][]time.Duration, chartWeeks)
+	var tc trendCharts
+	for _, e := range events {
+		if e.Type == store.EvOrderCreated && e.PreparationID != nil {
+			ordered[*e.PreparationID] = e.At
+			continue
+		}
+		if e.Type == store.EvRemakeQueued && e.PreparationID != nil {
+			var p struct {
+				RemakeOf int64 `json:"remake_of"`
+			}
+			if json.Unmarshal(e.Payload, &p) == nil {
+				if t, ok := ordered[p.RemakeOf]; ok {
+					ordered[*e.PreparationID] = t
+				}
+			}
+			continue
+		}
+		i := week(e.At)
+		if e.At.Before(start) || i < 0 || i >= chartWeeks {
+			continue
+		}
+		switch e.Type {
+		case store.EvCompleted:
+			preps[i]++
+			tc.preps++
+		case store.EvReleased:
+			if e.PreparationID != nil {
+				if t, ok := ordered[*e.PreparationID]; ok {
+					turn[i] = append(turn[i], e.At.Sub(t))
+				}
+			}
+		default:
+			if k := caughtKind(e); k != "" {
+				caught[k][i]++
+				tc.caught++
+			}
+		}
+	}
+	labels := make([]string, chartWeeks)
+	for i := range labels {
+		labels[i] = start.AddDate(0, 0, 7*i).Format("Jan 2")
+	}
+	tc.rate = web.Chart{Title: "Errors caught per 1,000 preparations, by week and kind", Labels: labels, Stacked: true, Unit: "per 1,000", Scale: 1}
+	for _, k := range caughtKinds {
+		s := web.Series{Name: k.name, Color: k.color, Values: make([]int64, chartWeeks)}
+		seen := false
+		for i := range s.Values {
+			if preps[i] > 0 {
+				// Tenths of a unit per 1,000, rounded half up, in integers.
+				s.Values[i] = (caught[k.name][i]*10000 + preps[i]/2) / preps[i]
+			} else if caught[k.name][i] > 0 {
+				// Errors in a week with no completed preparation are
+				// still shown: counted as if one had been completed.
+				s.Values[i] = caught[k.name][i] * 10000
+			}
+			seen = seen || s.Values[i] > 0
+		}
+		if seen || k.name != "Other refused scan" {
+			tc.rate.Series = append(tc.rate.Series, s)
+		}
+	}
+	med := web.Series{Name: "Median", Color: "#0b57d0", Values: make([]int64, chartWeeks)}
+	p90 := web.Series{Name: "90th percentile", Color: "#7a4a00", Values: make([]int64, chartWeeks)}
+	for i, ds := range turn {
+		if len(ds) == 0 {
+			continue
+		}
+		sort.Slice(ds, func(a, b int) bool { return ds[a] < ds[b] })
+		// Tenths of a minute.
+		med.Values[i] = int64(ds[(len(ds)-1)/2].Round(6*time.Second) / (6 * time.Second))
+		p90.Values[i] = int64(ds[(len(ds)*9+9)/10-1].Round(6*time.Second) / (6 * time.Second))
+	}
+	tc.turn = web.Chart{Title: "Order to release in minutes, by week", Labels: labels, Unit: "minutes", Scale: 1, Series: []web.Series{med, p90}}
+	return tc, nil
+}

@@ -1,0 +1,178 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/laminar-rx/laminar/internal/apperr"
+	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/workflow"
+	"github.com/laminar-rx/laminar/web"
+)
+
+// verifyQueue is the pharmacist's queue; the list part reloads itself on
+// every preparation event (see events and verifyList).
+func (w *webUI) verifyQueue(c echo.Context) error {
+	list, err := w.verifyListData(c)
+	if err != nil {
+		return err
+	}
+	return w.render(c, http.StatusOK, web.VerifyQueuePage{Layout: w.layout(c, "Verify", "verify"), List: list})
+}
+
+// verifyList is the fragment the live page swaps in.
+func (w *webUI) verifyList(c echo.Context) error {
+	list, err := w.verifyListData(c)
+	if err != nil {
+		return err
+	}
+	return w.render(c, http.StatusOK, list)
+}
+
+func (w *webUI) verifyListData(c echo.Context) (web.VerifyListFragment, error) {
+	ctx := c.Request().Context()
+	me := PrincipalOf(c).UserID
+	waiting, err := w.api.Store.Verifications(ctx)
+	if err != nil {
+		return web.VerifyListFragment{}, err
+	}
+	queue, err := w.api.Store.Queue(ctx)
+	if err != nil {
+		return web.VerifyListFragment{}, err
+	}
+	nm := w.names(ctx)
+	f := web.VerifyListFragment{Layout: w.layout(c, "Verify", "verify"), Updated: w.api.Now()}
+	for _, it := range waiting {
+		f.Cards = append(f.Cards, cardOf(it, me, nm))
+	}
+	for _, it := range queue {
+		if it.Status == workflow.StatusInProgress {
+			f.InProgress = append(f.InProgress, cardOf(it, me, nm))
+		}
+	}
+	return f, nil
+}
+
+// verifyPage shows one preparation's evidence and the decision form.
+func (w *webUI) verifyPage(c echo.Context) error {
+	pg, err := w.verifyData(c)
+	if err != nil {
+		return err
+	}
+	return w.render(c, http.StatusOK, pg)
+}
+
+func (w *webUI) verifyData(c echo.Context) (web.VerifyPage, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return web.VerifyPage{}, err
+	}
+	ctx := c.Request().Context()
+	me := PrincipalOf(c)
+	p, err := w.api.Store.Preparation(ctx, id)
+	if err != nil {
+		return web.VerifyPage{}, err
+	}
+	nm := w.names(ctx)
+	pg := web.VerifyPage{Layout: w.layout(c, fmt.Sprintf("Verify #%d", p.ID), "verify"), Prep: w.prepView(p, nm)}
+	pg.Own = p.PreparedBy != nil && *p.PreparedBy == me.UserID
+	pg.CanDecide = p.Status == workflow.StatusCompleted && me.Has(rolesVerify...)
+	products := map[int64]string{}
+	ws := &p.Worksheet
+	for _, pr := range append(append([]workflow.Product{ws.Product}, ws.AllowedProducts...), ws.AllowedDiluents...) {
+		products[pr.ID] = pr.Label()
+	}
+	steps := map[string]string{}
+	for i, s := range ws.Steps {
+		steps[s.ID] = fmt.Sprintf("%d. %s", i+1, s.Kind)
+	}
+	for _, s := range p.Progress.Scans {
+		e := web.ScanEvidence{At: s.At, Step: steps[s.StepID], Raw: s.Data, GTIN: s.GTIN, Lot: s.Lot, Serial: s.Serial,
+			Accepted: s.Accepted, Code: s.Code, Message: s.Message, Warning: s.Warning}
+		if s.ProductID != nil {
+			e.Product = products[*s.ProductID]
+			if e.Product == "" {
+				e.Product = fmt.Sprintf("product %d", *s.ProductID)
+			}
+		}
+		if s.ExpiresAt != nil {
+			e.Expiry = s.ExpiresAt.In(w.api.Config.Location).Format("2006-01-02")
+		}
+		pg.Scans = append(pg.Scans, e)
+	}
+	for _, x := range p.Progress.Weights {
+		pg.Weights = append(pg.Weights, web.WeightEvidence{At: x.At, Step: steps[x.StepID], Measured: x.Measured,
+			Expected: x.Expected, Deviation: x.Deviation, Tolerance: x.Tolerance, Pass: x.Pass})
+	}
+	// The store reports how many photos each step has; showing the images
+	// needs a store read of the photo data (see the photo handler).
+	for i, st := range ws.Steps {
+		for n := 0; n < p.Progress.Photos[st.ID]; n++ {
+			pg.Photos = append(pg.Photos, web.PhotoEvidence{Step: fmt.Sprintf("%d. %s", i+1, st.Kind)})
+		}
+	}
+	return pg, nil
+}
+
+// verifySubmit records a pharmacist's signed decision: the same checks as
+// the JSON API (a reason to reject, the password or PIN re-entered, never
+// one's own work), then the store's Verify.
+func (w *webUI) verifySubmit(c echo.Context) error {
+	pg, err := w.verifyData(c)
+	if err != nil {
+		return err
+	}
+	pg.Decision = c.FormValue("decision")
+	pg.Reason = strings.TrimSpace(c.FormValue("reason"))
+	secret := c.FormValue("pin")
+	fail := func(status int, field, msg string) error {
+		pg.Error, pg.Field = msg, field
+		return w.render(c, status, pg)
+	}
+	switch {
+	case pg.Decision != "approve" && pg.Decision != "reject":
+		return fail(http.StatusBadRequest, "decision", "Choose approve or reject.")
+	case pg.Decision == "reject" && pg.Reason == "":
+		return fail(http.StatusBadRequest, "reason", "Say why it is rejected; the technician reads it when remaking.")
+	case len(pg.Reason) > 2000:
+		return fail(http.StatusBadRequest, "reason", "The reason is longer than 2,000 characters.")
+	case secret == "":
+		return fail(http.StatusBadRequest, "pin", "Enter your PIN or password to sign the decision.")
+	case pg.Own:
+		return fail(http.StatusForbidden, "", "You prepared this; another pharmacist must verify it.")
+	}
+	svc, err := w.logins()
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	me := PrincipalOf(c)
+	if err := svc.ReauthPassword(ctx, me.UserID, secret); err != nil {
+		e := toAppErr(err)
+		if e.Kind == apperr.Internal {
+			return err
+		}
+		return fail(StatusOf(e.Kind), "pin", e.Message)
+	}
+	res, err := w.api.Store.Verify(ctx, store.VerifyInput{PreparationID: pg.Prep.ID, Actor: actorFor(me), Decision: pg.Decision,
+		Reason: pg.Reason, Now: w.api.Now()}, nil)
+	if err != nil {
+		e := toAppErr(err)
+		if e.Kind == apperr.Internal {
+			return err
+		}
+		return fail(StatusOf(e.Kind), e.Field, e.Message)
+	}
+	msg := fmt.Sprintf("#%d approved: it can be released.", res.PreparationID)
+	if pg.Decision == "reject" {
+		msg = fmt.Sprintf("#%d rejected; the waste is recorded", res.PreparationID)
+		if res.RemakeID != nil {
+			msg += fmt.Sprintf(" and remake #%d is queued", *res.RemakeID)
+		}
+		msg += "."
+	}
+	return redirectWithFlash(c, "/verify", msg)
+}

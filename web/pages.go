@@ -1,0 +1,466 @@
+package web
+
+import (
+	"html/template"
+	"time"
+)
+
+// Page is the data of one screen. Each page has its own struct and its own
+// template file, templates/<PageName>.html.
+type Page interface {
+	PageName() string
+}
+
+// pageList names every page, so that Load can fail at start-up when one has
+// no template.
+var pageList = []Page{
+	ErrorPage{}, LoginPage{}, QueuePage{}, PrepPage{}, VerifyQueuePage{}, VerifyListFragment{},
+	VerifyPage{}, LogPage{}, AdminListPage{}, AdminFormPage{},
+}
+
+// PageNames lists the template names of every page.
+func PageNames() []string {
+	out := make([]string, len(pageList))
+	for i, p := range pageList {
+		out[i] = p.PageName()
+	}
+	return out
+}
+
+// Viewer is the logged-in person as the layout shows them.
+type Viewer struct {
+	Username string
+	Name     string
+	Roles    []string
+	// Tablet marks a badge + PIN session on a cleanroom tablet.
+	Tablet bool
+	// What the navigation offers.
+	CanPrepare, CanVerify, CanAudit, CanAdmin bool
+}
+
+// Layout is what every full page carries.
+type Layout struct {
+	Title string
+	User  *Viewer
+	// CSRF is the token forms and JavaScript send back.
+	CSRF string
+	// Active is the navigation entry to highlight.
+	Active string
+	// Loc is the site's time zone.
+	Loc *time.Location
+	// Flash is a one-line message after a redirect ("Product saved").
+	Flash string
+	// Refresh, when set, is the period of a meta refresh (pages without
+	// live updates keep their countdowns honest this way).
+	Refresh int
+}
+
+// Time shows t in the site's time zone: 2026-11-24 14:30.
+func (l Layout) Time(t time.Time) string { return Time(t, l.Loc) }
+
+// TimePtr is Time for an optional time.
+func (l Layout) TimePtr(t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return Time(*t, l.Loc)
+}
+
+// Zone names the site's time zone for people reading times.
+func (l Layout) Zone() string {
+	if l.Loc == nil {
+		return "UTC"
+	}
+	return l.Loc.String()
+}
+
+// ErrorPage is the friendly page shown for a browser navigation that fails.
+type ErrorPage struct {
+	Layout
+	Status  int
+	Code    string
+	Message string
+	// Back is where the "go back" button leads.
+	Back string
+}
+
+// PageName implements Page.
+func (ErrorPage) PageName() string { return "error" }
+
+// LoginPage is the sign-in screen: badge + PIN on a large keypad, or a
+// username and password.
+type LoginPage struct {
+	Layout
+	// Mode is "badge" or "password".
+	Mode     string
+	Badge    string
+	Username string
+	Next     string
+	Error    string
+	// Field is the input the error is about.
+	Field string
+}
+
+// PageName implements Page.
+func (LoginPage) PageName() string { return "login" }
+
+// Priority values as the workflow names them.
+const (
+	PriorityStat      = "stat"
+	PriorityFirstDose = "first_dose"
+	PriorityRoutine   = "routine"
+)
+
+// QueueCard is one preparation in a queue.
+type QueueCard struct {
+	ID        int64
+	Drug      string
+	Dose      string
+	Diluent   string
+	Volume    string
+	Route     string
+	Location  string
+	Patient   string
+	DueAt     time.Time
+	Priority  string
+	Status    string
+	ClaimedBy string
+	// Mine is true when the viewer holds the claim.
+	Mine      bool
+	Hazardous bool
+	// PreparedBy and CompletedAt matter in the verification queue.
+	PreparedBy  string
+	CompletedAt time.Time
+	// Own marks work the viewer prepared: they may not verify it.
+	Own bool
+}
+
+// PriorityText is the priority in words.
+func (c QueueCard) PriorityText() string {
+	switch c.Priority {
+	case PriorityStat:
+		return "STAT"
+	case PriorityFirstDose:
+		return "FIRST DOSE"
+	}
+	return "Routine"
+}
+
+// QueueGroup is a run of queue cards: a batch of identical preparations
+// (with a title) or a run of single ones (without).
+type QueueGroup struct {
+	Title string
+	Cards []QueueCard
+	// Batch marks identical preparations that can be made together.
+	Batch bool
+}
+
+// QueuePage is the technician's queue.
+type QueuePage struct {
+	Layout
+	Groups []QueueGroup
+	// Mine lists what the technician has claimed and not finished.
+	Mine  []QueueCard
+	Now   time.Time
+	Error string
+}
+
+// PageName implements Page.
+func (QueuePage) PageName() string { return "queue" }
+
+// Patient is who a preparation is for.
+type Patient struct {
+	Name, MRN, Location, BirthDate, Weight, Height string
+}
+
+// Derived is one computed number of a worksheet with its derivation.
+type Derived struct {
+	Label string
+	Value string
+	Steps []string
+	Note  string
+}
+
+// Step is one step of a guided preparation.
+type Step struct {
+	ID   string
+	Kind string // scan, weight, photo, manual
+	// Title is the big instruction; Detail the smaller line under it.
+	Title, Detail string
+	// Expect is what the step wants (a product, a weight).
+	Expect string
+	// Quantity is the exact amount to measure, with its derivation a tap
+	// away.
+	Quantity   string
+	Derivation []string
+	Done       bool
+	// Result says what was recorded ("lot A123, expires 2027-01-31").
+	Result string
+	// Failed marks a weight out of tolerance that must be redone.
+	Failed bool
+	// Count is how many containers a scan step takes; Scanned how many
+	// were accepted so far.
+	Count, Scanned int
+	// Photo offers a photo with a manual step (the syringe before it is
+	// injected) when the recipe has no photo step of its own.
+	Photo bool
+}
+
+// Preparation is the worksheet of one preparation as screens show it.
+type Preparation struct {
+	ID          int64
+	Status      string
+	StatusText  string
+	Drug        string
+	Dose        string
+	Route       string
+	Diluent     string
+	FinalVolume string
+	InfuseOver  string
+	Priority    string
+	DueAt       time.Time
+	Patient     Patient
+	Hazardous   bool
+	HazardNote  string
+	Recipe      string
+	Quantities  []Derived
+	Steps       []Step
+	BUD         *time.Time
+	BUDLimit    string
+	BUDReason   string
+	Storage     string
+	PreparedBy  string
+	ClaimedBy   string
+	CompletedAt *time.Time
+	Version     int
+}
+
+// PriorityText is the priority in words.
+func (p Preparation) PriorityText() string {
+	return QueueCard{Priority: p.Priority}.PriorityText()
+}
+
+// PrepPage is the guided preparation on the tablet.
+type PrepPage struct {
+	Layout
+	Prep Preparation
+	// Mine is true when the viewer holds the claim and may record steps.
+	Mine bool
+	// LabelURL is the printable label, once the preparation is complete.
+	LabelURL string
+	Error    string
+}
+
+// PageName implements Page.
+func (PrepPage) PageName() string { return "prep" }
+
+// VerifyQueuePage is the pharmacist's live verification queue.
+type VerifyQueuePage struct {
+	Layout
+	List VerifyListFragment
+}
+
+// PageName implements Page.
+func (VerifyQueuePage) PageName() string { return "verify_queue" }
+
+// VerifyListFragment is the part of the verification queue that live
+// updates re-render.
+type VerifyListFragment struct {
+	Layout
+	Cards []QueueCard
+	// InProgress is work still being made, for a sense of what is coming.
+	InProgress []QueueCard
+	Updated    time.Time
+}
+
+// PageName implements Page.
+func (VerifyListFragment) PageName() string { return "verify_list" }
+
+// ScanEvidence is one scan as the pharmacist reviews it.
+type ScanEvidence struct {
+	At       time.Time
+	Step     string
+	Raw      string
+	Product  string
+	GTIN     string
+	Lot      string
+	Serial   string
+	Expiry   string
+	Accepted bool
+	Code     string
+	Message  string
+	Warning  string
+}
+
+// WeightEvidence is one weighing as the pharmacist reviews it.
+type WeightEvidence struct {
+	At        time.Time
+	Step      string
+	Measured  string
+	Expected  string
+	Deviation string
+	Tolerance string
+	Pass      bool
+}
+
+// PhotoEvidence is one photograph of the preparation.
+type PhotoEvidence struct {
+	URL  string
+	At   time.Time
+	Step string
+}
+
+// VerifyPage is one preparation's evidence and the approve/reject form.
+type VerifyPage struct {
+	Layout
+	Prep    Preparation
+	Scans   []ScanEvidence
+	Weights []WeightEvidence
+	Photos  []PhotoEvidence
+	// Own is true when the viewer prepared it: they may not verify it.
+	Own bool
+	// CanDecide is true when the preparation awaits verification.
+	CanDecide bool
+	Decision  string
+	Reason    string
+	Error     string
+	Field     string
+}
+
+// PageName implements Page.
+func (VerifyPage) PageName() string { return "verify" }
+
+// LogFilter is the safety officer's filter, as submitted.
+type LogFilter struct {
+	From, To, Actor, Type, PreparationID string
+}
+
+// LogEvent is one line of the compounding log.
+type LogEvent struct {
+	ID            int64
+	At            time.Time
+	Type          string
+	Actor         string
+	PreparationID int64
+	Summary       string
+	// Caught marks an event where the system stopped an error.
+	Caught bool
+}
+
+// ChainStatus is the result of checking the log's hash chain.
+type ChainStatus struct {
+	Checked  bool
+	OK       bool
+	Count    int64
+	FirstBad int64
+	Message  string
+}
+
+// LogPage is the safety officer's compounding log with charts.
+type LogPage struct {
+	Layout
+	Filter    LogFilter
+	Errors    map[string]string
+	Events    []LogEvent
+	Types     []string
+	More      bool
+	CSVURL    string
+	Chain     ChainStatus
+	ErrorRate template.HTML
+	Turnround template.HTML
+	// Summary numbers over the charted weeks.
+	Preparations int
+	Caught       int
+}
+
+// PageName implements Page.
+func (LogPage) PageName() string { return "log" }
+
+// Column is one column of an admin list.
+type Column struct {
+	Title string
+	// Numeric columns are right-aligned.
+	Numeric bool
+}
+
+// Row is one line of an admin list.
+type Row struct {
+	Cells []string
+	URL   string
+	// Muted rows are inactive records.
+	Muted bool
+}
+
+// AdminListPage lists products, recipes or users.
+type AdminListPage struct {
+	Layout
+	Heading string
+	Intro   string
+	Query   string
+	Search  bool
+	NewURL  string
+	NewText string
+	Columns []Column
+	Rows    []Row
+	Tabs    []Tab
+}
+
+// PageName implements Page.
+func (AdminListPage) PageName() string { return "admin_list" }
+
+// Tab is an entry of the admin section's tab bar.
+type Tab struct {
+	Title, URL string
+	Active     bool
+}
+
+// Option is one choice of a select or a group of checkboxes.
+type Option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// Field is one input of an admin form, with its submitted value and the
+// validation message shown beside it.
+type Field struct {
+	Name  string
+	Label string
+	// Type is text, number, password, select, checkboxes, checkbox,
+	// textarea or date.
+	Type     string
+	Value    string
+	Options  []Option
+	Checked  bool
+	Required bool
+	Help     string
+	Error    string
+	// Pattern and InputMode help the on-screen keyboard.
+	InputMode    string
+	Autocomplete string
+}
+
+// AdminFormPage is a create or edit form, re-rendered with the submitted
+// values and the errors until it validates.
+type AdminFormPage struct {
+	Layout
+	Heading string
+	Action  string
+	Fields  []Field
+	Submit  string
+	Error   string
+	Back    string
+	Tabs    []Tab
+}
+
+// PageName implements Page.
+func (AdminFormPage) PageName() string { return "admin_form" }
+
+// FieldByName finds a field (for tests and handlers).
+func (p *AdminFormPage) FieldByName(name string) *Field {
+	for i := range p.Fields {
+		if p.Fields[i].Name == name {
+			return &p.Fields[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,602 @@
+// Laminar's browser code: plain JavaScript, no libraries, no build step.
+// Pages are rendered on the server; this file adds what a cleanroom tablet
+// needs: scanner capture, instant feedback with sound, keypads, countdowns,
+// idempotent saving that survives a flaky connection, and live updates.
+(function () {
+  'use strict';
+
+  var $ = function (sel, root) { return (root || document).querySelector(sel); };
+  var $$ = function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); };
+  var csrfMeta = $('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.content : '';
+  // Measurements the browser tests read: milliseconds from a scan's Enter
+  // to its feedback on screen.
+  var timings = window.laminarTimings = { scanFeedback: [] };
+
+  // ---------------------------------------------------------------- sound
+  var audio = null;
+  function audioContext() {
+    var C = window.AudioContext || window.webkitAudioContext;
+    if (!C) { return null; }
+    if (!audio) { audio = new C(); }
+    if (audio.state === 'suspended') { audio.resume().catch(function () {}); }
+    return audio;
+  }
+  // A short high beep for "accepted", two low buzzes for "refused": the
+  // technician hears the verdict without looking up from the hood.
+  function beep(ok) {
+    var a;
+    try { a = audioContext(); } catch (e) { return; }
+    if (!a) { return; }
+    var tones = ok ? [[880, 0, 0.12]] : [[220, 0, 0.18], [180, 0.24, 0.3]];
+    tones.forEach(function (t) {
+      var o = a.createOscillator(), g = a.createGain(), at = a.currentTime + t[1];
+      o.type = ok ? 'sine' : 'square';
+      o.frequency.value = t[0];
+      g.gain.setValueAtTime(0.0001, at);
+      g.gain.exponentialRampToValueAtTime(0.25, at + 0.01);
+      g.gain.exponentialRampToValueAtTime(0.0001, at + t[2]);
+      o.connect(g); g.connect(a.destination);
+      o.start(at); o.stop(at + t[2] + 0.02);
+    });
+  }
+
+  // ------------------------------------------------------------- feedback
+  var ICONS = {
+    ok: '<svg viewBox="0 0 48 48" aria-hidden="true"><circle cx="24" cy="24" r="22" fill="#fff"/><path d="M13 25l7 7 15-16" fill="none" stroke="#0b6b2e" stroke-width="6" stroke-linecap="round" stroke-linejoin="round"/></svg>',
+    bad: '<svg viewBox="0 0 48 48" aria-hidden="true"><circle cx="24" cy="24" r="22" fill="#fff"/><path d="M15 15l18 18M33 15L15 33" stroke="#b3261e" stroke-width="6" stroke-linecap="round"/></svg>',
+    info: '<svg viewBox="0 0 48 48" aria-hidden="true"><circle cx="24" cy="24" r="22" fill="#fff"/><path d="M24 21v14" stroke="#1e3a8a" stroke-width="6" stroke-linecap="round"/><circle cx="24" cy="13" r="3.5" fill="#1e3a8a"/></svg>'
+  };
+  var WORD = { ok: 'OK', bad: 'STOP', info: 'Note' };
+  var fbTimer = 0, scanAt = 0;
+  // feedback shows a full-width verdict: colour, icon and words together,
+  // never colour alone. Green fades after a while; red stays until the
+  // next action, because a refusal must be read.
+  function feedback(kind, title, detail) {
+    var el = $('#feedback');
+    if (!el) { return; }
+    el.className = 'feedback ' + kind;
+    el.innerHTML = ICONS[kind] + '<div class="fb-text"><span class="fb-title"></span><span class="fb-detail"></span></div>' +
+      '<button type="button" class="fb-close">Dismiss</button>';
+    $('.fb-title', el).textContent = WORD[kind] + ' — ' + title;
+    $('.fb-detail', el).textContent = detail || '';
+    el.hidden = false;
+    el.dataset.kind = kind;
+    $('.fb-close', el).onclick = function () { el.hidden = true; };
+    if (scanAt) {
+      // The verdict of a scan is on screen: record how long it took.
+      timings.scanFeedback.push(performance.now() - scanAt);
+      scanAt = 0;
+    }
+    clearTimeout(fbTimer);
+    if (kind === 'ok' || kind === 'info') { fbTimer = setTimeout(function () { el.hidden = true; }, 8000); }
+    if (kind !== 'info') { beep(kind === 'ok'); }
+  }
+  window.laminarFeedback = feedback;
+
+  // ------------------------------------------------------ saving / saved
+  function saveState(state, n) {
+    var el = $('#save-state');
+    if (!el) { return; }
+    el.className = 'save-state' + (state === 'retrying' ? ' retrying' : '');
+    el.textContent = { saving: 'Saving…', saved: 'Saved ✓', retrying: 'Connection lost — retrying (' + n + ')…', failed: 'Not saved — check the connection', '': '' }[state] || '';
+    if (state === 'saved') { setTimeout(function () { if (el.textContent === 'Saved ✓') { el.textContent = ''; } }, 2500); }
+  }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    return Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  // The action in flight is kept in sessionStorage with its Idempotency-Key
+  // until the server answers, so a reload or a crash of the page replays it
+  // with the same key: the server does it once, and nothing acknowledged or
+  // half-sent is lost.
+  var PENDING = 'laminar.pending';
+  function pendingList() {
+    try { return JSON.parse(sessionStorage.getItem(PENDING) || '[]'); } catch (e) { return []; }
+  }
+  function setPending(list) {
+    try { sessionStorage.setItem(PENDING, JSON.stringify(list)); } catch (e) { /* private mode: in-memory retry still works */ }
+  }
+
+  // api sends a request with the session cookie, the CSRF header and an
+  // Idempotency-Key, retrying network failures and 5xx answers with the
+  // same key. It resolves with {ok, status, body} for any definite answer.
+  function api(method, url, body, opts) {
+    opts = opts || {};
+    var key = opts.key || newKey();
+    var json = body !== undefined && !(body instanceof Blob) && !(body instanceof FormData);
+    if (json && method !== 'GET') {
+      setPending(pendingList().concat([{ method: method, url: url, body: body, key: key }]));
+    }
+    var attempt = 0;
+    if (method !== 'GET') { saveState('saving'); }
+    return new Promise(function (resolve, reject) {
+      function done() {
+        if (json) { setPending(pendingList().filter(function (p) { return p.key !== key; })); }
+      }
+      function go() {
+        attempt++;
+        var headers = { 'Accept': 'application/json', 'X-CSRF-Token': csrf };
+        if (method !== 'GET') { headers['Idempotency-Key'] = key; }
+        var init = { method: method, headers: headers, credentials: 'same-origin' };
+        if (json) { headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); } else if (body !== undefined) {
+          init.body = body;
+          if (body instanceof Blob && body.type) { headers['Content-Type'] = body.type; }
+        }
+        fetch(url, init).then(function (res) {
+          if (res.status >= 500 || res.status === 429 || res.status === 408) {
+            var err = new Error('HTTP ' + res.status); err.retry = true; throw err;
+          }
+          return res.text().then(function (text) {
+            var parsed = null;
+            try { parsed = text ? JSON.parse(text) : null; } catch (e) { parsed = null; }
+            done();
+            if (method !== 'GET') { saveState(res.ok ? 'saved' : ''); }
+            if (res.status === 401) {
+              feedback('bad', 'Your session has ended', 'Sign in again; nothing you saved is lost.');
+              setTimeout(function () { location.href = '/login?next=' + encodeURIComponent(location.pathname); }, 2500);
+            }
+            resolve({ ok: res.ok, status: res.status, body: parsed });
+          });
+        }).catch(function (err) {
+          if (attempt >= (opts.tries || 10)) { saveState('failed'); reject(err); return; }
+          saveState('retrying', attempt);
+          setTimeout(go, Math.min(8000, 300 * Math.pow(2, attempt - 1)));
+        });
+      }
+      go();
+    });
+  }
+  window.laminarAPI = api;
+
+  function errorOf(r) {
+    var e = (r.body && r.body.error) || {};
+    return { code: e.code || ('http_' + r.status), message: e.message || 'The server refused this (' + r.status + ').' };
+  }
+
+  // -------------------------------------------------------------- scanner
+  // A keyboard-wedge scanner types fast: keystrokes a few milliseconds
+  // apart, ending in Enter. Such a burst is taken as a scan wherever focus
+  // is; whatever it typed into a focused field is put back as it was, so a
+  // scan never lands in the wrong field. Accepted as the GS1 separator
+  // (FNC1): the GS character itself (U+001D), Ctrl+] (how most wedges type
+  // ASCII 29), and the visible symbol ␝ (U+241D) some keyboard layouts
+  // produce. Other substitutes (such as the caret notation) reach the
+  // server's parser as typed.
+  var SCAN_GAP = 60;  // ms: a wedge sends keys 1–30 ms apart, people 80 ms or more
+  var SCAN_MIN = 4;   // characters: the shortest code we scan (a badge)
+  var GS = '\u001d';
+  var burst = [], lastKey = 0, origin = null, scanHandler = null;
+
+  function snapshot(el) {
+    if (el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA')) {
+      return { el: el, value: el.value, start: el.selectionStart, end: el.selectionEnd };
+    }
+    return null;
+  }
+  function restore(s) {
+    if (!s) { return; }
+    s.el.value = s.value;
+    try { s.el.setSelectionRange(s.start, s.end); } catch (e) { /* not a text field */ }
+  }
+
+  document.addEventListener('keydown', function (e) {
+    var now = performance.now();
+    if (e.key === 'Enter') {
+      var isScan = burst.length >= SCAN_MIN && now - lastKey <= SCAN_GAP;
+      var data = burst.join('');
+      burst = []; lastKey = 0;
+      if (isScan) {
+        e.preventDefault();
+        e.stopPropagation();
+        restore(origin);
+        origin = null;
+        scanEndedAt = now;
+        dispatchScan(data, now);
+      }
+      return;
+    }
+    var ch = null;
+    if (e.ctrlKey && (e.key === ']' || e.code === 'BracketRight')) { ch = GS; }
+    else if (e.key === GS || e.key === '\u241d') { ch = GS; }
+    else if (e.key && e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) { ch = e.key; }
+    if (ch === null) { return; }
+    if (now - lastKey > SCAN_GAP) { burst = []; origin = snapshot(document.activeElement); }
+    lastKey = now;
+    burst.push(ch);
+    if (ch === GS) { e.preventDefault(); }
+  }, true);
+
+  // The Enter that ends a scan must not submit a form or press a button,
+  // whatever events the scanner (or a browser) sends after the keydown.
+  var scanEndedAt = -1e9;
+  function justScanned() { return performance.now() - scanEndedAt < 150; }
+  document.addEventListener('keypress', function (e) {
+    if (e.key === 'Enter' && justScanned()) { e.preventDefault(); e.stopPropagation(); }
+  }, true);
+  document.addEventListener('submit', function (e) {
+    if (justScanned()) { e.preventDefault(); e.stopPropagation(); }
+  }, true);
+  document.addEventListener('click', function (e) {
+    if (justScanned() && e.detail === 0) { e.preventDefault(); e.stopPropagation(); }
+  }, true);
+
+  function dispatchScan(data, t0) {
+    scanAt = t0;
+    if (scanHandler) { scanHandler(data, t0); return; }
+    feedback('info', 'This screen does not take scans', 'Open a preparation to scan its products.');
+  }
+  function onScan(fn) { scanHandler = fn; }
+  window.laminarScan = dispatchScan;
+
+  // --------------------------------------------------------------- keypad
+  $$('[data-keypad]').forEach(function (pad) {
+    var target = document.getElementById(pad.dataset.keypad);
+    if (!target) { return; }
+    var decimal = pad.dataset.keypad.indexOf('weight') === 0;
+    pad.addEventListener('click', function (e) {
+      var b = e.target.closest('button[data-key]');
+      if (!b) { return; }
+      var k = b.dataset.key, v = target.value === '0' && decimal ? '' : (target.value || '');
+      if (k === 'clear') { v = ''; }
+      else if (k === 'back') { v = v.slice(0, -1); }
+      else if (k === '.') { if (v.indexOf('.') < 0) { v = (v || '0') + '.'; } }
+      else if (v.length < 10) { v += k; }
+      target.value = decimal && v === '' ? '0' : v;
+      target.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+  });
+
+  // ----------------------------------------------------------- countdowns
+  // Due times count down on every screen; the server-rendered text stays as
+  // the absolute time so the countdown never hides when it is due.
+  function tickDue() {
+    var now = Date.now();
+    $$('[data-due]').forEach(function (el) {
+      var due = Date.parse(el.dataset.due);
+      if (isNaN(due)) { return; }
+      if (!el.dataset.abs) { el.dataset.abs = el.textContent; }
+      var min = Math.round((due - now) / 60000), words;
+      var abs = Math.abs(min), span = abs >= 120 ? Math.floor(abs / 60) + ' h ' + (abs % 60) + ' min' : abs + ' min';
+      if (min < 0) { words = 'OVERDUE ' + span; } else if (min === 0) { words = 'due now'; } else { words = 'due in ' + span; }
+      el.textContent = words + ' · ' + el.dataset.abs;
+      el.classList.toggle('overdue', min < 0);
+      el.classList.toggle('soon', min >= 0 && min <= 30);
+    });
+  }
+  tickDue();
+  setInterval(tickDue, 15000);
+
+  // ---------------------------------------------------------------- pages
+  var page = document.body.dataset.page;
+  if (page === 'login') { initLogin(); }
+  if (page === 'prep') { initPrep(); }
+  if (page === 'verify-queue') { initVerifyQueue(); }
+  if (page === 'verify') { initVerify(); }
+  if (page === 'queue') { initQueue(); }
+
+  function initLogin() {
+    var badge = $('#badge'), pin = $('#pin'), form = $('#badge-login');
+    if (!form) { return; }
+    onScan(function (data) {
+      badge.value = data.replace(/\u001d/g, '').trim().toUpperCase();
+      feedback('ok', 'Badge read', 'Now enter your PIN.');
+      pin.focus();
+    });
+    form.addEventListener('submit', function (e) {
+      if (!badge.value.trim()) { e.preventDefault(); feedback('bad', 'Scan your badge first', 'Hold the badge under the scanner.'); }
+      else if (!pin.value) { e.preventDefault(); feedback('bad', 'Enter your PIN', 'Use the keypad on the right.'); }
+    });
+  }
+
+  function initPrep() {
+    var root = $('#prep');
+    if (!root) { return; }
+    var id = root.dataset.id, mine = root.dataset.mine === '1';
+    var base = '/api/v1/preparations/' + id;
+    var steps = $$('.step', root).filter(function (s) { return s.dataset.kind !== 'complete' && s.dataset.kind !== 'label'; });
+    var busy = false;
+
+    function current() {
+      var st = root.dataset.status;
+      if (st === 'completed' || st === 'verified' || st === 'released') { return $('#step-label'); }
+      if (!mine) { return null; }
+      for (var i = 0; i < steps.length; i++) {
+        if (steps[i].dataset.done !== '1' || steps[i].dataset.failed === '1') { return steps[i]; }
+      }
+      return $('#step-complete');
+    }
+    function show() {
+      var cur = current();
+      $$('.step', root).forEach(function (s) { s.hidden = s !== cur; });
+      if (cur) {
+        var box = cur.getBoundingClientRect();
+        if (box.top < 0 || box.top > window.innerHeight * 0.6) { cur.scrollIntoView({ block: 'start' }); }
+      }
+      $$('#step-list li').forEach(function (li) {
+        li.classList.toggle('current', !!cur && li.dataset.step === cur.dataset.step);
+      });
+    }
+    function markDone(step, result, failed) {
+      step.dataset.done = '1';
+      step.dataset.failed = failed ? '1' : '';
+      var li = $('#step-list li[data-step="' + step.dataset.step + '"]');
+      if (li) {
+        li.classList.toggle('done', !failed);
+        li.classList.toggle('failed', !!failed);
+        var res = $('.res', li);
+        if (!res) { res = document.createElement('span'); res.className = 'res'; ($('.t', li) || li).appendChild(res); }
+        res.textContent = result || '';
+      }
+      show();
+    }
+    function status(s, text) {
+      root.dataset.status = s;
+      var el = $('#prep-status');
+      if (el && text) { el.textContent = text; }
+    }
+
+    // Scans: the server checks product, strength, lot, expiry and in-use
+    // limits; the screen only shows its verdict.
+    onScan(function (data, t0) {
+      var cur = current();
+      if (!cur || cur.dataset.kind !== 'scan') {
+        feedback('bad', 'No scan expected now', cur ? 'This step is: ' + $('.step-title', cur).textContent : 'This preparation is not yours to work on.');
+        return;
+      }
+      sendScan(cur, data, t0);
+    });
+    function sendScan(step, data, t0) {
+      if (busy) { feedback('bad', 'Still saving the last step', 'Scan again in a moment.'); return; }
+      busy = true;
+      api('POST', base + '/scans', { data: data, step_id: step.dataset.step }).then(function (r) {
+        busy = false;
+        if (r.ok) {
+          var b = r.body || {};
+          var what = step.dataset.expect || 'product accepted';
+          var bits = [];
+          if (b.lot) { bits.push('lot ' + b.lot); }
+          if (b.expires_at) { bits.push('expires ' + String(b.expires_at).slice(0, 10)); }
+          if (b.warning) { bits.push('warning: ' + b.warning); }
+          var count = Number(step.dataset.count || 1), scanned = Number(step.dataset.scanned || 0) + 1;
+          step.dataset.scanned = String(scanned);
+          if (scanned < count) {
+            feedback('ok', 'Accepted ' + scanned + ' of ' + count + ': ' + what, bits.join(' · ') + ' — scan the next one.');
+          } else {
+            feedback('ok', 'Accepted: ' + what, bits.join(' · '));
+            markDone(step, bits.join(' · '));
+          }
+        } else {
+          var e = errorOf(r);
+          feedback('bad', refusal(e.code), e.message);
+        }
+      }, function () {
+        busy = false;
+        feedback('bad', 'Not saved', 'The connection is down; scan again when it is back.');
+      });
+    }
+    $$('form.type-scan', root).forEach(function (f) {
+      f.addEventListener('submit', function (e) {
+        e.preventDefault();
+        var v = f.elements.data.value.trim();
+        if (!v) { feedback('bad', 'Nothing typed', 'Type the characters under the barcode.'); return; }
+        f.elements.data.value = '';
+        dispatchScan(v, performance.now());
+      });
+    });
+
+    // Weights: typed on the keypad, judged by the server.
+    $$('.record-weight', root).forEach(function (btn) {
+      btn.addEventListener('click', function () {
+        var step = btn.closest('.step'), out = $('.weight-value', step), v = (out.value || '').replace(/\.$/, '');
+        if (!v || Number(v) <= 0) { feedback('bad', 'Enter the weight first', 'Type the number on the scale, in grams.'); return; }
+        btn.disabled = true;
+        api('POST', base + '/weights', { step_id: step.dataset.step, measured: v + ' g' }).then(function (r) {
+          btn.disabled = false;
+          if (r.ok && r.body && r.body.pass) {
+            feedback('ok', 'Weight within tolerance: ' + v + ' g', 'expected ' + (r.body.expected_display || r.body.expected) + ', deviation ' + r.body.deviation);
+            markDone(step, v + ' g (' + r.body.deviation + ')');
+          } else if (r.ok && r.body) {
+            feedback('bad', 'Weight out of tolerance: ' + v + ' g', 'expected ' + (r.body.expected_display || r.body.expected) + ', deviation ' + r.body.deviation + '. Correct the volume and weigh again.');
+            out.value = '0';
+            markDone(step, v + ' g — out of tolerance', true);
+          } else {
+            var e = errorOf(r);
+            feedback('bad', refusal(e.code), e.message);
+          }
+        }, function () { btn.disabled = false; feedback('bad', 'Not saved', 'The connection is down; try again.'); });
+      });
+    });
+
+    // Photos: shown back at full width so the technician can judge it is
+    // sharp before it is kept.
+    $$('.photo-input', root).forEach(function (input) {
+      var step = input.closest('.step'), img = $('.photo-preview', step);
+      input.addEventListener('change', function () {
+        var f = input.files && input.files[0];
+        if (!f) { return; }
+        if (img.src) { URL.revokeObjectURL(img.src); }
+        img.src = URL.createObjectURL(f);
+        img.hidden = false;
+        $('.photo-check', step).hidden = false;
+        $('.photo-actions', step).hidden = false;
+        $('.pick-text', step).textContent = 'Take it again';
+      });
+      $('.use-photo', step).addEventListener('click', function () {
+        var f = input.files && input.files[0];
+        if (!f) { feedback('bad', 'Take the photo first', ''); return; }
+        var btn = this;
+        btn.disabled = true;
+        shrink(f).then(function (img) {
+          var fd = new FormData();
+          fd.append('step_id', step.dataset.step);
+          fd.append('photo', img, 'photo.jpg');
+          return api('POST', base + '/photos', fd);
+        }).then(function (r) {
+          if (r.ok && step.dataset.kind !== 'photo') {
+            // A photo taken with a manual step (the syringe after drawing)
+            // also records that step as done: one tap, not two.
+            return api('POST', base + '/steps/' + encodeURIComponent(step.dataset.step) + '/done', {});
+          }
+          return r;
+        }).then(function (r) {
+          btn.disabled = false;
+          if (r.ok) { feedback('ok', 'Photo saved', step.dataset.kind === 'photo' ? '' : $('.step-title', step).textContent + ' — done'); markDone(step, 'photo saved'); }
+          else { var e = errorOf(r); feedback('bad', refusal(e.code), e.message); }
+        }, function () { btn.disabled = false; feedback('bad', 'Photo not saved', 'The connection is down; try again.'); });
+      });
+    });
+
+    // shrink scales a camera photo down to at most 1600 px as JPEG, so
+    // that it uploads quickly over the cleanroom's Wi-Fi and stays under
+    // the server's size limit; the original is used if the browser cannot.
+    function shrink(file) {
+      if (!window.createImageBitmap) { return Promise.resolve(file); }
+      return createImageBitmap(file).then(function (bmp) {
+        var scale = Math.min(1, 1600 / Math.max(bmp.width, bmp.height));
+        var cv = document.createElement('canvas');
+        cv.width = Math.round(bmp.width * scale);
+        cv.height = Math.round(bmp.height * scale);
+        cv.getContext('2d').drawImage(bmp, 0, 0, cv.width, cv.height);
+        return new Promise(function (resolve) {
+          cv.toBlob(function (b) { resolve(b || file); }, 'image/jpeg', 0.85);
+        });
+      }, function () { return file; });
+    }
+
+    // Manual steps (reconstitute, draw, inspect): one tap to record.
+    $$('.mark-done', root).forEach(function (btn) {
+      btn.addEventListener('click', function () {
+        var step = btn.closest('.step');
+        btn.disabled = true;
+        api('POST', base + '/steps/' + encodeURIComponent(step.dataset.step) + '/done', {}).then(function (r) {
+          btn.disabled = false;
+          if (r.ok) { feedback('ok', 'Recorded', $('.step-title', step).textContent); markDone(step, 'done'); }
+          else { var e = errorOf(r); feedback('bad', refusal(e.code), e.message); }
+        }, function () { btn.disabled = false; feedback('bad', 'Not saved', 'The connection is down; try again.'); });
+      });
+    });
+
+    var complete = $('#complete');
+    if (complete) {
+      complete.addEventListener('click', function () {
+        complete.disabled = true;
+        api('POST', base + '/complete', {}).then(function (r) {
+          complete.disabled = false;
+          if (r.ok) {
+            status('completed', 'Completed');
+            feedback('ok', 'Completed', 'It is waiting for a pharmacist. The label is printing.');
+            show();
+            showLabel();
+          } else { var e = errorOf(r); feedback('bad', refusal(e.code), e.message); }
+        }, function () { complete.disabled = false; feedback('bad', 'Not saved', 'The connection is down; try again.'); });
+      });
+    }
+    // showLabel prints a label. Every load of the label issues a new one
+    // (an older printout can no longer release the bag), so it loads only
+    // on completion or when the technician asks for a reprint — never just
+    // because the page was opened.
+    function showLabel() {
+      var frame = $('#label-frame'), url = root.dataset.label || (base + '/label?format=html');
+      if (!frame) { return; }
+      frame.hidden = false;
+      frame.onload = function () { printFrame(frame); };
+      frame.src = url;
+    }
+    function printFrame(frame) {
+      try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (e) { /* the label stays on screen to print by hand */ }
+    }
+    var again = $('#print-label');
+    if (again) { again.addEventListener('click', function () { showLabel(); }); }
+
+    // Replay an action the page had sent but not heard back about.
+    var left = pendingList().filter(function (p) { return p.url.indexOf(base + '/') === 0; });
+    if (left.length) {
+      setPending(pendingList().filter(function (p) { return p.url.indexOf(base + '/') !== 0; }));
+      var chain = Promise.resolve();
+      left.forEach(function (p) { chain = chain.then(function () { return api(p.method, p.url, p.body, { key: p.key }); }); });
+      chain.then(function () { location.reload(); });
+      return;
+    }
+    show();
+  }
+
+  // Words for the server's refusal codes: the headline a technician reads
+  // from across the hood; the server's message gives the detail.
+  function refusal(code) {
+    return {
+      wrong_product: 'Wrong product', expired: 'Expired', recalled: 'Recalled lot',
+      unknown_product: 'Not in the formulary', in_use_expired: 'Past its in-use time',
+      bad_barcode: 'Barcode not readable', already_used: 'Already used', wrong_step: 'Not this step',
+      wrong_label: 'Not the current label', wrong_state: 'Not ready for this', not_completed: 'Not completed yet',
+      conflict: 'Someone else changed this', forbidden: 'Not allowed', not_found: 'Not found',
+      invalid: 'Not accepted', out_of_tolerance: 'Weight out of tolerance'
+    }[code] || 'Refused (' + code + ')';
+  }
+
+  // live keeps a region of the page current: on every preparation event
+  // (server-sent, fed by PostgreSQL LISTEN/NOTIFY) it fetches the region
+  // again from the server and swaps it in; the page itself never reloads.
+  function live(region, src, pick) {
+    var state = $('#live-state');
+    if (!region || !window.EventSource) { return; }
+    var busy = false, again = false, es;
+    function refresh() {
+      if (busy) { again = true; return; }
+      busy = true;
+      fetch(src, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } }).then(function (r) {
+        return r.ok ? r.text() : Promise.reject(new Error('HTTP ' + r.status));
+      }).then(function (html) {
+        region.innerHTML = pick ? pick(html) : html;
+        tickDue();
+      }).catch(function () { /* the next event or reconnect tries again */ }).then(function () {
+        busy = false;
+        if (again) { again = false; refresh(); }
+      });
+    }
+    es = new EventSource('/events/preparations');
+    es.onopen = function () { if (state) { state.textContent = 'Live'; state.classList.remove('off'); } refresh(); };
+    es.onerror = function () { if (state) { state.textContent = 'Reconnecting…'; state.classList.add('off'); } };
+    es.addEventListener('preparation', refresh);
+    window.addEventListener('pagehide', function () { es.close(); });
+  }
+
+  // Scanning a verified preparation's label on a queue screen releases it
+  // to the floor; the server checks it is the current label.
+  function releaseOnScan() {
+    onScan(function (data) {
+      var m = /LMN-P(\d+)-L\d+/.exec(data);
+      if (!m) { feedback('bad', 'Not a preparation label', 'On this screen, scan a Laminar label to release the bag.'); return; }
+      api('POST', '/api/v1/preparations/' + m[1] + '/release', { label_data: data }).then(function (r) {
+        if (r.ok) { feedback('ok', 'Released #' + m[1], 'It can go to the floor.'); }
+        else { var e = errorOf(r); feedback('bad', refusal(e.code), e.message); }
+      }, function () { feedback('bad', 'Not released', 'The connection is down; scan again.'); });
+    });
+  }
+
+  function initVerifyQueue() {
+    var list = $('#verify-list');
+    if (list) { live(list, list.dataset.src); }
+    releaseOnScan();
+  }
+
+  function initQueue() {
+    releaseOnScan();
+    live($('#live-region'), location.pathname, function (html) {
+      var doc = new DOMParser().parseFromString(html, 'text/html'), r = doc.getElementById('live-region');
+      return r ? r.innerHTML : '';
+    });
+  }
+
+  function initVerify() {
+    var form = $('form[action^="/verify/"]');
+    if (!form) { return; }
+    form.addEventListener('submit', function (e) {
+      var d = form.elements.decision.value, reason = form.elements.reason.value.trim();
+      if (d === 'reject' && !reason) { e.preventDefault(); feedback('bad', 'Give a reason to reject', 'The technician sees it when remaking.'); form.elements.reason.focus(); }
+      else if (!form.elements.pin.value) { e.preventDefault(); feedback('bad', 'Enter your PIN or password', 'A decision is signed.'); form.elements.pin.focus(); }
+    });
+  }
+}());

@@ -1,0 +1,223 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+func mustLoad(t *testing.T) *Site {
+	t.Helper()
+	s, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func sampleLayout() Layout {
+	loc, _ := time.LoadLocation("America/Chicago")
+	return Layout{Title: "Sample", CSRF: "tok", Loc: loc, User: &Viewer{Username: "tech1", Name: "Tech One", Roles: []string{"technician"}, CanPrepare: true, Tablet: true}}
+}
+
+var due = time.Date(2026, 11, 24, 20, 30, 0, 0, time.UTC)
+
+func samplePrep() Preparation {
+	bud := due.Add(24 * time.Hour)
+	return Preparation{
+		ID: 7, Status: "in_progress", StatusText: "In progress", Drug: "cefazolin", Dose: "1000 mg", Route: "IV",
+		Diluent: "sodium chloride 0.9%", FinalVolume: "50 mL", Priority: PriorityStat, DueAt: due,
+		Patient: Patient{Name: "Doe, Jane", MRN: "123", Location: "4W-12"}, Hazardous: true,
+		Quantities: []Derived{{Label: "Volume to draw", Value: "10 mL", Steps: []string{"1,000 mg ÷ 100 mg/mL = 10 mL"}}},
+		Steps: []Step{
+			{ID: "s1", Kind: "scan", Title: "Scan the cefazolin 1 g vial", Expect: "cefazolin 1 g vial", Done: true, Result: "lot A1"},
+			{ID: "s2", Kind: "manual", Title: "Reconstitute", Quantity: "10 mL", Derivation: []string{"a", "b"}},
+			{ID: "s3", Kind: "weight", Title: "Weigh the syringe"},
+			{ID: "s4", Kind: "photo", Title: "Photograph"},
+		},
+		BUD: &bud, BUDLimit: "category", BUDReason: "Category 2, refrigerator: 4 days",
+	}
+}
+
+// samplePages gives every page realistic data, so a template that names a
+// field the struct lacks fails here rather than in front of a technician.
+func samplePages() []Page {
+	l := sampleLayout()
+	card := QueueCard{ID: 7, Drug: "cefazolin", Dose: "1000 mg", Volume: "50 mL", Diluent: "NS", DueAt: due, Priority: PriorityStat, Location: "4W", PreparedBy: "tech1", CompletedAt: due}
+	return []Page{
+		ErrorPage{Layout: l, Status: 404, Message: "no such preparation", Back: "/tablet"},
+		LoginPage{Layout: Layout{Title: "Sign in", Loc: l.Loc}, Mode: "badge", Error: "wrong PIN", Field: "pin"},
+		LoginPage{Layout: Layout{Title: "Sign in", Loc: l.Loc}, Mode: "password", Username: "tech1"},
+		QueuePage{Layout: l, Groups: []QueueGroup{{Title: "cefazolin 1,000 mg", Batch: true, Cards: []QueueCard{card, card}}, {Cards: []QueueCard{card}}}, Mine: []QueueCard{card}},
+		QueuePage{Layout: l},
+		PrepPage{Layout: l, Prep: samplePrep(), Mine: true},
+		VerifyQueuePage{Layout: l, List: VerifyListFragment{Layout: l, Cards: []QueueCard{card}, Updated: due}},
+		VerifyListFragment{Layout: l, InProgress: []QueueCard{card}},
+		VerifyPage{Layout: l, Prep: samplePrep(), CanDecide: true,
+			Scans:   []ScanEvidence{{At: due, Step: "s1", Product: "cefazolin 1 g vial", Lot: "A1", Accepted: true}, {At: due, Code: "wrong_product", Message: "not cefazolin"}},
+			Weights: []WeightEvidence{{At: due, Measured: "10.1 g", Expected: "10.05 g", Deviation: "0.5%", Pass: true}},
+			Photos:  []PhotoEvidence{{URL: "/x.jpg", At: due}}},
+		LogPage{Layout: l, Events: []LogEvent{{ID: 1, At: due, Type: "scan.refused", Caught: true, PreparationID: 7}}, Types: []string{"scan.refused"},
+			Chain: ChainStatus{Checked: true, OK: true, Count: 1}, Errors: map[string]string{"from": "bad date"}},
+		AdminListPage{Layout: l, Heading: "Products", Columns: []Column{{Title: "Drug"}}, Rows: []Row{{Cells: []string{"cefazolin"}, URL: "/admin/products/1"}}},
+		AdminFormPage{Layout: l, Heading: "New product", Fields: []Field{{Name: "drug", Label: "Drug", Error: "required"}, {Name: "kind", Type: "select", Options: []Option{{Value: "a", Label: "A", Selected: true}}}, {Name: "roles", Type: "checkboxes", Options: []Option{{Value: "x", Label: "X"}}}, {Name: "haz", Type: "checkbox", Checked: true}}},
+	}
+}
+
+func TestEveryPageRenders(t *testing.T) {
+	s := mustLoad(t)
+	seen := map[string]bool{}
+	for i, p := range samplePages() {
+		seen[p.PageName()] = true
+		t.Run(p.PageName()+string(rune('a'+i)), func(t *testing.T) {
+			var b bytes.Buffer
+			if err := s.Render(&b, p); err != nil {
+				t.Fatal(err)
+			}
+			html := b.String()
+			if p.PageName() != "verify_list" && !strings.Contains(html, "/static/app.") {
+				t.Fatalf("page does not link the checksum stylesheet:\n%.400s", html)
+			}
+			if strings.Contains(html, "2026-11-24T20:30") && !strings.Contains(html, "data-due") {
+				t.Fatal("a time is shown in RFC 3339 instead of the site's format")
+			}
+		})
+	}
+	for _, n := range PageNames() {
+		if !seen[n] {
+			t.Errorf("page %s has no sample in this test", n)
+		}
+	}
+}
+
+func TestPageShowsSiteTimeAndISMPDose(t *testing.T) {
+	s := mustLoad(t)
+	var b bytes.Buffer
+	if err := s.Render(&b, PrepPage{Layout: sampleLayout(), Prep: samplePrep(), Mine: true}); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	for _, want := range []string{"2026-11-24 14:30", "ceFAZolin 1,000 mg", "HAZARDOUS DRUG", "10 mL"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("prep page lacks %q", want)
+		}
+	}
+	if strings.Contains(html, "1000 mg") {
+		t.Error("a dose is shown without the ISMP thousands separator")
+	}
+}
+
+func TestAssetsHaveChecksumNames(t *testing.T) {
+	s := mustLoad(t)
+	for _, name := range []string{"app.css", "app.js", "icon.svg"} {
+		u, err := s.AssetURL(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := strings.TrimPrefix(u, AssetPrefix)
+		a, ok := s.Asset(file)
+		if !ok || a.Name != name || len(a.Body) == 0 {
+			t.Fatalf("%s: asset %s not served", name, file)
+		}
+		parts := strings.Split(file, ".")
+		if len(parts) != 3 || len(parts[1]) != hashLen {
+			t.Fatalf("%s: URL %s has no %d-digit checksum", name, u, hashLen)
+		}
+	}
+	if _, err := s.AssetURL("nope.css"); err == nil {
+		t.Fatal("an unknown asset name gave a URL")
+	}
+	if _, ok := s.Asset("app.000000000000.css"); ok {
+		t.Fatal("a stale checksum name was served")
+	}
+}
+
+func TestDose(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"1000 mg", "1,000 mg"}, {"0.50 mL", "0.5 mL"}, {"100000 units", "100,000 units"}, {"", "—"}, {"5 ml", "5 mL"}, {"bogus", "bogus (?)"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := Dose(tc.in); got != tc.want {
+				t.Fatalf("Dose(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestTallMan(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"cefazolin", "ceFAZolin"}, {"cefazolin 1 g vial", "ceFAZolin 1 g vial"}, {"hydralazine and hydroxyzine", "hydrALAZINE and hydrOXYzine"},
+		{"CISplatin", "CISplatin"}, {"Cefazolin", "Cefazolin"}, {"sodium chloride", "sodium chloride"}, {"insulin regular", "insulin regular"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := TallMan(tc.in); got != tc.want {
+				t.Fatalf("TallMan(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// TallMan never changes a name's letters, only their case.
+func TestTallManKeepsLetters(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.StringMatching(`[a-z ]{0,30}`).Draw(t, "s")
+		if got := TallMan(s); !strings.EqualFold(got, s) {
+			t.Fatalf("TallMan(%q) = %q", s, got)
+		}
+	})
+}
+
+func TestTime(t *testing.T) {
+	loc, _ := time.LoadLocation("America/Chicago")
+	if got := Time(due, loc); got != "2026-11-24 14:30" {
+		t.Fatalf("Time = %q", got)
+	}
+	if got := Time(time.Time{}, loc); got != "—" {
+		t.Fatalf("zero Time = %q", got)
+	}
+}
+
+func TestChart(t *testing.T) {
+	c := Chart{Title: "Errors", Labels: []string{"W1", "W2"}, Stacked: true, Unit: "per 1,000", Scale: 1,
+		Series: []Series{{Name: "Wrong product", Color: "#b3261e", Values: []int64{125, 0}}, {Name: "Expired", Color: "#7a4a00", Values: []int64{30, 10}}}}
+	svg := string(c.SVG())
+	if n := strings.Count(svg, "<rect x="); n != 3 { // three bars: a zero is not drawn
+		t.Fatalf("%d rects in %s", n, svg)
+	}
+	for _, want := range []string{"12.5", "W2 Expired: 1", `aria-label="Errors"`, "<table>", `class="swatch"`} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("chart lacks %q", want)
+		}
+	}
+	if strings.Contains(string(Chart{Labels: []string{"<x>"}}.SVG()), "<x>") {
+		t.Fatal("a label is not escaped")
+	}
+}
+
+func TestNiceMax(t *testing.T) {
+	for _, tc := range []struct{ in, want int64 }{{0, 4}, {3, 4}, {7, 8}, {13, 20}, {41, 80}, {100, 100}, {101, 200}} {
+		t.Run(fmt.Sprint(tc.in), func(t *testing.T) {
+			if got := niceMax(tc.in); got != tc.want || got < tc.in {
+				t.Fatalf("niceMax(%d) = %d, want %d", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestChartNumber(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		v := rapid.Int64Range(0, 1e12).Draw(t, "v")
+		got := Chart{Scale: 1}.number(v)
+		want := DisplayInt(v / 10)
+		if v%10 != 0 {
+			want += "." + fmt.Sprint(v%10)
+		}
+		if got != want {
+			t.Fatalf("number(%d) = %q, want %q", v, got, want)
+		}
+	})
+}
