@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: run test build vet deps-postgres deps-chromium deps-test fmt-check bench
+.PHONY: run test build vet deps-postgres deps-chromium deps-poppler deps-npm deps-test fmt-check bench
 
 build:
 	$(GO) build -o $(BIN) ./cmd/laminar
@@ -29,7 +29,7 @@ fmt-check:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./calc/ ./internal/barcode/ ./internal/bud/
 
-deps-test: deps-postgres deps-chromium
+deps-test: deps-postgres deps-chromium deps-poppler deps-npm
 
 # PostgreSQL server binaries (initdb, postgres) from Debian's packages.
 deps-postgres:
@@ -43,4 +43,20 @@ deps-chromium:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 		echo "Installing Chromium (Debian package chromium)..."; \
 		$(APT) update -qq && $(APT) install -y -qq --no-install-recommends chromium fonts-dejavu-core; \
+	fi
+
+# pdftoppm, which the workflow tests use to render a label PDF and decode
+# its barcode, from Debian's package poppler-utils.
+deps-poppler:
+	@if ! command -v pdftoppm >/dev/null 2>&1; then \
+		echo "Installing pdftoppm (Debian package poppler-utils)..."; \
+		$(APT) update -qq && $(APT) install -y -qq --no-install-recommends poppler-utils; \
+	fi
+
+# npm, with which the browser tests fetch axe-core (the accessibility
+# checker) at test time; nothing of it is committed.
+deps-npm:
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "Installing npm (Debian package npm)..."; \
+		$(APT) update -qq && $(APT) install -y -qq --no-install-recommends npm; \
 	fi

@@ -66,8 +66,14 @@ func TokenOf(c echo.Context) string {
 
 // guard wraps a handler with authentication and the route's role check.
 func (a *API) guard(r Route) echo.HandlerFunc {
+	h := r.Handler
+	// Route middleware (idempotency, for example) runs after the role check,
+	// so nothing is replayed or recorded for a caller who may not call it.
+	for i := len(r.Middleware) - 1; i >= 0; i-- {
+		h = r.Middleware[i](h)
+	}
 	if r.Public {
-		return r.Handler
+		return h
 	}
 	return func(c echo.Context) error {
 		var p *auth.Principal
@@ -85,7 +91,12 @@ func (a *API) guard(r Route) echo.HandlerFunc {
 		if !p.Has(r.Roles...) {
 			return apperr.WithCode(apperr.Forbidden, "forbidden", "your role may not do this (allowed: %s)", rolesText(r.Roles))
 		}
-		return r.Handler(c)
+		// A cookie-authenticated unsafe request must prove it came from a
+		// Laminar page; bearer-token clients are exempt.
+		if err := CheckCSRF(c); err != nil {
+			return err
+		}
+		return h(c)
 	}
 }
 

@@ -85,7 +85,7 @@ func New(a *API) *echo.Echo {
 	}))
 	e.Use(middleware.BodyLimit(strconv.FormatInt(a.Config.BodyLimit, 10) + "B"))
 	for _, r := range a.Routes() {
-		e.Add(r.Method, r.Path, a.guard(r), r.Middleware...)
+		e.Add(r.Method, r.Path, a.guard(r))
 	}
 	return e
 }
