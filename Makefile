@@ -16,8 +16,11 @@ build:
 run: deps-postgres build
 	./$(BIN) serve --demo
 
+# The browser tests run on their own after the rest, so that a busy machine
+# does not slow the scanner's keystrokes they type.
 test: deps-test vet fmt-check
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /internal/e2e)
+	$(GO) test -race -count=1 ./internal/e2e/
 
 vet:
 	$(GO) vet ./...

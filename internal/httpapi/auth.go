@@ -1,10 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -151,36 +147,6 @@ func RequireCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// decodeAuthBody decodes a JSON body strictly: unknown fields and trailing
-// data are errors that name the field.
-func decodeAuthBody(c echo.Context, dst any) error {
-	body, err := io.ReadAll(c.Request().Body)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return apperr.New(apperr.TooLarge, "the request body is too large")
-		}
-		return apperr.Wrap(err, "read request body")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		msg := "the body is not valid JSON: " + err.Error()
-		field := "body"
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			field, msg = te.Field, te.Field+" must be a "+te.Type.String()
-		} else if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			field, msg = strings.Trim(f, `"`), "unknown field "+f
-		}
-		return &apperr.Error{Kind: apperr.Invalid, Code: "malformed_json", Field: field, Message: msg}
-	}
-	if dec.More() {
-		return &apperr.Error{Kind: apperr.Invalid, Code: "malformed_json", Field: "body", Message: "the body has data after its JSON object"}
-	}
-	return nil
-}
-
 // userSummary is the login answer's "user".
 type userSummary struct {
 	ID       int64       `json:"id"`
@@ -209,7 +175,7 @@ type loginRequest struct {
 
 func (a *API) login(c echo.Context) error {
 	var req loginRequest
-	if err := decodeAuthBody(c, &req); err != nil {
+	if err := decodeBody(c, &req); err != nil {
 		return err
 	}
 	sess, p, err := a.AuthService().Login(c.Request().Context(),
@@ -275,7 +241,7 @@ func (a *API) getUser(c echo.Context) error {
 
 func (a *API) createUser(c echo.Context) error {
 	var in auth.NewUser
-	if err := decodeAuthBody(c, &in); err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
 	u, err := a.AuthService().CreateUser(c.Request().Context(), PrincipalOf(c), in)
@@ -294,7 +260,7 @@ func (a *API) setRoles(c echo.Context) error {
 	var req struct {
 		Roles []auth.Role `json:"roles"`
 	}
-	if err := decodeAuthBody(c, &req); err != nil {
+	if err := decodeBody(c, &req); err != nil {
 		return err
 	}
 	u, err := a.AuthService().SetRoles(c.Request().Context(), PrincipalOf(c), id, req.Roles)
@@ -312,7 +278,7 @@ func (a *API) resetPassword(c echo.Context) error {
 	var req struct {
 		Password string `json:"password"`
 	}
-	if err := decodeAuthBody(c, &req); err != nil {
+	if err := decodeBody(c, &req); err != nil {
 		return err
 	}
 	u, err := a.AuthService().ResetPassword(c.Request().Context(), PrincipalOf(c), id, req.Password)
@@ -331,7 +297,7 @@ func (a *API) resetPIN(c echo.Context) error {
 		Badge string `json:"badge"`
 		PIN   string `json:"pin"`
 	}
-	if err := decodeAuthBody(c, &req); err != nil {
+	if err := decodeBody(c, &req); err != nil {
 		return err
 	}
 	u, err := a.AuthService().ResetPIN(c.Request().Context(), PrincipalOf(c), id, req.Badge, req.PIN)

@@ -97,8 +97,8 @@ func TestLoginErrors(t *testing.T) {
 	}{
 		{"empty body", ``, 400, "malformed_json", "body"},
 		{"not JSON", `{"username":`, 400, "malformed_json", "body"},
-		{"unknown field", `{"username":"a","password":"b","remember":true}`, 400, "malformed_json", "remember"},
-		{"wrong type", `{"username":1,"password":"b"}`, 400, "malformed_json", "username"},
+		{"unknown field", `{"username":"a","password":"b","remember":true}`, 400, "unknown_field", "remember"},
+		{"wrong type", `{"username":1,"password":"b"}`, 400, "wrong_type", "username"},
 		{"trailing data", `{"username":"a","password":"b"} {}`, 400, "malformed_json", "body"},
 		{"nothing", `{}`, 400, "invalid", "username"},
 		{"half badge", `{"badge":"M_TECHNICIAN"}`, 400, "invalid", "pin"},

@@ -39,7 +39,7 @@ func barcodeParseError(err error) error {
 // judge lot or expiry: that is the scan step's job.
 func (a *API) parseBarcode(c echo.Context) error {
 	var in parseRequest
-	if err := fmDecode(c, &in); err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
 	if in.Data == nil {

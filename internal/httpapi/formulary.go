@@ -1,11 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -91,39 +87,6 @@ func fmMessage(fe validator.FieldError) string {
 	return "is not valid (" + fe.Tag() + ")"
 }
 
-// fmDecode reads a JSON body strictly: unknown fields, trailing data and
-// malformed JSON are 400 malformed_json.
-func fmDecode(c echo.Context, v any) error {
-	body, err := io.ReadAll(c.Request().Body)
-	if err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) {
-			return he
-		}
-		return apperr.WithCode(apperr.Invalid, "malformed_json", "the request body could not be read")
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return &apperr.Error{Kind: apperr.Invalid, Code: "malformed_json", Field: "body", Message: "the request body is empty; send a JSON object"}
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		msg := "the body is not valid JSON: " + err.Error()
-		field := "body"
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			field, msg = te.Field, fmt.Sprintf("expected a %s, got a JSON %s", te.Type, te.Value)
-		} else if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-			field, msg = strings.Trim(f, `"`), "is not a field of this request"
-		}
-		return &apperr.Error{Kind: apperr.Invalid, Code: "malformed_json", Field: field, Message: msg}
-	}
-	if dec.More() {
-		return &apperr.Error{Kind: apperr.Invalid, Code: "malformed_json", Field: "body", Message: "unexpected data after the JSON object"}
-	}
-	return nil
-}
-
 func fmID(c echo.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -199,7 +162,7 @@ func (a *API) getProduct(c echo.Context) error {
 
 func (a *API) createProduct(c echo.Context) error {
 	var in formulary.ProductInput
-	if err := fmDecode(c, &in); err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
 	if err := fmCheck(in); err != nil {
@@ -222,7 +185,7 @@ func (a *API) updateProduct(c echo.Context) error {
 		return err
 	}
 	var in formulary.ProductInput
-	if err := fmDecode(c, &in); err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
 	if err := fmCheck(in); err != nil {
@@ -267,7 +230,7 @@ func (a *API) setLotStatus(c echo.Context) error {
 		return err
 	}
 	var in lotRequest
-	if err := fmDecode(c, &in); err != nil {
+	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
 	if err := fmCheck(in); err != nil {

@@ -70,73 +70,6 @@ func (a *API) workflowRoutes() []Route {
 // ---------------------------------------------------------------------------
 // Request plumbing: strict JSON, idempotency, responses
 
-// wfDecode reads a JSON body strictly: unknown fields and JSON numbers where
-// a string (a quantity) is expected are 400s naming the field. It returns
-// the raw body for the idempotency hash.
-func wfDecode(c echo.Context, v any) ([]byte, error) {
-	body, err := io.ReadAll(c.Request().Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, apperr.New(apperr.TooLarge, "the request body is too large")
-		}
-		return nil, apperr.WithCode(apperr.Invalid, "malformed_json", "the request body could not be read")
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, apperr.WithCode(apperr.Invalid, "malformed_json", "the request body is empty; send a JSON object")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return nil, jsonError(err)
-	}
-	if dec.More() {
-		return nil, apperr.WithCode(apperr.Invalid, "malformed_json", "the body holds more than one JSON value")
-	}
-	return body, nil
-}
-
-// jsonError names the field a JSON decoding error is about.
-func jsonError(err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
-		return apperr.WithCode(apperr.Invalid, "malformed_json", "the body is not valid JSON: %s", err.Error())
-	case errors.As(err, &te):
-		field := te.Field
-		if field == "" {
-			return apperr.WithCode(apperr.Invalid, "malformed_json", "the body must be a JSON object")
-		}
-		e := apperr.InvalidField(field, "must be a %s, not a JSON %s", jsonKind(te.Type.Kind().String()), te.Value)
-		if te.Value == "number" && te.Type.Kind().String() == "string" {
-			e.Message = "must be a string such as \"2 g\" or \"72.5 kg\": JSON numbers are not accepted for quantities (they invite float rounding)"
-		}
-		return e
-	}
-	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		f = strings.Trim(f, `"`)
-		e := apperr.WithCode(apperr.Invalid, "unknown_field", "%q is not a field of this request", f)
-		e.Field = f
-		return e
-	}
-	return apperr.WithCode(apperr.Invalid, "malformed_json", "the body is not valid JSON: %s", err.Error())
-}
-
-func jsonKind(k string) string {
-	switch k {
-	case "string":
-		return "string"
-	case "struct", "map":
-		return "JSON object"
-	case "slice":
-		return "JSON array"
-	case "bool":
-		return "true or false"
-	}
-	return k
-}
-
 // idempotency returns the request's Idempotency-Key, or nil. A key already
 // answered comes back as a *store.Replayed error carrying the first
 // response; a key reused for another request is a 409.
@@ -225,7 +158,7 @@ func (a *API) rulesAt() func(context.Context, time.Time) (bud.Rules, error) {
 
 func (a *API) createOrder(c echo.Context) error {
 	var in workflow.OrderInput
-	body, err := wfDecode(c, &in)
+	body, err := decodeJSON(c, &in)
 	if err != nil {
 		return err
 	}
@@ -255,7 +188,7 @@ func (a *API) cancelOrder(c echo.Context) error {
 		return err
 	}
 	var in cancelInput
-	body, err := wfDecode(c, &in)
+	body, err := decodeJSON(c, &in)
 	if err != nil {
 		return err
 	}
@@ -299,7 +232,7 @@ func (a *API) getRecipe(c echo.Context) error {
 // version, created_at and created_by are assigned, never taken from input.
 func (a *API) createRecipe(c echo.Context) error {
 	var in workflow.Recipe
-	body, err := wfDecode(c, &in)
+	body, err := decodeJSON(c, &in)
 	if err != nil {
 		return err
 	}
@@ -499,7 +432,7 @@ func (a *API) scan(c echo.Context) error {
 		return err
 	}
 	var in scanInput
-	body, err := wfDecode(c, &in)
+	body, err := decodeJSON(c, &in)
 	if err != nil {
 		return err
 	}
@@ -535,7 +468,7 @@ func (a *API) weigh(c echo.Context) error {
 		return err
 	}
 	var in weightInput
-	body, err := wfDecode(c, &in)
+	body, err := decodeJSON(c, &in)
 	if err != nil {
 		return err
 	}
@@ -669,7 +602,7 @@ func (a *API) verify(c echo.Context) error {
 		return err
 	}
 	var in verifyInput
-	_, err = wfDecode(c, &in)
+	_, err = decodeJSON(c, &in)
 	if err != nil {
 		return err
 	}
@@ -718,7 +651,7 @@ func (a *API) release(c echo.Context) error {
 		return err
 	}
 	var in releaseInput
-	body, err := wfDecode(c, &in)
+	body, err := decodeJSON(c, &in)
 	if err != nil {
 		return err
 	}

@@ -59,7 +59,7 @@ func seedFormulary(ctx context.Context, st *store.Store, _ time.Time) error {
 		return err
 	}
 	for _, is := range df.Issues {
-		slog.Default().Info("demo formulary: value not loaded as written", "issue", is.String())
+		slog.Default().Debug("demo formulary: value not loaded as written", "issue", is.String())
 	}
 	return st.SeedFormulary(ctx, df.Products, df.Stability)
 }

@@ -165,10 +165,12 @@
   // ASCII 29), and the visible symbol ␝ (U+241D) some keyboard layouts
   // produce. Other substitutes (such as the caret notation) reach the
   // server's parser as typed.
+  // A burst is judged on its mean gap, so one late keystroke (a busy
+  // tablet) does not split a scan; a pause over twice the gap starts anew.
   var SCAN_GAP = 60;  // ms: a wedge sends keys 1–30 ms apart, people 80 ms or more
   var SCAN_MIN = 4;   // characters: the shortest code we scan (a badge)
   var GS = '\u001d';
-  var burst = [], lastKey = 0, origin = null, scanHandler = null;
+  var burst = [], burstStart = 0, lastKey = 0, origin = null, scanHandler = null;
 
   function snapshot(el) {
     if (el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA')) {
@@ -185,7 +187,8 @@
   document.addEventListener('keydown', function (e) {
     var now = performance.now();
     if (e.key === 'Enter') {
-      var isScan = burst.length >= SCAN_MIN && now - lastKey <= SCAN_GAP;
+      var isScan = burst.length >= SCAN_MIN && now - lastKey <= 2 * SCAN_GAP &&
+        (now - burstStart) / burst.length <= SCAN_GAP;
       var data = burst.join('');
       burst = []; lastKey = 0;
       if (isScan) {
@@ -203,7 +206,7 @@
     else if (e.key === GS || e.key === '\u241d') { ch = GS; }
     else if (e.key && e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) { ch = e.key; }
     if (ch === null) { return; }
-    if (now - lastKey > SCAN_GAP) { burst = []; origin = snapshot(document.activeElement); }
+    if (now - lastKey > 2 * SCAN_GAP) { burst = []; burstStart = now; origin = snapshot(document.activeElement); }
     lastKey = now;
     burst.push(ch);
     if (ch === GS) { e.preventDefault(); }
