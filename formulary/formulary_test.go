@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -19,22 +16,6 @@ import (
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/barcode"
 )
-
-// The domain stays pure: no transport, no storage.
-func TestNoTransportOrStorageImports(t *testing.T) {
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	out, err := exec.Command(goBin, "list", "-deps", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		for _, banned := range []string{"net/http", "database/sql", "github.com/labstack/echo", "github.com/jmoiron/sqlx", "github.com/lib/pq", "github.com/laminar-rx/laminar/internal/store"} {
-			if dep == banned || (banned != "database/sql" && strings.HasPrefix(dep, banned+"/")) {
-				t.Errorf("package formulary depends on %s", dep)
-			}
-		}
-	}
-}
 
 func fieldOf(err error) string {
 	var ae *apperr.Error

@@ -1,0 +1,55 @@
+package archtest
+
+import (
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/laminar-rx/laminar"
+
+// transportAndStorage are the packages a domain package must not reach.
+// database/sql/driver alone comes with shopspring/decimal (its Scan and Value
+// methods) and opens no connection, so only database/sql itself is banned.
+var transportAndStorage = []string{
+	"net/http", "database/sql", "github.com/labstack/echo", "github.com/jmoiron/sqlx",
+	"github.com/lib/pq", module + "/internal/store", module + "/internal/httpapi",
+}
+
+// TestDomainPackagesStayPure lists every dependency of each domain package
+// and fails on a transport or storage package (STYLE.md, rule 1).
+func TestDomainPackagesStayPure(t *testing.T) {
+	for _, pkg := range []string{"calc", "formulary", "internal/barcode", "internal/bud", "internal/workflow"} {
+		t.Run(pkg, func(t *testing.T) {
+			for _, dep := range deps(t, module+"/"+pkg) {
+				for _, banned := range transportAndStorage {
+					if dep == banned || (banned != "database/sql" && strings.HasPrefix(dep, banned+"/")) {
+						t.Errorf("%s depends on %s", pkg, dep)
+					}
+				}
+			}
+		})
+	}
+}
+
+// The calculator is the base of everything: the standard library and
+// shopspring/decimal only.
+func TestCalcImportsOnlyDecimal(t *testing.T) {
+	for _, dep := range deps(t, module+"/calc") {
+		first, _, _ := strings.Cut(dep, "/")
+		if strings.Contains(first, ".") && !strings.HasPrefix(dep, "github.com/shopspring/decimal") && dep != module+"/calc" {
+			t.Errorf("calc depends on %s", dep)
+		}
+	}
+}
+
+func deps(t *testing.T, pkg string) []string {
+	t.Helper()
+	out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "list", "-deps", pkg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+	}
+	return strings.Fields(string(out))
+}
