@@ -317,6 +317,10 @@ func TestCleanroomFlow(t *testing.T) {
 	pharm.tap(fmt.Sprintf(`[data-prep="%d"] a.btn`, prepID))
 	pharm.waitFor("the evidence page", fmt.Sprintf(`location.pathname === '/verify/%d'`, prepID), 10*time.Second)
 	pharm.screen(r, "verify-evidence")
+	// The step photo is shown (lazily, so scrolled to) and really loads.
+	pharm.waitFor("the photo thumbnail", `!!document.querySelector('.photos img')`, 10*time.Second)
+	evalIn[bool](pharm, `(document.querySelector('.photos img').scrollIntoView(), true)`)
+	pharm.waitFor("the photo loaded", `(() => { const i = document.querySelector('.photos img'); return i.complete && i.naturalWidth > 0 })()`, 10*time.Second)
 	if n := evalIn[int](pharm, `document.querySelectorAll('tr.refused').length`); n < 1 {
 		t.Error("the evidence does not show the refused scan")
 	}

@@ -107,12 +107,12 @@ func (w *webUI) verifyData(c echo.Context) (web.VerifyPage, error) {
 		pg.Weights = append(pg.Weights, web.WeightEvidence{At: x.At, Step: steps[x.StepID], Measured: x.Measured,
 			Expected: x.Expected, Deviation: x.Deviation, Tolerance: x.Tolerance, Pass: x.Pass})
 	}
-	// The store reports how many photos each step has; showing the images
-	// needs a store read of the photo data (see the photo handler).
-	for i, st := range ws.Steps {
-		for n := 0; n < p.Progress.Photos[st.ID]; n++ {
-			pg.Photos = append(pg.Photos, web.PhotoEvidence{Step: fmt.Sprintf("%d. %s", i+1, st.Kind)})
-		}
+	photos, err := w.api.Store.Photos(ctx, p.ID)
+	if err != nil {
+		return web.VerifyPage{}, err
+	}
+	for _, ph := range photos {
+		pg.Photos = append(pg.Photos, web.PhotoEvidence{URL: PhotoURL(p.ID, ph.ID), At: ph.TakenAt, Step: steps[ph.StepID]})
 	}
 	return pg, nil
 }

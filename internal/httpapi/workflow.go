@@ -42,9 +42,6 @@ var (
 // recipes, the queues, and every step of a preparation.
 func (a *API) workflowRoutes() []Route {
 	const p = "/api/v1/preparations/:id"
-	if a.Store != nil {
-		a.extra["workflow.rules"] = a.Store.NewRulesCache()
-	}
 	return []Route{
 		{Method: http.MethodPost, Path: "/api/v1/orders", Handler: a.createOrder, Roles: ordering},
 		{Method: http.MethodPost, Path: "/api/v1/orders/:id/cancel", Handler: a.cancelOrder, Roles: ordering},
@@ -60,6 +57,7 @@ func (a *API) workflowRoutes() []Route {
 		{Method: http.MethodPost, Path: p + "/weights", Handler: a.weigh, Roles: technicians},
 		{Method: http.MethodPost, Path: p + "/steps/:step_id/done", Handler: a.stepDone, Roles: technicians},
 		{Method: http.MethodPost, Path: p + "/photos", Handler: a.photo, Roles: technicians},
+		{Method: http.MethodGet, Path: p + "/photos/:photo_id", Handler: a.getPhoto, Roles: Anyone},
 		{Method: http.MethodPost, Path: p + "/complete", Handler: a.complete, Roles: technicians},
 		{Method: http.MethodGet, Path: p + "/label", Handler: a.label, Roles: Anyone},
 		{Method: http.MethodPost, Path: p + "/verify", Handler: a.verify, Roles: pharmacists},
@@ -144,14 +142,6 @@ func actorOf(c echo.Context) workflow.Actor {
 func (a *API) now() time.Time { return a.Now().UTC() }
 
 func identity(v any) any { return v }
-
-// rulesAt is the cached BUD rule lookup built with the routes.
-func (a *API) rulesAt() func(context.Context, time.Time) (bud.Rules, error) {
-	if rc, ok := a.extra["workflow.rules"].(*store.RulesCache); ok {
-		return rc.At
-	}
-	return nil
-}
 
 // ---------------------------------------------------------------------------
 // Orders and recipes
@@ -450,7 +440,7 @@ func (a *API) scan(c echo.Context) error {
 		return wfFail(c, err)
 	}
 	rec, err := a.Store.RecordScan(c.Request().Context(), store.ScanInput{PreparationID: id, StepID: in.StepID,
-		Data: in.Data, Actor: actorOf(c), Now: a.now(), Location: a.Config.Location, RulesAt: a.rulesAt()}, idem)
+		Data: in.Data, Actor: actorOf(c), Now: a.now(), Location: a.Config.Location}, idem)
 	if err != nil {
 		return wfFail(c, err)
 	}
@@ -540,6 +530,32 @@ func (a *API) photo(c echo.Context) error {
 		return wfFail(c, err)
 	}
 	return wfJSON(c, http.StatusCreated, map[string]any{"id": pid, "step_id": step, "sha256": hex.EncodeToString(sum[:])})
+}
+
+// PhotoURL is where a preparation's photo is served.
+func PhotoURL(prepID, photoID int64) string {
+	return "/api/v1/preparations/" + strconv.FormatInt(prepID, 10) + "/photos/" + strconv.FormatInt(photoID, 10)
+}
+
+// getPhoto serves a photo's bytes for the pharmacist's review. Photos never
+// change, so the browser may keep one for a day, privately.
+func (a *API) getPhoto(c echo.Context) error {
+	id, err := wfID(c, "id")
+	if err != nil {
+		return err
+	}
+	photoID, err := wfID(c, "photo_id")
+	if err != nil {
+		return err
+	}
+	ct, data, err := a.Store.Photo(c.Request().Context(), id, photoID)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderCacheControl, "private, max-age=86400")
+	h.Set("X-Content-Type-Options", "nosniff")
+	return c.Blob(http.StatusOK, ct, data)
 }
 
 // ---------------------------------------------------------------------------

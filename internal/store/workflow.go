@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -315,21 +314,23 @@ func (s *Store) CreateOrder(ctx context.Context, o workflow.Order, actor int64, 
 	if err != nil {
 		return OrderCreated{}, err
 	}
-	rules, err := s.BUDRulesAt(ctx, now)
-	if err != nil {
-		return OrderCreated{}, err
-	}
-	ws, err := workflow.ComputeWorksheet(workflow.WorksheetInput{
-		Order: o, Recipe: recipe, Products: products, Diluents: diluents, Rules: rules, Now: now, Location: loc,
-	})
-	if err != nil {
-		return OrderCreated{}, err
-	}
-	wsJSON, err := json.Marshal(ws)
-	if err != nil {
-		return OrderCreated{}, apperr.Wrap(err, "encode worksheet")
-	}
 	res, err := s.change(ctx, idem, func(tx *sqlx.Tx) (outcome, error) {
+		// The provisional BUD uses the rule version in force now, read in
+		// this transaction: an admin's new version applies at once.
+		rv, err := s.budRuleVersionAt(ctx, tx, now)
+		if err != nil {
+			return outcome{}, err
+		}
+		ws, err := workflow.ComputeWorksheet(workflow.WorksheetInput{
+			Order: o, Recipe: recipe, Products: products, Diluents: diluents, Rules: rv.Rules, Now: now, Location: loc,
+		})
+		if err != nil {
+			return outcome{}, err
+		}
+		wsJSON, err := json.Marshal(ws)
+		if err != nil {
+			return outcome{}, apperr.Wrap(err, "encode worksheet")
+		}
 		var oc OrderCreated
 		args := []any{o.Patient.MRN, o.Patient.Name, o.Patient.BirthDate}
 		args = append(args, qArgs(o.Patient.Weight)...)
@@ -755,8 +756,6 @@ type ScanInput struct {
 	Actor         workflow.Actor
 	Now           time.Time
 	Location      *time.Location
-	// RulesAt gives the BUD rules in force at a time (nil: read them).
-	RulesAt func(context.Context, time.Time) (bud.Rules, error)
 }
 
 // RecordScan checks a scan against the step and records it. A refused scan
@@ -766,18 +765,6 @@ func (s *Store) RecordScan(ctx context.Context, in ScanInput, idem *Idem) (workf
 	resolved, resolveErr := s.WorkflowCatalog(in.Location).ResolveScan(ctx, in.Data, in.Now)
 	if resolveErr != nil && apperr.KindOf(resolveErr) != apperr.Refused {
 		return workflow.ScanRecord{}, resolveErr
-	}
-	// The in-use rules matter only for a serialised container.
-	var rules bud.Rules
-	if resolveErr == nil && resolved.Serial != "" && resolved.Lot != "" {
-		rulesAt := in.RulesAt
-		if rulesAt == nil {
-			rulesAt = s.BUDRulesAt
-		}
-		var err error
-		if rules, err = rulesAt(ctx, in.Now); err != nil {
-			return workflow.ScanRecord{}, err
-		}
 	}
 	res, err := s.change(ctx, idem, func(tx *sqlx.Tx) (outcome, error) {
 		p, err := s.prepStep(ctx, tx, in.PreparationID, workflow.ActScan, in.Actor, true)
@@ -803,7 +790,13 @@ func (s *Store) RecordScan(ctx context.Context, in ScanInput, idem *Idem) (workf
 			_, refusal = ws.CheckScan(in.StepID, resolved, workflow.AcceptedCount(in.StepID, n))
 		}
 		if refusal == nil && resolved.Serial != "" && resolved.Lot != "" {
-			refusal, err = s.trackContainer(ctx, tx, rules, resolved, p.ID, in, &rec)
+			// The in-use rules matter only for a serialised container; the
+			// version in force is read here, so a new one applies at once.
+			rv, err := s.budRuleVersionAt(ctx, tx, in.Now)
+			if err != nil {
+				return outcome{}, err
+			}
+			refusal, err = s.trackContainer(ctx, tx, rv.Rules, resolved, p.ID, in, &rec)
 			if err != nil {
 				return outcome{}, err
 			}
@@ -1016,10 +1009,11 @@ func (s *Store) Complete(ctx context.Context, id int64, actor workflow.Actor, no
 		if p.StartedAt != nil {
 			start = *p.StartedAt
 		}
-		rules, err := s.BUDRulesAt(ctx, start)
+		rv, err := s.budRuleVersionAt(ctx, tx, start)
 		if err != nil {
 			return outcome{}, err
 		}
+		rules := rv.Rules
 		comps, err := s.components(ctx, tx, p, start)
 		if err != nil {
 			return outcome{}, err
@@ -1302,59 +1296,37 @@ func (s *Store) UserIDByName(ctx context.Context, username string) (int64, error
 	return id, nil
 }
 
-// RulesCache keeps the parsed BUD rule history and re-reads it only when a
-// version has been added (versions are immutable), so a scan pays one tiny
-// query instead of parsing every rule table.
-type RulesCache struct {
-	s       *Store
-	mu      sync.Mutex
-	maxID   int64
-	hist    bud.History
-	checked time.Time
+// PhotoInfo describes a stored photo of a step, without its bytes.
+type PhotoInfo struct {
+	ID          int64     `db:"id" json:"id"`
+	StepID      string    `db:"step_id" json:"step_id"`
+	TakenAt     time.Time `db:"at" json:"taken_at"`
+	TakenBy     int64     `db:"user_id" json:"taken_by"`
+	ContentType string    `db:"content_type" json:"content_type"`
+	Size        int64     `db:"size" json:"size"`
 }
 
-// rulesRecheck is how often the cache asks whether a rule version was
-// added: a new version reaches every instance within this time.
-const rulesRecheck = time.Second
-
-// NewRulesCache returns a cache over the store's BUD rule versions.
-func (s *Store) NewRulesCache() *RulesCache { return &RulesCache{s: s} }
-
-// At returns the rules in force at the given time.
-func (c *RulesCache) At(ctx context.Context, at time.Time) (bud.Rules, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.hist != nil && time.Since(c.checked) < rulesRecheck {
-		return c.inForce(at)
+// Photos lists the photos of a preparation in the order they were taken.
+func (s *Store) Photos(ctx context.Context, prepID int64) ([]PhotoInfo, error) {
+	var out []PhotoInfo
+	if err := s.DB.SelectContext(ctx, &out, s.Query("wf-photo-list"), prepID); err != nil {
+		return nil, Translate(err)
 	}
-	var latest int64
-	if err := c.s.getHot(ctx, nil, &latest, "wf-bud-rules-latest"); err != nil {
-		return bud.Rules{}, Translate(err)
+	return out, nil
+}
+
+// Photo returns one photo of a preparation; NotFound when the preparation
+// has no photo with that id.
+func (s *Store) Photo(ctx context.Context, prepID, photoID int64) (contentType string, data []byte, err error) {
+	var row struct {
+		ContentType string `db:"content_type"`
+		Data        []byte `db:"data"`
 	}
-	c.checked = time.Now()
-	if latest != c.maxID || c.hist == nil {
-		h, err := c.s.BUDRuleHistory(ctx)
-		if err != nil {
-			return bud.Rules{}, err
+	if err := s.DB.GetContext(ctx, &row, s.Query("wf-photo-get"), prepID, photoID); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", nil, apperr.New(apperr.NotFound, "preparation %d has no photo %d", prepID, photoID)
 		}
-		c.hist, c.maxID = h, latest
+		return "", nil, Translate(err)
 	}
-	return c.inForce(at)
-}
-
-func (c *RulesCache) inForce(at time.Time) (bud.Rules, error) {
-	r, err := c.hist.InForce(at)
-	if err != nil {
-		return bud.Rules{}, workflowBUDError(err)
-	}
-	return r, nil
-}
-
-// workflowBUDError maps "no rules in force" to a 422.
-func workflowBUDError(err error) error {
-	var be *bud.Error
-	if errors.As(err, &be) {
-		return &apperr.Error{Kind: apperr.Refused, Code: be.Code, Message: be.Message}
-	}
-	return apperr.Wrap(err, "BUD rules")
+	return row.ContentType, row.Data, nil
 }

@@ -2,14 +2,15 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/laminar-rx/laminar/calc"
+	"github.com/laminar-rx/laminar/formulary"
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/barcode"
 	"github.com/laminar-rx/laminar/internal/bud"
@@ -190,44 +191,100 @@ func strengthIs(p workflow.Product, q calc.Quantity) bool {
 	return false
 }
 
-// ResolveScan parses scanned data and maps it to a product and lot,
-// refusing bad_barcode, unknown_product, recalled (or quarantined) and
-// expired scans.
+// scanLookup is the store as formulary.Lookup for one scan. It remembers
+// the product found, so that a scan refused after the product was known
+// (inactive, recalled, expired, no expiry) is still recorded with it.
+type scanLookup struct {
+	s     *Store
+	found *formulary.Product
+}
+
+func (l *scanLookup) ProductByGTIN(ctx context.Context, gtin14 string) (*formulary.Product, error) {
+	p, err := l.s.ProductByGTIN(ctx, gtin14)
+	if err == nil {
+		l.found = p
+	}
+	return p, err
+}
+
+func (l *scanLookup) ProductByNDC10(ctx context.Context, ndc10 string) (*formulary.Product, error) {
+	p, err := l.s.ProductByNDC10(ctx, ndc10)
+	if err == nil {
+		l.found = p
+	}
+	return p, err
+}
+
+func (l *scanLookup) LotByNumber(ctx context.Context, productID int64, lot string) (*formulary.Lot, error) {
+	return l.s.LotByNumber(ctx, productID, lot)
+}
+
+// ResolveScan resolves a component scan exactly as POST /barcodes/parse
+// does (formulary.ResolveParsed: case and carton GTINs by their NDC,
+// withdrawn products refused), and also requires an expiry (AI 17): the
+// parser reads a lot and expiry whose separator was dropped as one long
+// lot, and a component whose expiry is unknown cannot limit the BUD. The
+// refusal codes are bad_barcode, unknown_product, inactive_product,
+// recalled and expired; a refused scan still carries what was read.
 func (c *workflowCatalog) ResolveScan(ctx context.Context, data string, at time.Time) (workflow.Resolved, error) {
 	sc, err := barcode.Parse(data, barcode.Options{Today: at.In(c.loc)})
 	if err != nil {
-		code := "bad_barcode"
-		msg := err.Error()
-		var be *barcode.Error
-		if errors.As(err, &be) {
-			msg = be.Message + " (" + be.Code + ")"
-		}
-		return workflow.Resolved{}, workflow.Refusal(code, "the barcode cannot be read: %s", msg)
+		return workflow.Resolved{}, formulary.BadBarcode(err)
 	}
-	if sc.GTIN == "" {
-		return workflow.Resolved{}, workflow.Refusal("bad_barcode", "the barcode carries no GTIN: it is not a drug product barcode")
-	}
-	var row struct {
-		catalogRow
-		LotStatus string `db:"lot_status"`
-		LotReason string `db:"lot_reason"`
-	}
-	if err := c.s.getHot(ctx, nil, &row, "wf-catalog-scan", sc.GTIN, sc.Lot); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return workflow.Resolved{}, workflow.Refusal("unknown_product", "GTIN %s (NDC digits %s) is not in the formulary", sc.GTIN, sc.NDC10())
-		}
-		return workflow.Resolved{}, Translate(err)
-	}
-	r := workflow.Resolved{Product: row.product(), GTIN: sc.GTIN, Lot: sc.Lot, Serial: sc.Serial}
-	if row.LotStatus == "recalled" || row.LotStatus == "quarantined" {
-		return r, workflow.Refusal("recalled", "lot %s of %s is %s: %s", sc.Lot, r.Product.Label(), row.LotStatus, row.LotReason)
-	}
+	r := workflow.Resolved{GTIN: sc.GTIN, Lot: sc.Lot, Serial: sc.Serial}
 	if sc.Expiry != nil {
-		end := bud.ExpiryEndOfDay(sc.Expiry.Year, int(sc.Expiry.Month), sc.Expiry.Day, c.loc)
+		end := formulary.ExpiryEnd(*sc.Expiry, c.loc)
 		r.ExpiresAt = &end
-		if at.After(end) {
-			return r, workflow.Refusal("expired", "lot %s of %s expired %s", sc.Lot, r.Product.Label(), sc.Expiry.String())
+	}
+	lk := &scanLookup{s: c.s}
+	res, err := formulary.ResolveParsed(ctx, lk, sc, formulary.ResolveOptions{Now: at, Location: c.loc, RequireExpiry: true})
+	if lk.found != nil {
+		r.Product = workflowProduct(lk.found)
+	}
+	if err != nil {
+		if apperr.KindOf(err) == apperr.Refused && sc.Expiry == nil && lk.found != nil && lk.found.Active {
+			// ResolveParsed's message names the symptom; say what the
+			// parser may have done with the expiry too.
+			var ae *apperr.Error
+			if errors.As(err, &ae) && ae.Code == formulary.CodeBadBarcode {
+				e := *ae
+				e.Message = "the barcode carries no expiry date (AI 17)"
+				if sc.Lot != "" {
+					e.Message += fmt.Sprintf(" (lot read as %q: a missing separator can make the expiry part of the lot)", sc.Lot)
+				}
+				e.Message += "; scan the 2-D DataMatrix on the container, not the linear barcode"
+				return r, &e
+			}
 		}
+		return r, err
+	}
+	if res.Expiry != nil {
+		r.ExpiresAt = res.Expiry
 	}
 	return r, nil
+}
+
+// workflowProduct maps a formulary product to the workflow's snapshot of
+// it, the same way as catalogRow.product maps a catalog row.
+func workflowProduct(p *formulary.Product) workflow.Product {
+	r := catalogRow{ID: p.ID, Drug: p.Drug.Name, TallMan: p.Drug.TallMan, Hazard: string(p.Drug.Hazard),
+		PackageNDC: p.Package.NDC, DosageForm: p.DosageForm, StrengthText: p.StrengthText, Container: string(p.Container)}
+	if p.Strength != nil {
+		r.StrengthValue = decimal.NullDecimal{Decimal: p.Strength.Value, Valid: true}
+		r.StrengthUnit = p.Strength.Unit.String()
+	}
+	if p.Volume != nil {
+		if v, err := p.Volume.In("mL"); err == nil {
+			r.VolumeML = decimal.NullDecimal{Decimal: v.Value, Valid: true}
+		}
+	}
+	if p.SpecificGravity != nil {
+		r.SpecificGravity = decimal.NullDecimal{Decimal: *p.SpecificGravity, Valid: true}
+	}
+	// The catalog's GTIN is the first unit-of-use code, else the package's.
+	r.GTIN = p.Package.GTIN14
+	if len(p.Units) > 0 {
+		r.GTIN = p.Units[0].GTIN14
+	}
+	return r.product()
 }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"runtime"
 	"sync"
+	"weak"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -10,42 +12,79 @@ import (
 // hotQueries are the queries of a scan, the request a tablet sends most.
 // They run as prepared statements: database/sql prepares each once per
 // pooled connection and PostgreSQL then skips parsing and, after a few
-// runs, planning, which is most of their cost (a scan's product lookup
-// plans in about a millisecond and runs in a tenth of one).
+// runs, planning.
 var hotQueries = []string{
-	"wf-catalog-scan", "wf-prep-lock", "wf-accepted-scans", "wf-container-lock", "wf-container-insert",
-	"wf-scan-insert", "wf-idem-claim", "wf-idem-save", "wf-bud-rules-latest",
+	"wf-prep-lock", "wf-accepted-scans", "wf-container-lock", "wf-container-insert",
+	"wf-scan-insert", "wf-idem-claim", "wf-idem-save",
 }
 
-// hotSet is one store's prepared hot statements.
-type hotSet struct {
+// writeSlots bounds the workflow transactions running at once in this
+// process. Every one of them ends by appending to the compounding log,
+// whose chain head admits one writer at a time; letting forty wait on it
+// inside PostgreSQL (as lock waiters, each holding a connection) is slower
+// than queueing them here, and leaves connections free for reads and logins.
+const writeSlots = 6
+
+// wfState is one Store's workflow tuning: its prepared hot statements and
+// its write slots.
+type wfState struct {
 	once  sync.Once
 	stmts map[string]*sqlx.Stmt
 	err   error
+	slots chan struct{}
 }
 
-// hotSets maps a Store to its prepared statements. It is a cache keyed by
-// the store, kept here rather than in Store so the workflow's tuning stays
-// in the workflow's files; a statement whose connection is gone is
-// re-prepared by database/sql.
-var hotSets sync.Map
+// wfStates maps a Store to its state. The key is a weak pointer, so the map
+// does not keep a Store alive, a new Store never inherits the state of an
+// old one at the same address, and the entry (with its statements) goes
+// when the Store is collected. It lives here rather than in Store so the
+// workflow's tuning stays in the workflow's files.
+var wfStates sync.Map // weak.Pointer[Store] → *wfState
+
+// state returns the Store's workflow state, creating it on first use.
+func (s *Store) state() *wfState {
+	key := weak.Make(s)
+	if v, ok := wfStates.Load(key); ok {
+		return v.(*wfState)
+	}
+	v, loaded := wfStates.LoadOrStore(key, &wfState{slots: make(chan struct{}, writeSlots)})
+	if !loaded {
+		runtime.AddCleanup(s, dropState, key)
+	}
+	return v.(*wfState)
+}
+
+// dropState forgets a collected Store's state and closes its statements.
+func dropState(key weak.Pointer[Store]) {
+	v, ok := wfStates.LoadAndDelete(key)
+	if !ok {
+		return
+	}
+	for _, st := range v.(*wfState).stmts {
+		_ = st.Close()
+	}
+}
 
 // hot returns the named query as a prepared statement, bound to tx when
 // one is given. When preparing fails it returns nil, and the caller runs
-// the query unprepared.
+// the query unprepared; a statement whose connection is gone is
+// re-prepared by database/sql.
 func (s *Store) hot(ctx context.Context, tx *sqlx.Tx, name string) *sqlx.Stmt {
-	v, _ := hotSets.LoadOrStore(s, &hotSet{})
-	h := v.(*hotSet)
+	h := s.state()
 	h.once.Do(func() {
-		h.stmts = map[string]*sqlx.Stmt{}
+		stmts := map[string]*sqlx.Stmt{}
 		for _, n := range hotQueries {
 			st, err := s.DB.PreparexContext(context.WithoutCancel(ctx), s.Query(n))
 			if err != nil {
+				for _, p := range stmts {
+					_ = p.Close()
+				}
 				h.err = err
 				return
 			}
-			h.stmts[n] = st
+			stmts[n] = st
 		}
+		h.stmts = stmts
 	})
 	st := h.stmts[name]
 	if h.err != nil || st == nil {
@@ -68,7 +107,7 @@ func (s *Store) getHot(ctx context.Context, tx *sqlx.Tx, dest any, name string, 
 	return s.DB.GetContext(ctx, dest, s.Query(name), args...)
 }
 
-// execHot runs a hot statement.
+// execHot runs a hot statement in tx.
 func (s *Store) execHot(ctx context.Context, tx *sqlx.Tx, name string, args ...any) error {
 	if st := s.hot(ctx, tx, name); st != nil {
 		_, err := st.ExecContext(ctx, args...)
@@ -78,19 +117,9 @@ func (s *Store) execHot(ctx context.Context, tx *sqlx.Tx, name string, args ...a
 	return err
 }
 
-// writeSlots bounds the workflow transactions running at once in this
-// process. Every one of them ends by appending to the compounding log,
-// whose chain head admits one writer at a time; letting forty wait on it
-// inside PostgreSQL (as lock waiters, each holding a connection) is slower
-// than queueing them here, and leaves connections free for reads and logins.
-const writeSlots = 6
-
-var writeSems sync.Map
-
 // writeSlot takes a slot for a workflow transaction and returns its release.
 func (s *Store) writeSlot(ctx context.Context) (func(), error) {
-	v, _ := writeSems.LoadOrStore(s, make(chan struct{}, writeSlots))
-	sem := v.(chan struct{})
+	sem := s.state().slots
 	select {
 	case sem <- struct{}{}:
 		return func() { <-sem }, nil

@@ -2,6 +2,8 @@ package workflow
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -45,13 +47,103 @@ func (p Product) Name() string {
 	return p.Drug
 }
 
-// Label names the product for screens and refusals: "ceFAZolin 1 g", or
-// for a bag its volume ("sodium chloride 0.9% 100 mL bag").
+// Label names the product for steps, screens and refusals, once and in
+// ISMP form (calc.Display) with the tall-man name: "ceFAZolin 1 g",
+// "potassium chloride 2 mEq/mL (20 mEq/10 mL)", a bag by its volume
+// ("sodium chloride 0.9% 100 mL bag"), and a product whose name already
+// holds its strength by its volume ("sterile water for injection 10 mL").
 func (p Product) Label() string {
-	if p.Container == bud.ContainerBag && p.Volume != nil {
-		return p.Name() + " " + calc.Display(*p.Volume) + " bag"
+	name := p.Name()
+	switch {
+	case p.Container == bud.ContainerBag && p.Volume != nil:
+		return name + " " + calc.Display(*p.Volume) + " bag"
+	case p.Amount != nil:
+		return name + " " + calc.Display(*p.Amount)
+	case p.Concentration != nil && !nameHasStrength(name):
+		s := name + " " + calc.Display(*p.Concentration)
+		if per, ok := p.PerContainer(); ok {
+			s += " (" + calc.Display(per) + "/" + calc.Display(*p.Volume) + ")"
+		}
+		return s
+	case p.Volume != nil:
+		return name + " " + calc.Display(*p.Volume)
 	}
-	return strings.TrimSpace(p.Name() + " " + p.Strength)
+	// Only the listing text is known (a worksheet stored before the
+	// quantities were kept): drop the part the name already says.
+	return strings.TrimSpace(name + " " + strengthAfter(name, p.Strength))
+}
+
+// nameHasStrength reports whether a drug name ends in a strength, as
+// "sodium chloride 0.9%" and "dextrose 5%" do.
+func nameHasStrength(name string) bool {
+	f := strings.Fields(name)
+	return len(f) > 1 && strings.ContainsAny(f[len(f)-1], "0123456789")
+}
+
+// strengthAfter removes from a listing strength the words the name ends
+// with: "sodium chloride 0.9%" and "0.9% (9 mg/mL)" give "(9 mg/mL)".
+func strengthAfter(name, strength string) string {
+	strength = strings.TrimSpace(strength)
+	f := strings.Fields(name)
+	if len(f) == 0 {
+		return strength
+	}
+	last := f[len(f)-1]
+	if rest, ok := strings.CutPrefix(strength, last); ok && (rest == "" || rest[0] == ' ') {
+		return strings.TrimSpace(rest)
+	}
+	return strength
+}
+
+// productJSON is Product as stored in a worksheet, with its quantities in
+// the contract's plain form, so that a worksheet read back labels and
+// compares its products exactly as when it was computed.
+type productJSON struct {
+	productAlias
+	AmountText        string `json:"amount,omitempty"`
+	ConcentrationText string `json:"concentration,omitempty"`
+	VolumeText        string `json:"volume,omitempty"`
+}
+
+type productAlias Product
+
+// MarshalJSON writes the product with its quantities.
+func (p Product) MarshalJSON() ([]byte, error) {
+	j := productJSON{productAlias: productAlias(p)}
+	if p.Amount != nil {
+		j.AmountText = p.Amount.String()
+	}
+	if p.Concentration != nil {
+		j.ConcentrationText = p.Concentration.String()
+	}
+	if p.Volume != nil {
+		j.VolumeText = p.Volume.String()
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads a product written by MarshalJSON; a worksheet stored
+// without the quantities reads with them nil.
+func (p *Product) UnmarshalJSON(b []byte) error {
+	var j productJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*p = Product(j.productAlias)
+	for _, f := range []struct {
+		text string
+		dst  **calc.Quantity
+	}{{j.AmountText, &p.Amount}, {j.ConcentrationText, &p.Concentration}, {j.VolumeText, &p.Volume}} {
+		if f.text == "" {
+			continue
+		}
+		q, err := calc.Parse(f.text)
+		if err != nil {
+			return fmt.Errorf("product %d quantity %q: %w", p.ID, f.text, err)
+		}
+		*f.dst = &q
+	}
+	return nil
 }
 
 // PerContainer is the drug amount in one container: Amount, or

@@ -175,29 +175,6 @@ FROM products p JOIN drugs d ON d.id = p.drug_id
 WHERE p.active
 ORDER BY p.id;
 
--- name: wf-catalog-product
-SELECT p.id, d.name AS drug, d.tall_man, d.hazard, p.package_ndc, p.dosage_form, p.strength_text,
-       p.strength_value, p.strength_unit, p.volume_ml, p.container, p.specific_gravity,
-       coalesce((SELECT c.gtin14 FROM product_codes c WHERE c.product_id = p.id
-                 ORDER BY (c.kind = 'unit') DESC, c.id LIMIT 1), '') AS gtin
-FROM products p JOIN drugs d ON d.id = p.drug_id
-WHERE p.id = $1;
-
--- name: wf-catalog-by-gtin
-SELECT product_id FROM product_codes WHERE gtin14 = $1;
-
--- name: wf-catalog-scan
--- A scanned GTIN's product and, when a lot was scanned, that lot's status:
--- one round trip per scan.
-SELECT p.id, d.name AS drug, d.tall_man, d.hazard, p.package_ndc, p.dosage_form, p.strength_text,
-       p.strength_value, p.strength_unit, p.volume_ml, p.container, p.specific_gravity,
-       c.gtin14 AS gtin, coalesce(l.status, '') AS lot_status, coalesce(l.reason, '') AS lot_reason
-FROM product_codes c
-JOIN products p ON p.id = c.product_id
-JOIN drugs d ON d.id = p.drug_id
-LEFT JOIN lots l ON l.product_id = p.id AND l.lot = $2
-WHERE c.gtin14 = $1;
-
 -- name: wf-accepted-scans
 SELECT count(*) FROM scans WHERE preparation_id = $1 AND step_id = $2 AND accepted;
 
@@ -206,11 +183,12 @@ SELECT product_id FROM product_codes WHERE ndc = $1
 UNION
 SELECT id FROM products WHERE package_ndc = $1;
 
--- name: wf-catalog-lot
-SELECT status, reason FROM lots WHERE product_id = $1 AND lot = $2;
-
 -- name: wf-user-id
 SELECT id FROM users WHERE username = lower($1);
 
--- name: wf-bud-rules-latest
-SELECT coalesce(max(id), 0) FROM bud_rule_versions;
+-- name: wf-photo-list
+SELECT id, step_id, at, user_id, content_type, octet_length(data) AS size
+FROM photos WHERE preparation_id = $1 ORDER BY at, id;
+
+-- name: wf-photo-get
+SELECT content_type, data FROM photos WHERE preparation_id = $1 AND id = $2;
