@@ -92,6 +92,14 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 			log.Info("demo data seeded")
 		}
 	}
+	// Open and warm the whole pool before listening: otherwise the first
+	// seconds of scans each wait for a new backend and its statements.
+	a.Store.SetPool(cfg.DBPool)
+	tw := time.Now()
+	if err = a.Store.Warm(ctx, cfg.DBPool); err != nil {
+		return nil, err
+	}
+	log.Debug("database pool warmed", "connections", cfg.DBPool, "took", time.Since(tw))
 	a.API = &httpapi.API{Store: a.Store, Log: log, Config: cfg, Now: opt.Now}
 	a.API.Auth = newAuthenticator(a.Store, cfg, opt.Now)
 	a.Echo = httpapi.New(a.API)

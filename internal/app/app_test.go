@@ -158,3 +158,50 @@ func BenchmarkStartExisting(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// Start opens the whole configured pool and keeps it, so the first
+// requests do not wait for new backends; the pool size is
+// LAMINAR_DB_POOL's.
+func TestStartWarmsThePool(t *testing.T) {
+	for _, tc := range []struct {
+		name, pool string
+		want       int
+	}{
+		{"default", "", config.DefaultDBPool},
+		{"configured", "5", 5},
+		{"one connection", "1", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := testdb.NewURL(t)
+			cfg, err := config.Load(func(k string) string {
+				return map[string]string{"LAMINAR_ADDR": "127.0.0.1:0", "DATABASE_URL": url, "LAMINAR_DB_POOL": tc.pool}[k]
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			a, err := app.Start(ctx, cfg, quiet, app.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Shutdown(ctx)
+			s := a.Store.DB.Stats()
+			if s.MaxOpenConnections != tc.want || s.OpenConnections != tc.want || s.Idle != tc.want {
+				t.Fatalf("pool after Start: max %d, open %d, idle %d; want %d of each",
+					s.MaxOpenConnections, s.OpenConnections, s.Idle, tc.want)
+			}
+			// The backends are really there, each having run the warm-up.
+			var backends int
+			if err := a.Store.DB.Get(&backends, `SELECT count(*) FROM pg_stat_activity
+				WHERE datname = current_database() AND backend_type = 'client backend'`); err != nil {
+				t.Fatal(err)
+			}
+			if backends != tc.want {
+				t.Fatalf("%d backends after Start, want %d", backends, tc.want)
+			}
+			if code := get(t, a.URL()+"/readyz"); code != 200 {
+				t.Fatalf("readyz = %d", code)
+			}
+		})
+	}
+}

@@ -35,7 +35,22 @@ type Config struct {
 	TabletIdle time.Duration
 	// PGBinDir overrides where the PostgreSQL server binaries are (LAMINAR_PG_BIN).
 	PGBinDir string
+	// DBPool is how many database connections the server opens, all of
+	// them at start-up, and keeps open (LAMINAR_DB_POOL).
+	DBPool int
 }
+
+// DefaultDBPool is the connection pool size measured best for scans (50
+// tablets at 200 scans/s on two cores: p99 about a third of that with 16
+// or 40 connections). Every write ends at the compounding log's chain
+// head, which admits one transaction at a time, and the workflow already
+// runs at most six writes at once; a larger pool only adds backends
+// competing for the same CPUs and lock waiters inside PostgreSQL.
+const DefaultDBPool = 8
+
+// MaxDBPool bounds LAMINAR_DB_POOL well under the private cluster's 200
+// connections, leaving room for the command line and a second instance.
+const MaxDBPool = 100
 
 // FieldError names the variable that is wrong and says what is expected.
 type FieldError struct {
@@ -58,6 +73,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SessionIdle: 8 * time.Hour,
 		TabletIdle:  15 * time.Minute,
 		PGBinDir:    strings.TrimSpace(getenv("LAMINAR_PG_BIN")),
+		DBPool:      DefaultDBPool,
 	}
 	var errs []error
 	bad := func(v, format string, args ...any) {
@@ -108,6 +124,14 @@ func Load(getenv func(string) string) (Config, error) {
 			c.BodyLimit = n
 		}
 	}
+	if v := strings.TrimSpace(getenv("LAMINAR_DB_POOL")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxDBPool {
+			bad("LAMINAR_DB_POOL", "%q is not a whole number of connections from 1 to %d", v, MaxDBPool)
+		} else {
+			c.DBPool = n
+		}
+	}
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
@@ -145,6 +169,7 @@ func (c Config) Masked() []string {
 		"LAMINAR_BODY_LIMIT=" + strconv.FormatInt(c.BodyLimit, 10),
 		"LAMINAR_SESSION_IDLE=" + c.SessionIdle.String(),
 		"LAMINAR_TABLET_IDLE=" + c.TabletIdle.String(),
+		"LAMINAR_DB_POOL=" + strconv.Itoa(c.DBPool),
 	}
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +37,10 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"bad level", "LAMINAR_LOG_LEVEL", "loud"},
 		{"bad body limit", "LAMINAR_BODY_LIMIT", "12"},
 		{"bad idle", "LAMINAR_TABLET_IDLE", "5s"},
+		{"pool not a number", "LAMINAR_DB_POOL", "lots"},
+		{"pool zero", "LAMINAR_DB_POOL", "0"},
+		{"pool negative", "LAMINAR_DB_POOL", "-4"},
+		{"pool over the cap", "LAMINAR_DB_POOL", "101"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,6 +51,33 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.key) {
 				t.Fatalf("message %q does not name %s", err, tc.key)
+			}
+		})
+	}
+}
+
+func TestLoadDBPool(t *testing.T) {
+	cases := []struct {
+		name, value string
+		want        int
+	}{
+		{"default", "", 8},
+		{"smallest", "1", 1},
+		{"eight", "8", 8},
+		{"spaces trimmed", " 40 ", 40},
+		{"largest", "100", MaxDBPool},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(env(map[string]string{"LAMINAR_DB_POOL": tc.value}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.DBPool != tc.want {
+				t.Fatalf("LAMINAR_DB_POOL=%q gave %d, want %d", tc.value, c.DBPool, tc.want)
+			}
+			if want := "LAMINAR_DB_POOL=" + strconv.Itoa(tc.want); !strings.Contains(strings.Join(c.Masked(), "\n"), want) {
+				t.Fatalf("Masked() lacks %s", want)
 			}
 		})
 	}

@@ -151,16 +151,34 @@ func TestLoad(t *testing.T) {
 	seconds := envInt("LAMINAR_LOAD_SECONDS", 10)
 
 	ctx := context.Background()
-	url := testdb.NewURL(t)
-	st, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if _, err := seed.Demo(ctx, st, quiet, time.Now()); err != nil {
-		t.Fatal(err)
+	// LAMINAR_LOAD_DURABLE=1 runs against a private cluster started as
+	// `laminar serve` starts it (fsync and synchronous commit on); the
+	// default is the test cluster, which skips fsync.
+	durable := os.Getenv("LAMINAR_LOAD_DURABLE") == "1"
+	url, dataDir := "", t.TempDir()
+	if durable {
+		// The cluster runs as an unprivileged user, who must reach its
+		// directory (t.TempDir's parent is private to the test's user).
+		var err error
+		if dataDir, err = os.MkdirTemp("", "lmload"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(dataDir) })
+		if err := os.Chmod(dataDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		url = testdb.NewURL(t)
+		st, err := store.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := seed.Demo(ctx, st, quiet, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
 	}
-	st.Close()
 	cfg, err := config.Load(func(k string) string {
 		switch k {
 		case "DATABASE_URL":
@@ -168,24 +186,24 @@ func TestLoad(t *testing.T) {
 		case "LAMINAR_ADDR":
 			return "127.0.0.1:0"
 		case "LAMINAR_DATA_DIR":
-			return t.TempDir()
+			return dataDir
+		case "LAMINAR_DB_POOL":
+			return os.Getenv(k)
 		}
 		return ""
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := app.Start(ctx, cfg, quiet, app.Options{})
+	srv, err := app.Start(ctx, cfg, quiet, app.Options{Demo: durable})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Shutdown(ctx)
-	if n := envInt("LAMINAR_LOAD_POOL", 0); n > 0 {
-		// An experiment knob: a smaller pool queues requests in Go rather
-		// than as lock waiters in PostgreSQL.
-		srv.Store.DB.SetMaxOpenConns(n)
-		srv.Store.DB.SetMaxIdleConns(n)
+	if durable {
+		url = srv.Cluster.URL("laminar")
 	}
+	t.Logf("server ready in %s (durable %v, pool %d)", srv.ReadyIn.Round(time.Millisecond), durable, cfg.DBPool)
 	base := srv.URL()
 
 	pharm := login(t, base, "pharm1")
@@ -250,7 +268,10 @@ func TestLoad(t *testing.T) {
 			t.Logf("%s: database sessions seen active, by wait (20 ms samples): %v", name, <-waits)
 		}()
 		var mu sync.Mutex
-		var lat, warm []time.Duration
+		var lat, warm, cold []time.Duration
+		// Latencies by 250 ms of start time, to show how long a spike lasts.
+		bySlice := map[int][]time.Duration{}
+		byKind := map[string][]time.Duration{}
 		statuses := map[int]int{}
 		errs := 0
 		start := time.Now()
@@ -288,6 +309,14 @@ func TestLoad(t *testing.T) {
 						if t1.Sub(start) > dur/5 {
 							warm = append(warm, d)
 						}
+						if t1.Sub(start) < time.Second {
+							cold = append(cold, d)
+						}
+						kind, _ := s.body["step_id"].(string)
+						byKind[kind] = append(byKind[kind], d)
+						if k := int(t1.Sub(start) / (250 * time.Millisecond)); k < 12 {
+							bySlice[k] = append(bySlice[k], d)
+						}
 					}
 					mu.Unlock()
 					if interval > 0 {
@@ -303,6 +332,20 @@ func TestLoad(t *testing.T) {
 		el := time.Since(start)
 		sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
 		sort.Slice(warm, func(a, b int) bool { return warm[a] < warm[b] })
+		sort.Slice(cold, func(a, b int) bool { return cold[a] < cold[b] })
+		var slices []string
+		for k := range 12 {
+			d := bySlice[k]
+			sort.Slice(d, func(a, b int) bool { return d[a] < d[b] })
+			slices = append(slices, fmt.Sprintf("%d:%s", len(d), pct(d, .99).Round(time.Millisecond)))
+		}
+		t.Logf("%s, first 3 s by 250 ms (requests:p99): %v", name, slices)
+		for k, d := range byKind {
+			sort.Slice(d, func(a, b int) bool { return d[a] < d[b] })
+			t.Logf("%s, step %s: %d requests; p50 %s p99 %s", name, k, len(d), pct(d, .5).Round(10*time.Microsecond), pct(d, .99).Round(10*time.Microsecond))
+		}
+		t.Logf("%s, first second (cold start): %d requests; p50 %s p99 %s max %s", name, len(cold),
+			pct(cold, .5).Round(10*time.Microsecond), pct(cold, .99).Round(10*time.Microsecond), pct(cold, 1).Round(10*time.Microsecond))
 		t.Logf("%s, after the first fifth (warm pool): %d requests; p50 %s p90 %s p99 %s", name, len(warm),
 			pct(warm, .5).Round(10*time.Microsecond), pct(warm, .9).Round(10*time.Microsecond), pct(warm, .99).Round(10*time.Microsecond))
 		t.Logf("%s: %d requests in %s = %.0f/s; p50 %s p90 %s p99 %s max %s; statuses %v; transport errors %d",
