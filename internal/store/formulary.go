@@ -224,7 +224,7 @@ func (s *Store) fillProducts(ctx context.Context, q sqlx.QueryerContext, rows []
 		out[i], byID[r.ID], ids[i] = p, p, r.ID
 	}
 	var codes []codeRow
-	if err := sqlx.SelectContext(ctx, q, &codes, s.Query("product-codes"), pq.Array(ids)); err != nil {
+	if err := s.selectHot(ctx, q, &codes, "product-codes", pq.Array(ids)); err != nil {
 		return nil, Translate(err)
 	}
 	for _, c := range codes {
@@ -237,7 +237,7 @@ func (s *Store) fillProducts(ctx context.Context, q sqlx.QueryerContext, rows []
 		}
 	}
 	var recons []reconRow
-	if err := sqlx.SelectContext(ctx, q, &recons, s.Query("product-reconstitutions"), pq.Array(ids)); err != nil {
+	if err := s.selectHot(ctx, q, &recons, "product-reconstitutions", pq.Array(ids)); err != nil {
 		return nil, Translate(err)
 	}
 	for _, r := range recons {
@@ -253,7 +253,7 @@ func (s *Store) fillProducts(ctx context.Context, q sqlx.QueryerContext, rows []
 // oneProduct runs a query expected to return one product row.
 func (s *Store) oneProduct(ctx context.Context, q sqlx.QueryerContext, name string, arg any, notFound string) (*formulary.Product, error) {
 	var rows []productRow
-	if err := sqlx.SelectContext(ctx, q, &rows, s.Query(name), arg); err != nil {
+	if err := s.selectHot(ctx, q, &rows, name, arg); err != nil {
 		return nil, Translate(err)
 	}
 	if len(rows) == 0 {
@@ -285,7 +285,7 @@ func (s *Store) ProductByNDC10(ctx context.Context, ndc10 string) (*formulary.Pr
 // was never recorded (it is then usable).
 func (s *Store) LotByNumber(ctx context.Context, productID int64, lot string) (*formulary.Lot, error) {
 	var r lotRow
-	if err := s.DB.GetContext(ctx, &r, s.Query("get-lot"), productID, lot); err != nil {
+	if err := s.getHot(ctx, nil, &r, "get-lot", productID, lot); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, apperr.New(apperr.NotFound, "lot %s of product %d has no recorded status", lot, productID)
 		}

@@ -16,6 +16,8 @@ import (
 var hotQueries = []string{
 	"wf-prep-lock", "wf-accepted-scans", "wf-container-lock", "wf-container-insert",
 	"wf-scan-insert", "wf-idem-claim", "wf-idem-save",
+	// The formulary lookups of a scan's resolution.
+	"product-by-gtin", "product-by-ndc10", "product-codes", "product-reconstitutions", "get-lot",
 }
 
 // writeSlots bounds the workflow transactions running at once in this
@@ -105,6 +107,26 @@ func (s *Store) getHot(ctx context.Context, tx *sqlx.Tx, dest any, name string, 
 		return tx.GetContext(ctx, dest, s.Query(name), args...)
 	}
 	return s.DB.GetContext(ctx, dest, s.Query(name), args...)
+}
+
+// selectHot runs a hot query returning rows into dest, on q: the pool, a
+// transaction, or anything else (then unprepared).
+func (s *Store) selectHot(ctx context.Context, q sqlx.QueryerContext, dest any, name string, args ...any) error {
+	var tx *sqlx.Tx
+	switch v := q.(type) {
+	case *sqlx.DB:
+		if v != s.DB {
+			return sqlx.SelectContext(ctx, q, dest, s.Query(name), args...)
+		}
+	case *sqlx.Tx:
+		tx = v
+	default:
+		return sqlx.SelectContext(ctx, q, dest, s.Query(name), args...)
+	}
+	if st := s.hot(ctx, tx, name); st != nil {
+		return st.SelectContext(ctx, dest, args...)
+	}
+	return sqlx.SelectContext(ctx, q, dest, s.Query(name), args...)
 }
 
 // execHot runs a hot statement in tx.
