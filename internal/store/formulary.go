@@ -31,14 +31,9 @@ const (
 	productNotFoundTemplate = "product %d does not exist"
 )
 
-// productRow is one row of product_view.
-type productRow struct {
-	ID              int64               `db:"id"`
-	DrugID          int64               `db:"drug_id"`
-	DrugName        string              `db:"drug_name"`
-	TallMan         string              `db:"tall_man"`
-	Hazard          string              `db:"hazard"`
-	DrugSource      string              `db:"drug_source"`
+// productFields are the product columns that are both read from
+// product_view and written by insert-product and update-product.
+type productFields struct {
 	PackageNDC      string              `db:"package_ndc"`
 	PackageNDC10    string              `db:"package_ndc10"`
 	Brand           string              `db:"brand"`
@@ -61,8 +56,19 @@ type productRow struct {
 	SourceRef       string              `db:"source_ref"`
 	SourceURL       string              `db:"source_url"`
 	Active          bool                `db:"active"`
-	CreatedAt       time.Time           `db:"created_at"`
-	UpdatedAt       time.Time           `db:"updated_at"`
+}
+
+// productRow is one row of product_view.
+type productRow struct {
+	ID         int64  `db:"id"`
+	DrugID     int64  `db:"drug_id"`
+	DrugName   string `db:"drug_name"`
+	TallMan    string `db:"tall_man"`
+	Hazard     string `db:"hazard"`
+	DrugSource string `db:"drug_source"`
+	productFields
+	CreatedAt time.Time `db:"created_at"`
+	UpdatedAt time.Time `db:"updated_at"`
 }
 
 type codeRow struct {
@@ -157,40 +163,19 @@ func (r productRow) product() (*formulary.Product, error) {
 
 // productParams are the named parameters of insert-product and update-product.
 type productParams struct {
-	ID              int64               `db:"id"`
-	DrugID          int64               `db:"drug_id"`
-	PackageNDC      string              `db:"package_ndc"`
-	PackageNDC10    string              `db:"package_ndc10"`
-	Brand           string              `db:"brand"`
-	Labeler         string              `db:"labeler"`
-	DosageForm      string              `db:"dosage_form"`
-	StrengthText    string              `db:"strength_text"`
-	StrengthValue   decimal.NullDecimal `db:"strength_value"`
-	StrengthUnit    string              `db:"strength_unit"`
-	ReconVolumeML   decimal.NullDecimal `db:"reconstituted_volume_ml"`
-	VolumeML        decimal.NullDecimal `db:"volume_ml"`
-	Container       string              `db:"container"`
-	SpecificGravity decimal.NullDecimal `db:"specific_gravity"`
-	Storage         string              `db:"storage"`
-	PackDescription string              `db:"pack_description"`
-	MarketingStart  sql.NullTime        `db:"marketing_start"`
-	MarketingEnd    sql.NullTime        `db:"marketing_end"`
-	Confirmation    string              `db:"confirmation"`
-	Note            string              `db:"note"`
-	Source          string              `db:"source"`
-	SourceRef       string              `db:"source_ref"`
-	SourceURL       string              `db:"source_url"`
-	Active          bool                `db:"active"`
+	ID     int64 `db:"id"`
+	DrugID int64 `db:"drug_id"`
+	productFields
 }
 
 func paramsOf(p *formulary.Product, drugID int64) (productParams, error) {
-	pp := productParams{
-		ID: p.ID, DrugID: drugID, PackageNDC: p.Package.NDC, PackageNDC10: p.Package.NDC10, Brand: p.Brand,
+	pp := productParams{ID: p.ID, DrugID: drugID, productFields: productFields{
+		PackageNDC: p.Package.NDC, PackageNDC10: p.Package.NDC10, Brand: p.Brand,
 		Labeler: p.Labeler, DosageForm: p.DosageForm, StrengthText: p.StrengthText, Container: string(p.Container),
 		Storage: p.Storage, PackDescription: p.PackDescription, MarketingStart: nullTime(p.MarketingStart),
 		MarketingEnd: nullTime(p.MarketingEnd), Confirmation: p.Confirmation, Note: p.Note, Source: string(p.Source),
 		SourceRef: p.SourceRef, SourceURL: p.SourceURL, Active: p.Active,
-	}
+	}}
 	if p.Strength != nil {
 		pp.StrengthValue = decimal.NullDecimal{Decimal: p.Strength.Value, Valid: true}
 		pp.StrengthUnit = p.Strength.Unit.String()
