@@ -94,7 +94,8 @@ func withDB(ctx context.Context, e env, fn func(cfg config.Config, log *slog.Log
 	}
 	dsn := cfg.DatabaseURL
 	if cfg.Embedded() {
-		c, err := pgcluster.Start(ctx, pgcluster.Options{Dir: cfg.PGDir(), BinDir: cfg.PGBinDir, Durable: true})
+		// While `serve` runs on the same data directory, use its server.
+		c, err := pgcluster.StartOrAttach(ctx, pgcluster.Options{Dir: cfg.PGDir(), BinDir: cfg.PGBinDir, Durable: true})
 		if err != nil {
 			return err
 		}

@@ -10,9 +10,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/laminar-rx/laminar/internal/config"
 	"github.com/laminar-rx/laminar/internal/httpapi"
@@ -27,6 +29,9 @@ type Options struct {
 	Demo bool
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// BeforeRestart, when set, runs after the private cluster was found
+	// dead and before it is restarted (tests hold the outage open with it).
+	BeforeRestart func()
 }
 
 // App is a running Laminar server.
@@ -40,6 +45,11 @@ type App struct {
 
 	listener net.Listener
 	served   chan error
+
+	dbDown         atomic.Bool
+	beforeRestart  func()
+	supervised     chan struct{} // closed when supervise returns
+	stopSupervisor context.CancelFunc
 	// ReadyIn is the time from Start to serving.
 	ReadyIn time.Duration
 }
@@ -51,7 +61,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	a := &App{Config: cfg, Log: log, served: make(chan error, 1)}
+	a := &App{Config: cfg, Log: log, served: make(chan error, 1), beforeRestart: opt.BeforeRestart}
 	defer func() {
 		if err != nil {
 			a.closeDB()
@@ -63,7 +73,11 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 		if err != nil {
 			return nil, err
 		}
-		log.Info("private database started", "dir", a.Cluster.Dir(), "pid", a.Cluster.PID())
+		if from := a.Cluster.MovedFrom(); from != "" {
+			log.Warn("private database started in "+a.Cluster.Dir()+" because its user cannot enter "+from+" (to keep it in the data directory, choose a LAMINAR_DATA_DIR that user can reach)", "dir", a.Cluster.Dir(), "pid", a.Cluster.PID())
+		} else {
+			log.Info("private database started", "dir", a.Cluster.Dir(), "pid", a.Cluster.PID())
+		}
 		if err = a.Cluster.EnsureDatabase(ctx, "laminar"); err != nil {
 			return nil, err
 		}
@@ -102,7 +116,17 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 	log.Debug("database pool warmed", "connections", cfg.DBPool, "took", time.Since(tw))
 	a.API = &httpapi.API{Store: a.Store, Log: log, Config: cfg, Now: opt.Now}
 	a.API.Auth = newAuthenticator(a.Store, cfg, opt.Now)
+	a.API.DBDown = a.DatabaseDown
 	a.Echo = httpapi.New(a.API)
+	restarts := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "laminar_database_restarts_total", Help: "Restarts of the private database after it stopped unexpectedly.",
+	})
+	a.API.Registry().MustRegister(restarts)
+	if a.Cluster != nil {
+		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		a.stopSupervisor, a.supervised = cancel, make(chan struct{})
+		go a.supervise(sctx, restarts)
+	}
 	a.listener, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("LAMINAR_ADDR %s: %w", cfg.Addr, err)
@@ -146,6 +170,13 @@ func (a *App) Shutdown(ctx context.Context) error {
 
 func (a *App) closeDB() error {
 	var errs []error
+	if a.stopSupervisor != nil {
+		// A restart under way is cancelled (and its server stopped)
+		// before the cluster is stopped below.
+		a.stopSupervisor()
+		<-a.supervised
+		a.stopSupervisor = nil
+	}
 	if a.Store != nil {
 		errs = append(errs, a.Store.Close())
 		a.Store = nil

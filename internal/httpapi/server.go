@@ -43,6 +43,9 @@ type API struct {
 	Now func() time.Time
 	// Auth resolves tokens; nil refuses every protected route.
 	Auth Authenticator
+	// DBDown reports that the database is known to be down (the private
+	// cluster is being restarted); nil means never.
+	DBDown func() bool
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -83,6 +86,7 @@ func New(a *API) *echo.Echo {
 			return &apperr.Error{Kind: apperr.Internal, Message: "internal error", Err: fmt.Errorf("panic: %w\n%s", err, stack)}
 		},
 	}))
+	e.Use(a.refuseWhileDBDown)
 	e.Use(middleware.BodyLimit(strconv.FormatInt(a.Config.BodyLimit, 10) + "B"))
 	for _, r := range a.Routes() {
 		e.Add(r.Method, r.Path, a.guard(r))
@@ -102,17 +106,38 @@ func (a *API) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "alive"})
 }
 
+// errDBDown is the answer while the database is known to be down.
+var errDBDown = &apperr.Error{Kind: apperr.Unavailable, Code: "database_unavailable", Message: "the database is restarting; try again in a few seconds"}
+
+// refuseWhileDBDown answers 503 database_unavailable at once while the
+// database is known to be down, rather than letting each request wait for
+// and fail on a dead connection; only the liveness probe and the metrics
+// are served.
+func (a *API) refuseWhileDBDown(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if a.DBDown != nil && a.DBDown() {
+			switch c.Path() {
+			case "/healthz", "/metrics":
+			default:
+				c.Response().Header().Set("Retry-After", "5")
+				return errDBDown
+			}
+		}
+		return next(c)
+	}
+}
+
 func (a *API) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if err := a.Store.DB.PingContext(ctx); err != nil {
-		return &apperr.Error{Kind: apperr.Unavailable, Code: "database_unreachable", Message: "the database cannot be reached", Err: err}
+		return &apperr.Error{Kind: apperr.Unavailable, Code: "database_unavailable", Message: "the database cannot be reached", Err: err}
 	}
 	if err := store.CheckSchema(ctx, a.Store.DB.DB); err != nil {
 		if errors.Is(err, store.ErrSchemaBehind) {
 			return &apperr.Error{Kind: apperr.Unavailable, Code: "schema_behind", Message: err.Error()}
 		}
-		return &apperr.Error{Kind: apperr.Unavailable, Code: "database_unreachable", Message: "the database schema cannot be read", Err: err}
+		return &apperr.Error{Kind: apperr.Unavailable, Code: "database_unavailable", Message: "the database schema cannot be read", Err: err}
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }

@@ -70,7 +70,7 @@ func TestReadyzFailsWhenDatabaseGone(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Fatalf("readyz with the database closed = %d", rec.Code)
 	}
-	if env := decode(t, rec); env.Error.Code != "database_unreachable" {
+	if env := decode(t, rec); env.Error.Code != "database_unavailable" {
 		t.Fatalf("code %q", env.Error.Code)
 	}
 }

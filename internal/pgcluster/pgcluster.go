@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -37,17 +38,31 @@ type Options struct {
 	// DieWithParent makes the server exit when this process dies, even by
 	// SIGKILL (tests use it so no cluster outlives its test binary).
 	DieWithParent bool
-	// Log receives the server's output; nil means a file in Dir's parent.
+	// Log receives the server's output; nil means postgres.log in Dir's
+	// parent (the requested one, also when the cluster had to move).
 	Log *os.File
+	// Port is the TCP port on loopback; 0 picks a free one.
+	Port int
+	// MoveBase is where a cluster goes when its user cannot reach Dir
+	// (see place); empty means DefaultMoveBase.
+	MoveBase string
 }
 
-// Cluster is a running private PostgreSQL server.
+// Cluster is a private PostgreSQL server: one this process started (and
+// may restart), or one found running on the directory (Attach).
 type Cluster struct {
-	dir    string
-	socket string
-	port   int
-	cmd    *exec.Cmd
-	done   chan error
+	opts      Options // as resolved by Start: absolute Dir, BinDir, Port
+	dir       string
+	socket    string
+	port      int
+	movedFrom string
+	cred      *syscall.Credential
+	logFile   *os.File
+
+	mu      sync.Mutex
+	cmd     *exec.Cmd     // nil when attached
+	exited  chan struct{} // closed when cmd has exited
+	waitErr error
 }
 
 // Superuser is the cluster's superuser role.
@@ -55,6 +70,9 @@ const Superuser = "laminar"
 
 // ErrInUse is returned when another server already runs on the data directory.
 var ErrInUse = errors.New("data directory in use")
+
+// errExitedEarly is a postmaster that exited before accepting connections.
+var errExitedEarly = errors.New("postgres exited during start-up")
 
 // FindBinDir returns the newest /usr/lib/postgresql/*/bin holding initdb.
 func FindBinDir() (string, error) {
@@ -74,7 +92,8 @@ func versionOf(initdb string) int {
 }
 
 // Start initialises Dir if needed and starts the server, waiting until it
-// accepts connections.
+// accepts connections. When the server's user cannot reach Dir, the
+// cluster is placed elsewhere (see MovedFrom).
 func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if o.BinDir == "" {
 		bin, err := FindBinDir()
@@ -83,11 +102,15 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		}
 		o.BinDir = bin
 	}
-	dir, err := filepath.Abs(o.Dir)
+	requested, err := filepath.Abs(o.Dir)
 	if err != nil {
 		return nil, err
 	}
 	cred, err := serverCredential()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := place(requested, cred, o.MoveBase)
 	if err != nil {
 		return nil, err
 	}
@@ -102,41 +125,67 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 			return nil, err
 		}
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+	if o.Port == 0 {
+		if o.Port, err = freePort(); err != nil {
+			return nil, err
+		}
 	}
 	logFile := o.Log
 	if logFile == nil {
-		logFile, err = os.OpenFile(filepath.Join(filepath.Dir(dir), "postgres.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err := os.MkdirAll(filepath.Dir(requested), 0o755); err != nil {
+			return nil, err
+		}
+		logFile, err = os.OpenFile(filepath.Join(filepath.Dir(requested), "postgres.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
 			return nil, err
 		}
 	}
+	o.Dir = dir
+	c := &Cluster{opts: o, dir: dir, socket: dir, port: o.Port, cred: cred, logFile: logFile}
+	if dir != requested {
+		c.movedFrom = requested
+	}
+	if err := c.launch(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// launch starts the postmaster and waits until it accepts connections.
+func (c *Cluster) launch(ctx context.Context) error {
 	args := []string{
-		"-D", dir, "-p", strconv.Itoa(port), "-k", dir, "-h", "127.0.0.1",
+		"-D", c.dir, "-p", strconv.Itoa(c.port), "-k", c.socket, "-h", "127.0.0.1",
 		"-c", "max_connections=200", "-c", "shared_buffers=64MB",
 	}
-	if !o.Durable {
+	if !c.opts.Durable {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 	}
-	cmd := exec.Command(filepath.Join(o.BinDir, "postgres"), args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true}
-	if o.DieWithParent {
+	cmd := exec.Command(filepath.Join(c.opts.BinDir, "postgres"), args...)
+	cmd.Stdout, cmd.Stderr = c.logFile, c.logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Setpgid: true}
+	if c.opts.DieWithParent {
 		// SIGQUIT is PostgreSQL's immediate shutdown: it also stops the backends.
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGQUIT
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start postgres: %w", err)
+		return fmt.Errorf("start postgres: %w", err)
 	}
-	c := &Cluster{dir: dir, socket: dir, port: port, cmd: cmd, done: make(chan error, 1)}
-	go func() { c.done <- cmd.Wait() }()
-	if err := c.waitReady(ctx); err != nil {
+	exited := make(chan struct{})
+	c.mu.Lock()
+	c.cmd, c.exited, c.waitErr = cmd, exited, nil
+	c.mu.Unlock()
+	go func() {
+		err := cmd.Wait()
+		c.mu.Lock()
+		c.waitErr = err
+		c.mu.Unlock()
+		close(exited)
+	}()
+	if err := c.waitReady(ctx, exited); err != nil {
 		_ = c.Stop()
-		return nil, err
+		return err
 	}
-	return c, nil
+	return nil
 }
 
 // runningPID reads postmaster.pid and reports whether that process is alive.
@@ -207,7 +256,7 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-func (c *Cluster) waitReady(ctx context.Context) error {
+func (c *Cluster) waitReady(ctx context.Context, exited <-chan struct{}) error {
 	db, err := sql.Open("postgres", c.DSN("postgres"))
 	if err != nil {
 		return err
@@ -222,9 +271,8 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 			return nil
 		}
 		select {
-		case werr := <-c.done:
-			c.done <- werr
-			return fmt.Errorf("postgres exited during start-up (%v); see postgres.log beside %s", werr, c.dir)
+		case <-exited:
+			return fmt.Errorf("%w (%v); see postgres.log in %s", errExitedEarly, c.exitErr(), c.logDir())
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(20 * time.Millisecond):
@@ -248,28 +296,72 @@ func (c *Cluster) URL(name string) string {
 // Dir is the data directory.
 func (c *Cluster) Dir() string { return c.dir }
 
-// PID is the postmaster's process id.
-func (c *Cluster) PID() int { return c.cmd.Process.Pid }
+// MovedFrom is the directory the cluster was asked to use, when it runs
+// elsewhere because its user could not reach that one; else "".
+func (c *Cluster) MovedFrom() string { return c.movedFrom }
 
-// Done is closed-over: it yields once when the server exits.
-func (c *Cluster) Done() <-chan error { return c.done }
+// Port is the server's TCP port on loopback (the same after a restart).
+func (c *Cluster) Port() int { return c.port }
+
+// BinDir is where the server binaries (and pg_dump, pg_restore) are.
+func (c *Cluster) BinDir() string { return c.opts.BinDir }
+
+// PID is the postmaster's process id.
+func (c *Cluster) PID() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cmd == nil || c.cmd.Process == nil {
+		pid, _ := runningPID(c.dir)
+		return pid
+	}
+	return c.cmd.Process.Pid
+}
+
+// Exited is closed when the postmaster this process started exits; it is
+// a new channel after Restart. It is never closed for an attached cluster.
+func (c *Cluster) Exited() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.exited == nil {
+		return make(chan struct{})
+	}
+	return c.exited
+}
+
+func (c *Cluster) exitErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.waitErr
+}
+
+func (c *Cluster) logDir() string {
+	if c.movedFrom != "" {
+		return filepath.Dir(c.movedFrom)
+	}
+	return filepath.Dir(c.dir)
+}
 
 // Stop shuts the server down cleanly (fast shutdown: open sessions are
-// rolled back, everything committed is kept) and waits for it.
+// rolled back, everything committed is kept) and waits for it. An
+// attached cluster (one this process did not start) is left running.
 func (c *Cluster) Stop() error {
-	if c == nil || c.cmd.Process == nil {
+	if c == nil {
 		return nil
 	}
-	_ = c.cmd.Process.Signal(syscall.SIGINT)
+	c.mu.Lock()
+	cmd, exited := c.cmd, c.exited
+	c.mu.Unlock()
+	if cmd == nil || cmd.Process == nil {
+		return nil
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
 	select {
-	case err := <-c.done:
-		c.done <- err
-		return ignoreSignalExit(err)
+	case <-exited:
+		return ignoreSignalExit(c.exitErr())
 	case <-time.After(30 * time.Second):
-		_ = c.cmd.Process.Signal(syscall.SIGQUIT)
-		err := <-c.done
-		c.done <- err
-		return fmt.Errorf("postgres did not stop in 30 s; forced: %v", err)
+		_ = cmd.Process.Signal(syscall.SIGQUIT)
+		<-exited
+		return fmt.Errorf("postgres did not stop in 30 s; forced: %v", c.exitErr())
 	}
 }
 
