@@ -45,6 +45,9 @@ func cmdBUD(ctx context.Context, e env, args []string) error {
 	if len(body) > maxBUDRequest {
 		return failJSON(e.stdout, "too_large", fmt.Sprintf("the request is larger than %d bytes", maxBUDRequest), "body")
 	}
+	if err := refuseDuplicateKeys(e, body); err != nil {
+		return err
+	}
 	req, err := bud.DecodeRequest(body, loc)
 	if err != nil {
 		return budFail(e, err)

@@ -17,6 +17,9 @@ func cmdCalc(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := refuseDuplicateKeys(e, body); err != nil {
+		return err
+	}
 	resp, err := calc.Evaluate(body)
 	if err != nil {
 		var ce *calc.Error

@@ -2,7 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
+
+	"github.com/laminar-rx/laminar/internal/strictjson"
 )
 
 // envelope is the contract's error body, also printed by the JSON commands.
@@ -29,4 +32,14 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// refuseDuplicateKeys prints the duplicate_field envelope (exit 1) when the
+// request JSON holds a key twice, as the server refuses it with a 400.
+func refuseDuplicateKeys(e env, body []byte) error {
+	var de *strictjson.DuplicateError
+	if errors.As(strictjson.Check(body), &de) {
+		return failJSON(e.stdout, strictjson.CodeDuplicate, de.Error(), de.Path)
+	}
+	return nil
 }

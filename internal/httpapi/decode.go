@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/laminar-rx/laminar/internal/apperr"
+	"github.com/laminar-rx/laminar/internal/strictjson"
 )
 
 // decodeJSON is the one strict JSON body reader of every route: unknown fields and JSON numbers where
@@ -27,6 +28,9 @@ func decodeJSON(c echo.Context, v any) ([]byte, error) {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, &apperr.Error{Kind: apperr.Invalid, Code: "malformed_json", Field: "body", Message: "the request body is empty; send a JSON object"}
+	}
+	if err := DuplicateKeys(body); err != nil {
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -85,4 +89,47 @@ func jsonKind(k string) string {
 func decodeBody(c echo.Context, v any) error {
 	_, err := decodeJSON(c, v)
 	return err
+}
+
+// DuplicateKeys is the 400 duplicate_field refusal of a JSON body holding a
+// key twice (at any depth, also when the spellings differ only in case), or nil.
+func DuplicateKeys(body []byte) error {
+	var de *strictjson.DuplicateError
+	if err := strictjson.Check(body); errors.As(err, &de) {
+		return &apperr.Error{Kind: apperr.Invalid, Code: strictjson.CodeDuplicate, Field: de.Path, Message: de.Error()}
+	}
+	return nil
+}
+
+// refuseDuplicateKeys guards every route: a request body that is JSON and
+// holds a key twice is refused before any handler reads it, so no handler's
+// own decoding (calculator, rule tables, forms) can let the last key win.
+func refuseDuplicateKeys(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Body == nil || r.Body == http.NoBody || r.Method == http.MethodGet || r.Method == http.MethodHead {
+			return next(c)
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return apperr.New(apperr.TooLarge, "the request body is too large")
+			}
+			return apperr.WithCode(apperr.Invalid, "malformed_json", "the request body could not be read")
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if looksJSON(body) {
+			if err := DuplicateKeys(body); err != nil {
+				return err
+			}
+		}
+		return next(c)
+	}
+}
+
+// looksJSON reports whether a body is meant as JSON (forms are not).
+func looksJSON(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }

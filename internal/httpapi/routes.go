@@ -72,6 +72,7 @@ func (a *API) guard(r Route) echo.HandlerFunc {
 	for i := len(r.Middleware) - 1; i >= 0; i-- {
 		h = r.Middleware[i](h)
 	}
+	h = refuseDuplicateKeys(h)
 	if r.Public {
 		return h
 	}

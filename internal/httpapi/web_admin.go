@@ -292,6 +292,10 @@ func (w *webUI) recipeSave(c echo.Context) error {
 	body := c.FormValue("recipe")
 	pg := web.AdminFormPage{Layout: w.layout(c, "Recipe", "admin"), Tabs: adminTabs("recipes"), Back: "/admin/recipes",
 		Action: "/admin/recipes/new", Submit: "Save as a new version", Heading: "Save a recipe", Fields: recipeFields(body)}
+	if err := DuplicateKeys([]byte(body)); err != nil {
+		pg.Fields[0].Error = "This is not a valid recipe: " + err.Error()
+		return w.render(c, http.StatusBadRequest, pg)
+	}
 	var r workflow.Recipe
 	dec := json.NewDecoder(strings.NewReader(body))
 	dec.DisallowUnknownFields()

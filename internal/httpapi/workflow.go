@@ -360,6 +360,9 @@ func emptyBody(c echo.Context) ([]byte, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return body, nil
 	}
+	if err := DuplicateKeys(body); err != nil {
+		return nil, err
+	}
 	var v struct{}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
