@@ -3,6 +3,7 @@ package formulary
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/laminar-rx/laminar/internal/apperr"
@@ -12,6 +13,7 @@ import (
 // The refusal codes of a component scan (contracts: POST .../scans → 422).
 const (
 	CodeBadBarcode      = "bad_barcode"      // unreadable; the parser's own code is in the message
+	CodeAmbiguous       = "ambiguous"        // more than one reading fits (each listed as reading_N); never guessed
 	CodeUnknownProduct  = "unknown_product"  // the GTIN/NDC is not in the formulary
 	CodeInactiveProduct = "inactive_product" // in the formulary but withdrawn from use
 	CodeRecalled        = "recalled"         // the lot is recalled or quarantined
@@ -66,6 +68,17 @@ func ExpiryEnd(d barcode.Date, loc *time.Location) time.Time {
 // ParserCode can recover it.
 func BadBarcode(err error) *apperr.Error {
 	var be *barcode.Error
+	if errors.As(err, &be) && be.Code == barcode.CodeAmbiguous {
+		e := &apperr.Error{Kind: apperr.Refused, Code: CodeAmbiguous, Field: "data",
+			Message: "the scan can be read more than one way and is not guessed: " + be.Message, Err: be}
+		for i, r := range be.Readings {
+			if e.Fields == nil {
+				e.Fields = map[string]string{}
+			}
+			e.Fields["reading_"+strconv.Itoa(i+1)] = barcode.ElementString(r, barcode.FormBracketed)
+		}
+		return e
+	}
 	if errors.As(err, &be) {
 		return &apperr.Error{Kind: apperr.Refused, Code: CodeBadBarcode, Field: "data",
 			Message: "the barcode cannot be read (" + be.Code + "): " + be.Message, Err: be}

@@ -53,6 +53,13 @@ type Options struct {
 	// dropped separator leaves several readings, only those whose lot (10)
 	// matches are kept.
 	LotPattern *regexp.Regexp
+	// HiddenAIs refuses, as CodeAmbiguous, scanner data (not bracketed or ^
+	// notation) where a variable-length value such as a lot could itself
+	// hold another element string: a dropped separator leaves
+	// "10A1B2C321SER123" a valid lot, yet (10)A1B2C3 (21)SER123 fits too.
+	// The workflow sets it: a reading that may hide a serial is never
+	// guessed.
+	HiddenAIs bool
 }
 
 // Parse reads barcode data in any form a scanner or a person produces (see
@@ -363,7 +370,79 @@ func (p *parser) parseFrom(pos int, elems []Element) ([]Element, *Error) {
 		if elems, err = appendElement(elems, Element{AI: d.ai, Value: v}, pos); err != nil {
 			return nil, err
 		}
+		if p.lenient && p.opts.HiddenAIs && !d.predefined {
+			return p.hidden(d, vs, end, elems)
+		}
 		pos = end
+	}
+}
+
+// hidden parses the rest of the data after the variable-length value
+// [vs, end) as read, then looks for other readings that cut the value where
+// another AI could start. Any other valid reading makes the scan ambiguous.
+func (p *parser) hidden(d *aiDef, vs, end int, elems []Element) ([]Element, *Error) {
+	s := p.s
+	asRead, err := p.parseFrom(end, elems)
+	if err != nil {
+		return nil, err
+	}
+	readings := [][]Element{asRead}
+	several := false
+	before := elems[:len(elems)-1]
+	for k := 1; k < end-vs; k++ {
+		if !isDigit(s[vs+k]) {
+			continue
+		}
+		if p.budget <= 0 {
+			several = true
+			break
+		}
+		if _, aerr := p.readAI(vs + k); aerr != nil {
+			continue
+		}
+		v := s[vs : vs+k]
+		if validate(d, v, vs, p.w) != nil {
+			continue
+		}
+		base := make([]Element, len(before), len(before)+4)
+		copy(base, before)
+		base = append(base, Element{AI: d.ai, Value: v})
+		r, err := p.parseFrom(vs+k, base)
+		if err != nil {
+			if err.Code == CodeAmbiguous {
+				several = true
+				readings = append(readings, err.Readings...)
+			}
+			continue
+		}
+		if p.lotMatches(r) {
+			readings = append(readings, r)
+		}
+	}
+	if len(readings) == 1 && !several {
+		return asRead, nil
+	}
+	if len(readings) == 1 {
+		return nil, errf(CodeAmbiguous, d.ai, vs, "AI %s may hold other element strings (a separator (GS/FNC1) may be missing) and the scan has too many possible readings to check; set the scanner to transmit GS", d.name())
+	}
+	return nil, ambiguous(d, vs, readings, "a value can be read as holding another element string")
+}
+
+// ambiguous is the CodeAmbiguous error listing up to maxReadings readings.
+func ambiguous(d *aiDef, vs int, readings [][]Element, why string) *Error {
+	if len(readings) > maxReadings {
+		readings = readings[:maxReadings]
+	}
+	var b strings.Builder
+	for i, r := range readings {
+		if i > 0 {
+			b.WriteString(" or ")
+		}
+		b.WriteString(ElementString(r, FormBracketed))
+	}
+	return &Error{
+		Code: CodeAmbiguous, AI: d.ai, Pos: vs, Readings: readings,
+		Message: "AI " + d.name() + ": " + why + " (a separator (GS/FNC1) may be missing), so the scan can be read more than one way: " + b.String() + "; compare with the printed label, or set the scanner to transmit GS",
 	}
 }
 

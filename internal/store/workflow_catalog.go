@@ -227,7 +227,7 @@ func (l *scanLookup) LotByNumber(ctx context.Context, productID int64, lot strin
 // refusal codes are bad_barcode, unknown_product, inactive_product,
 // recalled and expired; a refused scan still carries what was read.
 func (c *workflowCatalog) ResolveScan(ctx context.Context, data string, at time.Time) (workflow.Resolved, error) {
-	sc, err := barcode.Parse(data, barcode.Options{Today: at.In(c.loc)})
+	sc, err := barcode.Parse(data, barcode.Options{Today: at.In(c.loc), HiddenAIs: true})
 	if err != nil {
 		return workflow.Resolved{}, formulary.BadBarcode(err)
 	}
