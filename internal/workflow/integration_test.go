@@ -75,7 +75,7 @@ func TestScanResolution(t *testing.T) {
 	}{
 		{"a case GTIN resolves to its product", bagStep, gs1(withIndicator(t, bag, '5'), exp, "BAG9", ""), http.StatusCreated, "", ""},
 		{"a withdrawn product", vialStep, gs1(otherGTIN, exp, "L1", "S1"), http.StatusUnprocessableEntity, "inactive_product", ""},
-		{"no expiry: separator dropped", vialStep, dropped, http.StatusUnprocessableEntity, "bad_barcode", "no expiry"},
+		{"no expiry: separator dropped", vialStep, dropped, http.StatusUnprocessableEntity, "ambiguous", "(10)LOT7(17)"},
 		{"no expiry: element string without AI 17", vialStep, "(01)" + vial + "(10)L5(21)S77", http.StatusUnprocessableEntity, "bad_barcode", "no expiry"},
 		{"unknown GTIN", vialStep, gs1(withIndicator(t, "00399999999995", '0'), exp, "L1", ""), http.StatusUnprocessableEntity, "unknown_product", ""},
 		{"unreadable", vialStep, "(01)123", http.StatusUnprocessableEntity, "bad_barcode", ""},
