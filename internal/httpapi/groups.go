@@ -11,6 +11,7 @@ func init() {
 		(*API).formularyRoutes,
 		(*API).auditRoutes,
 		(*API).workflowRoutes,
+		(*API).competencyRoutes,
 		(*API).webRoutes,
 	}
 }
