@@ -54,6 +54,8 @@ func commands() []command {
 		{"bud", "compute a beyond-use date: request JSON on stdin", cmdBUD},
 		{"formulary", "import the FDA NDC Directory: laminar formulary import DIR", cmdFormulary},
 		{"audit", "check the compounding log: laminar audit verify (exit 1 when the chain is broken)", cmdAudit},
+		{"backup", "write a consistent backup (database + audit checkpoints): laminar backup FILE", cmdBackup},
+		{"restore", "restore a backup into an empty database: laminar restore FILE", cmdRestore},
 	}
 }
 

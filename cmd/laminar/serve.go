@@ -92,19 +92,11 @@ func withDB(ctx context.Context, e env, fn func(cfg config.Config, log *slog.Log
 	if err != nil {
 		return err
 	}
-	dsn := cfg.DatabaseURL
-	if cfg.Embedded() {
-		// While `serve` runs on the same data directory, use its server.
-		c, err := pgcluster.StartOrAttach(ctx, pgcluster.Options{Dir: cfg.PGDir(), BinDir: cfg.PGBinDir, Durable: true})
-		if err != nil {
-			return err
-		}
-		defer c.Stop()
-		if err := c.EnsureDatabase(ctx, "laminar"); err != nil {
-			return err
-		}
-		dsn = c.DSN("laminar")
+	dsn, stop, err := connect(ctx, cfg)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	db, err := sql.Open("postgres", dsn)
 	if err != nil {
 		return err
@@ -124,6 +116,24 @@ func withDB(ctx context.Context, e env, fn func(cfg config.Config, log *slog.Log
 		opened, err = store.Open(ctx, dsn)
 		return opened, err
 	})
+}
+
+// connect returns the connection string of the configured database: with
+// no DATABASE_URL, the private cluster's, using the server that `serve`
+// runs on the data directory or else starting one, which stop stops.
+func connect(ctx context.Context, cfg config.Config) (dsn string, stop func(), err error) {
+	if !cfg.Embedded() {
+		return cfg.DatabaseURL, func() {}, nil
+	}
+	c, err := pgcluster.StartOrAttach(ctx, pgcluster.Options{Dir: cfg.PGDir(), BinDir: cfg.PGBinDir, Durable: true})
+	if err != nil {
+		return "", nil, err
+	}
+	if err := c.EnsureDatabase(ctx, "laminar"); err != nil {
+		_ = c.Stop()
+		return "", nil, err
+	}
+	return c.DSN("laminar"), func() { _ = c.Stop() }, nil
 }
 
 func cmdMigrate(ctx context.Context, e env, args []string) error {
