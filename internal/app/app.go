@@ -50,6 +50,7 @@ type App struct {
 	beforeRestart  func()
 	supervised     chan struct{} // closed when supervise returns
 	stopSupervisor context.CancelFunc
+	stopDowntime   func()
 	// ReadyIn is the time from Start to serving.
 	ReadyIn time.Duration
 }
@@ -140,6 +141,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 		}
 		a.served <- err
 	}()
+	a.stopDowntime = a.startDowntime(opt.Now)
 	a.ReadyIn = time.Since(t0)
 	return a, nil
 }
@@ -170,6 +172,10 @@ func (a *App) Shutdown(ctx context.Context) error {
 
 func (a *App) closeDB() error {
 	var errs []error
+	if a.stopDowntime != nil {
+		a.stopDowntime()
+		a.stopDowntime = nil
+	}
 	if a.stopSupervisor != nil {
 		// A restart under way is cancelled (and its server stopped)
 		// before the cluster is stopped below.

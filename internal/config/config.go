@@ -38,6 +38,10 @@ type Config struct {
 	// DBPool is how many database connections the server opens, all of
 	// them at start-up, and keeps open (LAMINAR_DB_POOL).
 	DBPool int
+	// DowntimeDir, when set, receives a fresh downtime report every
+	// DowntimeEvery (LAMINAR_DOWNTIME_DIR, LAMINAR_DOWNTIME_EVERY).
+	DowntimeDir   string
+	DowntimeEvery time.Duration
 }
 
 // DefaultDBPool is the connection pool size measured best for scans (50
@@ -145,6 +149,16 @@ func Load(getenv func(string) string) (Config, error) {
 			}
 		}
 	}
+	c.DowntimeDir = strings.TrimSpace(getenv("LAMINAR_DOWNTIME_DIR"))
+	c.DowntimeEvery = 15 * time.Minute
+	if v := strings.TrimSpace(getenv("LAMINAR_DOWNTIME_EVERY")); v != "" {
+		dur, err := time.ParseDuration(v)
+		if err != nil || dur < time.Minute || dur > 24*time.Hour {
+			bad("LAMINAR_DOWNTIME_EVERY", "%q is not a duration from 1m to 24h (for example 15m)", v)
+		} else {
+			c.DowntimeEvery = dur
+		}
+	}
 	return c, errors.Join(errs...)
 }
 
@@ -170,6 +184,8 @@ func (c Config) Masked() []string {
 		"LAMINAR_SESSION_IDLE=" + c.SessionIdle.String(),
 		"LAMINAR_TABLET_IDLE=" + c.TabletIdle.String(),
 		"LAMINAR_DB_POOL=" + strconv.Itoa(c.DBPool),
+		"LAMINAR_DOWNTIME_DIR=" + c.DowntimeDir,
+		"LAMINAR_DOWNTIME_EVERY=" + c.DowntimeEvery.String(),
 	}
 }
 
