@@ -15,7 +15,7 @@ type Page interface {
 // no template.
 var pageList = []Page{
 	ErrorPage{}, LoginPage{}, QueuePage{}, PrepPage{}, VerifyQueuePage{}, VerifyListFragment{},
-	VerifyPage{}, LogPage{}, AdminListPage{}, AdminFormPage{},
+	VerifyPage{}, LogPage{}, AdminListPage{}, AdminFormPage{}, CompetencyPage{},
 }
 
 // PageNames lists the template names of every page.
@@ -36,6 +36,8 @@ type Viewer struct {
 	Tablet bool
 	// What the navigation offers.
 	CanPrepare, CanVerify, CanAudit, CanAdmin bool
+	// CanCompetency: may record and review competencies.
+	CanCompetency bool
 }
 
 // Layout is what every full page carries.
@@ -464,3 +466,36 @@ func (p *AdminFormPage) FieldByName(name string) *Field {
 	}
 	return nil
 }
+
+// CompetencyRow is one competency of a person, in plain words.
+type CompetencyRow struct {
+	Name string
+	// State is current, due_soon, lapsed, failed or missing (a CSS class).
+	State          string
+	StateWords     string
+	CurrentThrough string
+	LastPassed     string
+}
+
+// CompetencyRecordRow is one recorded evaluation.
+type CompetencyRecordRow struct {
+	Kind, Result, Passed, Evaluator, Note, RecordedAt string
+	EvidenceURL                                       string
+}
+
+// CompetencyPage is one person's competencies with the form to record a
+// new evaluation.
+type CompetencyPage struct {
+	Layout
+	Person    string
+	Qualified bool
+	Summary   string
+	Rows      []CompetencyRow
+	Records   []CompetencyRecordRow
+	Form      AdminFormPage
+	Rules     string
+	Back      string
+}
+
+// PageName implements Page.
+func (CompetencyPage) PageName() string { return "competency" }

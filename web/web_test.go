@@ -65,6 +65,10 @@ func samplePages() []Page {
 			Chain: ChainStatus{Checked: true, OK: true, Count: 1}, Errors: map[string]string{"from": "bad date"}},
 		AdminListPage{Layout: l, Heading: "Products", Columns: []Column{{Title: "Drug"}}, Rows: []Row{{Cells: []string{"cefazolin"}, URL: "/admin/products/1"}}},
 		AdminFormPage{Layout: l, Heading: "New product", Fields: []Field{{Name: "drug", Label: "Drug", Error: "required"}, {Name: "kind", Type: "select", Options: []Option{{Value: "a", Label: "A", Selected: true}}}, {Name: "roles", Type: "checkboxes", Options: []Option{{Value: "x", Label: "X"}}}, {Name: "haz", Type: "checkbox", Checked: true}}},
+		CompetencyPage{Layout: l, Person: "Tech One (tech1)", Summary: "May not compound: media-fill test lapsed after 2026-11-30.",
+			Rows:    []CompetencyRow{{Name: "media-fill test", State: "lapsed", StateWords: "Lapsed", CurrentThrough: "2026-11-30", LastPassed: "2026-05-30"}},
+			Records: []CompetencyRecordRow{{Kind: "media-fill test", Result: "pass", Passed: "2026-05-30", EvidenceURL: "/x"}},
+			Form:    AdminFormPage{Heading: "Record", Fields: []Field{{Name: "kind", Type: "select", Options: []Option{{Value: "media_fill", Label: "media-fill test"}}}, {Name: "note", Type: "textarea"}}}},
 	}
 }
 

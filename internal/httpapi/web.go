@@ -72,6 +72,10 @@ func (a *API) webRoutes() []Route {
 
 		{Method: http.MethodGet, Path: "/log", Handler: w.log, Roles: rolesAudit, Middleware: page},
 
+		{Method: http.MethodGet, Path: "/competency", Handler: w.competencyOverview, Roles: competencyReviewers, Middleware: page},
+		{Method: http.MethodGet, Path: "/competency/:id", Handler: w.competencyPerson, Roles: competencyReviewers, Middleware: page},
+		{Method: http.MethodPost, Path: "/competency/:id", Handler: w.competencyRecord, Roles: competencyReviewers, Middleware: form},
+
 		{Method: http.MethodGet, Path: "/admin/products", Handler: w.products, Roles: rolesAdmin, Middleware: page},
 		{Method: http.MethodGet, Path: "/admin/products/new", Handler: w.productForm, Roles: rolesAdmin, Middleware: page},
 		{Method: http.MethodPost, Path: "/admin/products/new", Handler: w.productSave, Roles: rolesAdmin, Middleware: form},
@@ -134,6 +138,7 @@ func viewerOf(p *auth.Principal) *web.Viewer {
 	v.CanVerify = p.Has(rolesVerify...)
 	v.CanAudit = p.Has(rolesAudit...)
 	v.CanAdmin = p.Has(rolesAdmin...)
+	v.CanCompetency = p.Has(competencyReviewers...)
 	return v
 }
 
