@@ -165,6 +165,9 @@ type QueuePage struct {
 	Mine  []QueueCard
 	Now   time.Time
 	Error string
+	// CompetencyDue names the competencies of the room's technicians
+	// that lapse within the announcement window (or have lapsed).
+	CompetencyDue []string
 }
 
 // PageName implements Page.

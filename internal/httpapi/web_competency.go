@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -157,4 +158,25 @@ func (w *webUI) competencyRecord(c echo.Context) error {
 	}
 	fieldErrors(&pg.Form, err)
 	return w.render(c, StatusOf(apperr.KindOf(err)), pg)
+}
+
+// competencyDue lists, for the queue, each technician's competencies that
+// lapse within the announcement window or already did.
+func (w *webUI) competencyDue(ctx context.Context) ([]string, error) {
+	people, _, err := w.api.CompetencyService().Overview(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range people {
+		if len(p.DueSoon) == 0 {
+			continue
+		}
+		var what []string
+		for _, s := range p.DueSoon {
+			what = append(what, attentionWords(s))
+		}
+		out = append(out, personName(p.Person)+": "+strings.Join(what, "; "))
+	}
+	return out, nil
 }

@@ -56,3 +56,16 @@ func TestCompetencyScreens(t *testing.T) {
 		t.Fatalf("technician = %d", rec.Code)
 	}
 }
+
+// The technicians' queue names the competencies falling due in the room.
+func TestQueueShowsCompetenciesFallingDue(t *testing.T) {
+	e, _ := webServer(t)
+	rec := browse(e, "GET", "/tablet", session(t, e, "tech1"), nil)
+	if rec.Code != 200 {
+		t.Fatalf("queue = %d", rec.Code)
+	}
+	if !strings.Contains(rec.Body.String(), "Competencies falling due") ||
+		!strings.Contains(rec.Body.String(), "Tech Two (tech2): media-fill (aseptic manipulation) test due by") {
+		t.Fatalf("the queue does not name tech2's media fill:\n%s", rec.Body)
+	}
+}

@@ -76,6 +76,9 @@ func (w *webUI) renderQueue(c echo.Context, status int, problem string) error {
 		batches[g.BatchKey] = g.Count
 	}
 	pg := web.QueuePage{Layout: w.layout(c, "Queue", "queue"), Error: problem, Now: w.api.Now()}
+	if pg.CompetencyDue, err = w.competencyDue(ctx); err != nil {
+		return err
+	}
 	at := map[string]int{}
 	for _, it := range items {
 		card := cardOf(it, p.UserID, nm)
