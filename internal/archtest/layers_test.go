@@ -16,10 +16,11 @@ const module = "github.com/laminar-rx/laminar"
 var transportAndStorage = []string{
 	"net/http", "database/sql", "github.com/labstack/echo", "github.com/jmoiron/sqlx",
 	"github.com/lib/pq", module + "/internal/store", module + "/internal/httpapi",
+	module + "/internal/compounding",
 }
 
 // TestDomainPackagesStayPure lists every dependency of each domain package
-// and fails on a transport or storage package (STYLE.md, rule 1).
+// and fails on a transport, storage or service package.
 func TestDomainPackagesStayPure(t *testing.T) {
 	for _, pkg := range []string{"calc", "formulary", "internal/barcode", "internal/bud", "internal/workflow"} {
 		t.Run(pkg, func(t *testing.T) {
@@ -27,6 +28,36 @@ func TestDomainPackagesStayPure(t *testing.T) {
 				for _, banned := range transportAndStorage {
 					if dep == banned || (banned != "database/sql" && strings.HasPrefix(dep, banned+"/")) {
 						t.Errorf("%s depends on %s", pkg, dep)
+					}
+				}
+			}
+		})
+	}
+}
+
+// layers is the house rule, handlers → services → store → domain, as the
+// packages each layer must never reach (directly or through another).
+var layers = []struct {
+	pkg    string
+	banned []string
+}{
+	// The service sees no transport.
+	{"internal/compounding", []string{"net/http", "github.com/labstack/echo", module + "/internal/httpapi"}},
+	// The store only loads and saves: it calls no service and no transport.
+	{"internal/store", []string{"net/http", "github.com/labstack/echo", module + "/internal/httpapi", module + "/internal/compounding"}},
+	// The compounding log is written inside the store's and the service's
+	// transactions; it depends on neither.
+	{"internal/audit", []string{"net/http", module + "/internal/httpapi", module + "/internal/compounding", module + "/internal/store"}},
+}
+
+// TestLayersPointDown fails when a layer depends on one above it.
+func TestLayersPointDown(t *testing.T) {
+	for _, l := range layers {
+		t.Run(l.pkg, func(t *testing.T) {
+			for _, dep := range deps(t, module+"/"+l.pkg) {
+				for _, banned := range l.banned {
+					if dep == banned || strings.HasPrefix(dep, banned+"/") {
+						t.Errorf("%s depends on %s", l.pkg, dep)
 					}
 				}
 			}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/config"
 	"github.com/laminar-rx/laminar/internal/store"
 )
@@ -36,9 +37,11 @@ const SessionCookie = "laminar_session"
 
 // API holds the dependencies of every handler.
 type API struct {
-	Store  *store.Store
-	Log    *slog.Logger
-	Config config.Config
+	Store *store.Store
+	// Compounding is the preparation service (nil: one on Store).
+	Compounding *compounding.Service
+	Log         *slog.Logger
+	Config      config.Config
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// Auth resolves tokens; nil refuses every protected route.
@@ -63,6 +66,9 @@ func New(a *API) *echo.Echo {
 		a.Log = slog.Default()
 	}
 	a.extra = map[string]any{}
+	if a.Compounding == nil {
+		a.Compounding = compounding.New(a.Store, a.Config.Location)
+	}
 	a.registry = prometheus.NewRegistry()
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{

@@ -217,7 +217,7 @@ func (w *webUI) productSave(c echo.Context) error {
 // ----------------------------------------------------------------- recipes
 
 func (w *webUI) recipes(c echo.Context) error {
-	rs, err := w.api.Store.Recipes(c.Request().Context(), store.RecipeFilter{})
+	rs, err := w.api.Compounding.Recipes(c.Request().Context(), store.RecipeFilter{})
 	if err != nil {
 		return err
 	}
@@ -249,7 +249,7 @@ func (w *webUI) recipeForm(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		if r, err = w.api.Store.Recipe(c.Request().Context(), id); err != nil {
+		if r, err = w.api.Compounding.Recipe(c.Request().Context(), id); err != nil {
 			return err
 		}
 		pg.Heading = fmt.Sprintf("%s — version %d", r.Name, r.Version)
@@ -303,7 +303,7 @@ func (w *webUI) recipeSave(c echo.Context) error {
 		pg.Fields[0].Error = "This is not a valid recipe: " + err.Error()
 		return w.render(c, http.StatusBadRequest, pg)
 	}
-	saved, err := w.api.Store.CreateRecipe(c.Request().Context(), r, PrincipalOf(c).UserID, w.api.Now(), nil)
+	d, err := w.api.Compounding.CreateRecipe(c.Request().Context(), r, PrincipalOf(c).UserID, w.api.Now(), nil)
 	if err != nil {
 		if apperr.KindOf(err) == apperr.Internal {
 			return err
@@ -324,7 +324,7 @@ func (w *webUI) recipeSave(c echo.Context) error {
 		pg.Fields[0].Error = strings.Join(msgs, "; ")
 		return w.render(c, StatusOf(e.Kind), pg)
 	}
-	return redirectWithFlash(c, "/admin/recipes", fmt.Sprintf("Saved %s version %d.", saved.Name, saved.Version))
+	return redirectWithFlash(c, "/admin/recipes", fmt.Sprintf("Saved %s version %d.", d.Value.Name, d.Value.Version))
 }
 
 // ------------------------------------------------------------------- users

@@ -14,7 +14,7 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/audit"
-	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
 )
 
@@ -27,9 +27,9 @@ const chartWeeks = 8
 
 // logEventTypes are offered in the type filter, most useful first.
 var logEventTypes = []string{
-	store.EvScanRefused, store.EvRejected, store.EvWeight, store.EvCompleted, store.EvVerified, store.EvReleased,
-	store.EvScanAccepted, store.EvOrderCreated, store.EvPrepClaimed, store.EvStepDone, store.EvPhoto,
-	store.EvLabelPrinted, store.EvLabelReprinted, store.EvWaste, store.EvRemakeQueued, store.EvCancelled,
+	workflow.EvScanRefused, workflow.EvRejected, workflow.EvWeight, workflow.EvCompleted, workflow.EvVerified, workflow.EvReleased,
+	workflow.EvScanAccepted, workflow.EvOrderCreated, workflow.EvPrepClaimed, workflow.EvStepDone, workflow.EvPhoto,
+	workflow.EvLabelPrinted, workflow.EvLabelReprinted, workflow.EvWaste, workflow.EvRemakeQueued, workflow.EvCancelled,
 	audit.TypeLogin, audit.TypeLoginFailed, audit.TypeLogout, audit.TypeReauthFailed, audit.TypeUserCreated,
 }
 
@@ -98,7 +98,7 @@ func (w *webUI) log(c echo.Context) error {
 // "" for an event that is not one.
 func caughtKind(e audit.Entry) string {
 	switch e.Type {
-	case store.EvScanRefused:
+	case workflow.EvScanRefused:
 		var p struct {
 			Code string `json:"code"`
 		}
@@ -110,14 +110,14 @@ func caughtKind(e audit.Entry) string {
 			return "Expired or recalled"
 		}
 		return "Other refused scan"
-	case store.EvWeight:
+	case workflow.EvWeight:
 		var p struct {
 			Pass bool `json:"pass"`
 		}
 		if json.Unmarshal(e.Payload, &p) == nil && !p.Pass {
 			return "Weight out of tolerance"
 		}
-	case store.EvRejected:
+	case workflow.EvRejected:
 		return "Rejected by pharmacist"
 	}
 	return ""
@@ -178,7 +178,7 @@ func (w *webUI) trends(ctx context.Context) (trendCharts, error) {
 		d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 		return int(d.Sub(start).Hours()/24) / 7
 	}
-	types := []string{store.EvCompleted, store.EvScanRefused, store.EvWeight, store.EvRejected, store.EvOrderCreated, store.EvRemakeQueued, store.EvReleased}
+	types := []string{workflow.EvCompleted, workflow.EvScanRefused, workflow.EvWeight, workflow.EvRejected, workflow.EvOrderCreated, workflow.EvRemakeQueued, workflow.EvReleased}
 	// Orders placed before the window can be released inside it.
 	events, err := audit.List(ctx, w.api.Store.DB, audit.Filter{From: start.AddDate(0, 0, -14), Types: types})
 	if err != nil {
@@ -193,11 +193,11 @@ func (w *webUI) trends(ctx context.Context) (trendCharts, error) {
 	turn := make([][]time.Duration, chartWeeks)
 	var tc trendCharts
 	for _, e := range events {
-		if e.Type == store.EvOrderCreated && e.PreparationID != nil {
+		if e.Type == workflow.EvOrderCreated && e.PreparationID != nil {
 			ordered[*e.PreparationID] = e.At
 			continue
 		}
-		if e.Type == store.EvRemakeQueued && e.PreparationID != nil {
+		if e.Type == workflow.EvRemakeQueued && e.PreparationID != nil {
 			var p struct {
 				RemakeOf int64 `json:"remake_of"`
 			}
@@ -213,10 +213,10 @@ func (w *webUI) trends(ctx context.Context) (trendCharts, error) {
 			continue
 		}
 		switch e.Type {
-		case store.EvCompleted:
+		case workflow.EvCompleted:
 			preps[i]++
 			tc.preps++
-		case store.EvReleased:
+		case workflow.EvReleased:
 			if e.PreparationID != nil {
 				if t, ok := ordered[*e.PreparationID]; ok {
 					turn[i] = append(turn[i], e.At.Sub(t))

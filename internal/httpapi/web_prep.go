@@ -37,7 +37,7 @@ func (n *names) of(id *int64) string {
 	if s, ok := n.cache[*id]; ok {
 		return s
 	}
-	s := n.w.api.Store.UserName(n.ctx, id)
+	s := n.w.api.Compounding.UserName(n.ctx, id)
 	n.cache[*id] = s
 	return s
 }
@@ -66,7 +66,7 @@ func (w *webUI) queue(c echo.Context) error {
 func (w *webUI) renderQueue(c echo.Context, status int, problem string) error {
 	ctx := c.Request().Context()
 	p := PrincipalOf(c)
-	items, err := w.api.Store.Queue(ctx)
+	items, err := w.api.Compounding.Queue(ctx)
 	if err != nil {
 		return err
 	}
@@ -115,8 +115,8 @@ func (w *webUI) claim(c echo.Context) error {
 	}
 	p := PrincipalOf(c)
 	ctx := c.Request().Context()
-	if _, err := w.api.Store.Claim(ctx, id, actorFor(p), w.api.Now(), nil); err != nil {
-		if prep, gerr := w.api.Store.Preparation(ctx, id); gerr == nil && prep.ClaimedBy != nil && *prep.ClaimedBy == p.UserID {
+	if _, err := w.api.Compounding.Claim(ctx, id, actorFor(p), w.api.Now(), nil); err != nil {
+		if prep, gerr := w.api.Compounding.Preparation(ctx, id); gerr == nil && prep.ClaimedBy != nil && *prep.ClaimedBy == p.UserID {
 			return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/tablet/prep/%d", id))
 		}
 		e := toAppErr(err)
@@ -136,7 +136,7 @@ func (w *webUI) prep(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	p := PrincipalOf(c)
-	prep, err := w.api.Store.Preparation(ctx, id)
+	prep, err := w.api.Compounding.Preparation(ctx, id)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/laminar-rx/laminar/internal/apperr"
-	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
 )
@@ -35,11 +35,11 @@ func (w *webUI) verifyList(c echo.Context) error {
 func (w *webUI) verifyListData(c echo.Context) (web.VerifyListFragment, error) {
 	ctx := c.Request().Context()
 	me := PrincipalOf(c).UserID
-	waiting, err := w.api.Store.Verifications(ctx)
+	waiting, err := w.api.Compounding.Verifications(ctx)
 	if err != nil {
 		return web.VerifyListFragment{}, err
 	}
-	queue, err := w.api.Store.Queue(ctx)
+	queue, err := w.api.Compounding.Queue(ctx)
 	if err != nil {
 		return web.VerifyListFragment{}, err
 	}
@@ -72,7 +72,7 @@ func (w *webUI) verifyData(c echo.Context) (web.VerifyPage, error) {
 	}
 	ctx := c.Request().Context()
 	me := PrincipalOf(c)
-	p, err := w.api.Store.Preparation(ctx, id)
+	p, err := w.api.Compounding.Preparation(ctx, id)
 	if err != nil {
 		return web.VerifyPage{}, err
 	}
@@ -107,7 +107,7 @@ func (w *webUI) verifyData(c echo.Context) (web.VerifyPage, error) {
 		pg.Weights = append(pg.Weights, web.WeightEvidence{At: x.At, Step: steps[x.StepID], Measured: x.Measured,
 			Expected: x.Expected, Deviation: x.Deviation, Tolerance: x.Tolerance, Pass: x.Pass})
 	}
-	photos, err := w.api.Store.Photos(ctx, p.ID)
+	photos, err := w.api.Compounding.Photos(ctx, p.ID)
 	if err != nil {
 		return web.VerifyPage{}, err
 	}
@@ -157,8 +157,8 @@ func (w *webUI) verifySubmit(c echo.Context) error {
 		}
 		return fail(StatusOf(e.Kind), "pin", e.Message)
 	}
-	res, err := w.api.Store.Verify(ctx, store.VerifyInput{PreparationID: pg.Prep.ID, Actor: actorFor(me), Decision: pg.Decision,
-		Reason: pg.Reason, Now: w.api.Now()}, nil)
+	d, err := w.api.Compounding.Verify(ctx, compounding.VerifyInput{PreparationID: pg.Prep.ID, Actor: actorFor(me),
+		Decision: workflow.Decision(pg.Decision), Reason: pg.Reason, Now: w.api.Now()}, nil)
 	if err != nil {
 		e := toAppErr(err)
 		if e.Kind == apperr.Internal {
@@ -166,6 +166,7 @@ func (w *webUI) verifySubmit(c echo.Context) error {
 		}
 		return fail(StatusOf(e.Kind), e.Field, e.Message)
 	}
+	res := d.Value
 	msg := fmt.Sprintf("#%d approved: it can be released.", res.PreparationID)
 	if pg.Decision == "reject" {
 		msg = fmt.Sprintf("#%d rejected; the waste is recorded", res.PreparationID)

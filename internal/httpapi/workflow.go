@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -18,7 +17,7 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
-	"github.com/laminar-rx/laminar/internal/bud"
+	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
@@ -68,10 +67,9 @@ func (a *API) workflowRoutes() []Route {
 // ---------------------------------------------------------------------------
 // Request plumbing: strict JSON, idempotency, responses
 
-// idempotency returns the request's Idempotency-Key, or nil. A key already
-// answered comes back as a *store.Replayed error carrying the first
-// response; a key reused for another request is a 409.
-func (a *API) idempotency(c echo.Context, body []byte, okStatus int, view func(any) any) (*store.Idem, error) {
+// idempotency returns the request's Idempotency-Key, or nil. body is what
+// the request hash covers.
+func idempotency(c echo.Context, body []byte) (*compounding.Key, error) {
 	key := strings.TrimSpace(c.Request().Header.Get("Idempotency-Key"))
 	if key == "" {
 		return nil, nil
@@ -79,45 +77,27 @@ func (a *API) idempotency(c echo.Context, body []byte, okStatus int, view func(a
 	if len(key) > 200 {
 		return nil, apperr.InvalidField("Idempotency-Key", "is longer than 200 characters")
 	}
-	p := PrincipalOf(c)
 	sum := sha256.Sum256(body)
-	idem := &store.Idem{
-		UserID: p.UserID, Route: c.Request().Method + " " + c.Request().URL.Path, Key: key,
+	return &compounding.Key{
+		UserID: PrincipalOf(c).UserID, Route: c.Request().Method + " " + c.Request().URL.Path, Key: key,
 		RequestHash: hex.EncodeToString(sum[:]),
-	}
-	if err := a.Store.StoredResponse(c.Request().Context(), idem); err != nil {
-		return nil, err
-	}
-	idem.Render = func(result any, refusal error) (int, []byte) {
-		if refusal != nil {
-			e := toAppErr(refusal)
-			b, _ := json.Marshal(errorBody{Error: errorDetail{Code: e.CodeOrKind(), Message: e.Message, Field: e.Field, Fields: e.Fields}})
-			// The error handler writes with echo's encoder, which ends
-			// with a newline; the replay must be byte-identical.
-			return StatusOf(e.Kind), append(b, '\n')
-		}
-		b, _ := json.Marshal(view(result))
-		return okStatus, b
-	}
-	return idem, nil
+	}, nil
 }
 
-// wfFail writes a replayed response as it was first sent, and hands every
-// other error to the error handler.
-func wfFail(c echo.Context, err error) error {
-	var rp *store.Replayed
-	if errors.As(err, &rp) {
+// respond writes a use case's answer: the value as JSON with status, or the
+// refusal through the error handler. A replayed answer is written exactly
+// as the first one was, marked with the Idempotent-Replayed header.
+func respond[T any](c echo.Context, status int, d compounding.Done[T], err error) error {
+	if d.Replayed {
 		c.Response().Header().Set("Idempotent-Replayed", "true")
-		ct := rp.ContentType
-		if ct == "" {
-			ct = echo.MIMEApplicationJSON
-		}
-		return c.Blob(rp.Status, ct, rp.Body)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return wfJSON(c, status, d.Value)
 }
 
-// wfJSON writes v exactly as an idempotent replay would (json.Marshal bytes).
+// wfJSON writes v as json.Marshal bytes (no trailing newline).
 func wfJSON(c echo.Context, status int, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -141,8 +121,6 @@ func actorOf(c echo.Context) workflow.Actor {
 
 func (a *API) now() time.Time { return a.Now().UTC() }
 
-func identity(v any) any { return v }
-
 // ---------------------------------------------------------------------------
 // Orders and recipes
 
@@ -157,15 +135,12 @@ func (a *API) createOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	idem, err := a.idempotency(c, body, http.StatusCreated, identity)
+	key, err := idempotency(c, body)
 	if err != nil {
-		return wfFail(c, err)
+		return err
 	}
-	res, err := a.Store.CreateOrder(c.Request().Context(), o, PrincipalOf(c).UserID, now, a.Config.Location, idem)
-	if err != nil {
-		return wfFail(c, err)
-	}
-	return wfJSON(c, http.StatusCreated, res)
+	d, err := a.Compounding.CreateOrder(c.Request().Context(), o, PrincipalOf(c).UserID, now, key)
+	return respond(c, http.StatusCreated, d, err)
 }
 
 type cancelInput struct {
@@ -185,21 +160,17 @@ func (a *API) cancelOrder(c echo.Context) error {
 	if strings.TrimSpace(in.Reason) == "" {
 		return apperr.InvalidField("reason", "is required: say why the order is cancelled")
 	}
-	cancelView := func(v any) any { oc := v.(store.OrderCancelled); oc.Status = "cancelled"; return oc }
-	idem, err := a.idempotency(c, body, http.StatusOK, cancelView)
+	key, err := idempotency(c, body)
 	if err != nil {
-		return wfFail(c, err)
+		return err
 	}
-	res, err := a.Store.CancelOrder(c.Request().Context(), id, strings.TrimSpace(in.Reason), PrincipalOf(c).UserID, a.now(), idem)
-	if err != nil {
-		return wfFail(c, err)
-	}
-	return wfJSON(c, http.StatusOK, cancelView(res))
+	d, err := a.Compounding.CancelOrder(c.Request().Context(), id, strings.TrimSpace(in.Reason), PrincipalOf(c).UserID, a.now(), key)
+	return respond(c, http.StatusOK, d, err)
 }
 
 func (a *API) listRecipes(c echo.Context) error {
 	f := store.RecipeFilter{Drug: strings.ToLower(strings.TrimSpace(c.QueryParam("drug"))), Current: c.QueryParam("current") == "true"}
-	rs, err := a.Store.Recipes(c.Request().Context(), f)
+	rs, err := a.Compounding.Recipes(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
@@ -211,7 +182,7 @@ func (a *API) getRecipe(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := a.Store.Recipe(c.Request().Context(), id)
+	r, err := a.Compounding.Recipe(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -229,15 +200,12 @@ func (a *API) createRecipe(c echo.Context) error {
 	if in.ID != 0 || in.Version != 0 || !in.CreatedAt.IsZero() || in.CreatedBy != nil {
 		return apperr.InvalidField("version", "id, version, created_at and created_by are assigned by Laminar; leave them out")
 	}
-	idem, err := a.idempotency(c, body, http.StatusCreated, identity)
+	key, err := idempotency(c, body)
 	if err != nil {
-		return wfFail(c, err)
+		return err
 	}
-	r, err := a.Store.CreateRecipe(c.Request().Context(), in, PrincipalOf(c).UserID, a.now(), idem)
-	if err != nil {
-		return wfFail(c, err)
-	}
-	return wfJSON(c, http.StatusCreated, r)
+	d, err := a.Compounding.CreateRecipe(c.Request().Context(), in, PrincipalOf(c).UserID, a.now(), key)
+	return respond(c, http.StatusCreated, d, err)
 }
 
 // ---------------------------------------------------------------------------
@@ -251,7 +219,7 @@ type queueView struct {
 }
 
 func (a *API) getQueue(c echo.Context) error {
-	items, err := a.Store.Queue(c.Request().Context())
+	items, err := a.Compounding.Queue(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -267,7 +235,7 @@ func (a *API) getQueue(c echo.Context) error {
 }
 
 func (a *API) getVerifications(c echo.Context) error {
-	items, err := a.Store.Verifications(c.Request().Context())
+	items, err := a.Compounding.Verifications(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -330,25 +298,11 @@ func (a *API) getPreparation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.Store.Preparation(c.Request().Context(), id)
+	p, err := a.Compounding.Preparation(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
 	return wfJSON(c, http.StatusOK, viewOf(p))
-}
-
-// stateView is the short answer to a state change.
-type stateView struct {
-	ID        int64           `json:"id"`
-	Status    workflow.Status `json:"status"`
-	Version   int             `json:"version"`
-	ClaimedBy *int64          `json:"claimed_by,omitempty"`
-	BUD       *bud.Result     `json:"bud,omitempty"`
-}
-
-func stateOf(v any) any {
-	p := v.(*workflow.Preparation)
-	return stateView{ID: p.ID, Status: p.Status, Version: p.Version, ClaimedBy: p.ClaimedBy, BUD: p.BUD}
 }
 
 // emptyBody accepts no body or an empty JSON object, for bodiless POSTs.
@@ -373,7 +327,7 @@ func emptyBody(c echo.Context) ([]byte, error) {
 }
 
 // simple runs a bodiless state change through idempotency.
-func (a *API) simple(c echo.Context, do func(ctx context.Context, id int64, idem *store.Idem) (*workflow.Preparation, error)) error {
+func (a *API) simple(c echo.Context, do func(ctx context.Context, id int64, key *compounding.Key) (compounding.Done[compounding.State], error)) error {
 	id, err := wfID(c, "id")
 	if err != nil {
 		return err
@@ -382,32 +336,29 @@ func (a *API) simple(c echo.Context, do func(ctx context.Context, id int64, idem
 	if err != nil {
 		return err
 	}
-	idem, err := a.idempotency(c, body, http.StatusOK, stateOf)
+	key, err := idempotency(c, body)
 	if err != nil {
-		return wfFail(c, err)
+		return err
 	}
-	p, err := do(c.Request().Context(), id, idem)
-	if err != nil {
-		return wfFail(c, err)
-	}
-	return wfJSON(c, http.StatusOK, stateOf(p))
+	d, err := do(c.Request().Context(), id, key)
+	return respond(c, http.StatusOK, d, err)
 }
 
 func (a *API) claim(c echo.Context) error {
-	return a.simple(c, func(ctx context.Context, id int64, idem *store.Idem) (*workflow.Preparation, error) {
-		return a.Store.Claim(ctx, id, actorOf(c), a.now(), idem)
+	return a.simple(c, func(ctx context.Context, id int64, key *compounding.Key) (compounding.Done[compounding.State], error) {
+		return a.Compounding.Claim(ctx, id, actorOf(c), a.now(), key)
 	})
 }
 
 func (a *API) releaseClaim(c echo.Context) error {
-	return a.simple(c, func(ctx context.Context, id int64, idem *store.Idem) (*workflow.Preparation, error) {
-		return a.Store.ReleaseClaim(ctx, id, actorOf(c), a.now(), idem)
+	return a.simple(c, func(ctx context.Context, id int64, key *compounding.Key) (compounding.Done[compounding.State], error) {
+		return a.Compounding.ReleaseClaim(ctx, id, actorOf(c), key)
 	})
 }
 
 func (a *API) complete(c echo.Context) error {
-	return a.simple(c, func(ctx context.Context, id int64, idem *store.Idem) (*workflow.Preparation, error) {
-		return a.Store.Complete(ctx, id, actorOf(c), a.now(), a.Config.Location, idem)
+	return a.simple(c, func(ctx context.Context, id int64, key *compounding.Key) (compounding.Done[compounding.State], error) {
+		return a.Compounding.Complete(ctx, id, actorOf(c), a.now(), key)
 	})
 }
 
@@ -438,16 +389,13 @@ func (a *API) scan(c echo.Context) error {
 	if len(in.Data) > 512 {
 		return apperr.InvalidField("data", "is longer than 512 bytes; no barcode carries that much")
 	}
-	idem, err := a.idempotency(c, body, http.StatusCreated, identity)
+	key, err := idempotency(c, body)
 	if err != nil {
-		return wfFail(c, err)
+		return err
 	}
-	rec, err := a.Store.RecordScan(c.Request().Context(), store.ScanInput{PreparationID: id, StepID: in.StepID,
-		Data: in.Data, Actor: actorOf(c), Now: a.now(), Location: a.Config.Location}, idem)
-	if err != nil {
-		return wfFail(c, err)
-	}
-	return wfJSON(c, http.StatusCreated, rec)
+	d, err := a.Compounding.RecordScan(c.Request().Context(), compounding.ScanInput{PreparationID: id, StepID: in.StepID,
+		Data: in.Data, Actor: actorOf(c), Now: a.now()}, key)
+	return respond(c, http.StatusCreated, d, err)
 }
 
 type weightInput struct {
@@ -471,22 +419,19 @@ func (a *API) weigh(c echo.Context) error {
 	if strings.TrimSpace(in.Measured) == "" {
 		return apperr.InvalidField("measured", "is required, e.g. \"10.42 g\"")
 	}
-	idem, err := a.idempotency(c, body, http.StatusCreated, identity)
+	key, err := idempotency(c, body)
 	if err != nil {
-		return wfFail(c, err)
+		return err
 	}
-	res, err := a.Store.RecordWeight(c.Request().Context(), store.WeightInput{PreparationID: id, StepID: in.StepID,
-		Measured: in.Measured, Actor: actorOf(c), Now: a.now()}, idem)
-	if err != nil {
-		return wfFail(c, err)
-	}
-	return wfJSON(c, http.StatusCreated, res)
+	d, err := a.Compounding.RecordWeight(c.Request().Context(), compounding.WeightInput{PreparationID: id, StepID: in.StepID,
+		Measured: in.Measured, Actor: actorOf(c), Now: a.now()}, key)
+	return respond(c, http.StatusCreated, d, err)
 }
 
 func (a *API) stepDone(c echo.Context) error {
 	step := c.Param("step_id")
-	return a.simple(c, func(ctx context.Context, id int64, idem *store.Idem) (*workflow.Preparation, error) {
-		return a.Store.MarkStep(ctx, id, step, actorOf(c), a.now(), idem)
+	return a.simple(c, func(ctx context.Context, id int64, key *compounding.Key) (compounding.Done[compounding.State], error) {
+		return a.Compounding.MarkStep(ctx, id, step, actorOf(c), a.now(), key)
 	})
 }
 
@@ -523,16 +468,13 @@ func (a *API) photo(c echo.Context) error {
 		return apperr.InvalidField("photo", "is %s; only JPEG and PNG images are accepted", ct)
 	}
 	sum := sha256.Sum256(data)
-	idem, err := a.idempotency(c, append([]byte(step+"\x00"), sum[:]...), http.StatusCreated, identity)
+	key, err := idempotency(c, append([]byte(step+"\x00"), sum[:]...))
 	if err != nil {
-		return wfFail(c, err)
+		return err
 	}
-	pid, err := a.Store.AddPhoto(c.Request().Context(), store.PhotoInput{PreparationID: id, StepID: step, ContentType: ct,
-		Data: data, SHA256: hex.EncodeToString(sum[:]), Actor: actorOf(c), Now: a.now()}, idem)
-	if err != nil {
-		return wfFail(c, err)
-	}
-	return wfJSON(c, http.StatusCreated, map[string]any{"id": pid, "step_id": step, "sha256": hex.EncodeToString(sum[:])})
+	d, err := a.Compounding.AddPhoto(c.Request().Context(), compounding.PhotoInput{PreparationID: id, StepID: step, ContentType: ct,
+		Data: data, SHA256: hex.EncodeToString(sum[:]), Actor: actorOf(c), Now: a.now()}, key)
+	return respond(c, http.StatusCreated, d, err)
 }
 
 // PhotoURL is where a preparation's photo is served.
@@ -551,7 +493,7 @@ func (a *API) getPhoto(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ct, data, err := a.Store.Photo(c.Request().Context(), id, photoID)
+	ct, data, err := a.Compounding.Photo(c.Request().Context(), id, photoID)
 	if err != nil {
 		return err
 	}
@@ -565,7 +507,7 @@ func (a *API) getPhoto(c echo.Context) error {
 // Label, verification, release
 
 // label prints the current label. Every call issues a new label sequence
-// number that supersedes the earlier prints (see store.PrintLabel).
+// number that supersedes the earlier prints (see compounding.Service.PrintLabel).
 func (a *API) label(c echo.Context) error {
 	id, err := wfID(c, "id")
 	if err != nil {
@@ -578,7 +520,7 @@ func (a *API) label(c echo.Context) error {
 	if format != "pdf" && format != "html" {
 		return apperr.InvalidField("format", "%q is not pdf or html", format)
 	}
-	lp, err := a.Store.PrintLabel(c.Request().Context(), id, format, actorOf(c), a.now())
+	lp, err := a.Compounding.PrintLabel(c.Request().Context(), id, format, actorOf(c), a.now())
 	if err != nil {
 		return err
 	}
@@ -645,19 +587,21 @@ func (a *API) verify(c echo.Context) error {
 	in2 := in
 	in2.Password = ""
 	hashBody, _ := json.Marshal(in2)
-	idem, err := a.idempotency(c, hashBody, http.StatusOK, identity)
+	key, err := idempotency(c, hashBody)
 	if err != nil {
-		return wfFail(c, err)
-	}
-	if err := ra.ReauthPassword(c.Request().Context(), PrincipalOf(c).UserID, in.Password); err != nil {
 		return err
 	}
-	res, err := a.Store.Verify(c.Request().Context(), store.VerifyInput{PreparationID: id, Actor: actorOf(c),
-		Decision: in.Decision, Reason: in.Reason, Now: a.now()}, idem)
-	if err != nil {
-		return wfFail(c, err)
+	ctx := c.Request().Context()
+	// A retry is answered before the secret is checked again.
+	if d, err := compounding.Replay[compounding.VerifyResult](ctx, a.Compounding, key); d.Replayed || err != nil {
+		return respond(c, http.StatusOK, d, err)
 	}
-	return wfJSON(c, http.StatusOK, res)
+	if err := ra.ReauthPassword(ctx, PrincipalOf(c).UserID, in.Password); err != nil {
+		return err
+	}
+	d, err := a.Compounding.Verify(ctx, compounding.VerifyInput{PreparationID: id, Actor: actorOf(c),
+		Decision: workflow.Decision(in.Decision), Reason: in.Reason, Now: a.now()}, key)
+	return respond(c, http.StatusOK, d, err)
 }
 
 type releaseInput struct {
@@ -677,13 +621,10 @@ func (a *API) release(c echo.Context) error {
 	if strings.TrimSpace(in.LabelData) == "" {
 		return apperr.InvalidField("label_data", "is required: scan the label on the bag")
 	}
-	idem, err := a.idempotency(c, body, http.StatusOK, stateOf)
+	key, err := idempotency(c, body)
 	if err != nil {
-		return wfFail(c, err)
+		return err
 	}
-	p, err := a.Store.Release(c.Request().Context(), id, in.LabelData, actorOf(c), a.now(), idem)
-	if err != nil {
-		return wfFail(c, err)
-	}
-	return wfJSON(c, http.StatusOK, stateOf(p))
+	d, err := a.Compounding.Release(c.Request().Context(), id, in.LabelData, actorOf(c), a.now(), key)
+	return respond(c, http.StatusOK, d, err)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
@@ -34,12 +35,13 @@ func DemoOrders(now time.Time) []workflow.OrderInput {
 // seedOrders places the demo orders as the demo pharmacist.
 func seedOrders(ctx context.Context, st *store.Store, now time.Time) error {
 	pharm, _ := st.UserIDByName(ctx, "pharm1")
+	svc := compounding.New(st, time.UTC)
 	for i, in := range DemoOrders(now) {
 		o, err := in.Validate(now)
 		if err != nil {
 			return fmt.Errorf("order %d (%s): %w", i+1, in.Drug, err)
 		}
-		if _, err := st.CreateOrder(ctx, o, pharm, now, time.UTC, nil); err != nil {
+		if _, err := svc.CreateOrder(ctx, o, pharm, now, nil); err != nil {
 			return fmt.Errorf("order %d (%s): %w", i+1, in.Drug, err)
 		}
 	}

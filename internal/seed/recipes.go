@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/laminar-rx/laminar/internal/bud"
+	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
@@ -137,8 +138,9 @@ func DemoRecipes() []workflow.Recipe {
 // seedRecipes stores the demo recipes, created by the demo admin.
 func seedRecipes(ctx context.Context, st *store.Store, now time.Time) error {
 	admin, _ := st.UserIDByName(ctx, "admin1")
+	svc := compounding.New(st, time.UTC)
 	for _, r := range DemoRecipes() {
-		if _, err := st.CreateRecipe(ctx, r, admin, now, nil); err != nil {
+		if _, err := svc.CreateRecipe(ctx, r, admin, now, nil); err != nil {
 			return fmt.Errorf("recipe %s: %w", r.Drug, err)
 		}
 	}

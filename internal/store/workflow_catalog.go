@@ -288,3 +288,9 @@ func workflowProduct(p *formulary.Product) workflow.Product {
 	}
 	return r.product()
 }
+
+// ProductsOf returns the products that recipe references name, against
+// one read of the formulary.
+func (s *Store) ProductsOf(ctx context.Context, refs []workflow.ProductRef) ([]workflow.Product, error) {
+	return (&workflowCatalog{s: s, loc: time.UTC}).productsOf(ctx, refs)
+}

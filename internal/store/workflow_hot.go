@@ -20,20 +20,11 @@ var hotQueries = []string{
 	"product-by-gtin", "product-by-ndc10", "product-codes", "product-reconstitutions", "get-lot",
 }
 
-// writeSlots bounds the workflow transactions running at once in this
-// process. Every one of them ends by appending to the compounding log,
-// whose chain head admits one writer at a time; letting forty wait on it
-// inside PostgreSQL (as lock waiters, each holding a connection) is slower
-// than queueing them here, and leaves connections free for reads and logins.
-const writeSlots = 6
-
-// wfState is one Store's workflow tuning: its prepared hot statements and
-// its write slots.
+// wfState is one Store's prepared hot statements.
 type wfState struct {
 	once  sync.Once
 	stmts map[string]*sqlx.Stmt
 	err   error
-	slots chan struct{}
 }
 
 // wfStates maps a Store to its state. The key is a weak pointer, so the map
@@ -49,7 +40,7 @@ func (s *Store) state() *wfState {
 	if v, ok := wfStates.Load(key); ok {
 		return v.(*wfState)
 	}
-	v, loaded := wfStates.LoadOrStore(key, &wfState{slots: make(chan struct{}, writeSlots)})
+	v, loaded := wfStates.LoadOrStore(key, &wfState{})
 	if !loaded {
 		runtime.AddCleanup(s, dropState, key)
 	}
@@ -137,15 +128,4 @@ func (s *Store) execHot(ctx context.Context, tx *sqlx.Tx, name string, args ...a
 	}
 	_, err := tx.ExecContext(ctx, s.Query(name), args...)
 	return err
-}
-
-// writeSlot takes a slot for a workflow transaction and returns its release.
-func (s *Store) writeSlot(ctx context.Context) (func(), error) {
-	sem := s.state().slots
-	select {
-	case sem <- struct{}{}:
-		return func() { <-sem }, nil
-	case <-ctx.Done():
-		return nil, Translate(ctx.Err())
-	}
 }

@@ -11,9 +11,6 @@ func HasWorkflowState(p weak.Pointer[Store]) bool {
 	return ok
 }
 
-// WorkflowSlots returns the store's write slots.
-func (s *Store) WorkflowSlots() chan struct{} { return s.state().slots }
-
 // WorkflowPrepared reports whether the store prepared its hot statements.
 func (s *Store) WorkflowPrepared(ctx context.Context) bool {
 	return s.hot(ctx, nil, "wf-accepted-scans") != nil

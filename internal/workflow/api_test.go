@@ -15,6 +15,7 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/workflow"
 )
 
 var serialSeq atomic.Int64
@@ -93,7 +94,7 @@ func TestConcurrentClaims(t *testing.T) {
 		t.Fatalf("%d claims won, want exactly 1 (%v)", won, codes)
 	}
 	var claims int
-	if err := h.st.DB.Get(&claims, `SELECT count(*) FROM audit_events WHERE type = $1 AND preparation_id = $2`, store.EvPrepClaimed, id); err != nil || claims != 1 {
+	if err := h.st.DB.Get(&claims, `SELECT count(*) FROM audit_events WHERE type = $1 AND preparation_id = $2`, workflow.EvPrepClaimed, id); err != nil || claims != 1 {
 		t.Fatalf("claim events: %d %v", claims, err)
 	}
 }

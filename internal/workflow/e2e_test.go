@@ -19,6 +19,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/audit"
 	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/workflow"
 )
 
 // cefazolinOrder is a STAT 2 g cefazolin in 100 mL normal saline.
@@ -193,14 +194,14 @@ func TestEndToEnd(t *testing.T) {
 	for _, e := range entries {
 		seen[e.Type]++
 	}
-	for _, typ := range []string{store.EvOrderCreated, store.EvPrepQueued, store.EvPrepClaimed, store.EvScanRefused,
-		store.EvScanAccepted, store.EvWeight, store.EvStepDone, store.EvCompleted, store.EvLabelPrinted,
-		store.EvLabelReprinted, store.EvVerified, store.EvReleased} {
+	for _, typ := range []string{workflow.EvOrderCreated, workflow.EvPrepQueued, workflow.EvPrepClaimed, workflow.EvScanRefused,
+		workflow.EvScanAccepted, workflow.EvWeight, workflow.EvStepDone, workflow.EvCompleted, workflow.EvLabelPrinted,
+		workflow.EvLabelReprinted, workflow.EvVerified, workflow.EvReleased} {
 		if seen[typ] == 0 {
 			t.Errorf("the log has no %s event for the preparation (has %v)", typ, seen)
 		}
 	}
-	if seen[store.EvScanAccepted] != 3 || seen[store.EvWeight] != 2 {
+	if seen[workflow.EvScanAccepted] != 3 || seen[workflow.EvWeight] != 2 {
 		t.Errorf("event counts: %v", seen)
 	}
 	rep, err := audit.Verify(context.Background(), h.st.DB)

@@ -7,32 +7,33 @@ import (
 )
 
 // Preparation is one preparation of an order: its status, who did what
-// when, the worksheet it follows and everything recorded against it.
+// when, the worksheet it follows and everything recorded against it. The
+// db tags name its columns; the store scans rows straight into it.
 type Preparation struct {
-	ID          int64
-	OrderID     int64
-	RemakeOf    *int64
-	RecipeID    int64
-	Status      Status
-	Version     int
-	BatchKey    string
-	Priority    Priority
-	DueAt       time.Time
-	ClaimedBy   *int64
-	ClaimedAt   *time.Time
-	StartedAt   *time.Time
-	PreparedBy  *int64
-	CompletedAt *time.Time
-	VerifiedBy  *int64
-	VerifiedAt  *time.Time
-	ReleasedBy  *int64
-	ReleasedAt  *time.Time
+	ID          int64      `db:"id"`
+	OrderID     int64      `db:"order_id"`
+	RemakeOf    *int64     `db:"remake_of"`
+	RecipeID    int64      `db:"recipe_id"`
+	Status      Status     `db:"status"`
+	Version     int        `db:"version"`
+	BatchKey    string     `db:"batch_key"`
+	Priority    Priority   `db:"priority"`
+	DueAt       time.Time  `db:"due_at"`
+	ClaimedBy   *int64     `db:"claimed_by"`
+	ClaimedAt   *time.Time `db:"claimed_at"`
+	StartedAt   *time.Time `db:"started_at"`
+	PreparedBy  *int64     `db:"prepared_by"`
+	CompletedAt *time.Time `db:"completed_at"`
+	VerifiedBy  *int64     `db:"verified_by"`
+	VerifiedAt  *time.Time `db:"verified_at"`
+	ReleasedBy  *int64     `db:"released_by"`
+	ReleasedAt  *time.Time `db:"released_at"`
 	// BUD is final once the preparation is completed.
-	BUD       *bud.Result
-	LabelSeq  int
-	CreatedAt time.Time
-	Worksheet Worksheet
-	Progress  Progress
+	BUD       *bud.Result `db:"-"`
+	LabelSeq  int         `db:"label_seq"`
+	CreatedAt time.Time   `db:"created_at"`
+	Worksheet Worksheet   `db:"-"`
+	Progress  Progress    `db:"-"`
 }
 
 // Actor is who acts: a user and whether they hold the admin role (an admin

@@ -11,41 +11,41 @@ import (
 
 // ScanRecord is one recorded scan, accepted or refused.
 type ScanRecord struct {
-	ID          int64      `json:"id"`
-	StepID      string     `json:"step_id"`
-	UserID      int64      `json:"user_id"`
-	Data        string     `json:"data"`
-	Accepted    bool       `json:"accepted"`
-	Code        string     `json:"code,omitempty"`
-	Message     string     `json:"message,omitempty"`
-	ProductID   *int64     `json:"product_id,omitempty"`
-	GTIN        string     `json:"gtin,omitempty"`
-	Lot         string     `json:"lot,omitempty"`
-	Serial      string     `json:"serial,omitempty"`
-	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
-	ContainerID *int64     `json:"container_id,omitempty"`
-	Warning     string     `json:"warning,omitempty"`
-	At          time.Time  `json:"at"`
+	ID          int64      `json:"id" db:"id"`
+	StepID      string     `json:"step_id" db:"step_id"`
+	UserID      int64      `json:"user_id" db:"user_id"`
+	Data        string     `json:"data" db:"raw_data"`
+	Accepted    bool       `json:"accepted" db:"accepted"`
+	Code        string     `json:"code,omitempty" db:"refusal_code"`
+	Message     string     `json:"message,omitempty" db:"refusal_message"`
+	ProductID   *int64     `json:"product_id,omitempty" db:"product_id"`
+	GTIN        string     `json:"gtin,omitempty" db:"gtin"`
+	Lot         string     `json:"lot,omitempty" db:"lot"`
+	Serial      string     `json:"serial,omitempty" db:"serial"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty" db:"expires_at"`
+	ContainerID *int64     `json:"container_id,omitempty" db:"container_id"`
+	Warning     string     `json:"warning,omitempty" db:"warning"`
+	At          time.Time  `json:"at" db:"at"`
 }
 
 // WeightRecord is one recorded weight check.
 type WeightRecord struct {
-	ID        int64     `json:"id"`
-	StepID    string    `json:"step_id"`
-	UserID    int64     `json:"user_id"`
-	Measured  string    `json:"measured"`
-	Expected  string    `json:"expected"`
-	Deviation string    `json:"deviation"`
-	Tolerance string    `json:"tolerance"`
-	Pass      bool      `json:"pass"`
-	At        time.Time `json:"at"`
+	ID        int64     `json:"id" db:"id"`
+	StepID    string    `json:"step_id" db:"step_id"`
+	UserID    int64     `json:"user_id" db:"user_id"`
+	Measured  string    `json:"measured" db:"-"`
+	Expected  string    `json:"expected" db:"-"`
+	Deviation string    `json:"deviation" db:"-"`
+	Tolerance string    `json:"tolerance" db:"-"`
+	Pass      bool      `json:"pass" db:"pass"`
+	At        time.Time `json:"at" db:"at"`
 }
 
 // MarkRecord is a manual step marked done.
 type MarkRecord struct {
-	StepID string    `json:"step_id"`
-	UserID int64     `json:"user_id"`
-	At     time.Time `json:"at"`
+	StepID string    `json:"step_id" db:"step_id"`
+	UserID int64     `json:"user_id" db:"user_id"`
+	At     time.Time `json:"at" db:"at"`
 }
 
 // Progress is everything recorded against a preparation's steps.
@@ -223,12 +223,12 @@ func (ws *Worksheet) ExpiryWarning(r Resolved, loc *time.Location) string {
 // OpenedContainer is a tracked container (GTIN + lot + serial) and when it
 // was first punctured.
 type OpenedContainer struct {
-	ID                 int64
-	ProductID          int64
-	Container          bud.Container
-	OpenedAt           time.Time
-	ISO5               bool
-	FirstPreparationID int64
+	ID                 int64         `db:"id"`
+	ProductID          int64         `db:"product_id"`
+	Container          bud.Container `db:"container"`
+	OpenedAt           time.Time     `db:"opened_at"`
+	ISO5               bool          `db:"iso5"`
+	FirstPreparationID int64         `db:"first_preparation_id"`
 }
 
 // CheckContainer decides whether a scanned container may be drawn from now

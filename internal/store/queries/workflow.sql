@@ -24,7 +24,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 RETURNING id;
 
 -- name: wf-order-lock
-SELECT id, status, drug, priority, due_at FROM orders WHERE id = $1 FOR UPDATE;
+SELECT status FROM orders WHERE id = $1 FOR UPDATE;
 
 -- name: wf-order-cancel
 UPDATE orders SET status = 'cancelled', cancelled_by = $2, cancelled_at = $3, cancel_reason = $4 WHERE id = $1;
@@ -37,7 +37,7 @@ RETURNING id;
 -- name: wf-prep-lock
 SELECT p.id, p.order_id, p.remake_of, p.recipe_id, p.status, p.version, p.batch_key, p.worksheet,
        p.claimed_by, p.claimed_at, p.started_at, p.prepared_by, p.completed_at, p.verified_by,
-       p.verified_at, p.released_by, p.released_at, p.bud, p.bud_result, p.label_seq, p.created_at,
+       p.verified_at, p.released_by, p.released_at, p.bud_result, p.label_seq, p.created_at,
        o.priority, o.due_at
 FROM preparations p JOIN orders o ON o.id = p.order_id
 WHERE p.id = $1 FOR UPDATE OF p;
@@ -45,7 +45,7 @@ WHERE p.id = $1 FOR UPDATE OF p;
 -- name: wf-prep-get
 SELECT p.id, p.order_id, p.remake_of, p.recipe_id, p.status, p.version, p.batch_key, p.worksheet,
        p.claimed_by, p.claimed_at, p.started_at, p.prepared_by, p.completed_at, p.verified_by,
-       p.verified_at, p.released_by, p.released_at, p.bud, p.bud_result, p.label_seq, p.created_at,
+       p.verified_at, p.released_by, p.released_at, p.bud_result, p.label_seq, p.created_at,
        o.priority, o.due_at
 FROM preparations p JOIN orders o ON o.id = p.order_id
 WHERE p.id = $1;
@@ -64,20 +64,20 @@ WHERE id = $1 AND version = $2;
 
 -- name: wf-queue
 SELECT p.id, p.order_id, p.status, p.batch_key, p.claimed_by, p.prepared_by, p.completed_at, p.remake_of,
-       o.drug, o.due_at, o.priority, o.patient_location,
+       o.due_at, o.priority, o.patient_location AS location,
        coalesce(p.worksheet->'quantities'->'dose'->>'value', '') AS dose,
        coalesce(p.worksheet->'quantities'->'dose'->>'display', '') AS dose_display,
-       coalesce(p.worksheet->>'drug_display', o.drug) AS drug_display,
+       coalesce(p.worksheet->>'drug_display', o.drug) AS drug,
        coalesce((p.worksheet->>'hazardous')::boolean, false) AS hazardous
 FROM preparations p JOIN orders o ON o.id = p.order_id
 WHERE p.status IN ('queued', 'in_progress');
 
 -- name: wf-verifications
 SELECT p.id, p.order_id, p.status, p.batch_key, p.claimed_by, p.prepared_by, p.completed_at, p.remake_of,
-       o.drug, o.due_at, o.priority, o.patient_location,
+       o.due_at, o.priority, o.patient_location AS location,
        coalesce(p.worksheet->'quantities'->'dose'->>'value', '') AS dose,
        coalesce(p.worksheet->'quantities'->'dose'->>'display', '') AS dose_display,
-       coalesce(p.worksheet->>'drug_display', o.drug) AS drug_display,
+       coalesce(p.worksheet->>'drug_display', o.drug) AS drug,
        coalesce((p.worksheet->>'hazardous')::boolean, false) AS hazardous
 FROM preparations p JOIN orders o ON o.id = p.order_id
 WHERE p.status = 'completed'
@@ -159,11 +159,11 @@ ON CONFLICT (user_id, route, key) DO NOTHING
 RETURNING user_id;
 
 -- name: wf-idem-get
-SELECT request_hash, status, body, content_type FROM idempotency_keys
+SELECT request_hash, result, refusal FROM idempotency_keys
 WHERE user_id = $1 AND route = $2 AND key = $3;
 
 -- name: wf-idem-save
-UPDATE idempotency_keys SET status = $4, body = $5, content_type = $6
+UPDATE idempotency_keys SET result = $4, refusal = $5
 WHERE user_id = $1 AND route = $2 AND key = $3;
 
 -- name: wf-catalog-products

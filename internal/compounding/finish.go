@@ -1,0 +1,202 @@
+package compounding
+
+import (
+	"context"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/laminar-rx/laminar/calc"
+	"github.com/laminar-rx/laminar/internal/bud"
+	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/workflow"
+)
+
+// Complete closes compounding: every step must be done (and the last
+// weight of each weigh step passed); the BUD is computed from the real
+// start and the lots used, and stored.
+func (s *Service) Complete(ctx context.Context, id int64, actor workflow.Actor, now time.Time, key *Key) (Done[State], error) {
+	return write(ctx, s, key, func(tx *store.Tx) (outcome[State], error) {
+		p, err := working(ctx, tx, id, workflow.ActComplete, actor)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		prog, err := tx.Progress(ctx, id)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		if err := p.Worksheet.Incomplete(prog); err != nil {
+			return outcome[State]{}, err
+		}
+		start := p.Start(now)
+		rv, err := tx.BUDRuleVersionAt(ctx, start)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		uses, err := tx.ContainersOf(ctx, p.ID)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		comps := components(p, uses, start)
+		result, err := workflow.ComputeBUD(rv.Rules, &p.Worksheet, start, comps, s.loc)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		events := p.Complete(actor, result, len(comps), now)
+		if err := tx.SavePreparation(ctx, p); err != nil {
+			return outcome[State]{}, err
+		}
+		return outcome[State]{value: stateOf(p), events: events}, nil
+	})
+}
+
+// components turns the containers a preparation used into BUD components.
+func components(p *workflow.Preparation, uses []store.ContainerUse, start time.Time) []bud.Component {
+	names := map[int64]workflow.Product{}
+	names[p.Worksheet.Product.ID] = p.Worksheet.Product
+	if p.Worksheet.Diluent != nil {
+		for _, d := range p.Worksheet.AllowedDiluents {
+			names[d.ID] = d
+		}
+	}
+	for _, a := range p.Worksheet.AllowedProducts {
+		names[a.ID] = a
+	}
+	var out []bud.Component
+	for _, r := range uses {
+		if r.ProductID == nil || r.ExpiresAt == nil {
+			// Without an expiry (a linear barcode) the lot cannot limit the BUD.
+			continue
+		}
+		prod := names[*r.ProductID]
+		c := bud.Component{Name: prod.Label() + " lot " + r.Lot, ExpiresAt: *r.ExpiresAt, Container: prod.Container,
+			Hazardous: prod.Hazardous, InUseLimit: prod.InUseLimit}
+		if c.Container == "" {
+			c.Container = bud.ContainerSingleDose
+		}
+		// A container opened before this preparation started is checked
+		// against its in-use limit at the start.
+		if r.OpenedAt != nil && r.OpenedAt.Before(start) && r.First != nil && *r.First != p.ID {
+			o := *r.OpenedAt
+			c.OpenedAt = &o
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// LabelPrint is a label issued for printing.
+type LabelPrint struct {
+	Preparation *workflow.Preparation
+	Seq         int
+	Reprint     bool
+	PreparedBy  string
+	VerifiedBy  string
+}
+
+// PrintLabel issues the next label of a completed preparation. Every print
+// gets the next sequence number and supersedes the earlier ones (an old
+// printout can no longer release the bag); every print after the first is
+// audited as a reprint.
+func (s *Service) PrintLabel(ctx context.Context, id int64, format string, actor workflow.Actor, now time.Time) (LabelPrint, error) {
+	d, err := write(ctx, s, nil, func(tx *store.Tx) (outcome[LabelPrint], error) {
+		p, err := tx.LockPreparation(ctx, id)
+		if err != nil {
+			return outcome[LabelPrint]{}, err
+		}
+		data, events, err := p.IssueLabel(actor, format)
+		if err != nil {
+			return outcome[LabelPrint]{}, err
+		}
+		if err := tx.InsertLabel(ctx, p.ID, p.LabelSeq, data, format, actor.UserID, now); err != nil {
+			return outcome[LabelPrint]{}, err
+		}
+		if err := tx.SavePreparation(ctx, p); err != nil {
+			return outcome[LabelPrint]{}, err
+		}
+		return outcome[LabelPrint]{value: LabelPrint{Preparation: p, Seq: p.LabelSeq, Reprint: p.LabelSeq > 1}, events: events}, nil
+	})
+	if err != nil {
+		return LabelPrint{}, err
+	}
+	lp := d.Value
+	lp.PreparedBy = s.st.UserName(ctx, lp.Preparation.PreparedBy)
+	lp.VerifiedBy = s.st.UserName(ctx, lp.Preparation.VerifiedBy)
+	return lp, nil
+}
+
+// VerifyInput is a pharmacist's decision.
+type VerifyInput struct {
+	PreparationID int64
+	Actor         workflow.Actor
+	Decision      workflow.Decision
+	Reason        string
+	Now           time.Time
+}
+
+// VerifyResult is the outcome of a verification.
+type VerifyResult struct {
+	PreparationID int64             `json:"preparation_id"`
+	Status        workflow.Status   `json:"status"`
+	Decision      workflow.Decision `json:"decision"`
+	// RemakeID is the new preparation queued after a rejection.
+	RemakeID *int64 `json:"remake_id,omitempty"`
+}
+
+// Verify records a pharmacist's approval or rejection. The preparer may
+// never verify their own work (403 self_verification). A rejection records
+// the waste (the components used) and queues a remake of the same order.
+func (s *Service) Verify(ctx context.Context, in VerifyInput, key *Key) (Done[VerifyResult], error) {
+	return write(ctx, s, key, func(tx *store.Tx) (outcome[VerifyResult], error) {
+		p, err := tx.LockPreparation(ctx, in.PreparationID)
+		if err != nil {
+			return outcome[VerifyResult]{}, err
+		}
+		events, err := p.Verify(in.Actor, in.Decision, in.Reason, in.Now)
+		if err != nil {
+			return outcome[VerifyResult]{}, err
+		}
+		if err := tx.InsertVerification(ctx, p.ID, in.Actor.UserID, string(in.Decision), in.Reason, *p.VerifiedAt); err != nil {
+			return outcome[VerifyResult]{}, err
+		}
+		out := VerifyResult{PreparationID: p.ID, Decision: in.Decision}
+		if in.Decision == workflow.Reject {
+			remake, evs, err := wasteAndRemake(ctx, tx, p, in)
+			if err != nil {
+				return outcome[VerifyResult]{}, err
+			}
+			out.RemakeID = &remake
+			events = append(events, evs...)
+		}
+		if err := tx.SavePreparation(ctx, p); err != nil {
+			return outcome[VerifyResult]{}, err
+		}
+		out.Status = p.Status
+		return outcome[VerifyResult]{value: out, events: events}, nil
+	})
+}
+
+// wasteAndRemake records what a rejected preparation wasted and queues its
+// remake.
+func wasteAndRemake(ctx context.Context, tx *store.Tx, p *workflow.Preparation, in VerifyInput) (int64, []workflow.Event, error) {
+	prog, err := tx.Progress(ctx, p.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	items := p.WasteItems(prog)
+	at := *p.VerifiedAt
+	if err := tx.InsertWaste(ctx, p.ID, in.Actor.UserID, in.Reason, items, at); err != nil {
+		return 0, nil, err
+	}
+	remake, err := tx.InsertRemake(ctx, p.ID, at)
+	if err != nil {
+		return 0, nil, err
+	}
+	return remake, []workflow.Event{
+		workflow.NewEvent(workflow.EvWaste, in.Actor.UserID, p.ID, map[string]any{"reason": in.Reason, "items": items}),
+		workflow.NewEvent(workflow.EvRemakeQueued, in.Actor.UserID, remake, map[string]any{"remake_of": p.ID, "order_id": p.OrderID}),
+	}, nil
+}
+
+// plainDec writes a decimal without exponent or trailing zeros.
+func plainDec(d decimal.Decimal) string { return calc.Quantity{Value: d}.String() }

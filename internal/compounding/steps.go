@@ -1,0 +1,294 @@
+package compounding
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/laminar-rx/laminar/internal/apperr"
+	"github.com/laminar-rx/laminar/internal/bud"
+	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/workflow"
+)
+
+// State is the short answer to a change of a preparation's state.
+type State struct {
+	ID        int64           `json:"id"`
+	Status    workflow.Status `json:"status"`
+	Version   int             `json:"version"`
+	ClaimedBy *int64          `json:"claimed_by,omitempty"`
+	BUD       *bud.Result     `json:"bud,omitempty"`
+}
+
+func stateOf(p *workflow.Preparation) State {
+	return State{ID: p.ID, Status: p.Status, Version: p.Version, ClaimedBy: p.ClaimedBy, BUD: p.BUD}
+}
+
+// change runs a change of one preparation: lock it, let the domain decide
+// (do returns the events; none means nothing changed), save it when it
+// changed, and answer with its state.
+func (s *Service) change(ctx context.Context, id int64, key *Key, do func(p *workflow.Preparation) ([]workflow.Event, error)) (Done[State], error) {
+	return write(ctx, s, key, func(tx *store.Tx) (outcome[State], error) {
+		p, err := tx.LockPreparation(ctx, id)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		events, err := do(p)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		if len(events) > 0 {
+			if err := tx.SavePreparation(ctx, p); err != nil {
+				return outcome[State]{}, err
+			}
+		}
+		return outcome[State]{value: stateOf(p), events: events}, nil
+	})
+}
+
+// Claim gives a queued preparation to one technician. A concurrent or
+// later claim by anyone else is a 409 claimed_elsewhere; claiming again
+// what one already holds is not an error.
+func (s *Service) Claim(ctx context.Context, id int64, actor workflow.Actor, now time.Time, key *Key) (Done[State], error) {
+	return s.change(ctx, id, key, func(p *workflow.Preparation) ([]workflow.Event, error) {
+		return p.Claim(actor, now)
+	})
+}
+
+// ReleaseClaim puts a preparation back in the queue; its recorded steps
+// stay. Only the holder or an admin may.
+func (s *Service) ReleaseClaim(ctx context.Context, id int64, actor workflow.Actor, key *Key) (Done[State], error) {
+	return s.change(ctx, id, key, func(p *workflow.Preparation) ([]workflow.Event, error) {
+		return p.ReleaseClaim(actor)
+	})
+}
+
+// Release sends a verified preparation to the floor when the scanned label
+// is its current one (see workflow.Preparation.Release).
+func (s *Service) Release(ctx context.Context, id int64, labelData string, actor workflow.Actor, now time.Time, key *Key) (Done[State], error) {
+	return s.change(ctx, id, key, func(p *workflow.Preparation) ([]workflow.Event, error) {
+		return p.Release(actor, labelData, now)
+	})
+}
+
+// working locks a preparation for a technician's step: the status must
+// allow action a and the actor must hold the claim.
+func working(ctx context.Context, tx *store.Tx, id int64, a workflow.Action, actor workflow.Actor) (*workflow.Preparation, error) {
+	p, err := tx.LockPreparation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.CheckWorking(a, actor, true); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ScanInput is one scan of a component for a step.
+type ScanInput struct {
+	PreparationID int64
+	StepID        string
+	Data          string
+	Actor         workflow.Actor
+	Now           time.Time
+}
+
+// RecordScan checks a scan against the step and records it. A refused scan
+// is recorded and committed too, and then returned as the 422 refusal with
+// the scan record as the answer.
+func (s *Service) RecordScan(ctx context.Context, in ScanInput, key *Key) (Done[workflow.ScanRecord], error) {
+	if d, err := Replay[workflow.ScanRecord](ctx, s, key); d.Replayed || err != nil {
+		return d, err
+	}
+	// The formulary is read before the transaction, so that the write
+	// slot and the preparation's row lock are held for as short as can be.
+	resolved, resolveErr := s.st.WorkflowCatalog(s.loc).ResolveScan(ctx, in.Data, in.Now)
+	if resolveErr != nil && apperr.KindOf(resolveErr) != apperr.Refused {
+		return Done[workflow.ScanRecord]{}, resolveErr
+	}
+	return write(ctx, s, key, func(tx *store.Tx) (outcome[workflow.ScanRecord], error) {
+		p, err := working(ctx, tx, in.PreparationID, workflow.ActScan, in.Actor)
+		if err != nil {
+			return outcome[workflow.ScanRecord]{}, err
+		}
+		rec, refusal, err := s.judgeScan(ctx, tx, p, in, resolved, resolveErr)
+		if err != nil {
+			return outcome[workflow.ScanRecord]{}, err
+		}
+		if err := tx.InsertScan(ctx, p.ID, &rec); err != nil {
+			return outcome[workflow.ScanRecord]{}, err
+		}
+		return outcome[workflow.ScanRecord]{value: rec, refusal: refusal, events: []workflow.Event{p.ScanEvent(rec)}}, nil
+	})
+}
+
+// judgeScan decides a scan: the resolution's refusal, else the step's
+// check, else the opened-container rules. refusal is the answer to the
+// technician; err is a failure of the database.
+func (s *Service) judgeScan(ctx context.Context, tx *store.Tx, p *workflow.Preparation, in ScanInput, resolved workflow.Resolved, resolveErr error) (rec workflow.ScanRecord, refusal, err error) {
+	ws := &p.Worksheet
+	if _, err := ws.ScanStep(in.StepID); err != nil {
+		return rec, nil, err
+	}
+	rec = workflow.ScanRecord{StepID: in.StepID, UserID: in.Actor.UserID, Data: in.Data, At: in.Now.UTC(),
+		GTIN: resolved.GTIN, Lot: resolved.Lot, Serial: resolved.Serial, ExpiresAt: resolved.ExpiresAt}
+	if resolved.Product.ID != 0 {
+		pid := resolved.Product.ID
+		rec.ProductID = &pid
+	}
+	refusal = resolveErr
+	if refusal == nil {
+		n, err := tx.AcceptedScans(ctx, p.ID, in.StepID)
+		if err != nil {
+			return rec, nil, err
+		}
+		_, refusal = ws.CheckScan(in.StepID, resolved, workflow.AcceptedCount(in.StepID, n))
+	}
+	if refusal == nil && resolved.Serial != "" && resolved.Lot != "" {
+		// The in-use rules matter only for a serialised container; the
+		// version in force is read here, so a new one applies at once.
+		rv, err := tx.BUDRuleVersionAt(ctx, in.Now)
+		if err != nil {
+			return rec, nil, err
+		}
+		if refusal, err = trackContainer(ctx, tx, rv.Rules, resolved, p.ID, in, &rec); err != nil {
+			return rec, nil, err
+		}
+	}
+	if refusal == nil {
+		rec.Accepted = true
+		rec.Warning = ws.ExpiryWarning(resolved, s.loc)
+		return rec, nil, nil
+	}
+	var ae *apperr.Error
+	if errors.As(refusal, &ae) {
+		rec.Code, rec.Message = ae.CodeOrKind(), ae.Message
+	}
+	return rec, refusal, nil
+}
+
+// trackContainer applies the opened-container rules to a serialised
+// container: the first scan opens it (now, inside ISO 5); a later one must
+// pass workflow.CheckContainer. A refusal is recorded with the scan; err is
+// a failure of the database.
+func trackContainer(ctx context.Context, tx *store.Tx, rules bud.Rules, r workflow.Resolved, prepID int64, in ScanInput, rec *workflow.ScanRecord) (refusal error, err error) {
+	// The usual case is a container never seen: open it in one statement,
+	// and read (and lock) the existing row only when that conflicts.
+	id, opened, err := tx.OpenContainer(ctx, r, prepID, in.Actor.UserID, in.Now)
+	if err != nil {
+		return nil, err
+	}
+	if opened {
+		rec.ContainerID = &id
+		return nil, nil
+	}
+	oc, err := tx.LockContainer(ctx, r.GTIN, r.Lot, r.Serial)
+	if err != nil {
+		return nil, err
+	}
+	rec.ContainerID = &oc.ID
+	return workflow.CheckContainer(rules, r, oc, prepID, in.Now), nil
+}
+
+// WeightInput is one weight check of a weigh step.
+type WeightInput struct {
+	PreparationID int64
+	StepID        string
+	Measured      string
+	Actor         workflow.Actor
+	Now           time.Time
+}
+
+// WeightResult is the answer to a weight check.
+type WeightResult struct {
+	ID        int64    `json:"id"`
+	StepID    string   `json:"step_id"`
+	Pass      bool     `json:"pass"`
+	Measured  string   `json:"measured"`
+	Expected  string   `json:"expected"`
+	Deviation string   `json:"deviation"`
+	Tolerance string   `json:"tolerance"`
+	Steps     []string `json:"steps"`
+}
+
+// RecordWeight records a weight check; a failed one is recorded (pass
+// false) and blocks completion until a later weight of the step passes.
+func (s *Service) RecordWeight(ctx context.Context, in WeightInput, key *Key) (Done[WeightResult], error) {
+	return write(ctx, s, key, func(tx *store.Tx) (outcome[WeightResult], error) {
+		p, err := working(ctx, tx, in.PreparationID, workflow.ActWeigh, in.Actor)
+		if err != nil {
+			return outcome[WeightResult]{}, err
+		}
+		w, err := workflow.CheckWeight(&p.Worksheet, in.StepID, in.Measured)
+		if err != nil {
+			return outcome[WeightResult]{}, err
+		}
+		id, err := tx.InsertWeight(ctx, store.WeightRow{PreparationID: p.ID, StepID: in.StepID, UserID: in.Actor.UserID, Check: w, At: in.Now})
+		if err != nil {
+			return outcome[WeightResult]{}, err
+		}
+		out := WeightResult{ID: id, StepID: in.StepID, Pass: w.Result.Pass, Expected: w.Result.Expected.String(),
+			Deviation: plainDec(w.Result.Deviation) + "%", Measured: w.Measured.String(),
+			Tolerance: plainDec(w.Tolerance) + "%", Steps: w.Result.Steps}
+		return outcome[WeightResult]{value: out, events: []workflow.Event{workflow.NewEvent(workflow.EvWeight, in.Actor.UserID, p.ID, map[string]any{
+			"weight_id": id, "step_id": in.StepID, "measured": out.Measured, "expected": out.Expected,
+			"deviation": out.Deviation, "tolerance": out.Tolerance, "pass": out.Pass})}}, nil
+	})
+}
+
+// MarkStep marks a manual step (reconstitute, draw, inject, inspect) done.
+func (s *Service) MarkStep(ctx context.Context, id int64, stepID string, actor workflow.Actor, now time.Time, key *Key) (Done[State], error) {
+	return write(ctx, s, key, func(tx *store.Tx) (outcome[State], error) {
+		p, err := working(ctx, tx, id, workflow.ActStepDone, actor)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		ev, err := p.MarkStep(actor, stepID)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		if err := tx.InsertMark(ctx, id, stepID, actor.UserID, now); err != nil {
+			return outcome[State]{}, err
+		}
+		return outcome[State]{value: stateOf(p), events: []workflow.Event{ev}}, nil
+	})
+}
+
+// PhotoInput is a photo of a step.
+type PhotoInput struct {
+	PreparationID int64
+	StepID        string
+	ContentType   string
+	Data          []byte
+	SHA256        string
+	Actor         workflow.Actor
+	Now           time.Time
+}
+
+// PhotoAdded is the answer to a stored photo.
+type PhotoAdded struct {
+	ID     int64  `json:"id"`
+	SHA256 string `json:"sha256"`
+	StepID string `json:"step_id"`
+}
+
+// AddPhoto stores a photo of a step in the database.
+func (s *Service) AddPhoto(ctx context.Context, in PhotoInput, key *Key) (Done[PhotoAdded], error) {
+	return write(ctx, s, key, func(tx *store.Tx) (outcome[PhotoAdded], error) {
+		p, err := working(ctx, tx, in.PreparationID, workflow.ActPhoto, in.Actor)
+		if err != nil {
+			return outcome[PhotoAdded]{}, err
+		}
+		if _, ok := p.Worksheet.Step(in.StepID); !ok {
+			return outcome[PhotoAdded]{}, apperr.InvalidField("step_id", "%q is not a step of this preparation", in.StepID)
+		}
+		id, err := tx.InsertPhoto(ctx, store.PhotoRow{PreparationID: p.ID, StepID: in.StepID, UserID: in.Actor.UserID,
+			ContentType: in.ContentType, Data: in.Data, SHA256: in.SHA256, At: in.Now})
+		if err != nil {
+			return outcome[PhotoAdded]{}, err
+		}
+		return outcome[PhotoAdded]{value: PhotoAdded{ID: id, SHA256: in.SHA256, StepID: in.StepID},
+			events: []workflow.Event{workflow.NewEvent(workflow.EvPhoto, in.Actor.UserID, p.ID, map[string]any{
+				"photo_id": id, "step_id": in.StepID, "sha256": in.SHA256, "bytes": len(in.Data)})}}, nil
+	})
+}

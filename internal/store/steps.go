@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/laminar-rx/laminar/internal/apperr"
+	"github.com/laminar-rx/laminar/internal/bud"
+	"github.com/laminar-rx/laminar/internal/workflow"
+)
+
+// AcceptedScans counts the accepted scans of one step of a preparation.
+func (t *Tx) AcceptedScans(ctx context.Context, prepID int64, stepID string) (int, error) {
+	var n int
+	if err := t.s.getHot(ctx, t.tx, &n, "wf-accepted-scans", prepID, stepID); err != nil {
+		return 0, Translate(err)
+	}
+	return n, nil
+}
+
+// InsertScan records a scan, accepted or refused, and sets its id.
+func (t *Tx) InsertScan(ctx context.Context, prepID int64, rec *workflow.ScanRecord) error {
+	return Translate(t.s.getHot(ctx, t.tx, &rec.ID, "wf-scan-insert", prepID, rec.StepID, rec.UserID, rec.Data,
+		rec.Accepted, rec.Code, rec.Message, rec.ProductID, rec.GTIN, rec.Lot, rec.Serial, rec.ExpiresAt,
+		rec.ContainerID, rec.Warning, rec.At))
+}
+
+// OpenContainer records a serialised container as opened now, inside
+// ISO 5, by the preparation, and returns its id. opened is false (and the
+// id 0) when the container was opened before: then LockContainer reads it.
+func (t *Tx) OpenContainer(ctx context.Context, r workflow.Resolved, prepID, actor int64, now time.Time) (id int64, opened bool, err error) {
+	err = t.s.getHot(ctx, t.tx, &id, "wf-container-insert", r.Product.ID, r.GTIN, r.Lot, r.Serial,
+		string(r.Product.Container), now, actor, prepID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, Translate(err)
+	}
+	return id, true, nil
+}
+
+// LockContainer reads an opened container and locks it until the
+// transaction ends.
+func (t *Tx) LockContainer(ctx context.Context, gtin, lot, serial string) (*workflow.OpenedContainer, error) {
+	var oc workflow.OpenedContainer
+	if err := t.s.getHot(ctx, t.tx, &oc, "wf-container-lock", gtin, lot, serial); err != nil {
+		return nil, Translate(err)
+	}
+	return &oc, nil
+}
+
+// ContainerUse is one container a preparation drew from: its lot and
+// expiry, and when and by which preparation it was first opened (nil when
+// it was never tracked as opened).
+type ContainerUse struct {
+	ProductID *int64         `db:"product_id"`
+	Lot       string         `db:"lot"`
+	Serial    string         `db:"serial"`
+	ExpiresAt *time.Time     `db:"expires_at"`
+	OpenedAt  *time.Time     `db:"opened_at"`
+	Container *bud.Container `db:"container"`
+	First     *int64         `db:"first_preparation_id"`
+}
+
+// ContainersOf lists the containers a preparation's accepted scans drew from.
+func (t *Tx) ContainersOf(ctx context.Context, prepID int64) ([]ContainerUse, error) {
+	var rows []ContainerUse
+	if err := t.tx.SelectContext(ctx, &rows, t.s.Query("wf-containers-of"), prepID); err != nil {
+		return nil, Translate(err)
+	}
+	return rows, nil
+}
+
+// WeightRow is a weight check to record, in the units the database keeps.
+type WeightRow struct {
+	PreparationID int64
+	StepID        string
+	UserID        int64
+	Check         workflow.WeightCheck
+	At            time.Time
+}
+
+// InsertWeight records a weight check and returns its id.
+func (t *Tx) InsertWeight(ctx context.Context, w WeightRow) (int64, error) {
+	var id int64
+	if err := t.tx.GetContext(ctx, &id, t.s.Query("wf-weight-insert"), w.PreparationID, w.StepID, w.UserID,
+		w.Check.Measured.Value, w.Check.Measured.Unit.String(), w.Check.Result.Expected.Value, w.Check.Result.Deviation,
+		w.Check.Tolerance, w.Check.Result.Pass, w.At.UTC()); err != nil {
+		return 0, Translate(err)
+	}
+	return id, nil
+}
+
+// InsertMark records a manual step as done (once; marking it again does nothing).
+func (t *Tx) InsertMark(ctx context.Context, prepID int64, stepID string, userID int64, at time.Time) error {
+	_, err := t.tx.ExecContext(ctx, t.s.Query("wf-mark-insert"), prepID, stepID, userID, "", at.UTC())
+	return Translate(err)
+}
+
+// PhotoRow is a photo of a step to store.
+type PhotoRow struct {
+	PreparationID int64
+	StepID        string
+	UserID        int64
+	ContentType   string
+	Data          []byte
+	SHA256        string
+	At            time.Time
+}
+
+// InsertPhoto stores a photo and returns its id.
+func (t *Tx) InsertPhoto(ctx context.Context, ph PhotoRow) (int64, error) {
+	var id int64
+	if err := t.tx.GetContext(ctx, &id, t.s.Query("wf-photo-insert"), ph.PreparationID, ph.StepID, ph.UserID,
+		ph.ContentType, ph.Data, ph.SHA256, ph.At.UTC()); err != nil {
+		return 0, Translate(err)
+	}
+	return id, nil
+}
+
+// InsertLabel records an issued label.
+func (t *Tx) InsertLabel(ctx context.Context, prepID int64, seq int, data, format string, userID int64, at time.Time) error {
+	_, err := t.tx.ExecContext(ctx, t.s.Query("wf-label-insert"), prepID, seq, data, format, userID, at.UTC())
+	return Translate(err)
+}
+
+// InsertVerification records a pharmacist's decision.
+func (t *Tx) InsertVerification(ctx context.Context, prepID, userID int64, decision, reason string, at time.Time) error {
+	_, err := t.tx.ExecContext(ctx, t.s.Query("wf-verification-insert"), prepID, userID, decision, reason, at)
+	return Translate(err)
+}
+
+// InsertWaste records what a rejected preparation wasted.
+func (t *Tx) InsertWaste(ctx context.Context, prepID, userID int64, reason string, items []map[string]any, at time.Time) error {
+	itemsJSON, err := json.Marshal(items)
+	if err != nil {
+		return apperr.Wrap(err, "encode waste items")
+	}
+	_, err = t.tx.ExecContext(ctx, t.s.Query("wf-waste-insert"), prepID, userID, reason, itemsJSON, at)
+	return Translate(err)
+}
+
+// InsertRemake queues a new preparation of the same order, recipe and
+// worksheet as prepID, and returns its id.
+func (t *Tx) InsertRemake(ctx context.Context, prepID int64, at time.Time) (int64, error) {
+	var id int64
+	if err := t.tx.GetContext(ctx, &id, t.s.Query("wf-remake-insert"), prepID, at); err != nil {
+		return 0, Translate(err)
+	}
+	return id, nil
+}

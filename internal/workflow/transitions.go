@@ -1,0 +1,265 @@
+package workflow
+
+import (
+	"time"
+
+	"github.com/laminar-rx/laminar/internal/apperr"
+	"github.com/laminar-rx/laminar/internal/bud"
+)
+
+// Event is something that happened to an order or a preparation, as the
+// compounding log records it. The domain says what happened; the service
+// appends it to the log in the transaction that made it happen.
+type Event struct {
+	Type string
+	// Actor is the user who acted (0 for none).
+	Actor int64
+	// PreparationID is the preparation concerned (0 for none).
+	PreparationID int64
+	Payload       map[string]any
+}
+
+// The event types of the compounding log written by the workflow.
+const (
+	EvRecipeCreated     = "recipe.created"
+	EvOrderCreated      = "order.created"
+	EvOrderCancelled    = "order.cancelled"
+	EvPrepQueued        = "preparation.queued"
+	EvPrepClaimed       = "preparation.claimed"
+	EvPrepClaimReleased = "preparation.claim_released"
+	EvScanAccepted      = "preparation.scan_accepted"
+	EvScanRefused       = "preparation.scan_refused"
+	EvWeight            = "preparation.weight_recorded"
+	EvStepDone          = "preparation.step_done"
+	EvPhoto             = "preparation.photo_added"
+	EvCompleted         = "preparation.completed"
+	EvLabelPrinted      = "preparation.label_printed"
+	EvLabelReprinted    = "preparation.label_reprinted"
+	EvVerified          = "preparation.verified"
+	EvRejected          = "preparation.rejected"
+	EvWaste             = "preparation.waste_recorded"
+	EvRemakeQueued      = "preparation.remake_queued"
+	EvReleased          = "preparation.released"
+	EvCancelled         = "preparation.cancelled"
+)
+
+// NewEvent is an event of the compounding log.
+func NewEvent(typ string, actor, prepID int64, payload map[string]any) Event {
+	if payload == nil {
+		payload = map[string]any{}
+	}
+	return Event{Type: typ, Actor: actor, PreparationID: prepID, Payload: payload}
+}
+
+func (p *Preparation) event(typ string, actor int64, payload map[string]any) Event {
+	return NewEvent(typ, actor, p.ID, payload)
+}
+
+// CheckWorking reports whether actor may take action a on the preparation
+// now: the status must allow it and, for a technician's step (holderOnly),
+// the actor must hold the claim (403 not_claimant).
+func (p *Preparation) CheckWorking(a Action, actor Actor, holderOnly bool) error {
+	if err := p.Status.Allows(a); err != nil {
+		return err
+	}
+	if holderOnly && (p.ClaimedBy == nil || *p.ClaimedBy != actor.UserID) {
+		return apperr.WithCode(apperr.Forbidden, "not_claimant",
+			"preparation %d is claimed by someone else; only the technician holding the claim may work it", p.ID)
+	}
+	return nil
+}
+
+// Claim gives a queued preparation to the actor. Claiming again what the
+// actor already holds changes nothing and returns no event; a preparation
+// in progress under someone else is 409 claimed_elsewhere.
+func (p *Preparation) Claim(actor Actor, now time.Time) ([]Event, error) {
+	if p.Status == StatusInProgress && p.ClaimedBy != nil {
+		if *p.ClaimedBy == actor.UserID {
+			return nil, nil
+		}
+		return nil, apperr.WithCode(apperr.Conflict, "claimed_elsewhere",
+			"preparation %d is already claimed by another technician", p.ID)
+	}
+	if err := p.Status.Allows(ActClaim); err != nil {
+		return nil, err
+	}
+	t := now.UTC()
+	p.Status, p.ClaimedBy, p.ClaimedAt = p.Status.Next(ActClaim), &actor.UserID, &t
+	if p.StartedAt == nil {
+		p.StartedAt = &t
+	}
+	return []Event{p.event(EvPrepClaimed, actor.UserID, nil)}, nil
+}
+
+// ReleaseClaim puts the preparation back in the queue; its recorded steps
+// stay. Only the holder or an admin may.
+func (p *Preparation) ReleaseClaim(actor Actor) ([]Event, error) {
+	if err := p.CheckWorking(ActReleaseClaim, actor, !actor.Admin); err != nil {
+		return nil, err
+	}
+	holder := *p.ClaimedBy
+	p.Status, p.ClaimedBy, p.ClaimedAt = p.Status.Next(ActReleaseClaim), nil, nil
+	return []Event{p.event(EvPrepClaimReleased, actor.UserID, map[string]any{"holder": holder})}, nil
+}
+
+// Complete closes compounding with the BUD computed from the real start
+// and the components used (nComponents of them). The caller has checked
+// CheckWorking(ActComplete) and that no step is left.
+func (p *Preparation) Complete(actor Actor, result bud.Result, nComponents int, now time.Time) []Event {
+	t := now.UTC()
+	p.Status, p.PreparedBy, p.CompletedAt = p.Status.Next(ActComplete), &actor.UserID, &t
+	p.ClaimedBy, p.ClaimedAt = nil, nil
+	p.BUD = &result
+	p.Worksheet.BUD, p.Worksheet.BUDProvisional = &result, false
+	return []Event{p.event(EvCompleted, actor.UserID, map[string]any{
+		"bud": result.BUD.UTC(), "limited_by": result.LimitedBy, "rules_version": result.RulesVersion,
+		"components": nComponents})}
+}
+
+// Start is when compounding started (now when it has not).
+func (p *Preparation) Start(now time.Time) time.Time {
+	if p.StartedAt != nil {
+		return *p.StartedAt
+	}
+	return now
+}
+
+// Cancel cancels the preparation because its order was cancelled. A
+// preparation already closed (released, rejected, cancelled) is left as
+// it is and returns no event.
+func (p *Preparation) Cancel(actor int64, reason string) []Event {
+	if !p.Status.Open() || p.Status.Allows(ActCancel) != nil {
+		return nil
+	}
+	from := p.Status
+	p.Status, p.ClaimedBy, p.ClaimedAt = p.Status.Next(ActCancel), nil, nil
+	return []Event{p.event(EvCancelled, actor, map[string]any{"order_id": p.OrderID, "from": from, "reason": reason})}
+}
+
+// IssueLabel issues the next label of a completed preparation: every print
+// gets the next sequence number and supersedes the earlier ones; every
+// print after the first is a reprint.
+func (p *Preparation) IssueLabel(actor Actor, format string) (data string, events []Event, err error) {
+	if err := p.Status.Allows(ActLabel); err != nil {
+		return "", nil, err
+	}
+	p.LabelSeq++
+	data = LabelData(p.ID, p.LabelSeq)
+	typ := EvLabelPrinted
+	if p.LabelSeq > 1 {
+		typ = EvLabelReprinted
+	}
+	return data, []Event{p.event(typ, actor.UserID, map[string]any{"seq": p.LabelSeq, "label_data": data, "format": format})}, nil
+}
+
+// Decision is a pharmacist's verdict on a completed preparation.
+type Decision string
+
+// The decisions of a verification.
+const (
+	Approve Decision = "approve"
+	Reject  Decision = "reject"
+)
+
+// Verify records a pharmacist's decision. The preparer may never verify
+// their own work (403 self_verification). Approval leads to verified,
+// rejection to rejected: the decision, not the action, picks the status,
+// so Status.Next does not cover it. A rejection's waste and remake are
+// recorded by the caller.
+func (p *Preparation) Verify(actor Actor, d Decision, reason string, now time.Time) ([]Event, error) {
+	if err := p.Status.Allows(ActVerify); err != nil {
+		return nil, err
+	}
+	if p.PreparedBy != nil && *p.PreparedBy == actor.UserID {
+		return nil, apperr.WithCode(apperr.Forbidden, "self_verification",
+			"you prepared preparation %d; another pharmacist must verify it", p.ID)
+	}
+	t := now.UTC()
+	p.VerifiedBy, p.VerifiedAt = &actor.UserID, &t
+	if d == Approve {
+		p.Status = StatusVerified
+		return []Event{p.event(EvVerified, actor.UserID, map[string]any{"reason": reason})}, nil
+	}
+	p.Status = StatusRejected
+	return []Event{p.event(EvRejected, actor.UserID, map[string]any{"reason": reason})}, nil
+}
+
+// Release sends a verified preparation to the floor when labelData is its
+// current label: another preparation's label is wrong_label, an older or
+// superseded print of its own is stale_label.
+func (p *Preparation) Release(actor Actor, labelData string, now time.Time) ([]Event, error) {
+	if err := p.Status.Allows(ActRelease); err != nil {
+		return nil, err
+	}
+	pid, seq, err := ParseLabelData(labelData)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case pid != p.ID:
+		return nil, apperr.WithCode(apperr.Refused, "wrong_label",
+			"this label belongs to preparation %d, not %d: check the bag", pid, p.ID)
+	case p.LabelSeq == 0:
+		return nil, apperr.WithCode(apperr.Refused, "stale_label", "no label has been printed for preparation %d", p.ID)
+	case seq != p.LabelSeq:
+		return nil, apperr.WithCode(apperr.Refused, "stale_label",
+			"this is label %d of preparation %d, but label %d superseded it: relabel the bag with the current label", seq, p.ID, p.LabelSeq)
+	}
+	t := now.UTC()
+	p.Status, p.ReleasedBy, p.ReleasedAt = p.Status.Next(ActRelease), &actor.UserID, &t
+	return []Event{p.event(EvReleased, actor.UserID, map[string]any{"label_data": labelData})}, nil
+}
+
+// ScanEvent is the log entry of a recorded scan, accepted or refused.
+func (p *Preparation) ScanEvent(rec ScanRecord) Event {
+	typ := EvScanAccepted
+	if !rec.Accepted {
+		typ = EvScanRefused
+	}
+	payload := map[string]any{"scan_id": rec.ID, "step_id": rec.StepID, "data": rec.Data, "gtin": rec.GTIN,
+		"lot": rec.Lot, "serial": rec.Serial, "product_id": rec.ProductID}
+	if rec.ExpiresAt != nil {
+		payload["expires_at"] = rec.ExpiresAt.UTC()
+	}
+	if !rec.Accepted {
+		payload["code"], payload["message"] = rec.Code, rec.Message
+	}
+	return p.event(typ, rec.UserID, payload)
+}
+
+// MarkStep checks that stepID is a step done by hand (or a photo step) and
+// returns the event of marking it done.
+func (p *Preparation) MarkStep(actor Actor, stepID string) (Event, error) {
+	st, ok := p.Worksheet.Step(stepID)
+	if !ok {
+		return Event{}, apperr.New(apperr.NotFound, "preparation %d has no step %q", p.ID, stepID)
+	}
+	if !st.Kind.IsManual() && st.Kind != StepPhoto {
+		return Event{}, apperr.WithCode(apperr.Invalid, "not_manual",
+			"step %s is a %s step: it is done by %s, not by hand", st.ID, st.Kind, doneBy(st.Kind))
+	}
+	return p.event(EvStepDone, actor.UserID, map[string]any{"step_id": stepID, "kind": st.Kind}), nil
+}
+
+func doneBy(k StepKind) string {
+	if k == StepWeigh {
+		return "recording a weight"
+	}
+	return "scanning"
+}
+
+// WasteItems lists what a rejected preparation used: every accepted scan,
+// then the compounded preparation itself.
+func (p *Preparation) WasteItems(prog Progress) []map[string]any {
+	items := []map[string]any{}
+	for _, sc := range prog.Scans {
+		if !sc.Accepted {
+			continue
+		}
+		items = append(items, map[string]any{"step_id": sc.StepID, "product_id": sc.ProductID, "gtin": sc.GTIN,
+			"lot": sc.Lot, "serial": sc.Serial})
+	}
+	items = append(items, map[string]any{"what": "compounded preparation", "drug": p.Worksheet.Drug,
+		"dose": p.Worksheet.Quantities["delivered_dose"].Value, "volume": p.Worksheet.Quantities["volume"].Value})
+	return items
+}
