@@ -51,6 +51,8 @@ type App struct {
 	supervised     chan struct{} // closed when supervise returns
 	stopSupervisor context.CancelFunc
 	stopDowntime   func()
+	stopJobs       context.CancelFunc
+	jobsDone       chan struct{} // closed when the scheduler returns
 	// ReadyIn is the time from Start to serving.
 	ReadyIn time.Duration
 }
@@ -128,6 +130,9 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 		a.stopSupervisor, a.supervised = cancel, make(chan struct{})
 		go a.supervise(sctx, restarts)
 	}
+	if err = a.startJobs(ctx, dsn, opt.Now); err != nil {
+		return nil, err
+	}
 	a.listener, err = net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("LAMINAR_ADDR %s: %w", cfg.Addr, err)
@@ -175,6 +180,12 @@ func (a *App) closeDB() error {
 	if a.stopDowntime != nil {
 		a.stopDowntime()
 		a.stopDowntime = nil
+	}
+	if a.stopJobs != nil {
+		// A backup under way is cancelled; its partial file is removed.
+		a.stopJobs()
+		<-a.jobsDone
+		a.stopJobs = nil
 	}
 	if a.stopSupervisor != nil {
 		// A restart under way is cancelled (and its server stopped)

@@ -42,6 +42,8 @@ type Config struct {
 	// DowntimeEvery (LAMINAR_DOWNTIME_DIR, LAMINAR_DOWNTIME_EVERY).
 	DowntimeDir   string
 	DowntimeEvery time.Duration
+	// Operations are the scheduled jobs' settings (operations.go).
+	Operations Operations
 }
 
 // DefaultDBPool is the connection pool size measured best for scans (50
@@ -159,6 +161,7 @@ func Load(getenv func(string) string) (Config, error) {
 			c.DowntimeEvery = dur
 		}
 	}
+	loadOperations(getenv, &c, bad)
 	return c, errors.Join(errs...)
 }
 
@@ -174,7 +177,7 @@ func (c Config) Masked() []string {
 	if c.DatabaseURL != "" {
 		db = MaskURL(c.DatabaseURL)
 	}
-	return []string{
+	return append([]string{
 		"DATABASE_URL=" + db,
 		"LAMINAR_ADDR=" + c.Addr,
 		"LAMINAR_DATA_DIR=" + c.DataDir,
@@ -186,7 +189,7 @@ func (c Config) Masked() []string {
 		"LAMINAR_DB_POOL=" + strconv.Itoa(c.DBPool),
 		"LAMINAR_DOWNTIME_DIR=" + c.DowntimeDir,
 		"LAMINAR_DOWNTIME_EVERY=" + c.DowntimeEvery.String(),
-	}
+	}, c.Operations.masked()...)
 }
 
 // MaskURL hides the password of a database URL.
