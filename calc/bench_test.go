@@ -76,7 +76,7 @@ func BenchmarkWorksheet(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		v, err := Volume(VolumeInput{Dose: d.Dose, Concentration: r.Concentration, Syringes: DefaultSyringes()})
+		v, err := Volume(VolumeInput{Dose: d.Dose, Concentration: r.Concentration, Syringes: testSyringes()})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -16,7 +16,7 @@ var (
 // trail collects the derivation lines and warnings of one calculation.
 type trail struct {
 	steps    []string
-	warnings []string
+	warnings []Warning
 }
 
 func (t *trail) step(parts ...string) {
@@ -35,7 +35,9 @@ func (t *trail) step(parts ...string) {
 	t.steps = append(t.steps, b.String())
 }
 
-func (t *trail) warn(s string) { t.warnings = append(t.warnings, s) }
+func (t *trail) warn(code, field, msg string) {
+	t.warnings = append(t.warnings, Warning{Code: code, Field: field, Message: msg})
+}
 
 // need checks that q has want's dimension and converts it to want exactly.
 func need(field string, q Quantity, want Unit, example string) (rq, error) {

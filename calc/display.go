@@ -142,3 +142,60 @@ func showD(d decimal.Decimal) string {
 	v, _ := roundSig(d, stepDigits)
 	return DisplayDecimal(v)
 }
+
+// DisplaySignificant is Display at n significant digits for a derived value (a rate, a
+// concentration, a per-kg dose): digits before the point are never dropped, and a value that
+// fits is shown whole. 333.333… mg/mL with 4 gives "333.3 mg/mL"; 0.00105 mg gives
+// "0.00105 mg" (use DisplayMeasured to switch to mcg).
+func DisplaySignificant(q Quantity, n int32) string {
+	return Display(Quantity{Value: roundSignificant(q.Value, n), Unit: q.Unit})
+}
+
+// roundSignificant rounds half away from zero to n significant digits, keeping every digit
+// before the point.
+func roundSignificant(d decimal.Decimal, n int32) decimal.Decimal {
+	if d.IsZero() {
+		return d
+	}
+	intDigits := int32(d.NumDigits()) + d.Exponent()
+	places := n - intDigits
+	if places < 0 {
+		places = 0
+	}
+	if places >= -d.Exponent() {
+		return d
+	}
+	return d.Round(places)
+}
+
+// smallerMass is the next smaller mass unit a small value is shown in.
+var smallerMass = map[string]string{"g": "mg", "mg": "mcg"}
+
+// DisplayMeasured shows a value at the precision that can be measured or matters: a mass (or
+// mass per volume, per time) below 0.1 of its unit switches to the next smaller unit, so
+// 0.00105 mg reads 1.05 mcg, never 0.00105 mg; then sig significant digits are kept (digits
+// before the point never dropped).
+func DisplayMeasured(q Quantity, sig int32) string {
+	return DisplaySignificant(Smaller(q), sig)
+}
+
+// Smaller returns q in the next smaller mass unit while its value is below 0.1 (g → mg → mcg);
+// other quantities come back as they are.
+func Smaller(q Quantity) Quantity {
+	for range 2 {
+		f := q.Unit.pos[dimMass]
+		if f.atom == 0 || f.pow != 1 || q.Value.Abs().GreaterThanOrEqual(decimal.New(1, -1)) || q.Value.IsZero() {
+			return q
+		}
+		to, ok := smallerMass[atoms[f.atom].sym]
+		if !ok {
+			return q
+		}
+		c, err := q.Convert(q.Unit.withNumerator(dimMass, to))
+		if err != nil {
+			return q
+		}
+		q = c
+	}
+	return q
+}

@@ -142,3 +142,28 @@ func TestRoundSigAndEq(t *testing.T) {
 		t.Errorf("eq = %q", got)
 	}
 }
+
+func TestDisplayMeasured(t *testing.T) {
+	tests := []struct {
+		q    string
+		sig  int32
+		want string
+	}{
+		{"0.00105 mg", 3, "1.05 mcg"},
+		{"0.05 g", 3, "50 mg"},
+		{"0.00005 g", 3, "50 mcg"},
+		{"0.5 mg", 3, "0.5 mg"},
+		{"333.333333333333333333333 mg/mL", 4, "333.3 mg/mL"},
+		{"12.82051282051282051 mL", 3, "12.8 mL"},
+		{"0.0123456 mg/mL", 3, "12.3 mcg/mL"},
+		{"1087.5 mg", 6, "1,087.5 mg"},
+		{"3030.30303030303 mg", 6, "3,030.3 mg"},
+		{"0.005 mL", 3, "0.005 mL"},
+		{"4.16666666 units/mL", 3, "4.17 units/mL"},
+	}
+	for _, tt := range tests {
+		if got := DisplayMeasured(MustParse(tt.q), tt.sig); got != tt.want {
+			t.Errorf("DisplayMeasured(%s, %d) = %q, want %q", tt.q, tt.sig, got, tt.want)
+		}
+	}
+}

@@ -1,8 +1,6 @@
 package calc
 
 import (
-	"slices"
-
 	"github.com/shopspring/decimal"
 )
 
@@ -33,7 +31,7 @@ type DoseResult struct {
 	// BSA is the rounded BSA that multiplied a per-m2 dose, nil otherwise.
 	BSA      *Quantity
 	Steps    []string
-	Warnings []string
+	Warnings []Warning
 }
 
 // Dose multiplies a per-kg dose by the weight, a per-m2 dose by the BSA rounded to 0.01 m2,
@@ -127,36 +125,19 @@ func doseBSA(in DoseInput, t *trail) (Quantity, error) {
 	return b.BSA, nil
 }
 
-// Syringe is a measuring device: its capacity and the graduation a volume is rounded to.
+// Syringe is a measuring device: its capacity, the graduation a volume is rounded to, and its
+// floor, the smallest volume it measures accurately (zero: no floor known).
 type Syringe struct {
 	Capacity   Quantity
 	Graduation Quantity
-}
-
-// DefaultSyringes is the usual syringe range of an IV room, as data: capacity and graduation
-// (1 mL/0.01, 3 mL/0.1, 5 mL/0.2, 10 mL/0.2, 20 mL/1, 30 mL/1, 60 mL/1). Sites with other
-// stock pass their own list.
-func DefaultSyringes() []Syringe {
-	rows := [][2]string{
-		{"1 mL", "0.01 mL"}, {"3 mL", "0.1 mL"}, {"5 mL", "0.2 mL"}, {"10 mL", "0.2 mL"},
-		{"20 mL", "1 mL"}, {"30 mL", "1 mL"}, {"60 mL", "1 mL"},
-	}
-	out := make([]Syringe, len(rows))
-	for i, r := range rows {
-		out[i] = Syringe{Capacity: MustParse(r[0]), Graduation: MustParse(r[1])}
-	}
-	return out
+	Floor      Quantity
 }
 
 // String names a syringe by its capacity, e.g. "10 mL".
 func (s Syringe) String() string { return s.Capacity.String() }
 
-// minFill is the fraction of capacity below which a syringe measures poorly.
-var minFill = decimal.RequireFromString("0.2")
-
-// ChooseSyringe picks the smallest syringe whose capacity holds the volume, preferring one
-// the volume fills to at least 20% (smaller fills lose accuracy). It is an error when no
-// syringe holds the volume.
+// ChooseSyringe picks the smallest syringe whose capacity holds the volume. It is an error
+// when no syringe holds the volume.
 func ChooseSyringe(volume Quantity, syringes []Syringe) (Syringe, error) {
 	if err := positive("volume", volume); err != nil {
 		return Syringe{}, err
@@ -168,53 +149,66 @@ func ChooseSyringe(volume Quantity, syringes []Syringe) (Syringe, error) {
 	if len(syringes) == 0 {
 		return Syringe{}, missing("syringes", "a list of syringes")
 	}
-	for _, s := range syringes {
-		if err := positive("syringes", s.Capacity); err != nil {
+	best := -1
+	var largest Quantity
+	for i, s := range syringes {
+		if err := checkSyringe(s); err != nil {
 			return Syringe{}, err
 		}
-		if err := positive("syringes", s.Graduation); err != nil {
-			return Syringe{}, err
+		if c, _ := s.Capacity.Cmp(largest); i == 0 || c > 0 {
+			largest = s.Capacity
 		}
-		if !s.Capacity.Unit.only(dimVolume) || !s.Graduation.Unit.only(dimVolume) {
-			return Syringe{}, errorf("syringes", CodeWrongDimension, "syringe %s graduated %s must be given in volumes",
-				s.Capacity.String(), s.Graduation.String())
-		}
-	}
-	sorted := slices.Clone(syringes)
-	slices.SortStableFunc(sorted, func(a, b Syringe) int {
-		c, _ := a.Capacity.Cmp(b.Capacity)
-		return c
-	})
-	var fallback *Syringe
-	for i := range sorted {
-		s := &sorted[i]
 		if c, _ := v.cmp(exactOf(s.Capacity)); c > 0 {
 			continue
 		}
-		if c, _ := v.cmp(exactOf(s.Capacity).scale(minFill)); c >= 0 {
-			return *s, nil
-		}
-		if fallback == nil {
-			fallback = s
+		if best < 0 {
+			best = i
+		} else if c, _ := s.Capacity.Cmp(syringes[best].Capacity); c < 0 {
+			best = i
 		}
 	}
-	if fallback != nil {
-		return *fallback, nil
+	if best >= 0 {
+		return syringes[best], nil
 	}
 	return Syringe{}, errorf("volume", CodeOutOfRange, "%s is more than the largest syringe (%s) holds; split the draw",
-		volume.String(), sorted[len(sorted)-1].Capacity.String())
+		volume.String(), largest.String())
+}
+
+func checkSyringe(s Syringe) error {
+	if err := positive("syringes", s.Capacity); err != nil {
+		return err
+	}
+	if err := positive("syringes", s.Graduation); err != nil {
+		return err
+	}
+	if !s.Capacity.Unit.only(dimVolume) || !s.Graduation.Unit.only(dimVolume) ||
+		(!s.Floor.Value.IsZero() && !s.Floor.Unit.only(dimVolume)) {
+		return errorf("syringes", CodeWrongDimension, "syringe %s graduated %s must be given in volumes",
+			s.Capacity.String(), s.Graduation.String())
+	}
+	return nil
 }
 
 // VolumeInput holds the inputs of a volume-to-draw calculation.
 type VolumeInput struct {
 	Dose          Quantity
 	Concentration Quantity
+	// In, when given, makes Concentration an amount held in this volume (1 g in 3 mL): the
+	// quotient is kept as an exact fraction instead of a rounded concentration.
+	In *Quantity
 	// RoundTo is the measuring increment (e.g. 0.1 mL); nil leaves the volume exact unless
 	// Syringes is given.
 	RoundTo *Quantity
 	// Syringes, when RoundTo is nil, picks a syringe with ChooseSyringe and rounds to its
 	// graduation.
 	Syringes []Syringe
+	// MaxDelivered, when given, is a dose the rounded volume must not deliver more than (a
+	// maximum dose): rounding up past it rounds down instead.
+	MaxDelivered *Quantity
+	// MaxVolume, when given, is what the containers hold: the volume is never rounded above it.
+	MaxVolume *Quantity
+	// Guards, when given, report the rounding deviation and volumes below a syringe's floor.
+	Guards *Guards
 }
 
 // VolumeResult is a volume to draw.
@@ -225,13 +219,19 @@ type VolumeResult struct {
 	Volume Quantity
 	// Delivered is Volume × concentration, in the dose's unit: what the patient actually gets.
 	Delivered Quantity
+	// Deviation is (Delivered − Dose) ÷ Dose in percent, exact; zero when nothing was rounded.
+	Deviation decimal.Decimal
 	// Syringe is the syringe chosen, when Syringes was given.
-	Syringe  *Syringe
-	Steps    []string
-	Warnings []string
+	Syringe *Syringe
+	// BelowFloor is set when Exact is below the floor of the syringe chosen (or of the
+	// smallest syringe of the guards).
+	BelowFloor bool
+	Steps      []string
+	Warnings   []Warning
 }
 
-// Volume is dose ÷ concentration, rounded once to what can be measured.
+// Volume is dose ÷ concentration, rounded once to what can be measured, never above
+// MaxDelivered or MaxVolume.
 func Volume(in VolumeInput) (VolumeResult, error) {
 	var t trail
 	if err := positive("dose", in.Dose); err != nil {
@@ -241,6 +241,14 @@ func Volume(in VolumeInput) (VolumeResult, error) {
 		return VolumeResult{}, err
 	}
 	c := exactOf(in.Concentration)
+	concText := Display(in.Concentration)
+	if in.In != nil {
+		if err := positive("concentration", *in.In); err != nil {
+			return VolumeResult{}, err
+		}
+		c, _ = c.div(exactOf(*in.In))
+		concText = "(" + concText + " in " + Display(*in.In) + ")"
+	}
 	v, err := exactOf(in.Dose).div(c)
 	if err != nil {
 		return VolumeResult{}, relabel(err, "concentration")
@@ -252,35 +260,16 @@ func Volume(in VolumeInput) (VolumeResult, error) {
 	}
 	v, _ = v.to(unitML)
 	res := VolumeResult{Exact: v.quantity()}
-	t.step("volume = ", Display(in.Dose), " ÷ ", Display(in.Concentration), " ", eq(res.Exact))
-	inc := in.RoundTo
-	if inc == nil && len(in.Syringes) > 0 {
-		s, err := ChooseSyringe(res.Exact, in.Syringes)
-		if err != nil {
-			return VolumeResult{}, err
-		}
-		res.Syringe = &s
-		inc = &s.Graduation
-		t.step("syringe: ", Display(s.Capacity), " (graduated every ", Display(s.Graduation), ")")
-		if c, _ := v.cmp(exactOf(s.Capacity).scale(minFill)); c < 0 {
-			t.warn(show(res.Exact) + " is under 20% of the " + Display(s.Capacity) + " syringe, so it measures less accurately")
-		}
+	t.step("volume = ", Display(in.Dose), " ÷ ", concText, " ", eq(res.Exact))
+	inc, err := volumeIncrement(in, v, &res, &t)
+	if err != nil {
+		return VolumeResult{}, err
 	}
 	rounded := v
 	if inc != nil {
-		if err := positive("round_to", *inc); err != nil {
+		if rounded, err = roundVolume(in, v, c, *inc, &t); err != nil {
 			return VolumeResult{}, err
 		}
-		i, err := need("round_to", *inc, unitML, "0.1 mL")
-		if err != nil {
-			return VolumeResult{}, err
-		}
-		rounded = rq{n: v.roundTo(i.value()), d: one, u: unitML}
-		if rounded.sign() == 0 {
-			return VolumeResult{}, errorf("round_to", CodeOutOfRange, "%s rounds to 0 mL at %s; use a finer increment",
-				res.Exact.String(), inc.String())
-		}
-		t.step("volume rounded to ", Display(*inc), " = ", Display(rounded.quantity()))
 	}
 	res.Volume = rounded.quantity()
 	dl, err := rounded.mul(c)
@@ -293,10 +282,117 @@ func Volume(in VolumeInput) (VolumeResult, error) {
 	}
 	res.Delivered = dl.quantity()
 	if inc != nil {
-		t.step("delivered dose = ", Display(res.Volume), " × ", Display(in.Concentration), " ", eq(res.Delivered))
+		t.step("delivered dose = ", Display(res.Volume), " × ", concText, " ", eq(res.Delivered))
+		res.Deviation, _ = Deviation(in.Dose, res.Delivered)
+		if !res.Deviation.IsZero() {
+			t.step("deviation from the dose ordered = ", DeviationText(res.Deviation))
+		}
+		if w, ok := in.Guards.deviationWarning("dose", in.Dose, res.Delivered, res.Deviation); ok {
+			t.warnings = append(t.warnings, w)
+		}
 	}
 	res.Steps, res.Warnings = t.steps, t.warnings
 	return res, nil
+}
+
+// volumeIncrement picks the increment to round to (round_to, or the chosen syringe's
+// graduation) and notes a volume below the floor of the syringe that would measure it.
+func volumeIncrement(in VolumeInput, v rq, res *VolumeResult, t *trail) (*Quantity, error) {
+	inc := in.RoundTo
+	floor, hasFloor := in.Guards.smallestFloor()
+	if inc == nil && len(in.Syringes) > 0 {
+		s, err := ChooseSyringe(res.Exact, in.Syringes)
+		if err != nil {
+			return nil, err
+		}
+		res.Syringe = &s
+		inc = &s.Graduation
+		floor, hasFloor = s, s.Floor.Value.Sign() > 0
+		t.step("syringe: ", Display(s.Capacity), " (graduated every ", Display(s.Graduation), ")")
+	}
+	if hasFloor {
+		if c, err := v.cmp(exactOf(floor.Floor)); err == nil && c < 0 {
+			res.BelowFloor = true
+			t.warn(WarnBelowMeasurable, "dose", show(res.Exact)+" is below "+Display(floor.Floor)+
+				", the smallest volume a "+Display(floor.Capacity)+" syringe measures accurately; dilute first")
+		}
+	}
+	if inc != nil {
+		if err := positive("round_to", *inc); err != nil {
+			return nil, err
+		}
+		if _, err := need("round_to", *inc, unitML, "0.1 mL"); err != nil {
+			return nil, err
+		}
+	}
+	return inc, nil
+}
+
+// roundVolume rounds v half away from zero to inc; when that would deliver more than
+// MaxDelivered or hold more than MaxVolume, it takes the largest multiple of inc within them.
+func roundVolume(in VolumeInput, v, c rq, inc Quantity, t *trail) (rq, error) {
+	i, _ := need("round_to", inc, unitML, "0.1 mL")
+	step := i.value()
+	n := v.n.DivRound(mulD(v.d, step), 0)
+	if n.Sign() == 0 {
+		return rq{}, errorf("round_to", CodeOutOfRange, "%s rounds to 0 mL at %s; use a finer increment",
+			v.quantity().String(), inc.String())
+	}
+	rounded := rq{n: n.Mul(step).Normalize(), d: one, u: unitML}
+	t.step("volume rounded to ", Display(inc), " = ", Display(rounded.quantity()))
+	if over, why := overLimit(in, rounded, c); over {
+		n = floorWithin(in, c, step, n)
+		if n.Sign() <= 0 {
+			return rq{}, errorf("dose", CodeOutOfRange, "no multiple of %s stays within %s", inc.String(), why)
+		}
+		rounded = rq{n: n.Mul(step).Normalize(), d: one, u: unitML}
+		t.step("rounded down to ", Display(rounded.quantity()), " so as not to exceed ", why)
+	}
+	return rounded, nil
+}
+
+// floorWithin returns the largest count of steps ≤ n whose volume stays within the limits.
+func floorWithin(in VolumeInput, c rq, step, n decimal.Decimal) decimal.Decimal {
+	for _, lim := range []*Quantity{in.MaxVolume, in.MaxDelivered} {
+		if lim == nil {
+			continue
+		}
+		l := exactOf(*lim)
+		var maxVol rq
+		if lim == in.MaxDelivered {
+			mv, err := l.div(c)
+			if err != nil {
+				continue
+			}
+			maxVol, _ = mv.to(unitML)
+		} else {
+			maxVol, _ = l.to(unitML)
+		}
+		k, _ := maxVol.n.QuoRem(mulD(maxVol.d, step), 0)
+		if k.LessThan(n) {
+			n = k
+		}
+	}
+	return n
+}
+
+// overLimit reports whether a rounded volume delivers more than MaxDelivered or is more than
+// MaxVolume, and which.
+func overLimit(in VolumeInput, vol, c rq) (bool, string) {
+	if in.MaxVolume != nil {
+		if cmp, err := vol.cmp(exactOf(*in.MaxVolume)); err == nil && cmp > 0 {
+			return true, Display(*in.MaxVolume) + " (what the containers hold)"
+		}
+	}
+	if in.MaxDelivered != nil {
+		dl, err := vol.mul(c)
+		if err == nil {
+			if cmp, err := dl.cmp(exactOf(*in.MaxDelivered)); err == nil && cmp > 0 {
+				return true, "the maximum dose " + Display(*in.MaxDelivered)
+			}
+		}
+	}
+	return false, ""
 }
 
 // VialsResult is how many vials a dose needs.

@@ -94,7 +94,7 @@ func TestChooseSyringe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.volume, func(t *testing.T) {
-			s, err := ChooseSyringe(MustParse(tt.volume), DefaultSyringes())
+			s, err := ChooseSyringe(MustParse(tt.volume), testSyringes())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,7 +102,7 @@ func TestChooseSyringe(t *testing.T) {
 		})
 	}
 	t.Run("unsorted list", func(t *testing.T) {
-		list := []Syringe{{MustParse("10 mL"), MustParse("0.2 mL")}, {MustParse("1 mL"), MustParse("0.01 mL")}}
+		list := []Syringe{{Capacity: MustParse("10 mL"), Graduation: MustParse("0.2 mL")}, {Capacity: MustParse("1 mL"), Graduation: MustParse("0.01 mL")}}
 		s, err := ChooseSyringe(MustParse("0.8 mL"), list)
 		if err != nil {
 			t.Fatal(err)
@@ -113,11 +113,11 @@ func TestChooseSyringe(t *testing.T) {
 		}
 	})
 	t.Run("too large", func(t *testing.T) {
-		_, err := ChooseSyringe(MustParse("61 mL"), DefaultSyringes())
+		_, err := ChooseSyringe(MustParse("61 mL"), testSyringes())
 		wantErr(t, err, "volume", CodeOutOfRange)
 	})
 	t.Run("not a volume", func(t *testing.T) {
-		_, err := ChooseSyringe(MustParse("5 mg"), DefaultSyringes())
+		_, err := ChooseSyringe(MustParse("5 mg"), testSyringes())
 		wantErr(t, err, "volume", CodeWrongDimension)
 	})
 	t.Run("no syringes", func(t *testing.T) {
@@ -125,18 +125,8 @@ func TestChooseSyringe(t *testing.T) {
 		wantErr(t, err, "syringes", CodeMissing)
 	})
 	t.Run("syringe in mg", func(t *testing.T) {
-		_, err := ChooseSyringe(MustParse("5 mL"), []Syringe{{MustParse("10 mg"), MustParse("1 mg")}})
+		_, err := ChooseSyringe(MustParse("5 mL"), []Syringe{{Capacity: MustParse("10 mg"), Graduation: MustParse("1 mg")}})
 		wantErr(t, err, "syringes", CodeWrongDimension)
-	})
-	t.Run("default data", func(t *testing.T) {
-		got := ""
-		for _, s := range DefaultSyringes() {
-			got += s.Capacity.String() + "/" + s.Graduation.String() + " "
-		}
-		want := "1 mL/0.01 mL 3 mL/0.1 mL 5 mL/0.2 mL 10 mL/0.2 mL 20 mL/1 mL 30 mL/1 mL 60 mL/1 mL "
-		if got != want {
-			t.Errorf("DefaultSyringes = %q, want %q", got, want)
-		}
 	})
 }
 
@@ -161,10 +151,10 @@ func TestVolume(t *testing.T) {
 		{"units", VolumeInput{Dose: MustParse("5000 units"), Concentration: MustParse("1000 units/mL")}, "5 mL", "5 mL", "5000 units", ""},
 		{"percent concentration", VolumeInput{Dose: MustParse("90 mg"), Concentration: MustParse("0.9%")}, "10 mL", "10 mL", "90 mg", ""},
 		{"ratio concentration", VolumeInput{Dose: MustParse("0.3 mg"), Concentration: MustParse("1:1000")}, "0.3 mL", "0.3 mL", "0.3 mg", ""},
-		{"syringe graduation", VolumeInput{Dose: MustParse("118.5 mg"), Concentration: MustParse("50 mg/mL"), Syringes: DefaultSyringes()},
+		{"syringe graduation", VolumeInput{Dose: MustParse("118.5 mg"), Concentration: MustParse("50 mg/mL"), Syringes: testSyringes()},
 			"2.37 mL", "2.4 mL", "120 mg", "3 mL"},
 		{"round_to wins over syringes", VolumeInput{Dose: MustParse("118.5 mg"), Concentration: MustParse("50 mg/mL"),
-			RoundTo: qp("0.01 mL"), Syringes: DefaultSyringes()}, "2.37 mL", "2.37 mL", "118.5 mg", ""},
+			RoundTo: qp("0.01 mL"), Syringes: testSyringes()}, "2.37 mL", "2.37 mL", "118.5 mg", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,15 +173,6 @@ func TestVolume(t *testing.T) {
 			}
 		})
 	}
-	t.Run("low fill warns", func(t *testing.T) {
-		res, err := Volume(VolumeInput{Dose: MustParse("5 mg"), Concentration: MustParse("50 mg/mL"), Syringes: DefaultSyringes()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(res.Warnings) != 1 {
-			t.Errorf("warnings = %v, want one about the 20%% fill", res.Warnings)
-		}
-	})
 }
 
 func TestVolumeErrors(t *testing.T) {
@@ -207,7 +188,7 @@ func TestVolumeErrors(t *testing.T) {
 		{"rounds to nothing", VolumeInput{Dose: MustParse("0.01 mg"), Concentration: MustParse("50 mg/mL"), RoundTo: qp("0.1 mL")}, "round_to", CodeOutOfRange},
 		{"zero concentration", VolumeInput{Dose: MustParse("5 mg"), Concentration: MustParse("0 mg/mL")}, "concentration", CodeNotPositive},
 		{"negative dose", VolumeInput{Dose: MustParse("-5 mg"), Concentration: MustParse("5 mg/mL")}, "dose", CodeNotPositive},
-		{"too big for any syringe", VolumeInput{Dose: MustParse("5 g"), Concentration: MustParse("50 mg/mL"), Syringes: DefaultSyringes()}, "volume", CodeOutOfRange},
+		{"too big for any syringe", VolumeInput{Dose: MustParse("5 g"), Concentration: MustParse("50 mg/mL"), Syringes: testSyringes()}, "volume", CodeOutOfRange},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

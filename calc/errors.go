@@ -19,6 +19,8 @@ const (
 	CodeNotPositive = "not_positive"
 	// CodeOutOfRange means a value is outside what the formula or the device allows.
 	CodeOutOfRange = "out_of_range"
+	// CodeConflict means two inputs were given that contradict each other; Fields names both.
+	CodeConflict = "conflicting_fields"
 )
 
 // Error is the single error type of package calc: Field names the input at fault, Code is one
@@ -27,6 +29,8 @@ type Error struct {
 	Field   string
 	Code    string
 	Message string
+	// Fields names every input at fault when several are (two inputs that conflict).
+	Fields map[string]string
 }
 
 // Error implements the error interface as "field: message".
@@ -42,6 +46,11 @@ func errorf(field, code, format string, args ...any) error {
 	return &Error{Field: field, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// conflict is the error for two inputs that cannot both be given: it names both.
+func conflict(a, b, msg string) error {
+	return &Error{Field: a, Code: CodeConflict, Message: msg, Fields: map[string]string{a: msg, b: msg}}
+}
+
 // relabel moves an error raised by a generic parser ("quantity", "unit") onto the named input,
 // so the caller learns which of its fields was at fault.
 func relabel(err error, field string) error {
@@ -50,7 +59,7 @@ func relabel(err error, field string) error {
 	}
 	var ce *Error
 	if errors.As(err, &ce) {
-		return &Error{Field: field, Code: ce.Code, Message: ce.Message}
+		return &Error{Field: field, Code: ce.Code, Message: ce.Message, Fields: ce.Fields}
 	}
 	return &Error{Field: field, Code: CodeInvalid, Message: err.Error()}
 }

@@ -31,7 +31,7 @@ type Response struct {
 	// 10 significant digits.
 	Display  map[string]string
 	Steps    []string
-	Warnings []string
+	Warnings []Warning
 }
 
 // Output returns the value of the named output.
@@ -157,8 +157,14 @@ func Kinds() []string {
 
 // Evaluate runs one calculator request of the JSON contract, {"kind": "...", ...inputs}.
 // Quantities must be JSON strings; numbers, unknown fields and duplicate fields are refused.
-// Every error is a *Error naming the field at fault ("request" for malformed JSON).
-func Evaluate(data []byte) (*Response, error) {
+// Every error is a *Error naming the field at fault ("request" for malformed JSON). It applies
+// no guards; EvaluateWith does.
+func Evaluate(data []byte) (*Response, error) { return EvaluateWith(data, nil) }
+
+// EvaluateWith is Evaluate with the site's guards: inputs outside their plausible range are
+// refused naming the field and the range, and rounding deviations, volumes below a syringe's
+// floor and implausible doses come back as warnings.
+func EvaluateWith(data []byte, g *Guards) (*Response, error) {
 	if len(data) > maxRequestBytes {
 		return nil, errorf("request", CodeInvalid, "request is larger than %d bytes", maxRequestBytes)
 	}
@@ -189,7 +195,14 @@ func Evaluate(data []byte) (*Response, error) {
 		}
 	}
 	r := &Response{Kind: name}
-	if err := k.run(&inputs{raw: fields}, r); err != nil {
+	in := &inputs{raw: fields, guards: g}
+	if err := k.run(in, r); err != nil {
+		return nil, err
+	}
+	if len(in.warnings) > 0 {
+		r.Warnings = append(in.warnings, r.Warnings...)
+	}
+	if err := in.checkOutputs(r); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -241,6 +254,51 @@ func decodeObject(data []byte, field string) (map[string]json.RawMessage, error)
 type inputs struct {
 	raw    map[string]json.RawMessage
 	prefix string // for nested objects: "components[0]."
+	guards *Guards
+	// warnings gathers flags raised while reading inputs (a value above a flag-only range).
+	warnings []Warning
+}
+
+// plausible checks a named input against the guards' range for it.
+func (in *inputs) plausible(name string, q Quantity) error {
+	w, err := in.guards.Check(name, q)
+	if err != nil {
+		return relabel(err, in.prefix+name)
+	}
+	if w != nil {
+		w.Field = in.prefix + name
+		in.warnings = append(in.warnings, *w)
+	}
+	return nil
+}
+
+// checkOutputs checks the results that have a plausible range (a pump rate, a creatinine
+// clearance): outside a refusing range is an error, outside a flag-only one a warning.
+func (in *inputs) checkOutputs(r *Response) error {
+	if in.guards == nil {
+		return nil
+	}
+	for _, o := range r.Outputs {
+		s, ok := o.Value.(string)
+		if !ok || strings.HasPrefix(o.Name, "exact_") {
+			continue
+		}
+		if _, has := in.guards.Ranges[o.Name]; !has || in.raw[o.Name] != nil {
+			continue
+		}
+		q, err := Parse(s)
+		if err != nil || !in.guards.Ranges[o.Name].measures(q) {
+			continue // another kind's output of the same name (a drip rate in gtt/min)
+		}
+		w, err := in.guards.Check(o.Name, q)
+		if err != nil {
+			return err
+		}
+		if w != nil {
+			r.Warnings = append(r.Warnings, *w)
+		}
+	}
+	return nil
 }
 
 // examples shows, in a message, how a field is written.
@@ -282,6 +340,9 @@ func (in *inputs) optQuantity(name string) (*Quantity, error) {
 	if err != nil {
 		return nil, relabel(err, in.prefix+name)
 	}
+	if err := in.plausible(name, q); err != nil {
+		return nil, err
+	}
 	return &q, nil
 }
 
@@ -304,6 +365,9 @@ func (in *inputs) optDecimal(name string) (*decimal.Decimal, error) {
 	d, err := ParseDecimal(s)
 	if err != nil {
 		return nil, relabel(err, in.prefix+name)
+	}
+	if err := in.plausible(name, Quantity{Value: d}); err != nil {
+		return nil, err
 	}
 	return &d, nil
 }
@@ -348,9 +412,26 @@ func runDose(in *inputs, r *Response) error {
 	if err != nil {
 		return relabel(err, "bsa_formula")
 	}
+	if bsa != nil && (height != nil || f != "") {
+		other := "height"
+		if height == nil {
+			other = "bsa_formula"
+		}
+		return conflict("bsa", other, "give either bsa or height (with weight and bsa_formula), not both: they may disagree")
+	}
 	res, err := Dose(DoseInput{Dose: dose, Weight: weight, Height: height, BSA: bsa, Formula: formula, MaxDose: maxDose})
 	if err != nil {
 		return err
+	}
+	if err := in.plausibleBSA(res.BSA, bsa); err != nil {
+		return err
+	}
+	var perKg *Quantity
+	if dose.Unit.has(dimMass, true) {
+		perKg = &dose
+	}
+	if w, ok := in.guards.implausibleDose(perKg, res.Calculated); ok {
+		res.Warnings = append(res.Warnings, w)
 	}
 	r.quantity("dose", res.Dose)
 	r.flag("capped", res.Capped)
@@ -364,6 +445,14 @@ func runDose(in *inputs, r *Response) error {
 	return nil
 }
 
+// plausibleBSA checks a BSA computed from weight and height (one given was checked on input).
+func (in *inputs) plausibleBSA(computed, given *Quantity) error {
+	if computed == nil || given != nil {
+		return nil
+	}
+	return in.plausible("bsa", *computed)
+}
+
 func runVolume(in *inputs, r *Response) error {
 	dose, e1 := in.quantity("dose")
 	conc, e2 := in.quantity("concentration")
@@ -371,10 +460,13 @@ func runVolume(in *inputs, r *Response) error {
 	if err := firstErr(e1, e2, e3); err != nil {
 		return err
 	}
-	vi := VolumeInput{Dose: dose, Concentration: conc}
+	vi := VolumeInput{Dose: dose, Concentration: conc, Guards: in.guards}
 	if hasRound {
 		if strings.EqualFold(strings.TrimSpace(s), "syringe") {
-			vi.Syringes = DefaultSyringes()
+			if in.guards == nil || len(in.guards.Syringes) == 0 {
+				return errorf("round_to", CodeInvalid, "no syringe list is configured; give an increment such as \"0.1 mL\"")
+			}
+			vi.Syringes = in.guards.Syringes
 		} else {
 			q, err := Parse(s)
 			if err != nil {
@@ -390,6 +482,7 @@ func runVolume(in *inputs, r *Response) error {
 	r.quantity("exact_volume", res.Exact)
 	r.quantity("volume", res.Volume)
 	r.quantity("delivered_dose", res.Delivered)
+	r.text("deviation", DeviationText(res.Deviation))
 	if res.Syringe != nil {
 		r.quantity("syringe", res.Syringe.Capacity)
 	}
@@ -448,6 +541,11 @@ func runInfusion(in *inputs, r *Response) error {
 	}
 	r.quantity("exact_rate", res.Exact)
 	r.quantity("rate", res.Rate)
+	dev, _ := Deviation(res.Exact, res.Rate)
+	r.text("deviation", DeviationText(dev))
+	if w, ok := in.guards.deviationWarning("rate", res.Exact, res.Rate, dev); ok {
+		r.Warnings = append(r.Warnings, w)
+	}
 	r.Steps = res.Steps
 	return nil
 }
@@ -577,7 +675,7 @@ func runMEq(in *inputs, r *Response) error {
 	var err error
 	switch {
 	case amount != nil && mass != nil:
-		return errorf("mass", CodeInvalid, "give either amount (mEq or mmol) or mass, not both")
+		return conflict("mass", "amount", "give either amount (mEq or mmol) or mass, not both")
 	case amount != nil:
 		res, err = EquivalentsToMass(*amount, mm, val)
 	case mass != nil:

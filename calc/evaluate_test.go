@@ -16,10 +16,10 @@ func TestEvaluateJSON(t *testing.T) {
 			`{"kind":"dose","dose":"1087.5 mg","capped":false,"display":{"dose":"1,087.5 mg"},"steps":["dose = 15 mg/kg × 72.5 kg = 1,087.5 mg"]}`},
 		{"volume rounded",
 			`{"kind":"volume","dose":"1087.5 mg","concentration":"50 mg/mL","round_to":"0.2 mL"}`,
-			`{"kind":"volume","exact_volume":"21.75 mL","volume":"21.8 mL","delivered_dose":"1090 mg",` +
+			`{"kind":"volume","exact_volume":"21.75 mL","volume":"21.8 mL","delivered_dose":"1090 mg","deviation":"+0.2%",` +
 				`"display":{"volume":"21.8 mL","delivered_dose":"1,090 mg"},` +
 				`"steps":["volume = 1,087.5 mg ÷ 50 mg/mL = 21.75 mL","volume rounded to 0.2 mL = 21.8 mL",` +
-				`"delivered dose = 21.8 mL × 50 mg/mL = 1,090 mg"]}`},
+				`"delivered dose = 21.8 mL × 50 mg/mL = 1,090 mg","deviation from the dose ordered = +0.2%"]}`},
 		{"gravimetric",
 			`{"kind":"gravimetric","volume":"20 mL","specific_gravity":"1.02","measured":"20.33 g","tolerance":"5%"}`,
 			`{"kind":"gravimetric","expected":"20.4 g","deviation":"-0.34%","exact_deviation":"-0.343137254901960784313725%","pass":true,` +
@@ -93,7 +93,7 @@ func TestEvaluateOutputs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.req, func(t *testing.T) {
-			res, err := Evaluate([]byte(tt.req))
+			res, err := EvaluateWith([]byte(tt.req), testGuards())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +146,7 @@ func TestEvaluateErrors(t *testing.T) {
 			"adjustment_factor", CodeNotPositive},
 		{"bsa without height", `{"kind":"bsa","weight":"80 kg"}`, "height", CodeMissing},
 		{"bad bsa formula", `{"kind":"dose","dose":"1 mg/m2","weight":"80 kg","height":"180 cm","bsa_formula":"boyd"}`, "bsa_formula", CodeInvalid},
-		{"meq both", `{"kind":"meq","amount":"20 mEq","mass":"1 g","molar_mass":"74.55 g/mol","valence":"1"}`, "mass", CodeInvalid},
+		{"meq both", `{"kind":"meq","amount":"20 mEq","mass":"1 g","molar_mass":"74.55 g/mol","valence":"1"}`, "mass", CodeConflict},
 		{"meq neither", `{"kind":"meq","molar_mass":"74.55 g/mol","valence":"1"}`, "amount", CodeMissing},
 		{"osmolarity both forms", `{"kind":"osmolarity","concentration":"1%","components":[]}`, "concentration", CodeInvalid},
 		{"osmolarity empty components", `{"kind":"osmolarity","components":[]}`, "components", CodeInvalid},
@@ -176,13 +176,13 @@ func TestKinds(t *testing.T) {
 }
 
 func TestResponseMarshalWarnings(t *testing.T) {
-	r := &Response{Kind: "x", Outputs: []Output{{"b", "2 mL"}, {"a", true}}, Warnings: []string{"careful <here>"}}
+	r := &Response{Kind: "x", Outputs: []Output{{"b", "2 mL"}, {"a", true}}, Warnings: []Warning{{Code: "note", Message: "careful <here>", Field: "b"}}}
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// json.Marshal escapes HTML in a Marshaler's output too.
-	want := `{"kind":"x","b":"2 mL","a":true,"steps":[],"warnings":["careful \u003chere\u003e"]}`
+	want := `{"kind":"x","b":"2 mL","a":true,"steps":[],"warnings":[{"code":"note","message":"careful \u003chere\u003e","field":"b"}]}`
 	if string(b) != want {
 		t.Errorf("got %s, want %s", b, want)
 	}

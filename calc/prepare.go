@@ -109,7 +109,7 @@ func Reconstitution(in ReconstitutionInput) (ReconstitutionResult, error) {
 	var res ReconstitutionResult
 	switch {
 	case in.DiluentVolume != nil && in.TargetConcentration != nil:
-		return ReconstitutionResult{}, errorf("target_concentration", CodeInvalid, "give either diluent_volume or target_concentration, not both")
+		return ReconstitutionResult{}, conflict("target_concentration", "diluent_volume", "give either diluent_volume or target_concentration, not both")
 	case in.DiluentVolume != nil:
 		if err := positive("diluent_volume", *in.DiluentVolume); err != nil {
 			return ReconstitutionResult{}, err
@@ -189,6 +189,14 @@ var rateIncrement = decimal.RequireFromString("0.1")
 func InfusionRate(in InfusionInput) (RateResult, error) {
 	var t trail
 	var r rq
+	if in.DoseRate != nil && (in.Volume != nil || in.Duration != nil) {
+		other := "volume"
+		if in.Volume == nil {
+			other = "duration"
+		}
+		return RateResult{}, conflict("dose_rate", other,
+			"give either dose_rate (with weight and concentration) or volume and duration, not both: they may disagree")
+	}
 	switch {
 	case in.DoseRate != nil:
 		dr := *in.DoseRate

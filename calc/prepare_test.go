@@ -123,7 +123,7 @@ func TestReconstitution(t *testing.T) {
 		field, code string
 	}{
 		{"both", ReconstitutionInput{Amount: MustParse("1 g"), Displacement: MustParse("0.5 mL"), DiluentVolume: qp("9.5 mL"),
-			TargetConcentration: qp("100 mg/mL")}, "target_concentration", CodeInvalid},
+			TargetConcentration: qp("100 mg/mL")}, "target_concentration", CodeConflict},
 		{"neither", ReconstitutionInput{Amount: MustParse("1 g"), Displacement: MustParse("0.5 mL")}, "diluent_volume", CodeMissing},
 		{"unreachable target", ReconstitutionInput{Amount: MustParse("1 g"), Displacement: MustParse("0.5 mL"),
 			TargetConcentration: qp("5 g/mL")}, "target_concentration", CodeOutOfRange},

@@ -38,6 +38,10 @@ func Parse(s string) (Quantity, error) {
 	if strings.Contains(t, ":") {
 		return parseRatio(t)
 	}
+	t = trimPerDose(t)
+	if amount, volume, ok := splitAmountIn(t); ok {
+		return parseAmountIn(t, amount, volume)
+	}
 	v, rest, err := scanNumber(t)
 	if err != nil {
 		return Quantity{}, err
@@ -69,13 +73,77 @@ func MustParse(s string) Quantity {
 	return q
 }
 
-// parseRatio reads ratio strength "1:x" (1 g in x mL, w/v) as mg/mL.
+// trimPerDose drops a trailing "/dose" or " per dose" ("15 mg/kg/dose" is 15 mg/kg): a dose
+// is per dose already.
+func trimPerDose(t string) string {
+	for _, suffix := range []string{"/dose", " per dose"} {
+		if len(t) > len(suffix) && strings.EqualFold(t[len(t)-len(suffix):], suffix) {
+			return strings.TrimSpace(t[:len(t)-len(suffix)])
+		}
+	}
+	return t
+}
+
+// splitAmountIn recognises an amount in a volume: "400 mg in 250 mL", "25000 units/250 mL",
+// "2 mg per mL". The right-hand side must start with a digit or be a bare unit after "per".
+func splitAmountIn(t string) (string, string, bool) {
+	for _, sep := range []string{" in ", " per ", " IN ", " PER "} {
+		if a, b, ok := strings.Cut(t, sep); ok {
+			return strings.TrimSpace(a), strings.TrimSpace(b), true
+		}
+	}
+	if i := strings.IndexByte(t, '/'); i > 0 && i+1 < len(t) {
+		rest := strings.TrimSpace(t[i+1:])
+		if rest != "" && isDigit(rest[0]) {
+			return strings.TrimSpace(t[:i]), rest, true
+		}
+	}
+	return "", "", false
+}
+
+// parseAmountIn divides an amount by the volume it is in, exactly where the quotient
+// terminates: "25000 units/250 mL" is 100 units/mL, "2 mg per mL" is 2 mg/mL.
+func parseAmountIn(t, amount, volume string) (Quantity, error) {
+	a, err := Parse(amount)
+	if err != nil {
+		return Quantity{}, err
+	}
+	if !isDigit(volume[0]) {
+		volume = "1 " + volume
+	}
+	v, err := Parse(volume)
+	if err != nil {
+		return Quantity{}, err
+	}
+	if a.Unit.IsDimensionless() || v.Unit.IsDimensionless() || a.Unit.has(dimVolume, true) {
+		return Quantity{}, errorf("quantity", CodeInvalid, "%q: write an amount in a volume as \"400 mg in 250 mL\" or \"400 mg/250 mL\"", t)
+	}
+	if v.Value.Sign() <= 0 {
+		return Quantity{}, errorf("quantity", CodeNotPositive, "%q: the volume must be above zero", t)
+	}
+	u, f, err := mulUnits(a.Unit, v.Unit.invert())
+	if err != nil || f.set {
+		return Quantity{}, errorf("quantity", CodeInvalid, "%q: cannot divide %s by %s", t, a.Unit.String(), v.Unit.String())
+	}
+	return Quantity{Value: quo(a.Value, v.Value), Unit: u}, nil
+}
+
+// parseRatio reads ratio strength "1:x" (1 g in x mL, w/v) as mg/mL. x may carry thousands
+// separators in groups of three ("1:10,000"): a ratio's x is never a decimal fraction.
 func parseRatio(t string) (Quantity, error) {
 	left, right, _ := strings.Cut(t, ":")
 	if strings.TrimSpace(left) != "1" {
 		return Quantity{}, errorf("quantity", CodeInvalid, "ratio strength is written 1:x (e.g. 1:1000), got %q", t)
 	}
-	x, rest, err := scanNumber(strings.TrimSpace(right))
+	right = strings.TrimSpace(right)
+	if strings.Contains(right, ",") {
+		plainRight, ok := ungroup(right)
+		if !ok {
+			return Quantity{}, errorf("quantity", CodeInvalid, "%q: thousands separators go every three digits (1:10,000)", t)
+		}
+		right = plainRight
+	}
+	x, rest, err := scanNumber(right)
 	if err != nil {
 		return Quantity{}, err
 	}
@@ -171,6 +239,31 @@ func scanNumber(s string) (decimal.Decimal, string, error) {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// ungroup removes thousands separators from a whole number written in groups of three
+// ("10,000" → "10000"); ok is false for any other use of a comma.
+func ungroup(s string) (string, bool) {
+	groups := strings.Split(s, ",")
+	if len(groups[0]) == 0 || len(groups[0]) > 3 {
+		return "", false
+	}
+	for _, g := range groups {
+		if g == "" {
+			return "", false
+		}
+		for i := 0; i < len(g); i++ {
+			if !isDigit(g[i]) {
+				return "", false
+			}
+		}
+	}
+	for _, g := range groups[1:] {
+		if len(g) != 3 {
+			return "", false
+		}
+	}
+	return strings.Join(groups, ""), true
+}
 
 // String gives the contract's plain form: "21.8 mL", "2 m2", "1087.5 mg" — no exponent, no
 // thousands separator, no trailing zeros. Use Display for ISMP text.

@@ -174,7 +174,7 @@ type OsmolarityResult struct {
 	// AboveLimit compares the exact value with Limit.
 	AboveLimit bool
 	Steps      []string
-	Warnings   []string
+	Warnings   []Warning
 }
 
 // DefaultPeripheralLimit is the usual ceiling for a peripheral line.
@@ -247,7 +247,7 @@ func Osmolarity(components []OsmoleComponent, limit *Quantity) (OsmolarityResult
 	t.step("rounded to a whole mOsm/L = ", Display(res.Osmolarity))
 	if c, _ := total.cmp(limRQ); c > 0 {
 		res.AboveLimit = true
-		t.warn("osmolarity " + Display(res.Osmolarity) + " is above the peripheral limit " + Display(lim) + "; use a central line")
+		t.warn(WarnAboveLimit, "limit", "osmolarity "+Display(res.Osmolarity)+" is above the peripheral limit "+Display(lim)+"; use a central line")
 	}
 	res.Steps, res.Warnings = t.steps, t.warnings
 	return res, nil

@@ -29,7 +29,7 @@ type WeightResult struct {
 	// Weight is rounded half away from zero to 0.1 kg.
 	Weight   Quantity
 	Steps    []string
-	Warnings []string
+	Warnings []Warning
 }
 
 var (
@@ -73,7 +73,7 @@ func ibwKg(height Quantity, sex Sex, t *trail) (rq, error) {
 	t.step("IBW (Devine, ", string(sex), ") = ", DisplayDecimal(base), " kg + 2.3 kg/in × (", show(in.quantity()),
 		" − 60 in) ", eq(ibw.quantity()))
 	if over.sign() < 0 {
-		t.warn("height is under 60 in: the Devine formula is extrapolated below its base weight")
+		t.warn(WarnNote, "height", "height is under 60 in: the Devine formula is extrapolated below its base weight")
 	}
 	return ibw, nil
 }
@@ -108,7 +108,7 @@ func adjustedKg(actual, ibw rq, factor decimal.Decimal, t *trail) (rq, error) {
 	t.step("adjusted body weight = ", show(ibw.quantity()), " + ", DisplayDecimal(factor), " × (",
 		show(actual.quantity()), " − ", show(ibw.quantity()), ") ", eq(abw.quantity()))
 	if excess.sign() <= 0 {
-		t.warn("actual weight is not above ideal body weight; adjusted body weight is meant for actual > IBW")
+		t.warn(WarnNote, "weight", "actual weight is not above ideal body weight; adjusted body weight is meant for actual > IBW")
 	}
 	return abw, nil
 }
@@ -156,7 +156,7 @@ type CrClResult struct {
 	WeightUsed Quantity
 	Basis      WeightBasis
 	Steps      []string
-	Warnings   []string
+	Warnings   []Warning
 }
 
 var (
@@ -204,7 +204,7 @@ func CreatinineClearance(in CrClInput) (CrClResult, error) {
 		}
 		if basis == IdealWeight {
 			if c, _ := w.cmp(ibw); c < 0 {
-				t.warn("actual weight is below ideal body weight; many protocols use the actual weight then")
+				t.warn(WarnNote, "weight", "actual weight is below ideal body weight; many protocols use the actual weight then")
 			}
 			w = ibw
 		} else {
@@ -229,7 +229,7 @@ func CreatinineClearance(in CrClInput) (CrClResult, error) {
 		show(w.quantity()), " ÷ (72 × ", show(scr.quantity()), ")", sexFactor, " ", eq(c.quantity()))
 	t.step("rounded to a whole mL/min = ", Display(rounded))
 	if in.Age.LessThan(eighteen) {
-		t.warn("Cockcroft–Gault is validated in adults; age is under 18")
+		t.warn(WarnNote, "age", "Cockcroft–Gault is validated in adults; age is under 18")
 	}
 	return CrClResult{Exact: c.quantity(), CrCl: rounded, WeightUsed: w.quantity(), Basis: basis,
 		Steps: t.steps, Warnings: t.warnings}, nil

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/laminar-rx/laminar/calc"
+	"github.com/laminar-rx/laminar/internal/guard"
 )
 
 func cmdCalc(ctx context.Context, e env, args []string) error {
@@ -20,7 +21,8 @@ func cmdCalc(ctx context.Context, e env, args []string) error {
 	if err := refuseDuplicateKeys(e, body); err != nil {
 		return err
 	}
-	resp, err := calc.Evaluate(body)
+	// The shipped guard table: the command reads no database.
+	resp, err := calc.EvaluateWith(body, guard.DefaultRules().CalcGuards())
 	if err != nil {
 		var ce *calc.Error
 		if errors.As(err, &ce) {

@@ -18,10 +18,19 @@ func ExpiryEndOfDay(year, month, day int, loc *time.Location) time.Time {
 	return time.Date(year, time.Month(month), day, 23, 59, 59, 0, loc)
 }
 
-// ParseExpiry reads an expiry given either as RFC 3339 (an exact instant)
-// or as a date YYYY-MM-DD (the end of that day in loc, see ExpiryEndOfDay).
+// ParseExpiry reads an expiry given as RFC 3339 (an exact instant), as a
+// date YYYY-MM-DD (the end of that day in loc, see ExpiryEndOfDay), or as a
+// month YYYY-MM, as many vials print it (the end of that month's last day).
 // Errors are *Error with code "invalid" and no field; callers name the field.
 func ParseExpiry(s string, loc *time.Location) (time.Time, error) {
+	if len(s) == len("2006-01") {
+		m, err := time.Parse("2006-01", s)
+		if err != nil {
+			return time.Time{}, errorf(CodeInvalid, "", fmt.Sprintf("%q is not a valid month (expected YYYY-MM, YYYY-MM-DD or RFC 3339)", truncate(s, 40)))
+		}
+		// Day 0 of the next month is the last day of this one.
+		return ExpiryEndOfDay(m.Year(), int(m.Month())+1, 0, loc), nil
+	}
 	if len(s) == len("2006-01-02") {
 		d, err := time.Parse(time.DateOnly, s)
 		if err != nil {

@@ -91,3 +91,30 @@ func TestDateOnlyExpiryInSiteZone(t *testing.T) {
 		})
 	}
 }
+
+func TestParseExpiryMonthOnlyEndsWithTheMonth(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		in   string
+		loc  *time.Location
+		want time.Time
+	}{
+		{"2026-11", time.UTC, time.Date(2026, 11, 30, 23, 59, 59, 0, time.UTC)},
+		{"2026-12", time.UTC, time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC)},
+		{"2028-02", time.UTC, time.Date(2028, 2, 29, 23, 59, 59, 0, time.UTC)}, // leap year
+		{"2027-02", ny, time.Date(2027, 2, 28, 23, 59, 59, 0, ny)},
+	} {
+		got, err := ParseExpiry(tt.in, tt.loc)
+		if err != nil || !got.Equal(tt.want) {
+			t.Errorf("ParseExpiry(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"2026-13", "2026-00", "26-11-1"} {
+		if _, err := ParseExpiry(bad, time.UTC); err == nil {
+			t.Errorf("ParseExpiry(%q) accepted", bad)
+		}
+	}
+}

@@ -139,7 +139,8 @@ func decodeComponent(data []byte, path string, loc *time.Location) (Component, e
 	} else if ok {
 		c.OpenedAt = &t
 	}
-	if t, ok, err := jsonTime(obj, "bud", f("bud"), nil); err != nil {
+	// A compounded component's BUD may be date-only, like an expiry.
+	if t, ok, err := jsonTime(obj, "bud", f("bud"), loc); err != nil {
 		return Component{}, err
 	} else if ok {
 		c.BUD = &t

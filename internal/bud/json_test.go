@@ -175,3 +175,19 @@ func TestContractRefusals(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeComponentBUDDateOnlyEndsThatDay(t *testing.T) {
+	req, err := DecodeRequest([]byte(`{"category":"2","method":"aseptic","sterility_tested":false,
+		"starting_components":"sterile","storage":"refrigerator","compounded_at":"2026-11-24T09:00:00Z",
+		"components":[{"name":"stock","container":"compounded","bud":"2026-11-25","expires_at":"2027-01"}]}`), time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := req.Components[0]
+	if want := time.Date(2026, 11, 25, 23, 59, 59, 0, time.UTC); c.BUD == nil || !c.BUD.Equal(want) {
+		t.Errorf("bud = %v, want %v", c.BUD, want)
+	}
+	if want := time.Date(2027, 1, 31, 23, 59, 59, 0, time.UTC); !c.ExpiresAt.Equal(want) {
+		t.Errorf("expires_at = %v, want %v", c.ExpiresAt, want)
+	}
+}

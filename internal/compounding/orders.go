@@ -72,8 +72,12 @@ func (s *Service) CreateOrder(ctx context.Context, o workflow.Order, actor int64
 		if err != nil {
 			return outcome[OrderCreated]{}, err
 		}
+		gv, err := tx.GuardRuleVersionAt(ctx, now)
+		if err != nil {
+			return outcome[OrderCreated]{}, err
+		}
 		ws, err := workflow.ComputeWorksheet(workflow.WorksheetInput{
-			Order: o, Recipe: recipe, Products: products, Diluents: diluents, Rules: rv.Rules, Now: now, Location: s.loc,
+			Order: o, Recipe: recipe, Products: products, Diluents: diluents, Rules: rv.Rules, Guards: gv.Rules, Now: now, Location: s.loc,
 		})
 		if err != nil {
 			return outcome[OrderCreated]{}, err

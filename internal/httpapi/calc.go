@@ -23,7 +23,15 @@ func (a *API) calculate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	resp, err := calc.Evaluate(body)
+	rules, err := a.guardsNow(c)
+	if err != nil {
+		return err
+	}
+	var g *calc.Guards
+	if rules != nil {
+		g = rules.CalcGuards()
+	}
+	resp, err := calc.EvaluateWith(body, g)
 	if err != nil {
 		return CalcError(err)
 	}
@@ -34,7 +42,9 @@ func (a *API) calculate(c echo.Context) error {
 func CalcError(err error) error {
 	var ce *calc.Error
 	if errors.As(err, &ce) {
-		return &apperr.Error{Kind: apperr.Invalid, Code: ce.Code, Field: ce.Field, Message: ce.Message}
+		return &apperr.Error{Kind: apperr.Invalid, Code: ce.Code, Field: ce.Field, Message: ce.Message, Fields: ce.Fields}
 	}
 	return err
 }
+
+func asAppErr(err error, e **apperr.Error) bool { return errors.As(err, e) }

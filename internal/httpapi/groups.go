@@ -7,6 +7,7 @@ func init() {
 		(*API).calcRoutes,
 		(*API).barcodeRoutes,
 		(*API).budRoutes,
+		(*API).guardRoutes,
 		(*API).authRoutes,
 		(*API).formularyRoutes,
 		(*API).auditRoutes,

@@ -60,6 +60,12 @@ func (t *Tx) Append(ctx context.Context, events ...workflow.Event) error {
 	return nil
 }
 
+// GuardRuleVersionAt is the guard table in force at at, read in the
+// transaction: an admin's new version applies at once.
+func (t *Tx) GuardRuleVersionAt(ctx context.Context, at time.Time) (GuardRuleVersion, error) {
+	return t.s.guardRuleVersionAt(ctx, t.tx, at)
+}
+
 // BUDRuleVersionAt is the BUD rule version in force at at, read in the
 // transaction: an admin's new version applies at once.
 func (t *Tx) BUDRuleVersionAt(ctx context.Context, at time.Time) (BUDRuleVersion, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/laminar-rx/laminar/calc"
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/bud"
+	"github.com/laminar-rx/laminar/internal/guard"
 )
 
 var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
@@ -189,7 +190,7 @@ func compute(t testing.TB, o Order, r Recipe) (Worksheet, error) {
 			ps = append(ps, p)
 		}
 	}
-	return ComputeWorksheet(WorksheetInput{Order: o, Recipe: r, Products: ps, Diluents: bags, Rules: bud.DefaultRules(), Now: t0, Location: time.UTC})
+	return ComputeWorksheet(WorksheetInput{Order: o, Recipe: r, Products: ps, Diluents: bags, Rules: bud.DefaultRules(), Guards: guard.DefaultRules(), Now: t0, Location: time.UTC})
 }
 
 func TestRecipeValidate(t *testing.T) {
@@ -308,8 +309,16 @@ func TestWorksheetRoundsToSyringe(t *testing.T) {
 		t.Errorf("ISMP display %q", ws.Quantities["dose"].Display)
 	}
 	d, _ := ws.Step("draw")
-	if d.Expects.Syringe != "30 mL" || !strings.Contains(d.Instruction, "exact 21.75 mL") {
+	// The page's text never shows the exact value (it is on the line, for a tap).
+	if d.Expects.Syringe != "30 mL" || !strings.Contains(d.Instruction, "Draw 22 mL") || strings.Contains(d.Instruction, "exact") {
 		t.Errorf("draw step: %+v", d)
+	}
+	// What is left comes from the 22 mL drawn (1,100 mg), not the 1,087.5 mg ordered.
+	if rem := ws.Quantities["vial_remainder"]; rem.Value != "900 mg" {
+		t.Errorf("vial_remainder %+v, want 900 mg", rem)
+	}
+	if ws.Deviation != "+1.1%" {
+		t.Errorf("deviation %q", ws.Deviation)
 	}
 }
 
@@ -692,7 +701,7 @@ func BenchmarkComputeWorksheet(b *testing.B) {
 	o := orderOf(b, func(o *OrderInput) { o.InfuseOver = "30 min" })
 	r := cefazolinRecipe()
 	drugs, bags := demoProducts()
-	in := WorksheetInput{Order: o, Recipe: r, Products: drugs[:2], Diluents: bags, Rules: bud.DefaultRules(), Now: t0, Location: time.UTC}
+	in := WorksheetInput{Order: o, Recipe: r, Products: drugs[:2], Diluents: bags, Rules: bud.DefaultRules(), Guards: guard.DefaultRules(), Now: t0, Location: time.UTC}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := ComputeWorksheet(in); err != nil {

@@ -34,8 +34,12 @@ type OrderInput struct {
 	// InfuseOver is the infusion duration ("30 min", "1 h"); the rate is
 	// computed from it when given.
 	InfuseOver string `json:"infuse_over,omitempty"`
-	DueAt      string `json:"due_at"`
-	Priority   string `json:"priority"`
+	// Line is the line type, "peripheral" or "central", where a limit
+	// depends on it (potassium chloride); empty applies the limits that
+	// hold on any line.
+	Line     string `json:"line,omitempty"`
+	DueAt    string `json:"due_at"`
+	Priority string `json:"priority"`
 }
 
 // Patient is a validated patient.
@@ -58,6 +62,7 @@ type Order struct {
 	Diluent     string
 	FinalVolume *calc.Quantity
 	InfuseOver  *calc.Quantity
+	Line        string
 	DueAt       time.Time
 	Priority    Priority
 	Status      string
@@ -133,6 +138,11 @@ func (in OrderInput) Validate(now time.Time) (Order, error) {
 	o.FinalVolume = v.quantity("final_volume", in.FinalVolume, "mL", "100 mL", "1 mL", "5000 mL")
 	if o.FinalVolume != nil && o.Diluent == "" {
 		v.add("diluent", "is required with final_volume, e.g. \"sodium chloride 0.9%%\"")
+	}
+	switch o.Line = strings.ToLower(strings.TrimSpace(in.Line)); o.Line {
+	case "", "peripheral", "central":
+	default:
+		v.add("line", "%q is not peripheral or central", short(in.Line))
 	}
 	if strings.TrimSpace(in.InfuseOver) != "" {
 		o.InfuseOver = v.quantity("infuse_over", in.InfuseOver, "min", "30 min", "1 min", "10080 min")
@@ -228,6 +238,16 @@ func (v fieldErrors) add(field, format string, args ...any) {
 }
 
 func (v fieldErrors) has(field string) bool { _, ok := v[field]; return ok }
+
+// specificGravity checks an optional plain number above zero.
+func (v fieldErrors) specificGravity(field, s string) {
+	if s == "" {
+		return
+	}
+	if d, err := calc.ParseDecimal(s); err != nil || d.Sign() <= 0 {
+		v.add(field, "must be a plain number above zero, e.g. \"1.02\"")
+	}
+}
 
 func (v fieldErrors) text(field, s string, max int, what string) {
 	switch {

@@ -30,6 +30,9 @@ type Recipe struct {
 	DefaultFinalVolume string `json:"default_final_volume,omitempty"`
 	// Reconstitution applies to a powder product.
 	Reconstitution *Reconstitution `json:"reconstitution,omitempty"`
+	// Dilution, when given, allows an intermediate dilution for a dose too
+	// small to measure from the stock.
+	Dilution *Dilution `json:"dilution,omitempty"`
 	// MaxDose caps a calculated dose ("2 g").
 	MaxDose string `json:"max_dose,omitempty"`
 	// MaxConcentration is the highest final concentration allowed ("20 mg/mL").
@@ -40,7 +43,8 @@ type Recipe struct {
 	SpecificGravity       string         `json:"specific_gravity,omitempty"`
 	SpecificGravitySource string         `json:"specific_gravity_source,omitempty"`
 	Steps                 []StepTemplate `json:"steps"`
-	// Syringes are the devices to draw with; empty means calc.DefaultSyringes.
+	// Syringes are the devices to draw with; empty means the site's (the
+	// guard table's).
 	Syringes    []SyringeSpec `json:"syringes,omitempty"`
 	Gravimetric Gravimetric   `json:"gravimetric"`
 
@@ -80,6 +84,18 @@ type Reconstitution struct {
 	Reference              string `json:"reference,omitempty"`
 }
 
+// Dilution says how the stock may be diluted first when the dose's volume
+// is below what a syringe measures: to Concentration, made up to Volume
+// with Diluent.
+type Dilution struct {
+	Diluent       string `json:"diluent"`
+	Concentration string `json:"concentration"`
+	Volume        string `json:"volume"`
+	// SpecificGravity of the diluted solution lets its draw be weighed.
+	SpecificGravity string `json:"specific_gravity,omitempty"`
+	Reference       string `json:"reference,omitempty"`
+}
+
 // StepKind is the kind of a preparation step.
 type StepKind string
 
@@ -93,6 +109,9 @@ const (
 	StepInject       StepKind = "inject"
 	StepInspect      StepKind = "inspect"
 	StepPhoto        StepKind = "photo"
+	// StepDilute is added by the worksheet, never by a recipe: the
+	// intermediate dilution of a dose too small to measure.
+	StepDilute StepKind = "dilute"
 )
 
 // IsScan reports whether a step is done by scanning a barcode.
@@ -100,7 +119,7 @@ func (k StepKind) IsScan() bool { return k == StepScanDiluent || k == StepScanVi
 
 // IsManual reports whether a step is marked done by hand.
 func (k StepKind) IsManual() bool {
-	return k == StepReconstitute || k == StepDraw || k == StepInject || k == StepInspect
+	return k == StepReconstitute || k == StepDraw || k == StepInject || k == StepInspect || k == StepDilute
 }
 
 var stepKinds = []StepKind{StepScanDiluent, StepScanVial, StepReconstitute, StepDraw, StepWeigh, StepInject, StepInspect, StepPhoto}
@@ -115,10 +134,12 @@ type StepTemplate struct {
 	Of string `json:"of,omitempty"`
 }
 
-// SyringeSpec is a syringe: capacity and graduation ("10 mL", "0.2 mL").
+// SyringeSpec is a syringe: capacity, graduation and optionally the floor,
+// the smallest volume it measures accurately ("10 mL", "0.2 mL", "2 mL").
 type SyringeSpec struct {
 	Capacity   string `json:"capacity"`
 	Graduation string `json:"graduation"`
+	Floor      string `json:"floor,omitempty"`
 }
 
 // Gravimetric holds the tolerances of weight checks: Tolerance in general,
@@ -176,6 +197,17 @@ func (r *Recipe) Normalize() {
 // Validate checks a recipe as an admin submits it; every error names its field.
 func (r *Recipe) Validate() error {
 	v := fieldErrors{}
+	r.validateProducts(v)
+	r.validatePreparation(v)
+	r.validateLimits(v)
+	r.validateGravimetric(v)
+	r.validateSteps(v)
+	r.validateBUD(v)
+	return v.err()
+}
+
+// validateProducts checks the name and the products and diluents allowed.
+func (r *Recipe) validateProducts(v fieldErrors) {
 	v.text("drug", r.Drug, maxText, "the drug this record prepares, e.g. \"cefazolin\"")
 	v.text("name", strings.TrimSpace(r.Name), maxText, "a name such as \"ceFAZolin IV piggyback\"")
 	if len(r.Products) == 0 {
@@ -190,6 +222,10 @@ func (r *Recipe) Validate() error {
 	if r.DefaultFinalVolume != "" {
 		v.quantity("default_final_volume", r.DefaultFinalVolume, "mL", "100 mL", "1 mL", "5000 mL")
 	}
+}
+
+// validatePreparation checks the reconstitution and dilution sections.
+func (r *Recipe) validatePreparation(v fieldErrors) {
 	if rc := r.Reconstitution; rc != nil {
 		v.quantity("reconstitution.diluent_volume", rc.DiluentVolume, "mL", "2.5 mL", "0.1 mL", "1000 mL")
 		if rc.DiluentVolume == "" {
@@ -202,29 +238,54 @@ func (r *Recipe) Validate() error {
 		} else if _, err := q.In("mL"); err != nil || q.Value.Sign() < 0 {
 			v.add("reconstitution.displacement", "must be a volume of 0 mL or more, e.g. \"0.5 mL\"")
 		}
-		if rc.DiluentSpecificGravity != "" {
-			if d, err := calc.ParseDecimal(rc.DiluentSpecificGravity); err != nil || d.Sign() <= 0 {
-				v.add("reconstitution.diluent_specific_gravity", "must be a plain number above zero, e.g. \"1\"")
-			}
-		}
+		v.specificGravity("reconstitution.diluent_specific_gravity", rc.DiluentSpecificGravity)
 	}
+	if d := r.Dilution; d != nil {
+		v.text("dilution.diluent", strings.TrimSpace(d.Diluent), maxText, "the diluent, e.g. \"sodium chloride 0.9%\"")
+		v.quantity("dilution.volume", d.Volume, "mL", "10 mL", "1 mL", "1000 mL")
+		if d.Volume == "" {
+			v.add("dilution.volume", "is required, e.g. \"10 mL\"")
+		}
+		if q, err := calc.Parse(d.Concentration); err != nil || q.Value.Sign() <= 0 || !isConcentration(q) {
+			v.add("dilution.concentration", "must be an amount per volume above zero, e.g. \"100 units/mL\"")
+		}
+		v.specificGravity("dilution.specific_gravity", d.SpecificGravity)
+	}
+}
+
+// validateLimits checks the maximum dose and concentration, and that they
+// measure the same kind of amount (mg/mL on an mEq drug is refused).
+func (r *Recipe) validateLimits(v fieldErrors) {
+	var maxDose *calc.Quantity
 	if r.MaxDose != "" {
 		if q, err := calc.Parse(r.MaxDose); err != nil || q.Value.Sign() <= 0 || !isAmountUnit(q) {
 			v.add("max_dose", "must be an amount above zero, e.g. \"2 g\"")
+		} else {
+			maxDose = &q
 		}
 	}
 	if r.MaxConcentration != "" {
-		if q, err := calc.Parse(r.MaxConcentration); err != nil || q.Value.Sign() <= 0 {
-			v.add("max_concentration", "must be a concentration above zero, e.g. \"20 mg/mL\"")
+		q, err := calc.Parse(r.MaxConcentration)
+		switch {
+		case err != nil || q.Value.Sign() <= 0 || !isConcentration(q):
+			v.add("max_concentration", "must be an amount per volume above zero, e.g. \"20 mg/mL\"")
+		case maxDose != nil:
+			if amount, _ := q.Mul(calc.MustParse("1 mL")); !amount.Unit.SameDimension(maxDose.Unit) {
+				v.add("max_concentration", "%s is %s per volume but max_dose %s is %s: both must measure the drug the same way",
+					q.String(), amount.Unit.Dimension(), maxDose.String(), maxDose.Unit.Dimension())
+			}
 		}
 	}
 	if r.SpecificGravity != "" {
-		if d, err := calc.ParseDecimal(r.SpecificGravity); err != nil || d.Sign() <= 0 {
-			v.add("specific_gravity", "must be a plain number above zero, e.g. \"1.02\"")
-		} else if strings.TrimSpace(r.SpecificGravitySource) == "" {
+		v.specificGravity("specific_gravity", r.SpecificGravity)
+		if !v.has("specific_gravity") && strings.TrimSpace(r.SpecificGravitySource) == "" {
 			v.add("specific_gravity_source", "is required with specific_gravity: say where the value comes from")
 		}
 	}
+}
+
+// validateGravimetric checks the weight tolerances and the syringes.
+func (r *Recipe) validateGravimetric(v fieldErrors) {
 	for _, t := range []struct{ field, s string }{
 		{"gravimetric.tolerance", r.Gravimetric.Tolerance},
 		{"gravimetric.small_volume_tolerance", r.Gravimetric.SmallVolumeTolerance},
@@ -238,7 +299,15 @@ func (r *Recipe) Validate() error {
 		f := fmt.Sprintf("syringes[%d]", i)
 		v.quantity(f+".capacity", s.Capacity, "mL", "10 mL", "0.1 mL", "1000 mL")
 		v.quantity(f+".graduation", s.Graduation, "mL", "0.2 mL", "0.001 mL", "100 mL")
+		if s.Floor != "" {
+			v.quantity(f+".floor", s.Floor, "mL", "2 mL", "0.001 mL", "1000 mL")
+		}
 	}
+}
+
+// validateSteps checks the step list: unique ids, known kinds, a scan of
+// every drug component, and sections the steps rely on.
+func (r *Recipe) validateSteps(v fieldErrors) {
 	if len(r.Steps) == 0 {
 		v.add("steps", "needs at least one step")
 	}
@@ -276,6 +345,10 @@ func (r *Recipe) Validate() error {
 	if len(r.Steps) > 0 && !hasVial {
 		v.add("steps", "needs a scan_vial step: every drug component is scanned")
 	}
+}
+
+// validateBUD checks the beyond-use-date inputs.
+func (r *Recipe) validateBUD(v fieldErrors) {
 	if err := r.Category.Valid(); err != nil {
 		v.add("category", "%q is not immediate, 1, 2 or 3", r.Category)
 	}
@@ -295,7 +368,12 @@ func (r *Recipe) Validate() error {
 			v.add("stability_reference", "is required with stability_limit: name the source")
 		}
 	}
-	return v.err()
+}
+
+// isConcentration reports whether q is an amount of drug per volume.
+func isConcentration(q calc.Quantity) bool {
+	a, err := q.Mul(calc.MustParse("1 mL"))
+	return err == nil && isAmountUnit(a)
 }
 
 func checkRef(v fieldErrors, f string, p ProductRef) {
@@ -312,18 +390,31 @@ func checkRef(v fieldErrors, f string, p ProductRef) {
 	}
 }
 
-// syringes returns the recipe's syringes, or the default range.
-func (r *Recipe) syringes() []calc.Syringe {
+// syringes returns the recipe's syringes, or the site's (from the guard
+// table) when the recipe names none. A recipe's syringe without a floor
+// takes the floor of the site's syringe of the same capacity.
+func (r *Recipe) syringes(site []calc.Syringe) []calc.Syringe {
 	if len(r.Syringes) == 0 {
-		return calc.DefaultSyringes()
+		return site
 	}
 	out := make([]calc.Syringe, 0, len(r.Syringes))
 	for _, s := range r.Syringes {
 		c, err1 := calc.Parse(s.Capacity)
 		g, err2 := calc.Parse(s.Graduation)
-		if err1 == nil && err2 == nil {
-			out = append(out, calc.Syringe{Capacity: c, Graduation: g})
+		if err1 != nil || err2 != nil {
+			continue
 		}
+		cs := calc.Syringe{Capacity: c, Graduation: g}
+		if f, err := calc.Parse(s.Floor); err == nil {
+			cs.Floor = f
+		} else {
+			for _, ss := range site {
+				if cmp, err := ss.Capacity.Cmp(c); err == nil && cmp == 0 {
+					cs.Floor = ss.Floor
+				}
+			}
+		}
+		out = append(out, cs)
 	}
 	return out
 }

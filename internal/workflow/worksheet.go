@@ -11,6 +11,7 @@ import (
 	"github.com/laminar-rx/laminar/calc"
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/bud"
+	"github.com/laminar-rx/laminar/internal/guard"
 )
 
 var hundred = decimal.NewFromInt(100)
@@ -26,19 +27,35 @@ type Line struct {
 	Steps   []string `json:"steps,omitempty"`
 }
 
-// line makes a worksheet line. A value that does not terminate (1 g in
-// 53 mL) is shown to 4 significant digits; Value and Exact keep it whole.
+// line makes a worksheet line. Display is at the precision that can be
+// measured or matters (see displayOf); Value keeps the whole value, and
+// Exact carries it too whenever Display had to shorten it.
 func line(q calc.Quantity, steps []string) Line {
-	l := Line{Value: q.String(), Display: calc.Display(q), Steps: steps}
-	if d := q.Value; d.NumDigits() > 8 {
-		places := int32(4) - int32(d.NumDigits()) - d.Exponent()
-		if places < 0 {
-			places = 0
-		}
-		l.Display = calc.Display(calc.Quantity{Value: d.Round(places), Unit: q.Unit})
+	l := Line{Value: q.String(), Display: displayOf(q), Steps: steps}
+	if l.Display != calc.Display(q) {
 		l.Exact = q.String()
 	}
 	return l
+}
+
+// displayOf shows a quantity at its measurable precision: a concentration to
+// 4 significant digits, a volume to 3 (a volume rounded to a syringe's
+// graduation is already at it), an amount to 6 so a dose such as 1,087.5 mg
+// is shown whole, and a small mass in the smaller unit (1.05 mcg, never
+// 0.00105 mg).
+func displayOf(q calc.Quantity) string {
+	switch {
+	case isConcentration(q):
+		return calc.DisplayMeasured(q, 4)
+	case isVolume(q):
+		return calc.DisplayMeasured(q, 3)
+	}
+	return calc.DisplayMeasured(q, 6)
+}
+
+func isVolume(q calc.Quantity) bool {
+	_, err := q.In("mL")
+	return err == nil
 }
 
 // PatientSnapshot is the patient as the worksheet was computed for.
@@ -118,6 +135,33 @@ type Worksheet struct {
 	BUDProvisional bool        `json:"bud_provisional"`
 	Warnings       []string    `json:"warnings,omitempty"`
 	ComputedAt     time.Time   `json:"computed_at"`
+
+	// Line is the line type the order named ("peripheral", "central").
+	Line string `json:"line,omitempty"`
+	// GuardVersion names the guard table the worksheet was checked by.
+	GuardVersion string `json:"guard_version,omitempty"`
+	// HighAlert is set for a medication on the high-alert list.
+	HighAlert *guard.HighAlertFlag `json:"high_alert,omitempty"`
+	// Holds are the dose-range and rate limits the delivered dose is
+	// outside of; any hold keeps the preparation at
+	// needs_pharmacist_override until a pharmacist overrides it.
+	Holds []guard.Finding `json:"holds,omitempty"`
+	// Deviation is the delivered dose's deviation from the dose to give
+	// (after any cap), e.g. "+0.9%".
+	Deviation string `json:"deviation,omitempty"`
+	// Dilution is the intermediate dilution, when the dose was too small to
+	// measure from the stock.
+	Dilution *DilutionPlan `json:"dilution,omitempty"`
+}
+
+// DilutionPlan is an intermediate dilution: StockVolume of the stock made
+// up with DiluentVolume of Diluent to Concentration.
+type DilutionPlan struct {
+	Diluent       string `json:"diluent"`
+	StockVolume   string `json:"stock_volume"`
+	StockSyringe  string `json:"stock_syringe"`
+	DiluentVolume string `json:"diluent_volume"`
+	Concentration string `json:"concentration"`
 }
 
 // WorksheetInput is what a worksheet is computed from.
@@ -129,6 +173,9 @@ type WorksheetInput struct {
 	// Diluents are the base solutions the recipe allows.
 	Diluents []Product
 	Rules    bud.Rules
+	// Guards is the guard table in force: syringes and floors, rounding
+	// limits, plausible ranges, dose limits and the high-alert list.
+	Guards   guard.Rules
 	Now      time.Time
 	Location *time.Location
 }
@@ -154,289 +201,213 @@ func fromCalc(err error, field string) error {
 }
 
 // ComputeWorksheet computes every quantity of a preparation exactly, with
-// its derivation, and the steps to follow.
+// its derivation, and the steps to follow. It works in stages: the patient
+// and the dose, the product and its vials, the concentration drawn from, the
+// volume drawn (rounded to a syringe, within the maximum dose and the vials'
+// contents, diluted first when too small to measure), the base solution and
+// final concentration, the rate, the dose-range limits, the steps and the
+// provisional BUD. A refusal names the field at fault.
 func ComputeWorksheet(in WorksheetInput) (Worksheet, error) {
-	o, r := in.Order, in.Recipe
-	loc := in.Location
-	if loc == nil {
-		loc = time.UTC
+	c := &computation{in: in, guards: in.Guards.CalcGuards()}
+	c.start()
+	for _, stage := range []func() error{
+		c.checkPatient, c.computeDose, c.chooseProduct, c.countVials, c.sourceConcentration,
+		c.computeDraw, c.computeBase, c.computeRate, c.checkLimits, c.buildSteps, c.provisionalBUD,
+	} {
+		if err := stage(); err != nil {
+			return Worksheet{}, err
+		}
 	}
-	ws := Worksheet{
+	return c.ws, nil
+}
+
+// computation carries a worksheet through its stages.
+type computation struct {
+	in     WorksheetInput
+	guards *calc.Guards
+	ws     Worksheet
+
+	dose  calc.DoseResult
+	prod  *Product
+	per   calc.Quantity // drug in one container
+	vials calc.VialsResult
+	// amount in inVolume is the concentration drawn from, kept as a
+	// fraction (1 g in 3 mL) so no non-terminating division happens early.
+	amount, inVolume calc.Quantity
+	reconDiluent     *calc.Quantity
+	draw             calc.VolumeResult
+	// drawAmount and drawIn are what the final draw is taken from: the stock,
+	// or the intermediate dilution.
+	drawAmount, drawIn calc.Quantity
+	syringe            string
+	total              calc.Quantity
+	finalConc          calc.Quantity
+}
+
+// start fills the worksheet's header from the order and the recipe.
+func (c *computation) start() {
+	o, r := c.in.Order, c.in.Recipe
+	c.ws = Worksheet{
 		RecipeID: r.ID, RecipeVersion: r.Version, RecipeName: r.Name,
-		Drug: o.Drug, DrugDisplay: o.Drug, Route: o.Route,
+		Drug: o.Drug, DrugDisplay: o.Drug, Route: o.Route, Line: o.Line,
 		Patient:     PatientSnapshot{MRN: o.Patient.MRN, Name: o.Patient.Name, BirthDate: o.Patient.BirthDate, Location: o.Patient.Location},
 		OrderedDose: o.Dose.String(), Quantities: map[string]Line{},
 		Hazardous: r.Hazardous, Handling: r.Handling,
 		Category: r.Category, Method: r.Method, StartingComponents: r.StartingComponents, SterilityTested: r.SterilityTested,
 		Storage: r.Storage, StabilityLimit: r.StabilityLimit, StabilityReference: r.StabilityReference,
-		ComputedAt: in.Now.UTC(),
+		ComputedAt: c.in.Now.UTC(), GuardVersion: c.in.Guards.Version,
 	}
 	if o.Patient.Weight != nil {
-		ws.Patient.Weight = o.Patient.Weight.String()
-		ws.Quantities["weight"] = line(*o.Patient.Weight, nil)
+		c.ws.Patient.Weight = o.Patient.Weight.String()
+		c.ws.Quantities["weight"] = line(*o.Patient.Weight, nil)
 	}
 	if o.Patient.Height != nil {
-		ws.Patient.Height = o.Patient.Height.String()
+		c.ws.Patient.Height = o.Patient.Height.String()
 	}
+	if f, ok := c.in.Guards.HighAlertOf(o.Drug); ok {
+		c.ws.HighAlert = &f
+	}
+}
 
-	// 1. The dose, on its basis.
+// checkPatient refuses a weight or height outside the plausible ranges of
+// the guard table, naming the field and the range.
+func (c *computation) checkPatient() error {
+	p := c.in.Order.Patient
+	for _, m := range []struct {
+		field, name string
+		q           *calc.Quantity
+	}{{"patient.weight", "weight", p.Weight}, {"patient.height", "height", p.Height}} {
+		if m.q == nil {
+			continue
+		}
+		if _, err := c.guards.Check(m.name, *m.q); err != nil {
+			return refuse("implausible_value", m.field, "%s", calcMessage(err))
+		}
+	}
+	return nil
+}
+
+// computeDose computes the dose on its basis, capped at the recipe's
+// maximum; the BSA must be plausible.
+func (c *computation) computeDose() error {
+	o, r := c.in.Order, c.in.Recipe
 	di := calc.DoseInput{Dose: o.Dose, Weight: o.Patient.Weight, Height: o.Patient.Height}
 	if r.MaxDose != "" {
 		m, err := calc.Parse(r.MaxDose)
 		if err != nil {
-			return Worksheet{}, fromCalc(err, "recipe.max_dose")
+			return fromCalc(err, "recipe.max_dose")
 		}
 		di.MaxDose = &m
 	}
 	dose, err := calc.Dose(di)
 	if err != nil {
-		return Worksheet{}, fromCalc(err, "dose")
+		return fromCalc(err, "dose")
 	}
+	c.dose = dose
 	switch {
 	case dose.BSA != nil:
-		ws.DoseBasis = "bsa"
-		ws.Quantities["bsa"] = line(*dose.BSA, nil)
+		if _, err := c.guards.Check("bsa", *dose.BSA); err != nil {
+			return refuse("implausible_value", "patient.height", "BSA %s", calcMessage(err))
+		}
+		c.ws.DoseBasis = "bsa"
+		c.ws.Quantities["bsa"] = line(*dose.BSA, nil)
 	case isPerWeight(o.Dose):
-		ws.DoseBasis = "weight"
+		c.ws.DoseBasis = "weight"
 	default:
-		ws.DoseBasis = "flat"
+		c.ws.DoseBasis = "flat"
 	}
 	doseLine := line(dose.Dose, dose.Steps)
 	if dose.Capped {
 		doseLine.Note = "capped at the recipe's maximum dose " + r.MaxDose
 		doseLine.Exact = dose.Calculated.String()
 	}
-	ws.Quantities["dose"] = doseLine
-	ws.Warnings = append(ws.Warnings, dose.Warnings...)
+	c.ws.Quantities["dose"] = doseLine
+	c.ws.Warnings = append(c.ws.Warnings, messages(dose.Warnings)...)
+	return nil
+}
 
-	// 2. The product: the first allowed one that holds this kind of amount.
-	var prod *Product
-	var per calc.Quantity
-	for i := range in.Products {
-		p := in.Products[i]
-		q, ok := p.PerContainer()
-		if !ok || !q.Unit.SameDimension(dose.Dose.Unit) {
-			continue
+// chooseProduct takes the first allowed product that holds this kind of
+// amount, and the products and hazards of the same drug and strength.
+func (c *computation) chooseProduct() error {
+	r := c.in.Recipe
+	for i := range c.in.Products {
+		q, ok := c.in.Products[i].PerContainer()
+		if ok && q.Unit.SameDimension(c.dose.Dose.Unit) {
+			c.prod, c.per = &c.in.Products[i], q
+			break
 		}
-		prod, per = &in.Products[i], q
-		break
 	}
-	if prod == nil {
-		return Worksheet{}, refuse("no_product", "drug",
-			"the recipe %q allows no formulary product whose strength matches a dose of %s", r.Name, dose.Dose.String())
+	if c.prod == nil {
+		return refuse("no_product", "drug",
+			"the recipe %q allows no formulary product whose strength matches a dose of %s", r.Name, c.dose.Dose.String())
 	}
-	ws.Product = *prod
-	ws.DrugDisplay = prod.Name()
-	ws.ProductAmount = per.String()
-	for _, p := range in.Products {
-		if p.Drug == prod.Drug && sameStrength(p, *prod) {
-			ws.AllowedProducts = append(ws.AllowedProducts, p)
+	c.ws.Product = *c.prod
+	c.ws.DrugDisplay = c.prod.Name()
+	c.ws.ProductAmount = c.per.String()
+	for _, p := range c.in.Products {
+		if p.Drug == c.prod.Drug && sameStrength(p, *c.prod) {
+			c.ws.AllowedProducts = append(c.ws.AllowedProducts, p)
 		}
-		ws.Hazardous = ws.Hazardous || (p.Hazardous && p.Drug == prod.Drug)
+		c.ws.Hazardous = c.ws.Hazardous || (p.Hazardous && p.Drug == c.prod.Drug)
 	}
+	return nil
+}
 
-	// 3. Vials needed and what is left.
-	vials, err := calc.Vials(dose.Dose, per)
+// countVials counts the containers the dose needs.
+func (c *computation) countVials() error {
+	vials, err := calc.Vials(c.dose.Dose, c.per)
 	if err != nil {
-		return Worksheet{}, fromCalc(err, "dose")
+		return fromCalc(err, "dose")
 	}
-	ws.Vials = vials.Vials
-	ws.Quantities["vials"] = Line{Value: fmt.Sprint(vials.Vials), Display: fmt.Sprint(vials.Vials), Steps: vials.Steps}
-	ws.Quantities["vial_remainder"] = line(vials.Remainder, nil)
+	c.vials = vials
+	c.ws.Vials = vials.Vials
+	c.ws.Quantities["vials"] = Line{Value: fmt.Sprint(vials.Vials), Display: fmt.Sprint(vials.Vials), Steps: vials.Steps}
+	return nil
+}
 
-	// 4. The concentration drawn from, kept as an amount in a volume (1 g
-	// in 3 mL) so that no non-terminating division happens before the end.
-	var amount, inVolume calc.Quantity
-	var reconDiluent *calc.Quantity
+// sourceConcentration is the concentration drawn from: the solution's, or
+// the reconstituted powder's.
+func (c *computation) sourceConcentration() error {
+	r, prod := c.in.Recipe, c.prod
 	switch {
 	case prod.Concentration != nil:
-		inVolume = calc.MustParse("1 mL")
-		a, err := prod.Concentration.Mul(inVolume)
+		c.inVolume = calc.MustParse("1 mL")
+		a, err := prod.Concentration.Mul(c.inVolume)
 		if err != nil {
-			return Worksheet{}, fromCalc(err, "drug")
+			return fromCalc(err, "drug")
 		}
-		amount = a
-		ws.Quantities["concentration"] = line(*prod.Concentration, []string{"concentration of " + prod.Label() + " = " + calc.Display(*prod.Concentration)})
+		c.amount = a
+		c.ws.Quantities["concentration"] = line(*prod.Concentration, []string{"concentration of " + prod.Label() + " = " + calc.Display(*prod.Concentration)})
 	case r.Reconstitution != nil:
 		rc := r.Reconstitution
 		dv, err1 := calc.Parse(rc.DiluentVolume)
 		disp, err2 := calc.Parse(rc.Displacement)
 		if err := errors.Join(err1, err2); err != nil {
-			return Worksheet{}, fromCalc(err, "recipe.reconstitution")
+			return fromCalc(err, "recipe.reconstitution")
 		}
-		res, err := calc.Reconstitution(calc.ReconstitutionInput{Amount: per, Displacement: disp, DiluentVolume: &dv})
+		res, err := calc.Reconstitution(calc.ReconstitutionInput{Amount: c.per, Displacement: disp, DiluentVolume: &dv})
 		if err != nil {
-			return Worksheet{}, fromCalc(err, "recipe.reconstitution")
+			return fromCalc(err, "recipe.reconstitution")
 		}
-		amount, inVolume = per, res.FinalVolume
-		reconDiluent = &dv
-		ws.Quantities["reconstitution_diluent"] = line(dv, nil)
-		ws.Quantities["reconstituted_volume"] = line(res.FinalVolume, nil)
-		ws.Quantities["concentration"] = line(res.Concentration, res.Steps)
+		c.amount, c.inVolume = c.per, res.FinalVolume
+		c.reconDiluent = &dv
+		c.ws.Quantities["reconstitution_diluent"] = line(dv, nil)
+		c.ws.Quantities["reconstituted_volume"] = line(res.FinalVolume, nil)
+		c.ws.Quantities["concentration"] = line(res.Concentration, res.Steps)
 	default:
-		return Worksheet{}, refuse("cannot_compute", "recipe.reconstitution",
+		return refuse("cannot_compute", "recipe.reconstitution",
 			"%s is a powder with no concentration, and the recipe %q says nothing about reconstituting it", prod.Label(), r.Name)
 	}
+	return nil
+}
 
-	// 5. The volume to draw, rounded to the syringe chosen.
-	vol, err := drawVolume(dose.Dose, amount, inVolume, r.syringes())
-	if err != nil {
-		return Worksheet{}, fromCalc(err, "dose")
+// messages turns calculator warnings into worksheet warning lines.
+func messages(ws []calc.Warning) []string {
+	out := make([]string, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, w.Message)
 	}
-	volLine := line(vol.Volume, vol.Steps)
-	volLine.Exact = vol.Exact.String()
-	syringe := calc.Display(vol.Syringe.Capacity)
-	volLine.Note = fmt.Sprintf("rounded to the %s graduation of a %s syringe", calc.Display(vol.Syringe.Graduation), syringe)
-	ws.Quantities["volume"] = volLine
-	ws.Quantities["delivered_dose"] = line(vol.Delivered, vol.DeliveredSteps)
-
-	// 6. The base solution, total volume and final concentration.
-	total := vol.Volume
-	if o.FinalVolume != nil {
-		ws.DiluentName = o.Diluent
-		for _, d := range in.Diluents {
-			if d.Drug != o.Diluent || d.Volume == nil {
-				continue
-			}
-			if c, err := d.Volume.Cmp(*o.FinalVolume); err == nil && c == 0 {
-				ws.AllowedDiluents = append(ws.AllowedDiluents, d)
-			}
-		}
-		if len(ws.AllowedDiluents) == 0 {
-			return Worksheet{}, refuse("no_diluent_product", "diluent",
-				"the recipe %q allows no %s container of %s", r.Name, o.Diluent, calc.Display(*o.FinalVolume))
-		}
-		d := ws.AllowedDiluents[0]
-		ws.Diluent = &d
-		t, err := o.FinalVolume.Add(vol.Volume)
-		if err != nil {
-			return Worksheet{}, fromCalc(err, "final_volume")
-		}
-		total, _ = t.In("mL")
-		ws.Quantities["base_volume"] = line(*o.FinalVolume, nil)
-		ws.Quantities["total_volume"] = line(total, []string{
-			"total volume = " + calc.Display(*o.FinalVolume) + " " + o.Diluent + " + " + calc.Display(vol.Volume) + " drawn = " + calc.Display(total)})
-	}
-	fc, err := vol.Delivered.Div(total)
-	if err != nil {
-		return Worksheet{}, fromCalc(err, "final_volume")
-	}
-	if u := perML(dose.Dose); u != "" {
-		if c, err := fc.In(u); err == nil {
-			fc = c
-		}
-	}
-	ws.Quantities["final_concentration"] = line(fc, []string{
-		"final concentration = " + calc.Display(vol.Delivered) + " ÷ " + calc.Display(total) + " " + approx(fc)})
-	if r.MaxConcentration != "" {
-		if m, err := calc.Parse(r.MaxConcentration); err == nil {
-			if c, err := fc.Cmp(m); err == nil && c > 0 {
-				return Worksheet{}, refuse("concentration_too_high", "final_volume",
-					"the final concentration %s is above the recipe's maximum %s; use a larger final volume", calc.Display(fc), calc.Display(m))
-			}
-		}
-	}
-
-	// 7. The rate, when a duration is given.
-	if o.InfuseOver != nil {
-		rate, err := calc.InfusionRate(calc.InfusionInput{Volume: &total, Duration: o.InfuseOver})
-		if err != nil {
-			return Worksheet{}, fromCalc(err, "infuse_over")
-		}
-		rl := line(rate.Rate, rate.Steps)
-		rl.Exact = rate.Exact.String()
-		ws.Quantities["rate"] = rl
-	}
-
-	// 8. The steps, each with what it expects.
-	for _, t := range r.Steps {
-		s := Step{ID: t.ID, Kind: t.Kind, Instruction: t.Instruction, State: "pending"}
-		switch t.Kind {
-		case StepScanVial:
-			s.Expects.Count = int(vials.Vials)
-			for _, p := range ws.AllowedProducts {
-				s.Expects.ProductIDs = append(s.Expects.ProductIDs, p.ID)
-				s.Expects.Products = append(s.Expects.Products, p.Label())
-			}
-			s.Instruction = or(s.Instruction, fmt.Sprintf("Scan %d × %s", vials.Vials, prod.Label()))
-		case StepScanDiluent:
-			if ws.Diluent == nil {
-				ws.Warnings = append(ws.Warnings, "step "+t.ID+" scans a diluent, but the order has no base solution; it was left out")
-				continue
-			}
-			s.Expects.Count = 1
-			for _, p := range ws.AllowedDiluents {
-				s.Expects.ProductIDs = append(s.Expects.ProductIDs, p.ID)
-				s.Expects.Products = append(s.Expects.Products, p.Label())
-			}
-			s.Instruction = or(s.Instruction, "Scan the "+ws.Diluent.Label())
-		case StepReconstitute:
-			if reconDiluent == nil {
-				continue
-			}
-			s.Expects.Volume = reconDiluent.String()
-			s.Instruction = or(s.Instruction, fmt.Sprintf("Add %s %s to each vial and dissolve: %s",
-				calc.Display(*reconDiluent), r.Reconstitution.Diluent, ws.Quantities["concentration"].Display))
-		case StepDraw:
-			s.Expects.Volume = vol.Volume.String()
-			s.Expects.Syringe = syringe
-			s.Instruction = or(s.Instruction, fmt.Sprintf("Draw %s (exact %s) with a %s syringe",
-				calc.Display(vol.Volume), calc.Display(vol.Exact), syringe))
-		case StepInject:
-			if ws.Diluent != nil {
-				s.Instruction = or(s.Instruction, fmt.Sprintf("Inject %s into the %s", calc.Display(vol.Volume), ws.Diluent.Label()))
-			}
-		case StepWeigh:
-			wv, sg, src := vol.Volume, r.SpecificGravity, "the recipe"
-			what := "the drawn " + prod.Name()
-			if t.Of == "reconstitution_diluent" {
-				if reconDiluent == nil {
-					continue
-				}
-				wv, sg, src = *reconDiluent, r.Reconstitution.DiluentSpecificGravity, "the recipe ("+r.Reconstitution.Diluent+")"
-				what = "the " + r.Reconstitution.Diluent + " for one vial"
-			} else if sg == "" && prod.Concentration != nil && prod.SpecificGravity != nil {
-				sg, src = prod.SpecificGravity.String(), "the formulary"
-			}
-			if sg == "" {
-				ws.Gravimetric = append(ws.Gravimetric, fmt.Sprintf(
-					"gravimetric check of %s is not possible: no specific gravity is recorded for it (none is assumed); step %s was left out", what, t.ID))
-				continue
-			}
-			sgd, err := calc.ParseDecimal(sg)
-			if err != nil {
-				return Worksheet{}, fromCalc(err, "recipe.specific_gravity")
-			}
-			tol := r.Gravimetric.Tolerance
-			if small, err := calc.Parse(r.Gravimetric.SmallVolume); err == nil {
-				if c, err := wv.Cmp(small); err == nil && c <= 0 {
-					tol = r.Gravimetric.SmallVolumeTolerance
-				}
-			}
-			g, _ := wv.In("mL")
-			expected := calc.Quantity{Value: g.Value.Mul(sgd), Unit: calc.MustParseUnit("g")}
-			s.Expects.WeighVolume = wv.String()
-			s.Expects.SpecificGravity = sgd.String()
-			s.Expects.Tolerance = tol
-			s.Expects.ExpectedWeight = expected.String()
-			s.Instruction = or(s.Instruction, fmt.Sprintf("Weigh %s (tare first): expect %s ± %s", what, calc.Display(expected), tol))
-			ws.Gravimetric = append(ws.Gravimetric, fmt.Sprintf("%s: %s × specific gravity %s (from %s) = %s, tolerance ±%s",
-				what, calc.Display(wv), calc.DisplayDecimal(sgd), src, calc.Display(expected), tol))
-		case StepInspect:
-			s.Instruction = or(s.Instruction, "Inspect the bag: no particles, no leaks, clear solution, correct label")
-		case StepPhoto:
-			s.Instruction = or(s.Instruction, "Photograph the syringe and the vials before injecting")
-		}
-		ws.Steps = append(ws.Steps, s)
-	}
-
-	// 9. The provisional BUD: category and stability, counted from now.
-	res, err := ComputeBUD(in.Rules, &ws, in.Now, nil, loc)
-	if err != nil {
-		return Worksheet{}, err
-	}
-	ws.BUD, ws.BUDProvisional = &res, true
-	return ws, nil
+	return out
 }
 
 // ComputeBUD applies the BUD rules to a worksheet started at start with the
@@ -498,6 +469,20 @@ func or(a, b string) string {
 	return b
 }
 
+// provisionalBUD is the BUD by category and stability, counted from now.
+func (c *computation) provisionalBUD() error {
+	loc := c.in.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	res, err := ComputeBUD(c.in.Rules, &c.ws, c.in.Now, nil, loc)
+	if err != nil {
+		return err
+	}
+	c.ws.BUD, c.ws.BUDProvisional = &res, true
+	return nil
+}
+
 // Step returns the step with the given ID.
 func (ws *Worksheet) Step(id string) (*Step, bool) {
 	for i := range ws.Steps {
@@ -506,68 +491,6 @@ func (ws *Worksheet) Step(id string) (*Step, bool) {
 		}
 	}
 	return nil, false
-}
-
-// drawn is a volume to draw: exact, rounded to the syringe, and what the
-// rounded volume delivers.
-type drawn struct {
-	Exact, Volume, Delivered calc.Quantity
-	Syringe                  calc.Syringe
-	Steps, DeliveredSteps    []string
-}
-
-// drawVolume computes volume = dose × volume ÷ amount for a solution of
-// amount in volume, multiplying before dividing so a concentration such as
-// 1 g in 3 mL never enters as a rounded decimal; it then rounds once, half
-// away from zero, to the graduation of the syringe chosen.
-func drawVolume(dose, amount, inVolume calc.Quantity, syringes []calc.Syringe) (drawn, error) {
-	var d drawn
-	dv, err := dose.Mul(inVolume)
-	if err != nil {
-		return d, err
-	}
-	exact, err := dv.Div(amount)
-	if err != nil {
-		return d, err
-	}
-	if exact, err = exact.In("mL"); err != nil {
-		return d, &calc.Error{Field: "concentration", Code: calc.CodeWrongDimension,
-			Message: fmt.Sprintf("%s in %s does not turn a dose of %s into a volume", amount.String(), inVolume.String(), dose.String())}
-	}
-	d.Exact = exact
-	d.Syringe, err = calc.ChooseSyringe(exact, syringes)
-	if err != nil {
-		return d, err
-	}
-	n, err := exact.Div(d.Syringe.Graduation)
-	if err != nil {
-		return d, err
-	}
-	steps := n.Value.Round(0)
-	if steps.Sign() == 0 {
-		return d, &calc.Error{Field: "dose", Code: calc.CodeOutOfRange,
-			Message: fmt.Sprintf("%s rounds to 0 mL on a syringe graduated %s", exact.String(), d.Syringe.Graduation.String())}
-	}
-	g, _ := d.Syringe.Graduation.In("mL")
-	d.Volume = calc.Quantity{Value: steps.Mul(g.Value), Unit: g.Unit}
-	va, err := d.Volume.Mul(amount)
-	if err != nil {
-		return d, err
-	}
-	if d.Delivered, err = va.Div(inVolume); err != nil {
-		return d, err
-	}
-	if d.Delivered, err = d.Delivered.Convert(dose.Unit); err != nil {
-		return d, err
-	}
-	conc := calc.Display(amount) + " in " + calc.Display(inVolume)
-	d.Steps = []string{
-		"volume = " + calc.Display(dose) + " × " + calc.Display(inVolume) + " ÷ " + calc.Display(amount) + " (" + conc + ") " + approx(exact),
-		"syringe: " + calc.Display(d.Syringe.Capacity) + " (graduated every " + calc.Display(d.Syringe.Graduation) + ")",
-		"volume rounded to " + calc.Display(d.Syringe.Graduation) + " = " + calc.Display(d.Volume),
-	}
-	d.DeliveredSteps = []string{"delivered dose = " + calc.Display(d.Volume) + " × " + calc.Display(amount) + " ÷ " + calc.Display(inVolume) + " " + approx(d.Delivered)}
-	return d, nil
 }
 
 // approx renders "= 6 mL", or "≈ 5.833333333 mL" for a value that had to be

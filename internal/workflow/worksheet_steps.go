@@ -1,0 +1,140 @@
+package workflow
+
+import (
+	"fmt"
+
+	"github.com/laminar-rx/laminar/calc"
+)
+
+// buildSteps turns the recipe's step templates into the worksheet's steps,
+// each with what it expects; the intermediate dilution, when there is one,
+// comes before the draw.
+func (c *computation) buildSteps() error {
+	for _, t := range c.in.Recipe.Steps {
+		if t.Kind == StepDraw && c.ws.Dilution != nil {
+			c.ws.Steps = append(c.ws.Steps, c.diluteStep())
+		}
+		s := Step{ID: t.ID, Kind: t.Kind, Instruction: t.Instruction, State: "pending"}
+		keep, err := c.fillStep(t, &s)
+		if err != nil {
+			return err
+		}
+		if keep {
+			c.ws.Steps = append(c.ws.Steps, s)
+		}
+	}
+	return nil
+}
+
+// fillStep fills in what one step expects; keep is false for a step that
+// does not apply to this preparation.
+func (c *computation) fillStep(t StepTemplate, s *Step) (keep bool, err error) {
+	switch t.Kind {
+	case StepScanVial:
+		s.Expects.Count = int(c.vials.Vials)
+		for _, p := range c.ws.AllowedProducts {
+			s.Expects.ProductIDs = append(s.Expects.ProductIDs, p.ID)
+			s.Expects.Products = append(s.Expects.Products, p.Label())
+		}
+		s.Instruction = or(s.Instruction, fmt.Sprintf("Scan %d × %s", c.vials.Vials, c.prod.Label()))
+	case StepScanDiluent:
+		if c.ws.Diluent == nil {
+			c.ws.Warnings = append(c.ws.Warnings, "step "+t.ID+" scans a diluent, but the order has no base solution; it was left out")
+			return false, nil
+		}
+		s.Expects.Count = 1
+		for _, p := range c.ws.AllowedDiluents {
+			s.Expects.ProductIDs = append(s.Expects.ProductIDs, p.ID)
+			s.Expects.Products = append(s.Expects.Products, p.Label())
+		}
+		s.Instruction = or(s.Instruction, "Scan the "+c.ws.Diluent.Label())
+	case StepReconstitute:
+		if c.reconDiluent == nil {
+			return false, nil
+		}
+		s.Expects.Volume = c.reconDiluent.String()
+		s.Instruction = or(s.Instruction, fmt.Sprintf("Add %s %s to each vial and dissolve: %s",
+			calc.Display(*c.reconDiluent), c.in.Recipe.Reconstitution.Diluent, c.ws.Quantities["concentration"].Display))
+	case StepDraw:
+		c.drawStep(s)
+	case StepInject:
+		if c.ws.Diluent != nil {
+			s.Instruction = or(s.Instruction, fmt.Sprintf("Inject %s into the %s", calc.Display(c.draw.Volume), c.ws.Diluent.Label()))
+		}
+	case StepWeigh:
+		return c.weighStep(t, s)
+	case StepInspect:
+		s.Instruction = or(s.Instruction, "Inspect the bag: no particles, no leaks, clear solution, correct label")
+	case StepPhoto:
+		s.Instruction = or(s.Instruction, "Photograph the syringe and the vials before injecting")
+	}
+	return true, nil
+}
+
+// drawStep is the draw, from the stock or from the dilution.
+func (c *computation) drawStep(s *Step) {
+	s.Expects.Volume = c.draw.Volume.String()
+	s.Expects.Syringe = c.syringe
+	from := ""
+	if c.ws.Dilution != nil {
+		from = " of the dilution (" + c.ws.Quantities["dilution_concentration"].Display + ")"
+	}
+	s.Instruction = or(s.Instruction, fmt.Sprintf("Draw %s%s with a %s syringe", calc.Display(c.draw.Volume), from, c.syringe))
+}
+
+// diluteStep is the intermediate dilution, with its own derivation.
+func (c *computation) diluteStep() Step {
+	d := c.ws.Dilution
+	q := c.ws.Quantities
+	return Step{ID: "dilute", Kind: StepDilute, State: "pending",
+		Expects: Expect{Volume: d.StockVolume, Syringe: d.StockSyringe},
+		Instruction: fmt.Sprintf("Dilute first: draw %s of %s with a %s syringe and add it to %s %s: %s",
+			q["dilution_stock_volume"].Display, c.prod.Label(), d.StockSyringe, q["dilution_diluent_volume"].Display, d.Diluent,
+			q["dilution_concentration"].Display)}
+}
+
+// weighStep is a gravimetric check of the draw or of the reconstitution
+// diluent, left out (and said so) when no specific gravity is known.
+func (c *computation) weighStep(t StepTemplate, s *Step) (bool, error) {
+	r := c.in.Recipe
+	wv, sg, src := c.draw.Volume, r.SpecificGravity, "the recipe"
+	what := "the drawn " + c.prod.Name()
+	switch {
+	case t.Of == "reconstitution_diluent":
+		if c.reconDiluent == nil {
+			return false, nil
+		}
+		wv, sg, src = *c.reconDiluent, r.Reconstitution.DiluentSpecificGravity, "the recipe ("+r.Reconstitution.Diluent+")"
+		what = "the " + r.Reconstitution.Diluent + " for one vial"
+	case c.ws.Dilution != nil:
+		sg, src = r.Dilution.SpecificGravity, "the recipe (dilution)"
+		what = "the drawn dilution of " + c.prod.Name()
+	case sg == "" && c.prod.Concentration != nil && c.prod.SpecificGravity != nil:
+		sg, src = c.prod.SpecificGravity.String(), "the formulary"
+	}
+	if sg == "" {
+		c.ws.Gravimetric = append(c.ws.Gravimetric, fmt.Sprintf(
+			"gravimetric check of %s is not possible: no specific gravity is recorded for it (none is assumed); step %s was left out", what, t.ID))
+		return false, nil
+	}
+	sgd, err := calc.ParseDecimal(sg)
+	if err != nil {
+		return false, fromCalc(err, "recipe.specific_gravity")
+	}
+	tol := r.Gravimetric.Tolerance
+	if small, err := calc.Parse(r.Gravimetric.SmallVolume); err == nil {
+		if cmp, err := wv.Cmp(small); err == nil && cmp <= 0 {
+			tol = r.Gravimetric.SmallVolumeTolerance
+		}
+	}
+	g, _ := wv.In("mL")
+	expected := calc.Quantity{Value: g.Value.Mul(sgd), Unit: calc.MustParseUnit("g")}
+	s.Expects.WeighVolume = wv.String()
+	s.Expects.SpecificGravity = sgd.String()
+	s.Expects.Tolerance = tol
+	s.Expects.ExpectedWeight = expected.String()
+	s.Instruction = or(s.Instruction, fmt.Sprintf("Weigh %s (tare first): expect %s ± %s", what, calc.Display(expected), tol))
+	c.ws.Gravimetric = append(c.ws.Gravimetric, fmt.Sprintf("%s: %s × specific gravity %s (from %s) = %s, tolerance ±%s",
+		what, calc.Display(wv), calc.DisplayDecimal(sgd), src, calc.Display(expected), tol))
+	return true, nil
+}
