@@ -299,11 +299,10 @@ func (s *Service) Overview(ctx context.Context) ([]PersonStanding, Rules, error)
 	return out, rules, nil
 }
 
-// CheckClaim refuses (422 competency_lapsed) a person who lacks a current
-// competency that work of the category and hazard needs; the message names
-// each competency and when it lapsed.
-func (s *Service) CheckClaim(ctx context.Context, userID int64, category string, hazardous bool) error {
-	now := s.now()
+// CheckClaim refuses (422 competency_lapsed) a person who lacks, at now, a
+// current competency that work of the category and hazard needs; the
+// message names each competency and when it lapsed.
+func (s *Service) CheckClaim(ctx context.Context, userID int64, category string, hazardous bool, now time.Time) error {
 	rules, err := s.st.CompetencyRules(ctx, now)
 	if err != nil {
 		return err

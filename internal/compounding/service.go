@@ -10,6 +10,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/laminar-rx/laminar/internal/competency"
 	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
@@ -27,6 +28,15 @@ type Service struct {
 	// loc is the site's time zone: a date-only expiry ends at its midnight.
 	loc   *time.Location
 	slots chan struct{}
+	// qualified decides whether a person may claim work: their
+	// competencies must be current for its category and hazard.
+	qualified Qualifier
+}
+
+// Qualifier decides whether a person may claim work of a compounding
+// category (and hazard) at a time; competency.Service is one.
+type Qualifier interface {
+	CheckClaim(ctx context.Context, userID int64, category string, hazardous bool, now time.Time) error
 }
 
 // New returns the service on st; loc is the site's time zone (nil: UTC).
@@ -34,7 +44,7 @@ func New(st *store.Store, loc *time.Location) *Service {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Service{st: st, loc: loc, slots: make(chan struct{}, writeSlots)}
+	return &Service{st: st, loc: loc, slots: make(chan struct{}, writeSlots), qualified: competency.NewService(st, loc, nil)}
 }
 
 // outcome is what one use case did in its transaction: its answer, a

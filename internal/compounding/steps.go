@@ -51,6 +51,14 @@ func (s *Service) change(ctx context.Context, id int64, key *Key, do func(p *wor
 // what one already holds is not an error.
 func (s *Service) Claim(ctx context.Context, id int64, actor workflow.Actor, now time.Time, key *Key) (Done[State], error) {
 	return s.change(ctx, id, key, func(p *workflow.Preparation) ([]workflow.Event, error) {
+		if p.Status.Allows(workflow.ActClaim) == nil {
+			// A new claim: the person must hold the competencies the
+			// preparation's category and hazard need (422 competency_lapsed).
+			ws := &p.Worksheet
+			if err := s.qualified.CheckClaim(ctx, actor.UserID, string(ws.Category), ws.Hazardous, now); err != nil {
+				return nil, err
+			}
+		}
 		return p.Claim(actor, now)
 	})
 }

@@ -48,7 +48,7 @@ func TestCompetencyClaimCheckAtTheBoundary(t *testing.T) {
 		{time.Date(2026, 9, 4, 4, 0, 0, 0, time.UTC), "3", false, true},            // 2026-09-04 00:00 in New York
 	} {
 		clock = c.at
-		err := svc.CheckClaim(ctx, u.ID, c.category, c.hazardous)
+		err := svc.CheckClaim(ctx, u.ID, c.category, c.hazardous, c.at)
 		if c.refused != (err != nil) {
 			t.Fatalf("at %s (category %s, hazardous %v): err = %v, want refused %v", c.at.In(ny), c.category, c.hazardous, err, c.refused)
 		}

@@ -66,6 +66,8 @@ func TestConcurrentClaims(t *testing.T) {
 			t.Fatal(err)
 		}
 		h.auth.users[names[i]] = &auth.Principal{UserID: u.ID, Username: names[i], Roles: []auth.Role{auth.Technician}}
+		h.users[names[i]] = u.ID
+		h.qualify(names[i])
 	}
 	var wg sync.WaitGroup
 	codes := make([]int, n)
@@ -156,8 +158,10 @@ func TestOpenedContainers(t *testing.T) {
 	if r := scan(b, gtin, "H3"); r.Status != http.StatusCreated {
 		t.Fatalf("multiple-dose vial within its in-use limit: %d %s", r.Status, r.Body)
 	}
-	// 29 days later its 28-day in-use limit has passed.
+	// 29 days later its 28-day in-use limit has passed (and tech2's demo
+	// media fill, due within the month, is renewed).
 	h.advance(29 * 24 * time.Hour)
+	h.qualify("tech2")
 	c, _ := heparin()
 	r := scan(c, gtin, "H1")
 	if r.Status != http.StatusUnprocessableEntity || r.code() != "in_use_expired" || !strings.Contains(string(r.Body), "ended") {

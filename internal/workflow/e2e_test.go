@@ -44,6 +44,7 @@ func (h *harness) addDualRoleUser(name string) {
 	h.users[name] = u.ID
 	h.auth.users[name] = &auth.Principal{UserID: u.ID, Username: name, Roles: []auth.Role{auth.Technician, auth.Pharmacist}}
 	h.auth.byID[u.ID] = name
+	h.qualify(name)
 }
 
 // TestEndToEnd runs one preparation through the whole flow on the demo data.
