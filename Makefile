@@ -8,10 +8,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: run test build vet deps-postgres deps-chromium deps-poppler deps-npm deps-test fmt-check bench
+.PHONY: run test build image vet deps-postgres deps-chromium deps-poppler deps-npm deps-test fmt-check bench
 
 build:
 	$(GO) build -o $(BIN) ./cmd/laminar
+
+# The container image (Dockerfile; deploy/ has compose and systemd
+# examples). Only this target builds it: `make test` checks the Dockerfile
+# without building.
+IMAGE ?= laminar:latest
+image:
+	docker build -t $(IMAGE) .
 
 run: deps-postgres build
 	./$(BIN) serve --demo

@@ -56,6 +56,7 @@ func commands() []command {
 		{"audit", "check the compounding log: laminar audit verify (exit 1 when the chain is broken)", cmdAudit},
 		{"backup", "write a consistent backup (database + audit checkpoints): laminar backup FILE", cmdBackup},
 		{"restore", "restore a backup into an empty database: laminar restore FILE", cmdRestore},
+		{"healthcheck", "exit 0 when the local server is ready (for container and service health checks)", cmdHealthcheck},
 		{"downtime", "write the downtime report: laminar downtime export DIR", cmdDowntime},
 	}
 }

@@ -152,7 +152,7 @@ func (a *App) startJobs(ctx context.Context, dsn string, now func() time.Time) e
 		}
 		return 1
 	})
-	reg.MustRegister(runs, lastOK, chainOK, dbUp)
+	reg.MustRegister(runs, lastOK, chainOK, dbUp, outboxCollector{db: a.Store.DB.DB})
 	lockDB, err := sql.Open("postgres", dsn)
 	if err != nil {
 		return err

@@ -57,7 +57,14 @@ func TestStartFromPrivateDirectory(t *testing.T) {
 	if out, err := laminar(t, clone, map[string]string{}, "audit", "verify"); err != nil || !strings.Contains(out, `"ok": true`) {
 		t.Fatalf("audit verify while serving: %s %v", out, err)
 	}
+	// The health check of containers and systemd.
+	if _, err := laminar(t, clone, map[string]string{}, "healthcheck", s.URL+"/readyz"); err != nil {
+		t.Fatal(err)
+	}
 	s.stop()
+	if _, err := laminar(t, clone, map[string]string{}, "healthcheck", s.URL+"/readyz"); err == nil {
+		t.Fatal("healthcheck passed with the server stopped")
+	}
 	if _, err := os.Stat(filepath.Join(pgDir, "postmaster.pid")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatal("the cluster still runs after SIGTERM")
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/audit"
@@ -204,8 +205,16 @@ func (s *Store) Prepare(ctx context.Context) error {
 	return nil
 }
 
+// provider reads the embedded migrations. Applying them holds a
+// PostgreSQL advisory lock, so `laminar migrate` run from several places
+// at once (instances starting together, a deploy job) applies each
+// migration once while the others wait.
 func provider(db *sql.DB) (*goose.Provider, error) {
-	return goose.NewProvider(goose.DialectPostgres, db, migrations.FS)
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithSessionLocker(locker))
 }
 
 // Migrate applies every pending migration.
