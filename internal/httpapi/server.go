@@ -255,6 +255,11 @@ func (a *API) handleError(err error, c echo.Context) {
 		return
 	}
 	e := toAppErr(err)
+	if e.Kind == apperr.Internal && store.Unavailable(e.Err) {
+		// Whatever layer let a lost connection through, the caller is
+		// told to retry, not that Laminar is broken.
+		e = store.ErrUnavailable(e.Err)
+	}
 	status := StatusOf(e.Kind)
 	rid := c.Response().Header().Get(echo.HeaderXRequestID)
 	body := errorBody{Error: errorDetail{

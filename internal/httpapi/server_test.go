@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/labstack/echo/v4"
 
 	"github.com/laminar-rx/laminar/internal/config"
@@ -145,5 +146,24 @@ func TestMetricsCountRequests(t *testing.T) {
 	rec := do(e, "GET", "/metrics", "")
 	if !strings.Contains(rec.Body.String(), `laminar_http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
 		t.Fatalf("metrics lack the request count:\n%s", rec.Body)
+	}
+}
+
+// A database that refuses connections (down, failing over) answers 503
+// database_unavailable on API routes, not 500.
+func TestAPIWhenDatabaseUnreachable(t *testing.T) {
+	e, a := newServer(t, io.Discard)
+	dead, err := sqlx.Open("postgres", "host=127.0.0.1 port=1 user=x dbname=x sslmode=disable connect_timeout=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	a.Store.DB = dead
+	rec := do(e, "POST", "/api/v1/login", `{"username":"tech1","password":"demo-tech1"}`)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("login with the database unreachable = %d %s", rec.Code, rec.Body)
+	}
+	if env := decode(t, rec); env.Error.Code != "database_unavailable" {
+		t.Fatalf("code %q", env.Error.Code)
 	}
 }

@@ -299,6 +299,9 @@ func Translate(err error) error {
 			return &apperr.Error{Kind: apperr.Conflict, Code: "retry", Message: "a concurrent change got there first; try again", Err: err}
 		}
 	}
+	if Unavailable(err) {
+		return ErrUnavailable(err)
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &apperr.Error{Kind: apperr.Unavailable, Message: "the database did not answer in time", Err: err}
 	}
