@@ -322,6 +322,9 @@ type VerifyPage struct {
 	Scans   []ScanEvidence
 	Weights []WeightEvidence
 	Photos  []PhotoEvidence
+	// Downtime is set when the preparation was made on paper during
+	// downtime and transcribed afterwards.
+	Downtime *DowntimeEvidence
 	// Own is true when the viewer prepared it: they may not verify it.
 	Own bool
 	// CanDecide is true when the preparation awaits verification.
@@ -502,3 +505,13 @@ type CompetencyPage struct {
 
 // PageName implements Page.
 func (CompetencyPage) PageName() string { return "competency" }
+
+// DowntimeEvidence is the paper record of a preparation made during
+// downtime, as the verifying pharmacist reads it.
+type DowntimeEvidence struct {
+	MadeBy, CheckedBy, RecordedBy string
+	Started, Completed, Recorded  string
+	Components                    []string
+	Weights                       []string
+	Note                          string
+}

@@ -13,6 +13,7 @@ func init() {
 		(*API).auditRoutes,
 		(*API).workflowRoutes,
 		(*API).competencyRoutes,
+		(*API).downtimeRoutes,
 		(*API).webRoutes,
 	}
 }

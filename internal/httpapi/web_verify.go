@@ -114,6 +114,9 @@ func (w *webUI) verifyData(c echo.Context) (web.VerifyPage, error) {
 	for _, ph := range photos {
 		pg.Photos = append(pg.Photos, web.PhotoEvidence{URL: PhotoURL(p.ID, ph.ID), At: ph.TakenAt, Step: steps[ph.StepID]})
 	}
+	if pg.Downtime, err = w.downtimeEvidence(ctx, p.ID, nm); err != nil {
+		return web.VerifyPage{}, err
+	}
 	return pg, nil
 }
 

@@ -47,19 +47,22 @@ var allowedIn = map[Action][]Status{
 	ActStepDone:     {StatusInProgress},
 	ActPhoto:        {StatusInProgress},
 	ActComplete:     {StatusInProgress},
-	ActLabel:        {StatusCompleted, StatusVerified, StatusReleased},
-	ActVerify:       {StatusCompleted},
-	ActRelease:      {StatusVerified},
-	ActCancel:       {StatusQueued, StatusInProgress, StatusCompleted, StatusVerified},
+	// A preparation made on paper during downtime is recorded afterwards.
+	ActRecordDowntime: {StatusQueued, StatusInProgress},
+	ActLabel:          {StatusCompleted, StatusVerified, StatusReleased},
+	ActVerify:         {StatusCompleted},
+	ActRelease:        {StatusVerified},
+	ActCancel:         {StatusQueued, StatusInProgress, StatusCompleted, StatusVerified},
 }
 
 // next is the status an action leads to, for actions that change it.
 var next = map[Action]Status{
-	ActClaim:        StatusInProgress,
-	ActReleaseClaim: StatusQueued,
-	ActComplete:     StatusCompleted,
-	ActRelease:      StatusReleased,
-	ActCancel:       StatusCancelled,
+	ActClaim:          StatusInProgress,
+	ActReleaseClaim:   StatusQueued,
+	ActComplete:       StatusCompleted,
+	ActRecordDowntime: StatusCompleted,
+	ActRelease:        StatusReleased,
+	ActCancel:         StatusCancelled,
 }
 
 // Allows reports nil when action a may be taken in status s, else a 409
@@ -109,6 +112,8 @@ func phrase(a Action) string {
 		return "add a photo to"
 	case ActLabel:
 		return "print the label of"
+	case ActRecordDowntime:
+		return "record as made during downtime"
 	}
 	return string(a)
 }

@@ -30,3 +30,10 @@ ORDER BY user_id, passed_at DESC, id DESC;
 -- name: get-competency-evidence
 SELECT evidence_name, evidence_type, evidence
 FROM competencies WHERE user_id = $1 AND id = $2 AND evidence IS NOT NULL;
+
+-- name: downtime-record-insert
+INSERT INTO downtime_records (preparation_id, made_by, recorded_by, recorded_at, record)
+VALUES ($1, $2, $3, $4, $5);
+
+-- name: downtime-record-get
+SELECT record FROM downtime_records WHERE preparation_id = $1;
