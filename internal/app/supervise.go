@@ -54,7 +54,8 @@ func (a *App) supervise(ctx context.Context, restarts prometheus.Counter) {
 		a.Store.SetPool(a.Config.DBPool)
 		restarts.Inc()
 		a.dbDown.Store(false)
-		a.Log.Warn("the private database was restarted after crash recovery", "pid", a.Cluster.PID(), "took", time.Since(t0).Round(time.Millisecond))
+		a.Log.Warn("the private database was restarted after crash recovery", "pid", a.Cluster.PID(), "took", time.Since(t0).Round(time.Millisecond),
+			"stopped_servers_started_by_hand", a.Cluster.TookOver())
 	}
 }
 

@@ -60,9 +60,10 @@ type Cluster struct {
 	logFile   *os.File
 
 	mu      sync.Mutex
-	cmd     *exec.Cmd     // nil when attached
-	exited  chan struct{} // closed when cmd has exited
-	waitErr error
+	cmd      *exec.Cmd     // nil when attached
+	exited   chan struct{} // closed when cmd has exited
+	waitErr  error
+	tookOver []int // postmasters started by hand that Restart stopped
 }
 
 // Superuser is the cluster's superuser role.
@@ -118,7 +119,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		return nil, fmt.Errorf("create %s: %w", filepath.Dir(dir), err)
 	}
 	if pid, running := runningPID(dir); running {
-		return nil, fmt.Errorf("%w: a PostgreSQL server (pid %d) is already running on %s; stop the other Laminar process first, or point LAMINAR_DATA_DIR elsewhere", ErrInUse, pid, dir)
+		return nil, fmt.Errorf("%w: a PostgreSQL server (pid %d) is already running on %s; stop the other Laminar process first (if none runs, the server was left behind: stop it with kill -INT %d), or point LAMINAR_DATA_DIR elsewhere", ErrInUse, pid, dir, pid)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
 		if err := initdb(ctx, o.BinDir, dir, cred); err != nil {

@@ -3,7 +3,9 @@ package pgcluster
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -146,5 +148,56 @@ func TestRestartAfterKill9(t *testing.T) {
 	var n int
 	if err := open(t, c).QueryRow(`SELECT count(*) FROM kept`).Scan(&n); err != nil || n != 1000 {
 		t.Fatalf("after restart: %d rows, %v", n, err)
+	}
+}
+
+// The server stopped, and someone started one by hand on the directory
+// (pg_ctl start, another port): Restart stops that one cleanly and runs
+// its own on its port, so the caller's Stop stops what runs there.
+func TestRestartTakesOverAServerStartedByHand(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := Start(ctx, Options{Dir: filepath.Join(shortTempDir(t), "pg"), Durable: true, DieWithParent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	execSQL(t, c, `CREATE TABLE kept (v int); INSERT INTO kept VALUES (7)`)
+	port := c.Port()
+	if err := syscall.Kill(c.PID(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	<-c.Exited()
+	other, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byHand := exec.Command(filepath.Join(c.BinDir(), "postgres"), "-D", c.Dir(), "-p", strconv.Itoa(other), "-k", c.Dir(), "-h", "")
+	byHand.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Setpgid: true, Pdeathsig: syscall.SIGQUIT}
+	if err := byHand.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- byHand.Wait() }()
+	for {
+		if pid, running := runningPID(c.Dir()); running && pid == byHand.Process.Pid {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := c.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-waited:
+	case <-ctx.Done():
+		t.Fatal("the server started by hand still runs")
+	}
+	if got := c.TookOver(); len(got) != 1 || got[0] != byHand.Process.Pid {
+		t.Fatalf("TookOver = %v, want [%d]", got, byHand.Process.Pid)
+	}
+	var v int
+	if err := open(t, c).QueryRow(`SELECT v FROM kept`).Scan(&v); err != nil || v != 7 || c.Port() != port {
+		t.Fatalf("after the take-over: %d, %v, port %d (was %d)", v, err, c.Port(), port)
 	}
 }

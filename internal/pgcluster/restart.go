@@ -36,7 +36,16 @@ func (c *Cluster) Restart(ctx context.Context) error {
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	for {
 		if pid, running := runningPID(c.dir); running {
-			return fmt.Errorf("%w: another PostgreSQL server (pid %d) was started on %s", ErrInUse, pid, c.dir)
+			// Someone started a server by hand on this private directory
+			// while ours was down (on another port, unknown to the
+			// connection strings): it is stopped cleanly and ours takes
+			// its place, so that the server's SIGTERM stops what runs.
+			if err := stopForeign(ctx, c.dir, pid); err != nil {
+				return err
+			}
+			c.mu.Lock()
+			c.tookOver = append(c.tookOver, pid)
+			c.mu.Unlock()
 		}
 		err := c.launch(ctx)
 		if err == nil || !errors.Is(err, errExitedEarly) {
@@ -131,4 +140,31 @@ func readPIDFile(dir string) (port int, socket string, err error) {
 		socket = dir
 	}
 	return port, socket, nil
+}
+
+// stopForeign asks the postmaster pid running on dir for a fast shutdown
+// (open transactions roll back, everything committed stays) and waits for
+// it to go.
+func stopForeign(ctx context.Context, dir string, pid int) error {
+	if err := syscall.Kill(pid, syscall.SIGINT); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("%w: stop the PostgreSQL server (pid %d) started by hand on %s: %v", ErrInUse, pid, dir, err)
+	}
+	for {
+		if _, running := runningPID(dir); !running {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: the PostgreSQL server (pid %d) started by hand on %s did not stop: %v", ErrInUse, pid, dir, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// TookOver lists the postmasters, started by hand on the directory, that
+// Restart stopped to run its own.
+func (c *Cluster) TookOver() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]int(nil), c.tookOver...)
 }
