@@ -59,7 +59,7 @@ type Cluster struct {
 	cred      *syscall.Credential
 	logFile   *os.File
 
-	mu      sync.Mutex
+	mu       sync.Mutex
 	cmd      *exec.Cmd     // nil when attached
 	exited   chan struct{} // closed when cmd has exited
 	waitErr  error
