@@ -88,8 +88,25 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	dstDigests := tableDigests(t, c.DSN("laminar"))
+	// The same backup into an empty external database (DATABASE_URL).
+	if err := c.EnsureDatabase(context.Background(), "external"); err != nil {
+		t.Fatal(err)
+	}
+	ext := map[string]string{"DATABASE_URL": c.URL("external"), "LAMINAR_DATA_DIR": filepath.Join(dir, "ext")}
+	if out, err := laminar(t, dir, ext, "restore", file); err != nil || !strings.Contains(out, `"ok": true`) {
+		t.Fatalf("restore into an external database: %s %v", out, err)
+	}
+	if out, err := laminar(t, dir, ext, "audit", "verify"); err != nil || !strings.Contains(out, `"ok": true`) {
+		t.Fatalf("audit verify of the external database: %s %v", out, err)
+	}
+	extDigests := tableDigests(t, c.DSN("external"))
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
+	}
+	for name, d := range srcDigests {
+		if extDigests[name] != d {
+			t.Errorf("external restore, table %s: %s before, %s after", name, d, extDigests[name])
+		}
 	}
 	if len(srcDigests) < 20 {
 		t.Fatalf("only %d tables compared", len(srcDigests))
