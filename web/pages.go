@@ -379,6 +379,9 @@ type LogPage struct {
 	// Summary numbers over the charted weeks.
 	Preparations int
 	Caught       int
+	// Downtime counts the preparations made on paper during downtime
+	// and recorded afterwards, over the weeks shown.
+	Downtime int
 }
 
 // PageName implements Page.

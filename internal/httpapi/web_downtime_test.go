@@ -79,4 +79,9 @@ func TestEvidencePageMarksDowntime(t *testing.T) {
 			t.Errorf("evidence page lacks %q", want)
 		}
 	}
+	// The safety officer's charts count it as made on paper.
+	logPage := browse(e, "GET", "/log", session(t, e, "safety1"), nil)
+	if !strings.Contains(logPage.Body.String(), "of which 1 made on paper during downtime") {
+		t.Errorf("the log page does not count the downtime preparation:\n%.3000s", logPage.Body)
+	}
 }

@@ -90,7 +90,7 @@ func (w *webUI) log(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pg.ErrorRate, pg.Turnround, pg.Preparations, pg.Caught = st.rate.SVG(), st.turn.SVG(), st.preps, st.caught
+	pg.ErrorRate, pg.Turnround, pg.Preparations, pg.Caught, pg.Downtime = st.rate.SVG(), st.turn.SVG(), st.preps, st.caught, st.downtime
 	return w.render(c, status, pg)
 }
 
@@ -149,8 +149,8 @@ func logEvent(e audit.Entry) web.LogEvent {
 }
 
 type trendCharts struct {
-	rate, turn    web.Chart
-	preps, caught int
+	rate, turn              web.Chart
+	preps, caught, downtime int
 }
 
 // The kinds of caught error charted, with their colours (dark enough for
@@ -178,7 +178,7 @@ func (w *webUI) trends(ctx context.Context) (trendCharts, error) {
 		d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 		return int(d.Sub(start).Hours()/24) / 7
 	}
-	types := []string{workflow.EvCompleted, workflow.EvScanRefused, workflow.EvWeight, workflow.EvRejected, workflow.EvOrderCreated, workflow.EvRemakeQueued, workflow.EvReleased}
+	types := []string{workflow.EvCompleted, workflow.EvScanRefused, workflow.EvWeight, workflow.EvRejected, workflow.EvOrderCreated, workflow.EvRemakeQueued, workflow.EvReleased, workflow.EvDowntimeRecorded}
 	// Orders placed before the window can be released inside it.
 	events, err := audit.List(ctx, w.api.Store.DB, audit.Filter{From: start.AddDate(0, 0, -14), Types: types})
 	if err != nil {
@@ -216,6 +216,11 @@ func (w *webUI) trends(ctx context.Context) (trendCharts, error) {
 		case workflow.EvCompleted:
 			preps[i]++
 			tc.preps++
+		case workflow.EvDowntimeRecorded:
+			// Made on paper: a preparation, in which nothing could be caught.
+			preps[i]++
+			tc.preps++
+			tc.downtime++
 		case workflow.EvReleased:
 			if e.PreparationID != nil {
 				if t, ok := ordered[*e.PreparationID]; ok {
