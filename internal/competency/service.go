@@ -325,7 +325,7 @@ func (s *Service) CheckClaim(ctx context.Context, userID int64, category string,
 	if hazardous {
 		what += " with a hazardous drug"
 	}
-	e := apperr.WithCode(apperr.Refused, CodeLapsed, "You may not start %s: %s. Ask your supervisor to record a new passing result.", what, lapse.Error())
+	e := apperr.WithCode(apperr.Refused, CodeLapsed, "You may not start %s: %s. Ask your supervisor about retraining and a new evaluation.", what, lapse.Error())
 	e.Fields = map[string]string{}
 	for _, st := range lapse.Standings {
 		e.Fields[string(st.Kind)] = st.Explain()
