@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/laminar-rx/laminar/internal/app"
+	"github.com/laminar-rx/laminar/internal/audit"
 	"github.com/laminar-rx/laminar/internal/config"
 	"github.com/laminar-rx/laminar/internal/pgcluster"
 	"github.com/laminar-rx/laminar/internal/seed"
@@ -129,11 +130,19 @@ func connect(ctx context.Context, cfg config.Config) (dsn string, stop func(), e
 	if err != nil {
 		return "", nil, err
 	}
-	if err := c.EnsureDatabase(ctx, "laminar"); err != nil {
+	if err := c.EnsureDatabase(ctx, app.EmbeddedDB); err != nil {
 		_ = c.Stop()
 		return "", nil, err
 	}
-	return c.DSN("laminar"), func() { _ = c.Stop() }, nil
+	// One-off commands connect as the superuser (whoever can start the
+	// cluster can read its passwords). Whatever they created (a migration's
+	// tables, a restore's) is handed to the owner role before they end, as
+	// serve does on every start, so the server's own role never owns it.
+	stop = func() {
+		_ = c.Secure(context.Background(), app.EmbeddedDB, audit.AppendOnlyTables)
+		_ = c.Stop()
+	}
+	return c.DSN(app.EmbeddedDB), stop, nil
 }
 
 func cmdMigrate(ctx context.Context, e env, args []string) error {

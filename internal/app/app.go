@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/laminar-rx/laminar/internal/audit"
 	"github.com/laminar-rx/laminar/internal/config"
 	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/pgcluster"
@@ -81,21 +83,20 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 		} else {
 			log.Info("private database started", "dir", a.Cluster.Dir(), "pid", a.Cluster.PID())
 		}
-		if err = a.Cluster.EnsureDatabase(ctx, "laminar"); err != nil {
+		if err = MigrateEmbedded(ctx, a.Cluster, log); err != nil {
 			return nil, err
 		}
-		dsn = a.Cluster.DSN("laminar")
+		dsn = a.Cluster.AppDSN(EmbeddedDB)
 	}
 	a.Store, err = store.Open(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Embedded() {
-		if err = store.Migrate(ctx, a.Store.DB.DB, log); err != nil {
+	if !cfg.Embedded() {
+		if err = store.CheckSchema(ctx, a.Store.DB.DB); err != nil {
 			return nil, err
 		}
-	} else if err = store.CheckSchema(ctx, a.Store.DB.DB); err != nil {
-		return nil, err
+		warnIfSuperuser(ctx, a.Store, log)
 	}
 	if err = a.Store.Prepare(ctx); err != nil {
 		return nil, err
@@ -149,6 +150,40 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 	a.stopDowntime = a.startDowntime(opt.Now)
 	a.ReadyIn = time.Since(t0)
 	return a, nil
+}
+
+// EmbeddedDB is the name of Laminar's database in the private cluster.
+const EmbeddedDB = "laminar"
+
+// MigrateEmbedded creates Laminar's database in the private cluster if
+// needed, migrates it as the superuser and secures it: the server's own
+// role (pgcluster.AppRole) owns nothing and may only read the log.
+func MigrateEmbedded(ctx context.Context, c *pgcluster.Cluster, log *slog.Logger) error {
+	if err := c.EnsureDatabase(ctx, EmbeddedDB); err != nil {
+		return err
+	}
+	db, err := sql.Open("postgres", c.DSN(EmbeddedDB))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := store.Migrate(ctx, db, log); err != nil {
+		return err
+	}
+	return c.Secure(ctx, EmbeddedDB, audit.AppendOnlyTables)
+}
+
+// warnIfSuperuser says so when DATABASE_URL logs in as a superuser: it
+// works, but such a role can switch off the log's protections.
+func warnIfSuperuser(ctx context.Context, st *store.Store, log *slog.Logger) {
+	var super bool
+	if err := st.DB.QueryRowContext(ctx, `SELECT rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&super); err != nil {
+		log.Warn("could not tell whether the database role is a superuser", "err", err)
+		return
+	}
+	if super {
+		log.Warn("DATABASE_URL logs in as a superuser: it works, but a superuser can disable the compounding log's triggers; give Laminar a role that owns nothing (see docs/security.md)")
+	}
 }
 
 // URL is the base URL the server listens on.

@@ -37,6 +37,10 @@ type Event struct {
 	Hash          string
 }
 
+// AppendOnlyTables are the log's tables: the server's database role may
+// read them but write only through audit_append, which runs as their owner.
+var AppendOnlyTables = []string{"audit_events", "audit_head"}
+
 // GenesisHash is the prev_hash of the first event of the log.
 const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 

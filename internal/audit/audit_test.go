@@ -30,7 +30,9 @@ func TestQueriesPrepare(t *testing.T) {
 
 func TestAppendChainsEvents(t *testing.T) {
 	st := testdb.New(t)
-	given := time.Date(2026, 5, 4, 9, 30, 0, 123456789, time.FixedZone("CDT", -5*3600))
+	// A caller's clock may lead the database's; it may not go back before
+	// the last event (TestBackDatingIsRefused).
+	given := time.Now().Add(time.Hour).Truncate(time.Second).Add(123456789).In(time.FixedZone("CDT", -5*3600))
 	first := appendOne(t, st, audit.Event{Type: "test.first", PreparationID: ptr(42), Payload: json.RawMessage(`{"b": 2, "a": 1}`)})
 	second := appendOne(t, st, audit.Event{Type: "test.second", At: given})
 

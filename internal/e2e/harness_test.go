@@ -44,7 +44,7 @@ func server(t *testing.T) *app.App {
 	_, name, _ := strings.Cut(dsn, "dbname=")
 	name, _, _ = strings.Cut(name, " ")
 	env := map[string]string{
-		"DATABASE_URL": testdb.Cluster(t).URL(name),
+		"DATABASE_URL": testdb.Cluster(t).AppURL(name), // as the private cluster runs it: no superuser
 		"LAMINAR_ADDR": "127.0.0.1:0",
 		"LAMINAR_TZ":   "America/Chicago",
 	}

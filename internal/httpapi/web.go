@@ -269,7 +269,7 @@ func (w *webUI) hub(c echo.Context) (*live.Hub, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	dsn, err := live.ListenerDSN(ctx, w.api.Store.DB.DB, w.api.Config.DatabaseURL)
+	dsn, err := live.ListenerDSN(ctx, w.api.Store.DB.DB, w.api.Store.DSN())
 	if err != nil {
 		return nil, &apperr.Error{Kind: apperr.Unavailable, Code: "live_unavailable", Message: "live updates are unavailable; reload the page to see changes", Err: err}
 	}

@@ -181,9 +181,9 @@ func (h *Hub) Close() error {
 }
 
 // ListenerDSN returns the connection string the listener should use: the
-// configured DATABASE_URL when there is one; otherwise (the private
-// cluster, reached over its Unix socket with trust authentication) one
-// built from what the server reports about itself through db.
+// configured one (the store's own, with its password) when there is one;
+// otherwise one built from what the server reports about itself through db,
+// which works only where the server needs no password.
 func ListenerDSN(ctx context.Context, db *sql.DB, configured string) (string, error) {
 	if configured != "" {
 		return configured, nil

@@ -33,7 +33,7 @@ func startHub(t *testing.T) (*live.Hub, func(query string, args ...any)) {
 	t.Helper()
 	st := testdb.New(t)
 	ctx := context.Background()
-	dsn, err := live.ListenerDSN(ctx, st.DB.DB, "")
+	dsn, err := live.ListenerDSN(ctx, st.DB.DB, st.DSN())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,14 @@
 // Package pgcluster runs a private PostgreSQL cluster from the system's server
 // binaries: the default database of `laminar serve` and the database of every
-// test binary. It listens on a Unix socket in its data directory and on
-// loopback only, runs as a non-root user when started by root, and refuses to
-// start a second server on a data directory that is already in use.
+// test binary. It listens on a Unix socket in its data directory (which only
+// the cluster's user can enter) and on loopback TCP only when asked, runs as
+// a non-root user when started by root, and refuses to start a second server
+// on a data directory that is already in use.
+//
+// Every connection proves a password (SCRAM-SHA-256): the superuser's and
+// the application role's are random, made when the cluster is created, and
+// kept in a file readable only by the user that started it (see auth.go).
+// The server connects as AppRole, which is no superuser and owns nothing.
 package pgcluster
 
 import (
@@ -12,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -41,7 +48,11 @@ type Options struct {
 	// Log receives the server's output; nil means postgres.log in Dir's
 	// parent (the requested one, also when the cluster had to move).
 	Log *os.File
-	// Port is the TCP port on loopback; 0 picks a free one.
+	// TCP also listens on loopback (tests that hand out postgres:// URLs
+	// use it); false listens on the socket only.
+	TCP bool
+	// Port is the TCP port on loopback (0 picks a free one); without TCP
+	// it only names the socket file (0: 5432).
 	Port int
 	// MoveBase is where a cluster goes when its user cannot reach Dir
 	// (see place); empty means DefaultMoveBase.
@@ -58,6 +69,8 @@ type Cluster struct {
 	movedFrom string
 	cred      *syscall.Credential
 	logFile   *os.File
+	secret    secrets
+	legacy    bool // created trusting local connections; locked on start
 
 	mu       sync.Mutex
 	cmd      *exec.Cmd     // nil when attached
@@ -115,48 +128,107 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return nil, fmt.Errorf("create %s: %w", filepath.Dir(dir), err)
+	if err := makeParent(filepath.Dir(dir), cred); err != nil {
+		return nil, err
 	}
 	if pid, running := runningPID(dir); running {
 		return nil, fmt.Errorf("%w: a PostgreSQL server (pid %d) is already running on %s; stop the other Laminar process first (if none runs, the server was left behind: stop it with kill -INT %d), or point LAMINAR_DATA_DIR elsewhere", ErrInUse, pid, dir, pid)
 	}
+	var sec secrets
 	if _, err := os.Stat(filepath.Join(dir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
-		if err := initdb(ctx, o.BinDir, dir, cred); err != nil {
+		if sec, err = initdb(ctx, o.BinDir, dir, cred); err != nil {
+			return nil, err
+		}
+	} else if sec, err = readSecrets(dir); err != nil {
+		return nil, err
+	}
+	// A cluster made before passwords were required still trusts its
+	// socket: it gets its passwords once it is up (setUpRoles).
+	legacy := sec.Superuser == ""
+	if !legacy {
+		if err := writeHBA(dir); err != nil {
 			return nil, err
 		}
 	}
-	if o.Port == 0 {
+	switch {
+	case o.Port != 0:
+	case o.TCP:
 		if o.Port, err = freePort(); err != nil {
 			return nil, err
 		}
+	default:
+		o.Port = socketPort
 	}
 	logFile := o.Log
 	if logFile == nil {
-		if err := os.MkdirAll(filepath.Dir(requested), 0o755); err != nil {
+		if err := makeParent(filepath.Dir(requested), cred); err != nil {
 			return nil, err
 		}
-		logFile, err = os.OpenFile(filepath.Join(filepath.Dir(requested), "postgres.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-		if err != nil {
+		if logFile, err = openLog(filepath.Join(filepath.Dir(requested), "postgres.log")); err != nil {
 			return nil, err
 		}
 	}
 	o.Dir = dir
-	c := &Cluster{opts: o, dir: dir, socket: dir, port: o.Port, cred: cred, logFile: logFile}
+	c := &Cluster{opts: o, dir: dir, socket: dir, port: o.Port, cred: cred, logFile: logFile, secret: sec, legacy: legacy}
 	if dir != requested {
 		c.movedFrom = requested
 	}
 	if err := c.launch(ctx); err != nil {
 		return nil, err
 	}
+	if err := c.setUpRoles(ctx); err != nil {
+		_ = c.Stop()
+		return nil, err
+	}
 	return c, nil
+}
+
+// socketPort names the socket file (.s.PGSQL.5432) when there is no TCP
+// listener; the socket directory is private, so the number never clashes.
+const socketPort = 5432
+
+// makeParent creates the directory holding the data directory and the
+// server's log: private to us, or only passable (not readable) by others
+// when the server runs as another user, which must reach its data below.
+// An existing directory is left as it is.
+func makeParent(parent string, cred *syscall.Credential) error {
+	mode := os.FileMode(0o700)
+	if cred != nil {
+		mode = 0o711
+	}
+	if _, err := os.Stat(parent); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(parent, mode); err != nil {
+			return fmt.Errorf("create %s: %w", parent, err)
+		}
+		return os.Chmod(parent, mode) // MkdirAll's mode is cut by the umask
+	}
+	return nil
+}
+
+// openLog opens the server's log for appending, readable by us alone: it
+// may hold statements with patient data in them.
+func openLog(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil { // a log made by an older version
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // launch starts the postmaster and waits until it accepts connections.
 func (c *Cluster) launch(ctx context.Context) error {
+	host := ""
+	if c.opts.TCP {
+		host = "127.0.0.1"
+	}
 	args := []string{
-		"-D", c.dir, "-p", strconv.Itoa(c.port), "-k", c.socket, "-h", "127.0.0.1",
+		"-D", c.dir, "-p", strconv.Itoa(c.port), "-k", c.socket, "-h", host,
 		"-c", "max_connections=200", "-c", "shared_buffers=64MB",
+		"-c", "password_encryption=scram-sha-256", "-c", "unix_socket_permissions=0700",
 	}
 	if !c.opts.Durable {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
@@ -211,23 +283,48 @@ func runningPID(dir string) (int, bool) {
 	return pid, true
 }
 
-func initdb(ctx context.Context, bin, dir string, cred *syscall.Credential) error {
+// initdb creates the cluster with a random superuser password (SCRAM for
+// every connection) and keeps the passwords in the secrets file.
+func initdb(ctx context.Context, bin, dir string, cred *syscall.Credential) (secrets, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
+		return secrets{}, fmt.Errorf("create %s: %w", dir, err)
 	}
 	if cred != nil {
 		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
-			return fmt.Errorf("give %s to the database user: %w", dir, err)
+			return secrets{}, fmt.Errorf("give %s to the database user: %w", dir, err)
+		}
+	}
+	sec := secrets{Superuser: newPassword(), App: newPassword()}
+	// initdb reads the password from a file it can open: a private one
+	// in a directory of its own, removed straight after.
+	pwDir, err := os.MkdirTemp("", "lmnpw")
+	if err != nil {
+		return secrets{}, err
+	}
+	defer os.RemoveAll(pwDir)
+	pwFile := filepath.Join(pwDir, "pw")
+	if err := os.WriteFile(pwFile, []byte(sec.Superuser+"\n"), 0o600); err != nil {
+		return secrets{}, err
+	}
+	if cred != nil {
+		for _, p := range []string{pwDir, pwFile} {
+			if err := os.Chown(p, int(cred.Uid), int(cred.Gid)); err != nil {
+				return secrets{}, err
+			}
 		}
 	}
 	cmd := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
-		"-D", dir, "-U", Superuser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync")
+		"-D", dir, "-U", Superuser, "--auth=scram-sha-256", "--pwfile="+pwFile,
+		"--encoding=UTF8", "--locale=C", "--no-sync")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("initdb %s: %w\n%s", dir, err, out)
+		return secrets{}, fmt.Errorf("initdb %s: %w\n%s", dir, err, out)
 	}
-	return nil
+	if err := writeSecrets(dir, sec); err != nil {
+		return secrets{}, err
+	}
+	return sec, nil
 }
 
 // serverCredential returns the user to run PostgreSQL as: nil (ourselves)
@@ -284,15 +381,52 @@ func (c *Cluster) waitReady(ctx context.Context, exited <-chan struct{}) error {
 	}
 }
 
-// DSN returns a lib/pq connection string for database name over the socket.
+// DSN returns a lib/pq connection string for database name over the
+// socket, as the superuser: for migrations, set-up and tests.
 func (c *Cluster) DSN(name string) string {
-	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", c.socket, c.port, Superuser, name)
+	return c.dsn(Superuser, c.secret.Superuser, name)
 }
 
-// URL returns a postgres:// URL for database name over loopback TCP.
-func (c *Cluster) URL(name string) string {
-	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", Superuser, c.port, name)
+// AppDSN returns the connection string of the application role (no
+// superuser; see Secure) for database name over the socket.
+func (c *Cluster) AppDSN(name string) string {
+	return c.dsn(AppRole, c.secret.App, name)
 }
+
+func (c *Cluster) dsn(role, password, name string) string {
+	pw := ""
+	if password != "" { // none yet: a legacy cluster before it is locked
+		pw = " password=" + password
+	}
+	return fmt.Sprintf("host=%s port=%d user=%s%s dbname=%s sslmode=disable", c.socket, c.port, role, pw, name)
+}
+
+// URL returns a postgres:// URL of the superuser for database name: over
+// loopback TCP when the cluster listens there, else over the socket.
+func (c *Cluster) URL(name string) string {
+	return c.url(Superuser, c.secret.Superuser, name)
+}
+
+// AppURL is URL for the application role.
+func (c *Cluster) AppURL(name string) string {
+	return c.url(AppRole, c.secret.App, name)
+}
+
+func (c *Cluster) url(role, password, name string) string {
+	u := url.URL{Scheme: "postgres", User: url.UserPassword(role, password), Path: "/" + name}
+	q := url.Values{"sslmode": {"disable"}}
+	if c.opts.TCP {
+		u.Host = fmt.Sprintf("127.0.0.1:%d", c.port)
+	} else {
+		q.Set("host", c.socket)
+		q.Set("port", strconv.Itoa(c.port))
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// SocketDir is the directory holding the server's Unix socket.
+func (c *Cluster) SocketDir() string { return c.socket }
 
 // Dir is the data directory.
 func (c *Cluster) Dir() string { return c.dir }
@@ -301,7 +435,8 @@ func (c *Cluster) Dir() string { return c.dir }
 // elsewhere because its user could not reach that one; else "".
 func (c *Cluster) MovedFrom() string { return c.movedFrom }
 
-// Port is the server's TCP port on loopback (the same after a restart).
+// Port is the server's port (the same after a restart): of its loopback
+// TCP listener when it has one, else only its socket's name.
 func (c *Cluster) Port() int { return c.port }
 
 // BinDir is where the server binaries (and pg_dump, pg_restore) are.

@@ -83,7 +83,11 @@ func Attach(ctx context.Context, o Options) (*Cluster, error) {
 			return nil, err
 		}
 		o.Dir, o.Port = dir, port
-		c := &Cluster{opts: o, dir: dir, socket: socket, port: port}
+		sec, err := readSecrets(dir)
+		if err != nil {
+			return nil, err
+		}
+		c := &Cluster{opts: o, dir: dir, socket: socket, port: port, secret: sec}
 		if dir != requested {
 			c.movedFrom = requested
 		}

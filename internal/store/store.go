@@ -30,9 +30,14 @@ var queryFS embed.FS
 
 // Store is the database and its named queries.
 type Store struct {
-	DB *sqlx.DB
-	q  Queries
+	DB  *sqlx.DB
+	q   Queries
+	dsn string
 }
+
+// DSN is the connection string the store was opened with (it holds the
+// role's password: never log it). The live listener connects with it.
+func (s *Store) DSN() string { return s.dsn }
 
 // Open connects to dsn, checks the connection and loads the named queries.
 func Open(ctx context.Context, dsn string) (*Store, error) {
@@ -51,7 +56,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{DB: db, q: q}, nil
+	return &Store{DB: db, q: q, dsn: dsn}, nil
 }
 
 // DefaultPool is the pool size of a Store until SetPool changes it: the

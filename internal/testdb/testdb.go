@@ -23,6 +23,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/laminar-rx/laminar/internal/audit"
 	"github.com/laminar-rx/laminar/internal/pgcluster"
 	"github.com/laminar-rx/laminar/internal/store"
 )
@@ -73,7 +74,12 @@ func start() {
 		return
 	}
 	defer db.Close()
-	initErr = store.Migrate(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if initErr = store.Migrate(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil))); initErr != nil {
+		return
+	}
+	// Clones keep the template's owners and grants, so every test database
+	// is secured as the private cluster's own database is.
+	initErr = cluster.Secure(ctx, template, audit.AppendOnlyTables)
 }
 
 // Cluster returns the test binary's cluster, starting it on first use.
@@ -125,6 +131,34 @@ func newDatabase(t testing.TB) string {
 		_, _ = admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
 	})
 	return name
+}
+
+// NewAppURL creates a fresh migrated database and returns its postgres://
+// URL for the server's own role (no superuser), as the private cluster
+// gives it to the server.
+func NewAppURL(t testing.TB) string {
+	t.Helper()
+	return Cluster(t).AppURL(newDatabase(t))
+}
+
+// NewApp returns a Store connected as the server's own role on a fresh
+// migrated database, and a superuser connection to the same database (what
+// a database administrator could do), both closed on cleanup.
+func NewApp(t testing.TB) (*store.Store, *sql.DB) {
+	t.Helper()
+	c := Cluster(t)
+	name := newDatabase(t)
+	st, err := store.Open(context.Background(), c.AppDSN(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	admin, err := sql.Open("postgres", c.DSN(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	return st, admin
 }
 
 // New returns a Store on a fresh migrated database, closed on cleanup.
