@@ -65,6 +65,19 @@ func CheckSecret(encoded, secret string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
+// parseCost reads a PHC cost segment "m=65536,t=1,p=2" into Params of
+// the usual salt and key lengths.
+func parseCost(seg string) (Params, bool) {
+	p := Params{SaltLen: 16, KeyLen: 32}
+	if _, err := fmt.Sscanf(seg, "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
+		return Params{}, false
+	}
+	if p.Time < 1 || p.Time > 16 || p.Memory < 8 || p.Memory > 1<<20 || p.Threads < 1 {
+		return Params{}, false
+	}
+	return p, true
+}
+
 func decodeHash(encoded string) (Params, []byte, []byte, error) {
 	var p Params
 	parts := strings.Split(encoded, "$")

@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net"
@@ -10,43 +12,36 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/audit"
 	"github.com/laminar-rx/laminar/internal/store"
 )
 
-// Throttle is the failed-login policy. Failures are counted per account and
-// per client address within Window; at the limit the key locks for
-// LockBase, doubling with each further failure up to LockMax.
+// Throttle is the failed-login policy. Every attempt is counted per
+// account and per client address before its secret is checked, and a
+// success gives its count back; once a counter holds its limit within
+// Window, further attempts on it are refused (even with the right secret)
+// until that window ends. Re-authentication inside a session (a pharmacist
+// signing) is counted per session instead, SessionLimit per session, so
+// that strangers failing at the account's login cannot stop a signed-in
+// pharmacist from signing.
 type Throttle struct {
 	AccountLimit int
 	AddressLimit int
+	SessionLimit int
 	Window       time.Duration
-	LockBase     time.Duration
-	LockMax      time.Duration
 }
 
 // DefaultThrottle allows five wrong passwords or PINs per account (a
 // four-digit PIN must not be guessable) and twenty per address in fifteen
-// minutes, then locks for 30 s, 60 s, 120 s ... up to 15 minutes.
-var DefaultThrottle = Throttle{AccountLimit: 5, AddressLimit: 20, Window: 15 * time.Minute, LockBase: 30 * time.Second, LockMax: 15 * time.Minute}
+// minutes, and five wrong re-entries per session.
+var DefaultThrottle = Throttle{AccountLimit: 5, AddressLimit: 20, SessionLimit: 5, Window: 15 * time.Minute}
 
-// lockFor is how long a key with failures failures is locked.
-func (t Throttle) lockFor(key string, failures int) time.Duration {
-	limit := t.AccountLimit
-	if strings.HasPrefix(key, "addr:") {
-		limit = t.AddressLimit
-	}
-	if failures < limit {
-		return 0
-	}
-	d := t.LockBase
-	for i := limit; i < failures && d < t.LockMax; i++ {
-		d *= 2
-	}
-	return min(d, t.LockMax)
-}
+// sessionWindow is how long a session's failed re-entries are remembered:
+// longer than any session lives unused.
+const sessionWindow = 24 * time.Hour
 
 // Options configure a Service.
 type Options struct {
@@ -73,8 +68,9 @@ type Service struct {
 	st  *store.Store
 	opt Options
 
-	dummyOnce sync.Once
-	dummy     string // a hash to check when there is no user, for even timing
+	// dummies holds stand-in hashes by cost, checked when a login names
+	// no account, for even timing (see burnTime).
+	dummies sync.Map
 
 	// hashing bounds concurrent argon2 runs: each takes Hash.Memory, and a
 	// burst of logins at shift change must not take the server's memory.
@@ -247,29 +243,29 @@ func (s *Service) Login(ctx context.Context, c Credentials, remoteAddr string) (
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return Session{}, nil, err
 	}
-	acct := "name:" + c.Username
+	acct := "name:" + redactedKey(c.Username)
 	if tablet {
-		acct = "badge:" + c.Badge
+		acct = "badge:" + redactedKey(c.Badge)
 	}
 	if known {
 		acct = userKey(u.ID)
 	}
-	keys := []string{acct}
+	keys := []store.ThrottleKey{{Key: acct, Limit: s.opt.Throttle.AccountLimit}}
 	if k := addrKey(remoteAddr); k != "" {
-		keys = append(keys, k)
+		keys = append(keys, store.ThrottleKey{Key: k, Limit: s.opt.Throttle.AddressLimit})
 	}
-	locks, err := s.st.LoginLocks(ctx, keys, now)
+	// Counted before the secret is checked, in one step per attempt: of
+	// any number of simultaneous guesses, only the limit's worth are checked.
+	until, counts, err := s.st.CountAttempt(ctx, keys, now, s.opt.Throttle.Window)
 	if err != nil {
 		return Session{}, nil, err
 	}
-	var until time.Time
-	for _, t := range locks {
-		if t.After(until) {
-			until = t
-		}
-	}
 	if !until.IsZero() {
 		return Session{}, nil, tooMany(until, now)
+	}
+	counted := make([]string, len(keys))
+	for i, k := range keys {
+		counted[i] = k.Key
 	}
 
 	hash, secretName := u.PasswordHash, "password"
@@ -279,13 +275,14 @@ func (s *Service) Login(ctx context.Context, c Credentials, remoteAddr string) (
 	ok, reason := false, "unknown_"+method
 	switch {
 	case !known || hash == "":
-		s.burnTime(ctx, secret)
+		s.burnTime(ctx, secret, tablet)
 		if known {
 			reason = "no_" + secretName
 		}
 	default:
 		ok, err = s.checkSecret(ctx, hash, secret)
 		if err != nil {
+			_ = s.st.ReleaseAttempt(ctx, counted) // not the caller's failure
 			return Session{}, nil, apperr.Wrap(fmt.Errorf("user %d: %w", u.ID, err), "check credentials")
 		}
 		reason = "wrong_" + secretName
@@ -294,23 +291,26 @@ func (s *Service) Login(ctx context.Context, c Credentials, remoteAddr string) (
 		ok, reason = false, "deactivated"
 	}
 	if !ok {
+		// A name nobody has may be a password typed into the wrong box:
+		// the log keeps only its length.
+		if !known {
+			ident = fmt.Sprintf("[unknown, %d characters]", utf8.RuneCountInString(ident))
+		}
 		f := store.LoginFailure{
-			Keys: keys, At: now, Window: s.opt.Throttle.Window, LockFor: s.opt.Throttle.lockFor,
-			Type:    audit.TypeLoginFailed,
+			At: now, LockedUntil: s.lockedBy(keys, counts, now), Type: audit.TypeLoginFailed,
 			Payload: map[string]any{"method": method, "identifier": ident, "reason": reason, "remote_addr": remoteHost(remoteAddr)},
 		}
 		if known {
 			f.ActorID = &u.ID
 		}
-		locked, err := s.st.RecordLoginFailure(ctx, f)
-		if err != nil {
+		if err := s.st.RecordLoginFailure(ctx, f); err != nil {
 			return Session{}, nil, err
 		}
 		if reason == "deactivated" {
 			return Session{}, nil, apperr.WithCode(apperr.Unauthorized, "deactivated", "this account is deactivated; ask an admin")
 		}
-		if !locked.IsZero() {
-			return Session{}, nil, tooMany(locked, now)
+		if !f.LockedUntil.IsZero() {
+			return Session{}, nil, tooMany(f.LockedUntil, now)
 		}
 		return Session{}, nil, badCredentials(tablet)
 	}
@@ -325,7 +325,7 @@ func (s *Service) Login(ctx context.Context, c Credentials, remoteAddr string) (
 	}
 	ss, err := s.st.StartSession(ctx, store.NewSession{
 		TokenHash: th, UserID: u.ID, Tablet: tablet, Idle: idle, RemoteAddr: remoteHost(remoteAddr), At: now,
-		ClearThrottle: []string{acct},
+		ReleaseThrottle: counted,
 		Payload:       map[string]any{"method": method, "tablet": tablet, "remote_addr": remoteHost(remoteAddr)},
 	})
 	if err != nil {
@@ -335,19 +335,58 @@ func (s *Service) Login(ctx context.Context, c Credentials, remoteAddr string) (
 	return sess, principalOf(u.ID, u.Username, u.Roles, ss.ID, tablet), nil
 }
 
+// lockedBy returns when the first of keys that this failure filled to
+// its limit reopens (zero: none is full). A window starts with its first
+// attempt, so a full one ends at most Window from now.
+func (s *Service) lockedBy(keys []store.ThrottleKey, counts []int, now time.Time) time.Time {
+	for i, k := range keys {
+		if counts[i] >= k.Limit {
+			return now.Add(s.opt.Throttle.Window)
+		}
+	}
+	return time.Time{}
+}
+
+// redactedKey names a typed identifier in a throttle key without keeping
+// it: what is typed into a name box is sometimes a password.
+func redactedKey(ident string) string {
+	sum := sha256.Sum256([]byte(ident))
+	return hex.EncodeToString(sum[:12])
+}
+
 func remoteHost(remoteAddr string) string {
 	return strings.TrimPrefix(addrKey(remoteAddr), "addr:")
 }
 
 // burnTime spends what a real check costs, so an unknown account cannot be
-// told from a wrong password by the answer's speed.
-func (s *Service) burnTime(ctx context.Context, secret string) {
-	s.dummyOnce.Do(func() {
-		s.dummy, _ = HashSecret("laminar-dummy-secret", s.opt.Hash)
-	})
-	if s.dummy != "" {
-		_, _ = s.checkSecret(ctx, s.dummy, secret)
+// told from a wrong password by the answer's speed: it checks the secret
+// against a stand-in hash of the cost most accounts' hashes carry (the
+// demo accounts' cheap one on a demo, the production one elsewhere).
+func (s *Service) burnTime(ctx context.Context, secret string, pin bool) {
+	if h := s.standIn(ctx, pin); h != "" {
+		_, _ = s.checkSecret(ctx, h, secret)
 	}
+}
+
+// standIn returns a hash of a secret nobody has, at the cost most active
+// accounts' password (or PIN) hashes carry; the service's own cost when
+// there are none.
+func (s *Service) standIn(ctx context.Context, pin bool) string {
+	p := s.opt.Hash
+	if cost, err := s.st.CommonHashCost(ctx, pin); err == nil && cost != "" {
+		if q, ok := parseCost(cost); ok {
+			p = q
+		}
+	}
+	if h, ok := s.dummies.Load(p); ok {
+		return h.(string)
+	}
+	h, err := HashSecret("laminar-stand-in-secret", p)
+	if err != nil {
+		return ""
+	}
+	s.dummies.Store(p, h)
+	return h
 }
 
 func principalOf(userID int64, username string, roles []string, sessionID int64, tablet bool) *Principal {
@@ -402,11 +441,17 @@ func (s *Service) Logout(ctx context.Context, p *Principal) error {
 }
 
 // ReauthPassword checks a logged-in user's password or PIN again, as a
-// pharmacist re-enters it to verify a preparation. It shares the account's
-// failure counter with Login, so a PIN cannot be guessed here either; a
-// wrong secret is Forbidden with code "reauth_failed" on field "password"
-// (not Unauthorized: the session itself is still good).
-func (s *Service) ReauthPassword(ctx context.Context, userID int64, secret string) error {
+// pharmacist re-enters it to verify a preparation. It is counted per
+// session (SessionLimit failures, then TooMany), not against the account's
+// login counter: someone failing at the account's login elsewhere cannot
+// stop the signed-in pharmacist from signing, and a session cannot be used
+// to guess more than its limit. A wrong secret is Forbidden with code
+// "reauth_failed" on field "password" (not Unauthorized: the session
+// itself is still good).
+func (s *Service) ReauthPassword(ctx context.Context, p *Principal, secret string) error {
+	if p == nil {
+		return apperr.WithCode(apperr.Unauthorized, "unauthenticated", "log in first")
+	}
 	if secret == "" {
 		return apperr.InvalidField("password", "enter your password or PIN to sign")
 	}
@@ -414,20 +459,20 @@ func (s *Service) ReauthPassword(ctx context.Context, userID int64, secret strin
 		return apperr.InvalidField("password", "the password is longer than %d characters", maxSecret)
 	}
 	now := s.opt.Now().UTC()
-	key := userKey(userID)
-	locks, err := s.st.LoginLocks(ctx, []string{key}, now)
-	if err != nil {
-		return err
-	}
-	if until, ok := locks[key]; ok {
-		return tooMany(until, now)
-	}
-	u, err := s.st.UserByID(ctx, userID)
+	u, err := s.st.UserByID(ctx, p.UserID)
 	if err != nil {
 		return err
 	}
 	if !u.Active {
 		return apperr.WithCode(apperr.Unauthorized, "deactivated", "this account is deactivated")
+	}
+	keys := []store.ThrottleKey{{Key: "session:" + p.SessionID, Limit: s.opt.Throttle.SessionLimit}}
+	until, counts, err := s.st.CountAttempt(ctx, keys, now, sessionWindow)
+	if err != nil {
+		return err
+	}
+	if !until.IsZero() {
+		return reauthLocked()
 	}
 	// Try the likelier secret first: digits are probably the PIN.
 	hashes := []string{u.PasswordHash, u.PINHash}
@@ -439,27 +484,36 @@ func (s *Service) ReauthPassword(ctx context.Context, userID int64, secret strin
 			continue
 		}
 		ok, err := s.checkSecret(ctx, h, secret)
-		if apperr.Is(err, apperr.Unavailable) {
-			return err
-		}
 		if err != nil {
+			_ = s.st.ReleaseAttempt(ctx, []string{keys[0].Key})
+			if apperr.Is(err, apperr.Unavailable) {
+				return err
+			}
 			return apperr.Wrap(fmt.Errorf("user %d: %w", u.ID, err), "check credentials")
 		}
 		if ok {
-			return nil
+			return s.st.ReleaseAttempt(ctx, []string{keys[0].Key})
 		}
 	}
-	locked, err := s.st.RecordLoginFailure(ctx, store.LoginFailure{
-		Keys: []string{key}, At: now, Window: s.opt.Throttle.Window, LockFor: s.opt.Throttle.lockFor,
-		Type: audit.TypeReauthFailed, ActorID: &u.ID, Payload: map[string]any{"user_id": u.ID, "username": u.Username},
-	})
-	if err != nil {
+	full := counts[0] >= keys[0].Limit
+	f := store.LoginFailure{At: now, Type: audit.TypeReauthFailed, ActorID: &u.ID,
+		Payload: map[string]any{"user_id": u.ID, "username": u.Username, "session_id": p.SessionID}}
+	if full {
+		f.Payload["session_locked"] = true
+	}
+	if err := s.st.RecordLoginFailure(ctx, f); err != nil {
 		return err
 	}
-	if !locked.IsZero() {
-		return tooMany(locked, now)
+	if full {
+		return reauthLocked()
 	}
 	return &apperr.Error{Kind: apperr.Forbidden, Code: "reauth_failed", Field: "password", Message: "the password or PIN is wrong"}
+}
+
+// reauthLocked is the answer once a session has used up its re-entries.
+func reauthLocked() error {
+	return &apperr.Error{Kind: apperr.TooMany, Code: "too_many_attempts", Field: "password",
+		Message: "too many wrong passwords or PINs in this session; log out and log in again to sign"}
 }
 
 func isDigits(s string) bool {

@@ -21,7 +21,7 @@ import (
 type loginService interface {
 	Login(ctx context.Context, c auth.Credentials, remoteAddr string) (auth.Session, *auth.Principal, error)
 	Logout(ctx context.Context, p *auth.Principal) error
-	ReauthPassword(ctx context.Context, userID int64, secret string) error
+	ReauthPassword(ctx context.Context, p *auth.Principal, secret string) error
 }
 
 func (w *webUI) logins() (loginService, error) {

@@ -153,7 +153,7 @@ func (w *webUI) verifySubmit(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	me := PrincipalOf(c)
-	if err := svc.ReauthPassword(ctx, me.UserID, secret); err != nil {
+	if err := svc.ReauthPassword(ctx, me, secret); err != nil {
 		e := toAppErr(err)
 		if e.Kind == apperr.Internal {
 			return err

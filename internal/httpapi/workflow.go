@@ -26,7 +26,7 @@ import (
 // logged-in user's password or PIN again, as verification requires (the
 // auth service does: a wrong secret is 403 reauth_failed on "password").
 type Reauthenticator interface {
-	ReauthPassword(ctx context.Context, userID int64, secret string) error
+	ReauthPassword(ctx context.Context, p *auth.Principal, secret string) error
 }
 
 var (
@@ -596,7 +596,7 @@ func (a *API) verify(c echo.Context) error {
 	if d, err := compounding.Replay[compounding.VerifyResult](ctx, a.Compounding, key); d.Replayed || err != nil {
 		return respond(c, http.StatusOK, d, err)
 	}
-	if err := ra.ReauthPassword(ctx, PrincipalOf(c).UserID, in.Password); err != nil {
+	if err := ra.ReauthPassword(ctx, PrincipalOf(c), in.Password); err != nil {
 		return err
 	}
 	d, err := a.Compounding.Verify(ctx, compounding.VerifyInput{PreparationID: id, Actor: actorOf(c),

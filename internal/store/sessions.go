@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -41,14 +43,15 @@ type NewSession struct {
 	Idle       time.Duration
 	RemoteAddr string
 	At         time.Time
-	// ClearThrottle lists the failed-login counters a success resets.
-	ClearThrottle []string
+	// ReleaseThrottle lists the attempt counters that counted this
+	// login before its secret was checked: a success gives its attempt back.
+	ReleaseThrottle []string
 	// Payload is the auth.login event's payload; the session id is added.
 	Payload map[string]any
 }
 
-// StartSession records a login: the session, the reset of the account's
-// failure counter and the auth.login event, in one transaction.
+// StartSession records a login: the session, the return of its counted
+// attempts and the auth.login event, in one transaction.
 func (s *Store) StartSession(ctx context.Context, ns NewSession) (Session, error) {
 	var out Session
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
@@ -56,8 +59,8 @@ func (s *Store) StartSession(ctx context.Context, ns NewSession) (Session, error
 			ns.TokenHash, ns.UserID, ns.Tablet, int(ns.Idle/time.Second), ns.RemoteAddr, ns.At); err != nil {
 			return Translate(err)
 		}
-		if len(ns.ClearThrottle) > 0 {
-			if _, err := tx.ExecContext(ctx, s.Query("throttle-clear"), pq.StringArray(ns.ClearThrottle)); err != nil {
+		if len(ns.ReleaseThrottle) > 0 {
+			if _, err := tx.ExecContext(ctx, s.Query("throttle-release"), pq.StringArray(ns.ReleaseThrottle)); err != nil {
 				return Translate(err)
 			}
 		}
@@ -111,65 +114,76 @@ func (s *Store) EndSession(ctx context.Context, id int64, reason string, ch Chan
 	})
 }
 
-// LoginLocks returns, for those of keys locked at now, when they unlock.
-func (s *Store) LoginLocks(ctx context.Context, keys []string, now time.Time) (map[string]time.Time, error) {
-	rows, err := s.DB.QueryContext(ctx, s.Query("throttle-locks"), pq.StringArray(keys), now)
-	if err != nil {
-		return nil, Translate(err)
-	}
-	defer rows.Close()
-	out := map[string]time.Time{}
-	for rows.Next() {
-		var k string
-		var until time.Time
-		if err := rows.Scan(&k, &until); err != nil {
-			return nil, Translate(err)
+// ThrottleKey is one attempt counter, such as "user:12" or
+// "addr:10.0.0.7", and how many attempts it admits in a window.
+type ThrottleKey struct {
+	Key   string
+	Limit int
+}
+
+// CountAttempt counts one attempt on every key before its secret is
+// checked: in one transaction, each key's counter goes up by one unless it
+// already holds Limit attempts in its window (an older window starts
+// afresh). When a key is full nothing is counted at all and CountAttempt
+// returns when that key's window ends; otherwise it returns the zero time
+// and the counts after this attempt, in the order of keys. Concurrent
+// attempts queue on each counter's row, so no two of them can both pass as
+// the last one allowed.
+func (s *Store) CountAttempt(ctx context.Context, keys []ThrottleKey, now time.Time, window time.Duration) (time.Time, []int, error) {
+	var until time.Time
+	counts := make([]int, len(keys))
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		for i, k := range keys {
+			err := tx.GetContext(ctx, &counts[i], s.Query("throttle-attempt"), k.Key, now, int64(window/time.Second), k.Limit)
+			if err == sql.ErrNoRows {
+				var start time.Time
+				if err := tx.GetContext(ctx, &start, s.Query("throttle-window"), k.Key); err != nil {
+					return Translate(err)
+				}
+				until = start.Add(window).UTC()
+				return errThrottled
+			}
+			if err != nil {
+				return Translate(err)
+			}
 		}
-		out[k] = until.UTC()
+		return nil
+	})
+	if err == errThrottled {
+		return until, nil, nil
 	}
-	return out, Translate(rows.Err())
+	return time.Time{}, counts, err
+}
+
+// errThrottled rolls back CountAttempt's transaction when a key is full.
+var errThrottled = errors.New("throttled")
+
+// ReleaseAttempt gives back one counted attempt on each of keys (a
+// success is not a failure).
+func (s *Store) ReleaseAttempt(ctx context.Context, keys []string) error {
+	_, err := s.DB.ExecContext(ctx, s.Query("throttle-release"), pq.StringArray(keys))
+	return Translate(err)
 }
 
 // LoginFailure is a failed login or re-authentication to record.
 type LoginFailure struct {
-	// Keys are the counters to bump, such as "user:12" and "addr:10.0.0.7".
-	Keys []string
-	At   time.Time
-	// Window is how long failures are remembered.
-	Window time.Duration
-	// LockFor says how long a key with this many failures in the window is
-	// locked (0: not locked).
-	LockFor func(key string, failures int) time.Duration
-	// Event is the audit event (auth.login_failed or auth.reauth_failed).
+	At time.Time
+	// LockedUntil is when the attempts this failure completed run out
+	// (zero: not locked), recorded in the event.
+	LockedUntil time.Time
+	// Type is the audit event (auth.login_failed or auth.reauth_failed).
 	Type    string
 	ActorID *int64
 	Payload map[string]any
 }
 
-// RecordLoginFailure bumps the counters, locks those over their limit and
-// records the event, in one transaction shared by every server instance. It
-// returns the latest time a key is now locked until (zero: none).
-func (s *Store) RecordLoginFailure(ctx context.Context, f LoginFailure) (time.Time, error) {
-	var lockedUntil time.Time
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		for _, k := range f.Keys {
-			var failures int
-			if err := tx.GetContext(ctx, &failures, s.Query("throttle-fail"), k, f.At, int64(f.Window/time.Second)); err != nil {
-				return Translate(err)
-			}
-			if d := f.LockFor(k, failures); d > 0 {
-				until := f.At.Add(d)
-				if _, err := tx.ExecContext(ctx, s.Query("throttle-lock"), k, until); err != nil {
-					return Translate(err)
-				}
-				if until.After(lockedUntil) {
-					lockedUntil = until
-				}
-			}
-		}
+// RecordLoginFailure records the audit event of a failed attempt (its
+// count was taken by CountAttempt before the secret was checked).
+func (s *Store) RecordLoginFailure(ctx context.Context, f LoginFailure) error {
+	return s.InTx(ctx, func(tx *sqlx.Tx) error {
 		payload := f.Payload
-		if !lockedUntil.IsZero() {
-			payload = map[string]any{"locked_until": lockedUntil.UTC().Format(time.RFC3339)}
+		if !f.LockedUntil.IsZero() {
+			payload = map[string]any{"locked_until": f.LockedUntil.UTC().Format(time.RFC3339)}
 			for k, v := range f.Payload {
 				payload[k] = v
 			}
@@ -181,5 +195,4 @@ func (s *Store) RecordLoginFailure(ctx context.Context, f LoginFailure) (time.Ti
 		_, err = audit.Append(ctx, tx, audit.Event{Type: f.Type, ActorID: f.ActorID, At: f.At, Payload: b})
 		return Translate(err)
 	})
-	return lockedUntil, err
 }

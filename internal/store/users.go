@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -98,6 +99,17 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser, ch Change) (User, er
 		})
 	})
 	return u, err
+}
+
+// CommonHashCost returns the cost segment ("m=65536,t=1,p=2") that most
+// active accounts' password (pin false) or PIN hashes carry; "" when none.
+func (s *Store) CommonHashCost(ctx context.Context, pin bool) (string, error) {
+	var cost string
+	err := s.DB.GetContext(ctx, &cost, s.Query("common-hash-cost"), pin)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return cost, Translate(err)
 }
 
 // UserByID returns one account (NotFound when there is none).

@@ -50,10 +50,10 @@ func (f *fakeAuth) Authenticate(_ context.Context, token string) (*auth.Principa
 	return f.users[token], nil
 }
 
-func (f *fakeAuth) ReauthPassword(_ context.Context, userID int64, secret string) error {
+func (f *fakeAuth) ReauthPassword(_ context.Context, p *auth.Principal, secret string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if secret != "demo-"+f.byID[userID] {
+	if secret != "demo-"+f.byID[p.UserID] {
 		return &apperr.Error{Kind: apperr.Forbidden, Code: "reauth_failed", Field: "password", Message: "the password or PIN is wrong"}
 	}
 	return nil

@@ -21,19 +21,18 @@ RETURNING user_id;
 -- name: end-user-sessions
 UPDATE sessions SET ended_at = $2, end_reason = $3 WHERE user_id = $1 AND ended_at IS NULL;
 
--- name: throttle-locks
-SELECT key, locked_until FROM login_throttle WHERE key = ANY($1) AND locked_until > $2;
-
--- name: throttle-fail
--- A failure inside the window adds one; the first after it starts a new window.
+-- name: throttle-attempt
+-- One more attempt on key $1 at $2, unless it already has $4 attempts in
+-- its window of $3 seconds (no row then); an ended window starts afresh.
 INSERT INTO login_throttle AS t (key, failures, window_start) VALUES ($1, 1, $2)
 ON CONFLICT (key) DO UPDATE SET
     failures     = CASE WHEN t.window_start <= $2 - $3 * interval '1 second' THEN 1 ELSE t.failures + 1 END,
     window_start = CASE WHEN t.window_start <= $2 - $3 * interval '1 second' THEN $2 ELSE t.window_start END
+WHERE t.window_start <= $2 - $3 * interval '1 second' OR t.failures < $4
 RETURNING failures;
 
--- name: throttle-lock
-UPDATE login_throttle SET locked_until = $2 WHERE key = $1;
+-- name: throttle-window
+SELECT window_start FROM login_throttle WHERE key = $1;
 
--- name: throttle-clear
-DELETE FROM login_throttle WHERE key = ANY($1);
+-- name: throttle-release
+UPDATE login_throttle SET failures = failures - 1 WHERE key = ANY($1) AND failures > 0;

@@ -38,3 +38,12 @@ RETURNING id, username, display_name, roles, password_hash, badge, pin_hash, act
 -- name: deactivate-user
 UPDATE users SET active = false, deactivated_at = $2, updated_at = $2 WHERE id = $1
 RETURNING id, username, display_name, roles, password_hash, badge, pin_hash, active, created_at, updated_at, deactivated_at;
+
+-- name: common-hash-cost
+-- The cost segment ("m=...,t=...,p=...") most active accounts' password
+-- ($1 false) or PIN ($1 true) hashes carry, for the stand-in check of a
+-- login naming nobody.
+SELECT split_part(h, '$', 4) AS cost
+FROM (SELECT CASE WHEN $1 THEN pin_hash ELSE password_hash END AS h FROM users WHERE active) u
+WHERE h IS NOT NULL
+GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1;
