@@ -326,7 +326,7 @@ func (s *Service) Login(ctx context.Context, c Credentials, remoteAddr string) (
 	ss, err := s.st.StartSession(ctx, store.NewSession{
 		TokenHash: th, UserID: u.ID, Tablet: tablet, Idle: idle, RemoteAddr: remoteHost(remoteAddr), At: now,
 		ReleaseThrottle: counted,
-		Payload:       map[string]any{"method": method, "tablet": tablet, "remote_addr": remoteHost(remoteAddr)},
+		Payload:         map[string]any{"method": method, "tablet": tablet, "remote_addr": remoteHost(remoteAddr)},
 	})
 	if err != nil {
 		return Session{}, nil, err
