@@ -26,13 +26,13 @@ UPDATE sessions SET ended_at = $2, end_reason = $3 WHERE user_id = $1 AND ended_
 -- its window of $3 seconds (no row then); an ended window starts afresh.
 -- locked_until is when the window ends: housekeeping keeps the row till then.
 INSERT INTO login_throttle AS t (key, failures, window_start, locked_until)
-VALUES ($1, 1, $2, $2 + $3 * interval '1 second')
+VALUES ($1, 1, $2::timestamptz, $2::timestamptz + $3::bigint * interval '1 second')
 ON CONFLICT (key) DO UPDATE SET
-    failures     = CASE WHEN t.window_start <= $2 - $3 * interval '1 second' THEN 1 ELSE t.failures + 1 END,
-    window_start = CASE WHEN t.window_start <= $2 - $3 * interval '1 second' THEN $2 ELSE t.window_start END,
-    locked_until = CASE WHEN t.window_start <= $2 - $3 * interval '1 second' THEN $2 ELSE t.window_start END
-                   + $3 * interval '1 second'
-WHERE t.window_start <= $2 - $3 * interval '1 second' OR t.failures < $4
+    failures     = CASE WHEN t.window_start <= $2::timestamptz - $3::bigint * interval '1 second' THEN 1 ELSE t.failures + 1 END,
+    window_start = CASE WHEN t.window_start <= $2::timestamptz - $3::bigint * interval '1 second' THEN $2::timestamptz ELSE t.window_start END,
+    locked_until = CASE WHEN t.window_start <= $2::timestamptz - $3::bigint * interval '1 second' THEN $2::timestamptz ELSE t.window_start END
+                   + $3::bigint * interval '1 second'
+WHERE t.window_start <= $2::timestamptz - $3::bigint * interval '1 second' OR t.failures < $4::int
 RETURNING failures;
 
 -- name: throttle-window
