@@ -19,3 +19,9 @@ FROM audit_events ORDER BY id;
 SELECT e.id, e.type, e.actor_id, COALESCE(u.username, '') AS actor, e.at,
        e.preparation_id, e.payload_text, e.prev_hash, e.hash
 FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
+
+-- name: audit-checkpoint-head
+-- The head, the last event's time and the database's clock, in one read.
+SELECT h.last_id, h.last_hash, h.events, e.at, clock_timestamp()
+FROM audit_head h LEFT JOIN audit_events e ON e.id = h.last_id
+WHERE h.singleton;

@@ -44,6 +44,8 @@ type Config struct {
 	DowntimeEvery time.Duration
 	// Operations are the scheduled jobs' settings (operations.go).
 	Operations Operations
+	// Security are the log anchor's and the HTTP limits' settings (security.go).
+	Security Security
 }
 
 // DefaultDBPool is the connection pool size measured best for scans (50
@@ -162,6 +164,7 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	loadOperations(getenv, &c, bad)
+	loadSecurity(getenv, &c, bad)
 	return c, errors.Join(errs...)
 }
 
@@ -189,7 +192,7 @@ func (c Config) Masked() []string {
 		"LAMINAR_DB_POOL=" + strconv.Itoa(c.DBPool),
 		"LAMINAR_DOWNTIME_DIR=" + c.DowntimeDir,
 		"LAMINAR_DOWNTIME_EVERY=" + c.DowntimeEvery.String(),
-	}, c.Operations.masked()...)
+	}, append(c.Operations.masked(), c.Security.masked()...)...)
 }
 
 // MaskURL hides the password of a database URL.
