@@ -126,11 +126,12 @@ func TestLoginThrottledOverHTTP(t *testing.T) {
 		_, rec = s.loginHTTP(t, `{"username":"m_technician","password":"guess"}`)
 	}
 	wantStatus(t, rec, http.StatusTooManyRequests, "too_many_attempts")
-	if rec.Header().Get("Retry-After") != "30" || !strings.Contains(rec.Body.String(), `"retry_after":30`) ||
-		!strings.Contains(rec.Body.String(), "try again in 30 s") {
+	// Locked until the window of the first failure ends, 15 minutes on.
+	if rec.Header().Get("Retry-After") != "900" || !strings.Contains(rec.Body.String(), `"retry_after":900`) ||
+		!strings.Contains(rec.Body.String(), "try again in 900 s") {
 		t.Fatalf("throttle answer %v %s", rec.Header(), rec.Body)
 	}
-	s.clock.t = s.clock.t.Add(31 * time.Second)
+	s.clock.t = s.clock.t.Add(15 * time.Minute)
 	_, rec = s.loginHTTP(t, `{"username":"m_technician","password":"pw-m_technician"}`)
 	wantStatus(t, rec, http.StatusOK, "")
 }
