@@ -54,7 +54,7 @@ func (a *API) recordDowntime(c echo.Context) error {
 	if d, err := compounding.Replay[compounding.State](ctx, a.Compounding, key); d.Replayed || err != nil {
 		return respond(c, http.StatusOK, d, err)
 	}
-	if err := ra.ReauthPassword(ctx, PrincipalOf(c).UserID, in.Password); err != nil {
+	if err := ra.ReauthPassword(ctx, PrincipalOf(c), in.Password); err != nil {
 		return err
 	}
 	rec := in.DowntimeInput
