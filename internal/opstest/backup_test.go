@@ -83,11 +83,17 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 			t.Fatalf("%s after restore: %q, %v", name, got, err)
 		}
 	}
+	// The restored data directory serves (its roles and grants in place).
+	restored := startServe(t, dir, map[string]string{"LAMINAR_DATA_DIR": dst})
+	dstDigests := tableDigests(t, attachDSN(t, dst))
+	if len(login(t, restored.URL, "tech1").queued()) == 0 {
+		t.Fatal("the restored server shows an empty queue")
+	}
+	restored.stop()
 	c, err := pgcluster.Start(context.Background(), pgcluster.Options{Dir: filepath.Join(dst, "pg"), Durable: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dstDigests := tableDigests(t, c.DSN("laminar"))
 	// The same backup into an empty external database (DATABASE_URL).
 	if err := c.EnsureDatabase(context.Background(), "external"); err != nil {
 		t.Fatal(err)
