@@ -93,7 +93,7 @@ func (a *App) scheduledBackup(ctx context.Context) (string, error) {
 	dsn := a.Config.DatabaseURL
 	bin := a.Config.PGBinDir
 	if a.Cluster != nil {
-		dsn, bin = a.Cluster.DSN("laminar"), a.Cluster.BinDir()
+		dsn, bin = a.Cluster.DSN(EmbeddedDB), a.Cluster.BinDir()
 	}
 	name := filepath.Join(ops.BackupDir, "laminar-"+time.Now().UTC().Format("20060102T150405Z")+".backup")
 	m, err := backup.Create(ctx, backup.Source{DSN: dsn, Tools: backup.Tools{BinDir: bin}, DataDir: a.Config.DataDir}, name)

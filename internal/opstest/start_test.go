@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/laminar-rx/laminar/internal/pgcluster"
 )
@@ -28,7 +29,8 @@ func TestStartFromPrivateDirectory(t *testing.T) {
 	moved := pgcluster.MovedDir("", requested)
 	t.Cleanup(func() { os.RemoveAll(filepath.Dir(moved)) })
 
-	s := startServe(t, clone, map[string]string{}, "--demo")
+	backups := filepath.Join(home, "backups")
+	s := startServe(t, clone, map[string]string{"LAMINAR_BACKUP_DIR": backups, "LAMINAR_BACKUP_EVERY": "1s"}, "--demo")
 	if code, _, err := readyz(s.URL); err != nil || code != 200 {
 		t.Fatalf("readyz = %d, %v", code, err)
 	}
@@ -56,6 +58,15 @@ func TestStartFromPrivateDirectory(t *testing.T) {
 	// database wherever it is.
 	if out, err := laminar(t, clone, map[string]string{}, "audit", "verify"); err != nil || !strings.Contains(out, `"ok": true`) {
 		t.Fatalf("audit verify while serving: %s %v", out, err)
+	}
+	// A scheduled backup of the private database, wherever it went.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		if files, _ := filepath.Glob(filepath.Join(backups, "laminar-*.backup")); len(files) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no scheduled backup within a minute:\n%s", s.logText())
+		}
 	}
 	// The health check of containers and systemd.
 	if _, err := laminar(t, clone, map[string]string{}, "healthcheck", s.URL+"/readyz"); err != nil {
