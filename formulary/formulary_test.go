@@ -409,7 +409,7 @@ func TestProductInput(t *testing.T) {
 	}{
 		{func(i *formulary.ProductInput) { i.PackageNDC = "6332396510" }, "package_ndc"},
 		{func(i *formulary.ProductInput) { i.UnitNDCs = []string{"x"} }, "unit_ndcs[0]"},
-		{func(i *formulary.ProductInput) { i.Strength = "2 meq per mL" }, "strength"},
+		{func(i *formulary.ProductInput) { i.Strength = "two mEq per mL" }, "strength"},
 		{func(i *formulary.ProductInput) { i.Volume = "ten mL" }, "volume"},
 		{func(i *formulary.ProductInput) { i.SpecificGravity = "1,02" }, "specific_gravity"},
 		{func(i *formulary.ProductInput) { i.Hazard = "yes" }, "hazard"},
