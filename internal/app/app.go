@@ -20,6 +20,8 @@ import (
 	"github.com/laminar-rx/laminar/internal/audit"
 	"github.com/laminar-rx/laminar/internal/config"
 	"github.com/laminar-rx/laminar/internal/httpapi"
+	"github.com/laminar-rx/laminar/internal/live"
+	"github.com/laminar-rx/laminar/internal/live/pglisten"
 	"github.com/laminar-rx/laminar/internal/pgcluster"
 	"github.com/laminar-rx/laminar/internal/seed"
 	"github.com/laminar-rx/laminar/internal/store"
@@ -42,6 +44,7 @@ type App struct {
 	Log     *slog.Logger
 	Store   *store.Store
 	API     *httpapi.API
+	Live    *live.Hub
 	Echo    *echo.Echo
 	Cluster *pgcluster.Cluster // nil with DATABASE_URL
 
@@ -118,7 +121,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 		return nil, err
 	}
 	log.Debug("database pool warmed", "connections", cfg.DBPool, "took", time.Since(tw))
-	a.API = &httpapi.API{Store: a.Store, Log: log, Config: cfg, Now: opt.Now}
+	if err = a.startLive(ctx); err != nil {
+		return nil, err
+	}
+	a.API = &httpapi.API{Store: a.Store, Log: log, Config: cfg, Now: opt.Now, Live: a.Live}
 	a.API.Auth = newAuthenticator(a.Store, cfg, opt.Now)
 	a.API.DBDown = a.DatabaseDown
 	a.Echo = httpapi.New(a.API)
@@ -204,14 +210,36 @@ func (a *App) Served() <-chan error { return a.served }
 func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
 	if a.Echo != nil && a.Echo.Server != nil {
-		errs = append(errs, a.Echo.Server.Shutdown(ctx))
+		// Closing the hub first ends the event streams, which would
+		// otherwise keep the graceful shutdown waiting.
+		errs = append(errs, a.closeLive(), a.Echo.Server.Shutdown(ctx))
 	}
 	errs = append(errs, a.closeDB())
 	return errors.Join(errs...)
 }
 
+// startLive listens for preparation status changes for the live screens.
+func (a *App) startLive(ctx context.Context) error {
+	dsn, err := pglisten.DSN(ctx, a.Store.DB.DB, a.Store.DSN())
+	if err != nil {
+		return err
+	}
+	a.Live, err = pglisten.Start(ctx, dsn, a.Log)
+	return err
+}
+
+func (a *App) closeLive() error {
+	if a.Live == nil {
+		return nil
+	}
+	err := a.Live.Close()
+	a.Live = nil
+	return err
+}
+
 func (a *App) closeDB() error {
 	var errs []error
+	errs = append(errs, a.closeLive())
 	if a.stopDowntime != nil {
 		a.stopDowntime()
 		a.stopDowntime = nil

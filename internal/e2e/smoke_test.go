@@ -24,7 +24,7 @@ func bareServer(t *testing.T) string {
 	}
 	api := &httpapi.API{Store: testdb.New(t), Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	srv := httptest.NewServer(httpapi.New(api))
-	t.Cleanup(func() { api.StopLive(); srv.Close() })
+	t.Cleanup(srv.Close)
 	return srv.URL
 }
 

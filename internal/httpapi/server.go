@@ -23,6 +23,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/config"
+	"github.com/laminar-rx/laminar/internal/live"
 	"github.com/laminar-rx/laminar/internal/store"
 )
 
@@ -49,6 +50,11 @@ type API struct {
 	// DBDown reports that the database is known to be down (the private
 	// cluster is being restarted); nil means never.
 	DBDown func() bool
+	// Live fans out preparation status changes to the screens' event
+	// streams; nil answers them 503 live_unavailable. Its owner starts and
+	// closes it (closing ends the streams, so do it before a graceful
+	// shutdown waits for requests to finish).
+	Live *live.Hub
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec

@@ -1,12 +1,10 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
-	"github.com/laminar-rx/laminar/internal/live"
 	"github.com/laminar-rx/laminar/web"
 )
 
@@ -23,9 +20,6 @@ import (
 type webUI struct {
 	api  *API
 	site *web.Site
-
-	liveMu  sync.Mutex
-	liveHub *live.Hub
 }
 
 // The roles of each screen.
@@ -260,61 +254,13 @@ func idParam(c echo.Context, name string) (int64, error) {
 	return id, nil
 }
 
-// hub starts the live-update listener on first use.
-func (w *webUI) hub(c echo.Context) (*live.Hub, error) {
-	w.liveMu.Lock()
-	defer w.liveMu.Unlock()
-	if w.liveHub != nil {
-		return w.liveHub, nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	dsn, err := live.ListenerDSN(ctx, w.api.Store.DB.DB, w.api.Store.DSN())
-	if err != nil {
-		return nil, &apperr.Error{Kind: apperr.Unavailable, Code: "live_unavailable", Message: "live updates are unavailable; reload the page to see changes", Err: err}
-	}
-	h, err := live.Start(ctx, dsn, w.api.Log)
-	if err != nil {
-		return nil, &apperr.Error{Kind: apperr.Unavailable, Code: "live_unavailable", Message: "live updates are unavailable; reload the page to see changes", Err: err}
-	}
-	if srv := c.Echo().Server; srv != nil {
-		// End the event streams when the server shuts down, or a graceful
-		// shutdown would wait for them forever.
-		srv.RegisterOnShutdown(func() { _ = w.stopLive() })
-	}
-	w.liveHub = h
-	return h, nil
-}
-
-func (w *webUI) stopLive() error {
-	w.liveMu.Lock()
-	defer w.liveMu.Unlock()
-	if w.liveHub == nil {
-		return nil
-	}
-	err := w.liveHub.Close()
-	w.liveHub = nil
-	return err
-}
-
-// StopLive closes the live-update listener and ends every event stream. A
-// server started by app.Start does this on shutdown by itself; tests that
-// serve the handler with httptest call it.
-func (a *API) StopLive() error {
-	if w, ok := a.extra["web"].(*webUI); ok {
-		return w.stopLive()
-	}
-	return nil
-}
-
 // events streams preparation status changes as server-sent events. The
 // browser reloads what it shows on each; EventSource reconnects by itself.
 func (w *webUI) events(c echo.Context) error {
-	h, err := w.hub(c)
-	if err != nil {
-		return err
+	if w.api.Live == nil {
+		return &apperr.Error{Kind: apperr.Unavailable, Code: "live_unavailable", Message: "live updates are unavailable; reload the page to see changes"}
 	}
-	ch, stop := h.Subscribe()
+	ch, stop := w.api.Live.Subscribe()
 	defer stop()
 	res := c.Response()
 	hd := res.Header()

@@ -19,6 +19,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/config"
 	"github.com/laminar-rx/laminar/internal/httpapi"
+	"github.com/laminar-rx/laminar/internal/live/pglisten"
 	"github.com/laminar-rx/laminar/internal/seed"
 	"github.com/laminar-rx/laminar/internal/testdb"
 )
@@ -41,11 +42,18 @@ func webServer(t *testing.T) (*echo.Echo, *httpapi.API) {
 	if _, err := seed.Demo(context.Background(), st, log, time.Now()); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
-	a := &httpapi.API{Store: st, Config: cfg, Log: log,
+	dsn, err := pglisten.DSN(context.Background(), st.DB.DB, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub, err := pglisten.Start(context.Background(), dsn, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hub.Close() })
+	a := &httpapi.API{Store: st, Config: cfg, Log: log, Live: hub,
 		Auth: auth.NewService(st, auth.Options{SessionIdle: cfg.SessionIdle, TabletIdle: cfg.TabletIdle})}
-	e := httpapi.New(a)
-	t.Cleanup(func() { a.StopLive() })
-	return e, a
+	return httpapi.New(a), a
 }
 
 // session logs a demo user in through the JSON API and returns the

@@ -1,32 +1,20 @@
-// Package live carries preparation state changes from PostgreSQL to the
-// screens that show them. A trigger NOTIFYs on the channel Channel at every
-// status change (migration 00006); each server instance LISTENs on one
-// dedicated connection and fans the events out to its subscribers (the
-// server-sent-event streams of open browsers). Because the events travel
-// through PostgreSQL and not through process memory, a pharmacist connected
-// to one instance sees work completed through another.
+// Package live fans preparation state changes out to the screens that show
+// them. A Hub reads notifications from a Source (in production the
+// PostgreSQL LISTEN connection of package pglisten, in tests a channel) and
+// hands each to every subscriber (the server-sent-event streams of open
+// browsers). The hub never waits for a subscriber: one that falls behind
+// has its backlog replaced by a single resync event.
 package live
 
 import (
-	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
-	"time"
-
-	"github.com/lib/pq"
 )
 
-// Channel is the NOTIFY channel of preparation status changes.
-const Channel = "laminar_preparations"
-
 // Event is one status change. An Event with PreparationID 0 means "events
-// may have been missed" (the listening connection was re-established):
-// subscribers should reload everything they show.
+// may have been missed" (the source lost its connection, or the subscriber
+// fell behind): subscribers should reload everything they show.
 type Event struct {
 	PreparationID int64  `json:"id"`
 	Status        string `json:"status"`
@@ -36,10 +24,25 @@ type Event struct {
 // Resync reports whether the event asks subscribers to reload everything.
 func (e Event) Resync() bool { return e.PreparationID == 0 }
 
-// Hub listens on Channel and fans events out to subscribers.
+// Notification is one message from a Source: a JSON payload naming a
+// status change, or Lost when messages may have been missed (for example
+// after a reconnection).
+type Notification struct {
+	Payload string
+	Lost    bool
+}
+
+// Source delivers notifications. Its channel closes when the source ends,
+// at the latest after Close.
+type Source interface {
+	Notifications() <-chan Notification
+	Close() error
+}
+
+// Hub fans the events of one Source out to its subscribers.
 type Hub struct {
-	log      *slog.Logger
-	listener *pq.Listener
+	log *slog.Logger
+	src Source
 
 	mu     sync.Mutex
 	subs   map[chan Event]struct{}
@@ -52,80 +55,65 @@ type Hub struct {
 // event, so coalescing loses nothing.
 const subscriberBuffer = 16
 
-// Start connects a listener to dsn and starts fanning out events.
-func Start(ctx context.Context, dsn string, log *slog.Logger) (*Hub, error) {
+// New starts fanning out the notifications of src. Close the hub to stop;
+// it closes src.
+func New(src Source, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Hub{log: log, subs: map[chan Event]struct{}{}, done: make(chan struct{})}
-	h.listener = pq.NewListener(dsn, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
-		switch ev {
-		case pq.ListenerEventConnectionAttemptFailed:
-			log.Warn("live updates: connecting the listener failed", "err", err)
-		case pq.ListenerEventDisconnected:
-			log.Warn("live updates: listener disconnected", "err", err)
-		case pq.ListenerEventReconnected:
-			log.Info("live updates: listener reconnected")
-		}
-	})
-	listenErr := make(chan error, 1)
-	go func() { listenErr <- h.listener.Listen(Channel) }()
-	select {
-	case err := <-listenErr:
-		if err != nil {
-			_ = h.listener.Close()
-			return nil, fmt.Errorf("live updates: LISTEN %s: %w", Channel, err)
-		}
-	case <-ctx.Done():
-		_ = h.listener.Close()
-		return nil, fmt.Errorf("live updates: LISTEN %s: %w", Channel, ctx.Err())
-	}
+	h := &Hub{log: log, src: src, subs: map[chan Event]struct{}{}, done: make(chan struct{})}
 	go h.run()
-	return h, nil
+	return h
 }
 
 func (h *Hub) run() {
 	defer close(h.done)
-	ping := time.NewTicker(60 * time.Second)
-	defer ping.Stop()
-	for {
-		select {
-		case n, ok := <-h.listener.NotificationChannel():
-			if !ok {
-				h.closeSubscribers()
-				return
-			}
-			if n == nil {
-				// Reconnected: notifications sent meanwhile are lost.
-				h.broadcast(Event{})
-				continue
-			}
-			var ev Event
-			if err := json.Unmarshal([]byte(n.Extra), &ev); err != nil || ev.PreparationID <= 0 {
-				h.log.Warn("live updates: unreadable notification", "payload_len", len(n.Extra))
-				ev = Event{}
-			}
-			h.broadcast(ev)
-		case <-ping.C:
-			// A silent connection can die unnoticed; a ping finds out and
-			// lets the listener reconnect.
-			go func() { _ = h.listener.Ping() }()
-		}
+	for n := range h.src.Notifications() {
+		h.broadcast(h.event(n))
 	}
+	h.closeSubscribers()
 }
 
+// event reads a notification; anything unreadable becomes a resync, so a
+// screen reloads rather than misses a change.
+func (h *Hub) event(n Notification) Event {
+	if n.Lost {
+		return Event{}
+	}
+	var ev Event
+	if err := json.Unmarshal([]byte(n.Payload), &ev); err != nil || ev.PreparationID <= 0 {
+		h.log.Warn("live updates: unreadable notification", "payload_len", len(n.Payload))
+		return Event{}
+	}
+	return ev
+}
+
+// broadcast hands ev to every subscriber without ever waiting. Only the hub
+// sends on a subscriber's channel, and only under h.mu; the subscriber may
+// receive at any moment, so the drain of a full channel must not block
+// either (a receive on a channel the reader just emptied would wait for
+// ever while holding h.mu).
 func (h *Hub) broadcast(ev Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs {
 		select {
 		case ch <- ev:
+			continue
 		default:
-			// Full: replace the backlog with one resync.
-			for len(ch) > 0 {
-				<-ch
+		}
+		// Full: replace the backlog with one resync.
+	drain:
+		for {
+			select {
+			case <-ch:
+			default:
+				break drain
 			}
-			ch <- Event{}
+		}
+		select {
+		case ch <- Event{}:
+		default: // unreachable: the drain made room and no one else sends
 		}
 	}
 }
@@ -171,37 +159,12 @@ func (h *Hub) closeSubscribers() {
 	}
 }
 
-// Close stops listening and closes every subscription, which ends the
-// event streams so that a graceful shutdown does not wait on them.
+// Close closes every subscription, which ends the event streams so that a
+// graceful shutdown does not wait on them, then closes the source and waits
+// for the fan-out to end.
 func (h *Hub) Close() error {
 	h.closeSubscribers()
-	err := h.listener.Close()
+	err := h.src.Close()
 	<-h.done
 	return err
-}
-
-// ListenerDSN returns the connection string the listener should use: the
-// configured one (the store's own, with its password) when there is one;
-// otherwise one built from what the server reports about itself through db,
-// which works only where the server needs no password.
-func ListenerDSN(ctx context.Context, db *sql.DB, configured string) (string, error) {
-	if configured != "" {
-		return configured, nil
-	}
-	var name, user, port, sockets string
-	var addr sql.NullString
-	err := db.QueryRowContext(ctx, `SELECT current_database(), current_user, current_setting('port'),
-		current_setting('unix_socket_directories'), host(inet_server_addr())`).Scan(&name, &user, &port, &sockets, &addr)
-	if err != nil {
-		return "", fmt.Errorf("live updates: find the database's address: %w", err)
-	}
-	host := addr.String
-	if !addr.Valid || host == "" {
-		host = strings.TrimSpace(strings.Split(sockets, ",")[0])
-	}
-	if host == "" {
-		return "", errors.New("live updates: the database reports neither a TCP address nor a socket directory; set DATABASE_URL")
-	}
-	q := func(s string) string { return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'" }
-	return fmt.Sprintf("host=%s port=%s user=%s dbname=%s sslmode=disable", q(host), q(port), q(user), q(name)), nil
 }

@@ -1,19 +1,68 @@
 package live_test
 
 import (
-	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/laminar-rx/laminar/internal/live"
-	"github.com/laminar-rx/laminar/internal/testdb"
 )
 
-func TestMain(m *testing.M) { testdb.Main(m) }
+// hang is how long the tests wait before calling the hub stuck. It bounds
+// only waits that a working hub ends at once; nothing is timed.
+const hang = 10 * time.Second
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// chanSource is a Source fed by the test. Its channel is unbuffered, so a
+// send returns only once the hub has taken the notification: a hub stuck in
+// a broadcast is seen at the next send.
+type chanSource struct {
+	ch   chan live.Notification
+	once sync.Once
+}
+
+func newSource() *chanSource { return &chanSource{ch: make(chan live.Notification)} }
+
+func (s *chanSource) Notifications() <-chan live.Notification { return s.ch }
+
+func (s *chanSource) Close() error {
+	s.once.Do(func() { close(s.ch) })
+	return nil
+}
+
+func (s *chanSource) send(t *testing.T, n live.Notification) {
+	t.Helper()
+	select {
+	case s.ch <- n:
+	case <-time.After(hang):
+		t.Fatalf("the hub did not take a notification within %s: it is blocked", hang)
+	}
+}
+
+func (s *chanSource) status(t *testing.T, id int, status string) {
+	t.Helper()
+	s.send(t, live.Notification{Payload: fmt.Sprintf(`{"id": %d, "status": %q}`, id, status)})
+}
+
+func startHub(t *testing.T) (*live.Hub, *chanSource) {
+	t.Helper()
+	src := newSource()
+	h := live.New(src, quiet())
+	t.Cleanup(func() {
+		closed := make(chan struct{})
+		go func() { h.Close(); close(closed) }()
+		select {
+		case <-closed:
+		case <-time.After(hang):
+			t.Errorf("Close did not return within %s: the hub is blocked", hang)
+		}
+	})
+	return h, src
+}
 
 func next(t *testing.T, ch <-chan live.Event) live.Event {
 	t.Helper()
@@ -23,65 +72,23 @@ func next(t *testing.T, ch <-chan live.Event) live.Event {
 			t.Fatal("subscription closed")
 		}
 		return ev
-	case <-time.After(5 * time.Second):
-		t.Fatal("no event within 5 s")
+	case <-time.After(hang):
+		t.Fatalf("no event within %s", hang)
 	}
 	return live.Event{}
 }
 
-func startHub(t *testing.T) (*live.Hub, func(query string, args ...any)) {
-	t.Helper()
-	st := testdb.New(t)
-	ctx := context.Background()
-	dsn, err := live.ListenerDSN(ctx, st.DB.DB, st.DSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := live.Start(ctx, dsn, quiet())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close() })
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := st.DB.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	return h, exec
-}
-
-// The trigger of migration 00006 announces inserts and status changes, and
-// stays silent when an update leaves the status as it was.
-func TestTriggerNotifiesStatusChanges(t *testing.T) {
-	h, exec := startHub(t)
-	ch, stop := h.Subscribe()
-	defer stop()
-	exec(`INSERT INTO users (id, username, roles) VALUES (7, 'tech7', '{technician}')`)
-	exec(`INSERT INTO recipes (id, drug, version, name, body) VALUES (1, 'cefazolin', 1, 'cefazolin 1 g', '{}')`)
-	exec(`INSERT INTO orders (id, patient_mrn, patient_name, patient_birth_date, patient_location, drug, dose_value, dose_unit, route, due_at, priority)
-	      VALUES (1, '1', 'Doe, J', '1970-01-01', '4W', 'cefazolin', 1, 'g', 'IV', now(), 'routine')`)
-	exec(`INSERT INTO preparations (id, order_id, recipe_id, status, batch_key, worksheet) VALUES (42, 1, 1, 'queued', 'k', '{}')`)
-	if ev := next(t, ch); ev.PreparationID != 42 || ev.Status != "queued" || ev.Old != "" {
-		t.Fatalf("insert event %+v", ev)
-	}
-	exec(`UPDATE preparations SET batch_key = 'k2' WHERE id = 42`)
-	exec(`UPDATE preparations SET status = 'in_progress', claimed_by = 7 WHERE id = 42`)
-	if ev := next(t, ch); ev.PreparationID != 42 || ev.Status != "in_progress" || ev.Old != "queued" {
-		t.Fatalf("status event %+v (an update that kept the status must not notify)", ev)
-	}
-}
-
 func TestFanOutAndUnsubscribe(t *testing.T) {
-	h, exec := startHub(t)
+	t.Parallel()
+	h, src := startHub(t)
 	a, stopA := h.Subscribe()
 	b, stopB := h.Subscribe()
 	if h.Subscribers() != 2 {
 		t.Fatalf("subscribers = %d", h.Subscribers())
 	}
-	exec(`SELECT pg_notify($1, '{"id": 5, "status": "completed"}')`, live.Channel)
+	src.status(t, 5, "completed")
 	for _, ch := range []<-chan live.Event{a, b} {
-		if ev := next(t, ch); ev.PreparationID != 5 || ev.Status != "completed" {
+		if ev := next(t, ch); ev.PreparationID != 5 || ev.Status != "completed" || ev.Resync() {
 			t.Fatalf("event %+v", ev)
 		}
 	}
@@ -90,60 +97,122 @@ func TestFanOutAndUnsubscribe(t *testing.T) {
 	if _, ok := <-a; ok {
 		t.Fatal("unsubscribed channel still open")
 	}
-	exec(`SELECT pg_notify($1, 'not json')`, live.Channel)
-	if ev := next(t, b); !ev.Resync() {
-		t.Fatalf("an unreadable payload gave %+v, want a resync", ev)
-	}
 	stopB()
 	if h.Subscribers() != 0 {
 		t.Fatalf("subscribers = %d", h.Subscribers())
 	}
 }
 
+// Whatever cannot be read, and word that notifications were lost, reach
+// the screens as a resync: they reload rather than miss a change.
+func TestUnreadableAndLostBecomeResync(t *testing.T) {
+	t.Parallel()
+	for _, n := range []live.Notification{
+		{Payload: "not json"}, {Payload: `{"id": 0, "status": "queued"}`}, {Payload: `{"id": -3}`},
+		{Payload: `{"id": "7"}`}, {Payload: ""}, {Lost: true}, {Lost: true, Payload: `{"id": 4, "status": "queued"}`},
+	} {
+		t.Run(fmt.Sprintf("%+v", n), func(t *testing.T) {
+			t.Parallel()
+			h, src := startHub(t)
+			ch, stop := h.Subscribe()
+			defer stop()
+			src.send(t, n)
+			if ev := next(t, ch); !ev.Resync() {
+				t.Fatalf("%+v gave %+v, want a resync", n, ev)
+			}
+		})
+	}
+}
+
 // A subscriber that does not read loses nothing it needs: its backlog is
-// replaced by one resync, and the hub never blocks on it.
-func TestSlowSubscriberGetsResync(t *testing.T) {
-	h, exec := startHub(t)
+// replaced by one resync, and a subscriber that reads gets every event in
+// order. Each event is sent only after the reader has the previous one, so
+// the reader never falls behind whatever the machine's load.
+func TestSlowSubscriberGetsResyncOthersUnaffected(t *testing.T) {
+	t.Parallel()
+	h, src := startHub(t)
 	slow, stop := h.Subscribe()
 	defer stop()
 	fast, stopFast := h.Subscribe()
 	defer stopFast()
-	got := make(chan []int64)
-	go func() {
-		var ids []int64
-		for ev := range fast {
-			ids = append(ids, ev.PreparationID)
-			if len(ids) == 40 {
-				break
-			}
+	const n = 40
+	for i := 1; i <= n; i++ {
+		src.status(t, i, "queued")
+		if ev := next(t, fast); ev.PreparationID != int64(i) {
+			t.Fatalf("the reading subscriber got %+v as event %d", ev, i)
 		}
-		got <- ids
-	}()
-	for i := 1; i <= 40; i++ {
-		exec(`SELECT pg_notify($1, json_build_object('id', $2::int, 'status', 'queued')::text)`, live.Channel, i)
 	}
-	select {
-	case ids := <-got:
-		for i, id := range ids {
-			if id != int64(i+1) {
-				t.Fatalf("the reading subscriber got %v", ids)
-			}
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the reading subscriber did not get 40 events")
-	}
-	var sawResync bool
+	h.Subscribers() // the last broadcast has ended: it held the hub's lock
+	var got []live.Event
 	for len(slow) > 0 {
-		if ev := <-slow; ev.Resync() {
-			sawResync = true
+		got = append(got, <-slow)
+	}
+	// 16 events fill the buffer; the 17th replaces them with a resync,
+	// which 15 more follow; the 33rd overflows again: a resync, then 34–40.
+	if len(got) != 8 || !got[0].Resync() {
+		t.Fatalf("the slow subscriber holds %+v, want a resync and events 34–40", got)
+	}
+	for i, ev := range got[1:] {
+		if ev.PreparationID != int64(34+i) {
+			t.Fatalf("the slow subscriber holds %+v, want a resync and events 34–40", got)
 		}
 	}
-	if !sawResync {
-		t.Fatal("the slow subscriber's overflow was not turned into a resync")
+}
+
+// The attack: a subscriber overflows while its reader is emptying it. The
+// hub must replace the backlog without waiting; a drain that first looks
+// at len(ch) and then receives waits for ever (holding the hub's lock) when
+// the reader takes the last event in between, and every live screen
+// freezes. Each round fills the buffer, releases a greedy reader and sends
+// one more event at the same moment; a blocked hub shows as a send that is
+// never taken.
+func TestOverflowWhileReadingNeverBlocks(t *testing.T) {
+	t.Parallel()
+	h, src := startHub(t)
+	ch, _ := h.Subscribe() // not ended here: the cleanup closes the hub
+	const marker = 1 << 40
+	for round := 0; round < 1000; round++ {
+		for i := 1; i <= cap(ch); i++ {
+			src.status(t, i, "queued")
+		}
+		waitFull(t, ch)
+		start, read := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(read)
+			<-start
+			for {
+				select {
+				case <-ch:
+				default:
+					return
+				}
+			}
+		}()
+		close(start)
+		src.status(t, cap(ch)+1, "queued")
+		<-read
+		// The marker is taken only by a hub that finished the overflow;
+		// reading up to it leaves the channel empty for the next round.
+		src.status(t, marker, "queued")
+		for ev := next(t, ch); ev.PreparationID != marker; ev = next(t, ch) {
+		}
+	}
+}
+
+// waitFull waits until the hub has delivered a buffer's worth to ch.
+func waitFull(t *testing.T, ch <-chan live.Event) {
+	t.Helper()
+	deadline := time.Now().Add(hang)
+	for len(ch) < cap(ch) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the hub delivered %d of %d events", len(ch), cap(ch))
+		}
+		time.Sleep(10 * time.Microsecond)
 	}
 }
 
 func TestCloseEndsSubscriptions(t *testing.T) {
+	t.Parallel()
 	h, _ := startHub(t)
 	ch, _ := h.Subscribe()
 	if err := h.Close(); err != nil {
@@ -158,9 +227,23 @@ func TestCloseEndsSubscriptions(t *testing.T) {
 	}
 }
 
-func TestListenerDSNPrefersConfigured(t *testing.T) {
-	got, err := live.ListenerDSN(context.Background(), nil, "postgres://u@h/db")
-	if err != nil || got != "postgres://u@h/db" {
-		t.Fatalf("ListenerDSN = %q, %v", got, err)
+// When the source ends by itself (its connection is gone for good), the
+// streams end too, so that browsers reconnect to a working server.
+func TestSourceEndClosesSubscriptions(t *testing.T) {
+	t.Parallel()
+	src := newSource()
+	h := live.New(src, quiet())
+	ch, _ := h.Subscribe()
+	src.Close()
+	select {
+	case _, ok := <-ch:
+		if ok {
+			t.Fatal("an event after the source ended")
+		}
+	case <-time.After(hang):
+		t.Fatal("the subscription stayed open after the source ended")
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
