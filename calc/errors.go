@@ -41,6 +41,19 @@ func (e *Error) Error() string {
 	return e.Field + ": " + e.Message
 }
 
+// ErrorCode returns Code; with ErrorField and ErrorMessage it lets the
+// application read every domain error the same way.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// ErrorField returns the input at fault.
+func (e *Error) ErrorField() string { return e.Field }
+
+// ErrorMessage returns the message without the field.
+func (e *Error) ErrorMessage() string { return e.Message }
+
+// ErrorFields names every input at fault when several are.
+func (e *Error) ErrorFields() map[string]string { return e.Fields }
+
 // errorf builds an *Error; it returns error so callers cannot leak a typed nil.
 func errorf(field, code, format string, args ...any) error {
 	return &Error{Field: field, Code: code, Message: fmt.Sprintf(format, args...)}

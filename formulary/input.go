@@ -51,16 +51,9 @@ func optQuantity(field, s string) (*calc.Quantity, error) {
 	}
 	q, err := calc.Parse(s)
 	if err != nil {
-		return nil, apperr.InvalidField(field, "%q: %s", s, calcMessage(err))
+		return nil, apperr.InvalidField(field, "%q: %s", s, apperr.Message(err))
 	}
 	return &q, nil
-}
-
-func calcMessage(err error) string {
-	if ce, ok := err.(*calc.Error); ok {
-		return ce.Message
-	}
-	return err.Error()
 }
 
 // Product converts the input into a curated product and validates it.
@@ -104,7 +97,7 @@ func (in ProductInput) Product() (*Product, error) {
 	if s := strings.TrimSpace(in.SpecificGravity); s != "" {
 		sg, err := calc.ParseDecimal(s)
 		if err != nil {
-			return nil, apperr.InvalidField("specific_gravity", "%q: %s", s, calcMessage(err))
+			return nil, apperr.InvalidField("specific_gravity", "%q: %s", s, apperr.Message(err))
 		}
 		p.SpecificGravity = &sg
 	}

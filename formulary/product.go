@@ -1,7 +1,6 @@
 package formulary
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -76,7 +75,7 @@ type Code struct {
 func NewCode(kind CodeKind, field, ndc string) (Code, error) {
 	n, err := barcode.ParseNDC(ndc)
 	if err != nil {
-		return Code{}, apperr.InvalidField(field, "%s", messageOf(err))
+		return Code{}, apperr.InvalidField(field, "%s", apperr.Message(err))
 	}
 	if !n.Shape.Known() {
 		return Code{}, apperr.InvalidField(field, "NDC %q: write it as printed, with hyphens (4-4-2, 5-3-2 or 5-4-1), so the billing form is certain", ndc)
@@ -94,30 +93,16 @@ func NewCode(kind CodeKind, field, ndc string) (Code, error) {
 	}
 	b11, err := printed.Billing11()
 	if err != nil {
-		return Code{}, apperr.InvalidField(field, "%s", messageOf(err))
+		return Code{}, apperr.InvalidField(field, "%s", apperr.Message(err))
 	}
 	gtin, err := barcode.GTINFromNDC(n)
 	if err != nil {
-		return Code{}, apperr.InvalidField(field, "%s", messageOf(err))
+		return Code{}, apperr.InvalidField(field, "%s", apperr.Message(err))
 	}
 	if kind != CodePackage && kind != CodeUnit {
 		return Code{}, apperr.InvalidField(field, "code kind %q: expected package or unit", kind)
 	}
 	return Code{Kind: kind, NDC: printed.Format(), NDC10: d10, NDC11: b11, GTIN14: gtin}, nil
-}
-
-// messageOf returns a barcode or apperr error's message without its code
-// or field prefix, for re-use under the caller's field name.
-func messageOf(err error) string {
-	var be *barcode.Error
-	if errors.As(err, &be) {
-		return be.Message
-	}
-	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		return ae.Message
-	}
-	return err.Error()
 }
 
 // unpad turns a padded NDC (5-4-2 billing or 6-digit labeler) back into its

@@ -64,7 +64,7 @@ func ParseQuery(q string) (Query, error) {
 		}
 		n, err := barcode.ParseNDC(t)
 		if err != nil {
-			return Query{}, apperr.InvalidField("q", "%s", messageOf(err))
+			return Query{}, apperr.InvalidField("q", "%s", apperr.Message(err))
 		}
 		return Query{Kind: QueryCodes, NDC10s: digits10(TenDigitCandidates(n))}, nil
 	}

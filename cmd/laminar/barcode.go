@@ -78,11 +78,7 @@ func cmdBarcode(ctx context.Context, e env, args []string) error {
 	}
 	scan, err := barcode.Parse(data, barcode.Options{Today: time.Now().In(loc)})
 	if err != nil {
-		var be *barcode.Error
-		if errors.As(err, &be) {
-			return failJSON(e.stdout, be.Code, be.Message, "data")
-		}
-		return err
+		return fail(e.stdout, apperr.From(err).InField("data"))
 	}
 	v := formulary.ScanViewOf(scan, loc)
 	if *resolve && scan.GTIN != "" {

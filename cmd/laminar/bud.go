@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"time"
 
-	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/bud"
 	"github.com/laminar-rx/laminar/internal/config"
 	"github.com/laminar-rx/laminar/internal/store"
@@ -50,7 +48,7 @@ func cmdBUD(ctx context.Context, e env, args []string) error {
 	}
 	req, err := bud.DecodeRequest(body, loc)
 	if err != nil {
-		return budFail(e, err)
+		return fail(e.stdout, err)
 	}
 	var res bud.Result
 	if *useDB {
@@ -73,25 +71,7 @@ func cmdBUD(ctx context.Context, e env, args []string) error {
 		res, err = bud.History{bud.DefaultRules()}.Compute(req)
 	}
 	if err != nil {
-		return budFail(e, err)
+		return fail(e.stdout, err)
 	}
 	return writeJSON(e.stdout, res)
-}
-
-// budFail prints a BUD refusal or input error as the envelope (exit 1);
-// anything else, such as an unreachable database, is returned as is.
-func budFail(e env, err error) error {
-	var ae *apperr.Error
-	if errors.As(err, &ae) && ae.Kind != apperr.Internal && ae.Kind != apperr.Unavailable {
-		return failJSON(e.stdout, ae.CodeOrKind(), ae.Message, ae.Field)
-	}
-	var be *bud.Error
-	if errors.As(err, &be) {
-		code := be.Code
-		if code == bud.CodeMalformed {
-			code = "malformed_json"
-		}
-		return failJSON(e.stdout, code, be.Error(), be.Field)
-	}
-	return err
 }

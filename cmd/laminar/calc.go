@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
 
 	"github.com/laminar-rx/laminar/calc"
@@ -24,11 +23,7 @@ func cmdCalc(ctx context.Context, e env, args []string) error {
 	// The shipped guard table: the command reads no database.
 	resp, err := calc.EvaluateWith(body, guard.DefaultRules().CalcGuards())
 	if err != nil {
-		var ce *calc.Error
-		if errors.As(err, &ce) {
-			return failJSON(e.stdout, ce.Code, ce.Message, ce.Field)
-		}
-		return failJSON(e.stdout, "internal", err.Error(), "")
+		return fail(e.stdout, err)
 	}
 	return writeJSON(e.stdout, resp)
 }

@@ -5,26 +5,29 @@ import (
 	"errors"
 	"io"
 
+	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/strictjson"
 )
 
-// envelope is the contract's error body, also printed by the JSON commands.
-type envelope struct {
-	Error envelopeDetail `json:"error"`
-}
+// envelope is the error body the JSON commands print: the HTTP API's.
+type envelope = apperr.Envelope
 
-type envelopeDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
-}
-
-// failJSON writes the error envelope to w and returns the exit-1 error.
-func failJSON(w io.Writer, code, message, field string) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(envelope{Error: envelopeDetail{Code: code, Message: message, Field: field}})
+// fail prints err as the HTTP API would answer it (the same conversion,
+// apperr.From, and the same envelope) and returns the exit-1 error. An
+// internal error or an unreachable dependency is not the input's fault: it
+// is returned as it is, for the message on stderr.
+func fail(w io.Writer, err error) error {
+	e := apperr.From(err)
+	if e.Kind == apperr.Internal || e.Kind == apperr.Unavailable {
+		return err
+	}
+	_ = writeJSON(w, apperr.EnvelopeOf(e))
 	return &silentExit{}
+}
+
+// failJSON prints a command's own refusal of its input (a flag, a path).
+func failJSON(w io.Writer, code, message, field string) error {
+	return fail(w, &apperr.Error{Kind: apperr.Invalid, Code: code, Message: message, Field: field})
 }
 
 // writeJSON prints v indented.

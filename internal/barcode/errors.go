@@ -44,6 +44,17 @@ func (e *Error) Error() string {
 	return e.Code + ": " + e.Message
 }
 
+// ErrorCode returns Code; with ErrorField and ErrorMessage it lets the
+// application read every domain error the same way.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// ErrorField returns "": the parser does not know which input held the
+// scan.
+func (e *Error) ErrorField() string { return "" }
+
+// ErrorMessage returns the message without the code.
+func (e *Error) ErrorMessage() string { return e.Message }
+
 // errf builds an *Error; the message is formatted with fmt.Sprintf.
 func errf(code, ai string, pos int, format string, args ...any) *Error {
 	return &Error{Code: code, AI: ai, Pos: pos, Message: fmt.Sprintf(format, args...)}

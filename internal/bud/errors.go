@@ -5,11 +5,11 @@ import "time"
 // Error codes reported by this package. Codes in the first group mean the
 // request itself is malformed; the others are refusals by a clinical rule.
 const (
-	CodeMalformed    = "malformed"     // the body is not a JSON object
-	CodeUnknownField = "unknown_field" // a field the contract does not define
-	CodeRequired     = "required"      // a required field is missing
-	CodeInvalid      = "invalid"       // a value of the wrong type or out of range
-	CodeInvalidRules = "invalid_rules" // a rule table that fails validation
+	CodeMalformed    = "malformed_json" // the body is not a JSON object
+	CodeUnknownField = "unknown_field"  // a field the contract does not define
+	CodeRequired     = "required"       // a required field is missing
+	CodeInvalid      = "invalid"        // a value of the wrong type or out of range
+	CodeInvalidRules = "invalid_rules"  // a rule table that fails validation
 
 	CodeCategoryStorageNotAllowed = "category_storage_not_allowed"
 	CodeCombinationNotAllowed     = "combination_not_allowed"
@@ -56,6 +56,16 @@ func (e *Error) Error() string {
 // Refused reports whether the request was well formed but a clinical rule
 // refused it, so a handler can answer 422 instead of 400.
 func (e *Error) Refused() bool { return refusalCodes[e.Code] }
+
+// ErrorCode returns Code; with ErrorField and ErrorMessage it lets the
+// application read every domain error the same way.
+func (e *Error) ErrorCode() string { return e.Code }
+
+// ErrorField returns the input at fault.
+func (e *Error) ErrorField() string { return e.Field }
+
+// ErrorMessage returns the message without the field.
+func (e *Error) ErrorMessage() string { return e.Message }
 
 func errorf(code, field, msg string) *Error {
 	return &Error{Code: code, Field: field, Message: msg}

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -27,11 +26,7 @@ type parseRequest struct {
 // barcodeParseError turns a barcode parser error into the contract's 400 with the
 // parser's own code (bad_check_digit, bad_date, ...) on the field "data".
 func barcodeParseError(err error) error {
-	var be *barcode.Error
-	if errors.As(err, &be) {
-		return &apperr.Error{Kind: apperr.Invalid, Code: be.Code, Field: "data", Message: be.Message, Err: be}
-	}
-	return apperr.Wrap(err, "parse barcode")
+	return apperr.From(err).InField("data")
 }
 
 // parseBarcode reads scan data in any form a scanner or a person produces

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,7 +42,7 @@ func (a *API) computeBUD(c echo.Context) error {
 	}
 	req, err := bud.DecodeRequest(body, a.Config.Location)
 	if err != nil {
-		return budAppErr(err)
+		return apperr.From(err)
 	}
 	rules, err := a.Store.BUDRulesAt(c.Request().Context(), req.CompoundedAt)
 	if err != nil {
@@ -49,7 +50,7 @@ func (a *API) computeBUD(c echo.Context) error {
 	}
 	res, err := bud.Compute(rules, req)
 	if err != nil {
-		return budAppErr(err)
+		return apperr.From(err)
 	}
 	return c.JSON(http.StatusOK, res)
 }
@@ -139,19 +140,12 @@ func decodeBUDRules(body []byte) (bud.Rules, error) {
 	invalid := func(field, msg string) error {
 		return &apperr.Error{Kind: apperr.Invalid, Code: bud.CodeInvalidRules, Field: field, Message: msg, Err: err}
 	}
-	var be *bud.Error
+	var leaf apperr.Leaf
 	var te *json.UnmarshalTypeError
 	var pe *time.ParseError
 	switch {
-	case errors.As(err, &be):
-		field := budRulesValueField(trimmed)
-		if field == "" {
-			field = be.Field
-		}
-		if field == "" {
-			field = "rules"
-		}
-		return bud.Rules{}, invalid(field, be.Message)
+	case errors.As(err, &leaf):
+		return bud.Rules{}, invalid(cmp.Or(budRulesValueField(trimmed), leaf.ErrorField(), "rules"), leaf.ErrorMessage())
 	case errors.As(err, &te):
 		field := te.Field
 		if field == "" {
@@ -220,26 +214,4 @@ func budRulesValueField(body []byte) string {
 		}
 	}
 	return ""
-}
-
-// budAppErr maps a *bud.Error to the one error type: a refusal by a
-// clinical rule is a 422 with its code, anything else a 400; both name the
-// field at fault.
-func budAppErr(err error) error {
-	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		return ae
-	}
-	var be *bud.Error
-	if !errors.As(err, &be) {
-		return err
-	}
-	kind, code := apperr.Invalid, be.Code
-	if be.Refused() {
-		kind = apperr.Refused
-	}
-	if code == bud.CodeMalformed {
-		code = "malformed_json"
-	}
-	return &apperr.Error{Kind: kind, Code: code, Field: be.Field, Message: be.Error(), Err: err}
 }

@@ -33,18 +33,9 @@ func (a *API) calculate(c echo.Context) error {
 	}
 	resp, err := calc.EvaluateWith(body, g)
 	if err != nil {
-		return CalcError(err)
+		return apperr.From(err)
 	}
 	return c.JSON(http.StatusOK, resp)
-}
-
-// CalcError turns a calculator error into a 400 naming the field.
-func CalcError(err error) error {
-	var ce *calc.Error
-	if errors.As(err, &ce) {
-		return &apperr.Error{Kind: apperr.Invalid, Code: ce.Code, Field: ce.Field, Message: ce.Message, Fields: ce.Fields}
-	}
-	return err
 }
 
 func asAppErr(err error, e **apperr.Error) bool { return errors.As(err, e) }

@@ -187,19 +187,10 @@ func (a *API) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// errorBody is the contract's error envelope.
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
+// errorBody is the error envelope (one type for the API and the commands).
+type errorBody = apperr.Envelope
 
-type errorDetail struct {
-	Code       string            `json:"code"`
-	Message    string            `json:"message"`
-	Field      string            `json:"field,omitempty"`
-	Fields     map[string]string `json:"fields,omitempty"`
-	RequestID  string            `json:"request_id,omitempty"`
-	RetryAfter int               `json:"retry_after,omitempty"`
-}
+type errorDetail = apperr.Detail
 
 var statusOf = map[apperr.Kind]int{
 	apperr.Invalid:      http.StatusBadRequest,
@@ -223,34 +214,35 @@ func StatusOf(k apperr.Kind) int {
 }
 
 // toAppErr converts echo's own errors (no route, wrong method, body too
-// large) and anything else into an *apperr.Error.
+// large) into an *apperr.Error, and anything else as apperr.From does.
 func toAppErr(err error) *apperr.Error {
 	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		return ae
-	}
 	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		msg := http.StatusText(he.Code)
-		if m, ok := he.Message.(string); ok && m != "" {
-			msg = m
-		}
-		switch he.Code {
-		case http.StatusNotFound:
-			return apperr.New(apperr.NotFound, "no such resource")
-		case http.StatusMethodNotAllowed:
-			return &apperr.Error{Kind: apperr.Invalid, Code: "method_not_allowed", Message: "this method is not allowed here"}
-		case http.StatusRequestEntityTooLarge:
-			return apperr.New(apperr.TooLarge, "the request body is too large")
-		case http.StatusUnauthorized:
-			return apperr.New(apperr.Unauthorized, "%s", msg)
-		case http.StatusForbidden:
-			return apperr.New(apperr.Forbidden, "%s", msg)
-		}
-		if he.Code >= 400 && he.Code < 500 {
-			return &apperr.Error{Kind: apperr.Invalid, Message: msg}
-		}
-		return &apperr.Error{Kind: apperr.Internal, Message: "internal error", Err: err}
+	if !errors.As(err, &ae) && errors.As(err, &he) {
+		return fromEcho(he, err)
+	}
+	return apperr.From(err)
+}
+
+func fromEcho(he *echo.HTTPError, err error) *apperr.Error {
+	msg := http.StatusText(he.Code)
+	if m, ok := he.Message.(string); ok && m != "" {
+		msg = m
+	}
+	switch he.Code {
+	case http.StatusNotFound:
+		return apperr.New(apperr.NotFound, "no such resource")
+	case http.StatusMethodNotAllowed:
+		return &apperr.Error{Kind: apperr.Invalid, Code: "method_not_allowed", Message: "this method is not allowed here"}
+	case http.StatusRequestEntityTooLarge:
+		return apperr.New(apperr.TooLarge, "the request body is too large")
+	case http.StatusUnauthorized:
+		return apperr.New(apperr.Unauthorized, "%s", msg)
+	case http.StatusForbidden:
+		return apperr.New(apperr.Forbidden, "%s", msg)
+	}
+	if he.Code >= 400 && he.Code < 500 {
+		return &apperr.Error{Kind: apperr.Invalid, Message: msg}
 	}
 	return &apperr.Error{Kind: apperr.Internal, Message: "internal error", Err: err}
 }
@@ -268,9 +260,7 @@ func (a *API) handleError(err error, c echo.Context) {
 	}
 	status := StatusOf(e.Kind)
 	rid := c.Response().Header().Get(echo.HeaderXRequestID)
-	body := errorBody{Error: errorDetail{
-		Code: e.CodeOrKind(), Message: e.Message, Field: e.Field, Fields: e.Fields, RetryAfter: e.RetryAfter,
-	}}
+	body := apperr.EnvelopeOf(e)
 	if e.Kind == apperr.Internal {
 		a.Log.Error("internal error", "request_id", rid, "route", c.Path(), "err", e.Err)
 		body.Error.Message = "internal error; quote reference " + rid

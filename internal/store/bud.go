@@ -263,9 +263,9 @@ func (s *Store) insertBUDRules(ctx context.Context, tx *sqlx.Tx, actor *int64, r
 // budRulesError turns a rule-table validation failure into a 400 naming
 // the field of the table at fault.
 func budRulesError(err error) error {
-	var be *bud.Error
-	if errors.As(err, &be) {
-		return &apperr.Error{Kind: apperr.Invalid, Code: bud.CodeInvalidRules, Field: be.Field, Message: be.Error(), Err: err}
+	e := apperr.From(err)
+	if e.Kind == apperr.Internal {
+		return apperr.Wrap(err, "validate BUD rule table")
 	}
-	return apperr.Wrap(err, "validate BUD rule table")
+	return &apperr.Error{Kind: apperr.Invalid, Code: bud.CodeInvalidRules, Field: e.Field, Message: e.Message, Err: err}
 }

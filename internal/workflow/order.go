@@ -1,7 +1,6 @@
 package workflow
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -120,7 +119,7 @@ func (in OrderInput) Validate(now time.Time) (Order, error) {
 	if strings.TrimSpace(in.Dose) == "" {
 		v.add("dose", "is required, e.g. \"2 g\", \"15 mg/kg\" or \"75 mg/m2\"")
 	} else if d, err := calc.Parse(in.Dose); err != nil {
-		v.add("dose", "%s", calcMessage(err))
+		v.add("dose", "%s", apperr.Message(err))
 	} else if d.Value.Sign() <= 0 {
 		v.add("dose", "must be above zero, got %q", short(in.Dose))
 	} else if msg := doseShape(d); msg != "" {
@@ -213,14 +212,6 @@ func isPerArea(q calc.Quantity) bool {
 	return err == nil && isAmountUnit(p)
 }
 
-func calcMessage(err error) string {
-	var ce *calc.Error
-	if errors.As(err, &ce) {
-		return ce.Message
-	}
-	return err.Error()
-}
-
 func short(s string) string {
 	if len(s) > 40 {
 		return s[:40] + "…"
@@ -266,7 +257,7 @@ func (v fieldErrors) quantity(field, s, unit, example, lo, hi string) *calc.Quan
 	}
 	q, err := calc.Parse(s)
 	if err != nil {
-		v.add(field, "%s (expected e.g. %q)", calcMessage(err), example)
+		v.add(field, "%s (expected e.g. %q)", apperr.Message(err), example)
 		return nil
 	}
 	if _, err := q.In(unit); err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/laminar-rx/laminar/calc"
+	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/bud"
 )
 
@@ -234,7 +235,7 @@ func (r *Recipe) validatePreparation(v fieldErrors) {
 		if rc.Displacement == "" {
 			v.add("reconstitution.displacement", "is required (\"0 mL\" when the powder adds no volume)")
 		} else if q, err := calc.Parse(rc.Displacement); err != nil {
-			v.add("reconstitution.displacement", "%s", calcMessage(err))
+			v.add("reconstitution.displacement", "%s", apperr.Message(err))
 		} else if _, err := q.In("mL"); err != nil || q.Value.Sign() < 0 {
 			v.add("reconstitution.displacement", "must be a volume of 0 mL or more, e.g. \"0.5 mL\"")
 		}

@@ -27,7 +27,7 @@ func CheckWeight(ws *Worksheet, stepID, measured string) (WeightCheck, error) {
 	}
 	m, err := calc.Parse(measured)
 	if err != nil {
-		return WeightCheck{}, apperr.InvalidField("measured", "%s (expected a weight such as \"10.42 g\")", calcMessage(err))
+		return WeightCheck{}, apperr.InvalidField("measured", "%s (expected a weight such as \"10.42 g\")", apperr.Message(err))
 	}
 	if _, err := m.In("g"); err != nil {
 		return WeightCheck{}, apperr.InvalidField("measured", "%q is not a weight; expected e.g. \"10.42 g\"", short(measured))
@@ -43,7 +43,7 @@ func CheckWeight(ws *Worksheet, stepID, measured string) (WeightCheck, error) {
 	}
 	res, err := calc.Gravimetric(calc.GravimetricInput{Volume: vol, SpecificGravity: &sg, Measured: m, Tolerance: tol})
 	if err != nil {
-		return WeightCheck{}, apperr.InvalidField("measured", "%s", calcMessage(err))
+		return WeightCheck{}, apperr.InvalidField("measured", "%s", apperr.Message(err))
 	}
 	return WeightCheck{Measured: m, Tolerance: tol, Result: res}, nil
 }

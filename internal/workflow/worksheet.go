@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -189,15 +190,11 @@ func refuse(code, field, format string, args ...any) *apperr.Error {
 
 // fromCalc turns a calculator error into a 422 naming the order field.
 func fromCalc(err error, field string) error {
-	var ce *calc.Error
-	if errors.As(err, &ce) {
-		f := field
-		if f == "" {
-			f = ce.Field
-		}
-		return refuse("cannot_compute", f, "%s", ce.Error())
+	e := apperr.From(err)
+	if e.Kind == apperr.Internal {
+		return apperr.Wrap(err, "worksheet computation failed")
 	}
-	return apperr.Wrap(err, "worksheet computation failed")
+	return refuse("cannot_compute", cmp.Or(field, e.Field), "%s", err.Error())
 }
 
 // ComputeWorksheet computes every quantity of a preparation exactly, with
@@ -281,7 +278,7 @@ func (c *computation) checkPatient() error {
 			continue
 		}
 		if _, err := c.guards.Check(m.name, *m.q); err != nil {
-			return refuse("implausible_value", m.field, "%s", calcMessage(err))
+			return refuse("implausible_value", m.field, "%s", apperr.Message(err))
 		}
 	}
 	return nil
@@ -307,7 +304,7 @@ func (c *computation) computeDose() error {
 	switch {
 	case dose.BSA != nil:
 		if _, err := c.guards.Check("bsa", *dose.BSA); err != nil {
-			return refuse("implausible_value", "patient.height", "BSA %s", calcMessage(err))
+			return refuse("implausible_value", "patient.height", "BSA %s", apperr.Message(err))
 		}
 		c.ws.DoseBasis = "bsa"
 		c.ws.Quantities["bsa"] = line(*dose.BSA, nil)
@@ -436,17 +433,16 @@ func ComputeBUD(rules bud.Rules, ws *Worksheet, start time.Time, components []bu
 }
 
 // fromBUD maps a BUD engine error to a 422 refusal with the engine's code.
+// Malformed input to the engine is the worksheet's fault: cannot_compute.
 func fromBUD(err error) error {
-	var be *bud.Error
-	if errors.As(err, &be) {
-		e := apperr.WithCode(apperr.Refused, be.Code, "%s", be.Message)
-		e.Field = be.Field
-		if !be.Refused() {
-			e.Code = "cannot_compute"
-		}
+	e := apperr.From(err)
+	switch e.Kind {
+	case apperr.Internal:
+		return apperr.Wrap(err, "BUD computation failed")
+	case apperr.Refused:
 		return e
 	}
-	return apperr.Wrap(err, "BUD computation failed")
+	return refuse("cannot_compute", e.Field, "%s", e.Message)
 }
 
 // perML picks the usual concentration unit for a dose unit.

@@ -7,6 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/laminar-rx/laminar/calc"
+	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/guard"
 )
 
@@ -274,7 +275,7 @@ func (c *computation) computeRate() error {
 		return fromCalc(err, "infuse_over")
 	}
 	if _, err := c.guards.Check("rate", rate.Rate); err != nil {
-		return refuse(CodeImplausibleValue, "infuse_over", "the pump rate %s", calcMessage(err))
+		return refuse(CodeImplausibleValue, "infuse_over", "the pump rate %s", apperr.Message(err))
 	}
 	dev, _ := calc.Deviation(rate.Exact, rate.Rate)
 	if c.guards.DeviationLevel(dev) == 2 {
