@@ -204,7 +204,7 @@ func caseValue(formula string, kv map[string]string, from, to string) (decimal.D
 	return decimal.Zero, fmt.Errorf("no implementation for %q", formula)
 }
 
-// caseError runs a row that the source rejects, through the JSON contract so a missing input
+// caseError runs a row that the source rejects, through the JSON API so a missing input
 // is exercised the way a client would send it.
 func caseError(row caseRow, kv map[string]string) error {
 	var req map[string]string

@@ -27,7 +27,7 @@ func DisplayDecimal(d decimal.Decimal) string {
 }
 
 // plain writes a decimal with no exponent, no trailing zeros, no separators, and a leading
-// zero before the point: the contract's output form.
+// zero before the point: the API's output form.
 func plain(d decimal.Decimal) string {
 	var buf [48]byte
 	return string(appendDecimal(buf[:0], d, false))

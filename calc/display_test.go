@@ -111,7 +111,7 @@ func TestDisplayProperties(t *testing.T) {
 		if err != nil || !back.Equal(d) {
 			t.Fatalf("%q does not read back as %s", s, d)
 		}
-		// And the contract's plain form parses with Parse.
+		// And the API's plain form parses with Parse.
 		q, err := Parse(plain(d))
 		if err != nil || !q.Value.Equal(d) {
 			t.Fatalf("plain %q does not parse back: %v", plain(d), err)

@@ -10,5 +10,5 @@
 // its derivation as Steps, lines a pharmacist can check.
 //
 // The package imports only the standard library and shopspring/decimal, and knows nothing of
-// HTTP or storage; Evaluate implements the calculator's JSON contract for the transport layers.
+// HTTP or storage; Evaluate implements the calculator's JSON request and response for the transport layers.
 package calc

@@ -21,7 +21,7 @@ type Output struct {
 	Value any
 }
 
-// Response is the calculator's answer in the JSON contract: the kind echoed, the outputs in a
+// Response is the calculator's answer as the JSON API gives it: the kind echoed, the outputs in a
 // stable order, optional ISMP display text, the derivation steps and any warnings.
 type Response struct {
 	Kind    string
@@ -119,13 +119,13 @@ func (r *Response) text(name, v string) { r.Outputs = append(r.Outputs, Output{n
 
 func (r *Response) flag(name string, v bool) { r.Outputs = append(r.Outputs, Output{name, v}) }
 
-// kind describes one calculator of the JSON contract: the inputs it accepts and how to run it.
+// kind describes one calculator of the JSON API: the inputs it accepts and how to run it.
 type kind struct {
 	fields []string
 	run    func(in *inputs, r *Response) error
 }
 
-// kinds is the contract table: each kind with the input fields it accepts.
+// kinds is the table of calculators: each kind with the input fields it accepts.
 var kinds = map[string]kind{
 	"dose":           {[]string{"dose", "weight", "height", "bsa", "bsa_formula", "max_dose"}, runDose},
 	"volume":         {[]string{"dose", "concentration", "round_to"}, runVolume},
@@ -155,7 +155,7 @@ func Kinds() []string {
 	return out
 }
 
-// Evaluate runs one calculator request of the JSON contract, {"kind": "...", ...inputs}.
+// Evaluate runs one calculator request of the JSON API, {"kind": "...", ...inputs}.
 // Quantities must be JSON strings; numbers, unknown fields and duplicate fields are refused.
 // Every error is a *Error naming the field at fault ("request" for malformed JSON). It applies
 // no guards; EvaluateWith does.

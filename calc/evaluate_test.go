@@ -57,7 +57,7 @@ func TestEvaluateJSON(t *testing.T) {
 }
 
 // TestEvaluateOutputs checks the main output of every kind, including the ones beyond the
-// contract table.
+// table of calculators.
 func TestEvaluateOutputs(t *testing.T) {
 	tests := []struct {
 		req, field string
@@ -170,7 +170,7 @@ func TestKinds(t *testing.T) {
 	for _, k := range []string{"dose", "volume", "dilution", "reconstitution", "infusion_rate", "drip_rate", "bsa", "crcl",
 		"carboplatin", "gravimetric", "meq"} {
 		if !strings.Contains(","+got+",", ","+k+",") {
-			t.Errorf("contract kind %q missing from %s", k, got)
+			t.Errorf("kind %q missing from %s", k, got)
 		}
 	}
 }

@@ -60,7 +60,7 @@ func TestRoundingDoubleTheDoseIsFlagged(t *testing.T) {
 	b, _ := json.Marshal(res)
 	if !strings.Contains(string(b), `"warnings":[{"code":"rounding_deviation","message":`) &&
 		!strings.Contains(string(b), `{"code":"rounding_deviation","message":`) {
-		t.Errorf("warnings not in the contract's shape: %s", b)
+		t.Errorf("warnings not in the API's shape: %s", b)
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// wantQ fails unless got prints as want (the contract's plain form).
+// wantQ fails unless got prints as want (the API's plain form).
 func wantQ(t *testing.T, what string, got Quantity, want string) {
 	t.Helper()
 	if got.String() != want {

@@ -11,7 +11,7 @@ func TestBSA(t *testing.T) {
 	tests := []struct {
 		weight, height string
 		formula        BSAFormula
-		exact3, bsa    string // exact to 3 places (the specification's check), rounded
+		exact3, bsa    string // exact to 3 places (the worked examples' check), rounded
 	}{
 		{"75 kg", "175 cm", Mosteller, "1.909", "1.91 m2"},
 		{"75 kg", "175 cm", DuBois, "1.903", "1.9 m2"},

@@ -265,7 +265,7 @@ func ungroup(s string) (string, bool) {
 	return strings.Join(groups, ""), true
 }
 
-// String gives the contract's plain form: "21.8 mL", "2 m2", "1087.5 mg" — no exponent, no
+// String gives the API's plain form: "21.8 mL", "2 m2", "1087.5 mg" — no exponent, no
 // thousands separator, no trailing zeros. Use Display for ISMP text.
 func (q Quantity) String() string {
 	if q.Unit.IsDimensionless() {

@@ -10,7 +10,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/barcode"
 )
 
-// The refusal codes of a component scan (contracts: POST .../scans → 422).
+// The refusal codes of a component scan (POST .../scans → 422).
 const (
 	CodeBadBarcode      = "bad_barcode"      // unreadable; the parser's own code is in the message
 	CodeAmbiguous       = "ambiguous"        // more than one reading fits (each listed as reading_N); never guessed

@@ -105,7 +105,7 @@ func ViewOf(p *Product) ProductView {
 	return v
 }
 
-// ScanView is the contract's response to parsing a barcode: the element
+// ScanView is the API's response to parsing a barcode: the element
 // strings and the fields taken from them, each absent when not carried,
 // and the formulary product when the GTIN resolves to one.
 type ScanView struct {

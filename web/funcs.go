@@ -28,7 +28,7 @@ func (s *Site) funcs() template.FuncMap {
 
 // Dose formats a quantity for a person with the one ISMP formatter
 // (calc.Display): "1,087.5 mg", "0.5 mL", "100,000 units". It takes a
-// calc.Quantity or the contract's quantity string. A string that does not
+// calc.Quantity or the API's quantity string. A string that does not
 // parse is shown as given, flagged, rather than hidden: a blank where a dose
 // should be is worse than an odd one.
 func Dose(v any) string {

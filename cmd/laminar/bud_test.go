@@ -153,7 +153,7 @@ func TestBUDCommandWithDatabase(t *testing.T) {
 		t.Fatalf("migrate: %v\n%s", err, stderr)
 	}
 	if r := budOK(t, envs, budContractExample, "--db"); r.BUD != "2026-11-27T09:00:00Z" || r.RulesVersion != "usp797-2023.1" {
-		t.Fatalf("--db contract example: %+v", r)
+		t.Fatalf("--db documented example: %+v", r)
 	}
 
 	from := time.Now().Add(time.Hour).UTC().Truncate(time.Second)

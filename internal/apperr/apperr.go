@@ -26,7 +26,7 @@ const (
 )
 
 // Error is a failure a person can act on. Code is the machine-readable code
-// of the contract (e.g. "wrong_product"); it defaults to the kind.
+// the API documents (e.g. "wrong_product"); it defaults to the kind.
 type Error struct {
 	Kind    Kind
 	Code    string
@@ -67,7 +67,7 @@ func New(kind Kind, format string, args ...any) *Error {
 	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
 }
 
-// WithCode returns an error with a specific contract code.
+// WithCode returns an error with a specific documented code.
 func WithCode(kind Kind, code, format string, args ...any) *Error {
 	return &Error{Kind: kind, Code: code, Message: fmt.Sprintf(format, args...)}
 }

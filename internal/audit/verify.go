@@ -9,7 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Report is the outcome of Verify, shaped as the contract's JSON.
+// Report is the outcome of Verify, shaped as the API's JSON.
 type Report struct {
 	OK bool `json:"ok"`
 	// Checked is how many events were read.

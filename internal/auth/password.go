@@ -27,7 +27,7 @@ type Params struct {
 var DefaultParams = Params{Time: 1, Memory: 64 * 1024, Threads: 2, SaltLen: 16, KeyLen: 32}
 
 // DemoParams hash the demo accounts. Their passwords are published in the
-// contract, so hashing cost protects nothing there; a cheap hash keeps
+// README, so hashing cost protects nothing there; a cheap hash keeps
 // `serve --demo` and every test suite that seeds the demo data quick. Real
 // accounts use DefaultParams.
 var DemoParams = Params{Time: 1, Memory: 8 * 1024, Threads: 1, SaltLen: 16, KeyLen: 32}

@@ -4,7 +4,7 @@ package auth
 // Role is one of the jobs a user may hold; a user may hold several.
 type Role string
 
-// The roles of contracts.md.
+// The roles a user may hold (docs/api.md lists what each may do).
 const (
 	Technician    Role = "technician"
 	Pharmacist    Role = "pharmacist"

@@ -49,7 +49,7 @@ func TestParseNDC(t *testing.T) {
 		in, format, billing, gtin string
 		shape                     Shape
 	}{
-		// Examples of the project specification's domain notes.
+		// The NDCs of the demo formulary, in their printed and padded forms.
 		{"0002-7597-01", "0002-7597-01", "00002759701", "00300027597010", Shape442},
 		{"50242-040-62", "50242-040-62", "50242004062", "00350242040624", Shape532},
 		{"60575-4112-1", "60575-4112-1", "60575411201", "00360575411213", Shape541},

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// The tables of the project specification, transcribed independently of the
+// The USP <797> (2023) tables, transcribed independently of the
 // embedded rule file so that a typo in either is caught.
 func TestCategoryTables(t *testing.T) {
 	type row struct {

@@ -49,7 +49,7 @@ const (
 // Container is the kind of container a component is drawn from.
 type Container string
 
-// The container kinds of the contract.
+// The container kinds a request may name.
 const (
 	ContainerSingleDose   Container = "single_dose"
 	ContainerMultipleDose Container = "multiple_dose"

@@ -6,7 +6,7 @@ import "time"
 // request itself is malformed; the others are refusals by a clinical rule.
 const (
 	CodeMalformed    = "malformed_json" // the body is not a JSON object
-	CodeUnknownField = "unknown_field"  // a field the contract does not define
+	CodeUnknownField = "unknown_field"  // a field the request does not define
 	CodeRequired     = "required"       // a required field is missing
 	CodeInvalid      = "invalid"        // a value of the wrong type or out of range
 	CodeInvalidRules = "invalid_rules"  // a rule table that fails validation

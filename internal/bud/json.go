@@ -277,7 +277,7 @@ type resultJSON struct {
 	RulesVersion      string    `json:"rules_version,omitempty"`
 }
 
-// MarshalJSON writes the contract response: bud (RFC 3339), limited_by,
+// MarshalJSON writes the API response: bud (RFC 3339), limited_by,
 // reason and limits, plus limiting_component and rules_version.
 func (r Result) MarshalJSON() ([]byte, error) {
 	limits := r.Limits

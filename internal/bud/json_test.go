@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// The request of the public contract, verbatim.
+// The example request of docs/api.md, verbatim.
 const contractExample = `{"category": "2", "method": "aseptic", "sterility_tested": false,
  "starting_components": "sterile", "storage": "refrigerator",
  "compounded_at": "2026-11-24T09:00:00Z", "stability_limit": "72 h",
@@ -144,7 +144,7 @@ func TestDecodeRequestRejects(t *testing.T) {
 	}
 }
 
-// Refusals from the JSON contract: Category 1 frozen, an expired component,
+// Refusals through the JSON API: Category 1 frozen, an expired component,
 // a container past its in-use limit.
 func TestContractRefusals(t *testing.T) {
 	cases := []struct {

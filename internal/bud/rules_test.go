@@ -36,7 +36,7 @@ func TestRulesJSONRoundTrip(t *testing.T) {
 	}
 }
 
-// The in-use table of the project specification.
+// The in-use table of USP <797> (2023).
 func TestInUseExpiry(t *testing.T) {
 	opened := start
 	cases := []struct {

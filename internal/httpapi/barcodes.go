@@ -23,7 +23,7 @@ type parseRequest struct {
 	Data *string `json:"data"`
 }
 
-// barcodeParseError turns a barcode parser error into the contract's 400 with the
+// barcodeParseError turns a barcode parser error into a 400 with the
 // parser's own code (bad_check_digit, bad_date, ...) on the field "data".
 func barcodeParseError(err error) error {
 	return apperr.From(err).InField("data")

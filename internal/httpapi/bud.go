@@ -33,7 +33,7 @@ func (a *API) budRoutes() []Route {
 	}
 }
 
-// computeBUD answers the contract's BUD request with the rule table in
+// computeBUD answers a BUD request with the rule table in
 // force at its compounded_at, so a BUD recomputed later is the same.
 func (a *API) computeBUD(c echo.Context) error {
 	body, err := io.ReadAll(c.Request().Body)

@@ -11,7 +11,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/apperr"
 )
 
-// calcRoutes is the calculator of contracts.md: any logged-in role.
+// calcRoutes is the calculator: any logged-in role.
 func (a *API) calcRoutes() []Route {
 	return []Route{
 		{Method: http.MethodPost, Path: "/api/v1/calc", Handler: a.calculate, Roles: Anyone},

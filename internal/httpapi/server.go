@@ -187,11 +187,6 @@ func (a *API) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// errorBody is the error envelope (one type for the API and the commands).
-type errorBody = apperr.Envelope
-
-type errorDetail = apperr.Detail
-
 var statusOf = map[apperr.Kind]int{
 	apperr.Invalid:      http.StatusBadRequest,
 	apperr.Unauthorized: http.StatusUnauthorized,

@@ -37,7 +37,7 @@ var (
 	admins       = []auth.Role{auth.Admin}
 )
 
-// workflowRoutes is the preparation workflow of contracts.md: orders,
+// workflowRoutes is the preparation workflow: orders,
 // recipes, the queues, and every step of a preparation.
 func (a *API) workflowRoutes() []Route {
 	const p = "/api/v1/preparations/:id"
@@ -245,7 +245,7 @@ func (a *API) getVerifications(c echo.Context) error {
 	return wfJSON(c, http.StatusOK, map[string]any{"items": items})
 }
 
-// prepView is the worksheet of contracts.md with the preparation's state
+// prepView is the worksheet (docs/api.md) with the preparation's state
 // and everything recorded.
 type prepView struct {
 	ID          int64             `json:"id"`

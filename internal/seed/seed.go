@@ -1,4 +1,4 @@
-// Package seed loads the demo data of contracts.md: users, the formulary of
+// Package seed loads the demo data (README, "Demo logins"): users, the formulary of
 // real IV products, rules, recipes and a few open orders, so a newcomer sees
 // a working queue at once. Seeding is idempotent: it runs once per database.
 package seed

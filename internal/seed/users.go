@@ -14,7 +14,7 @@ func init() { register(Step{Name: "users", Order: 10, Run: seedUsers}) }
 // DemoPIN is the PIN of every demo badge.
 const DemoPIN = "2468"
 
-// demoUsers are the accounts of the contract's demo data.
+// demoUsers are the demo accounts the README lists.
 var demoUsers = []struct {
 	username, name string
 	role           auth.Role

@@ -13,7 +13,7 @@ import (
 
 func TestMain(m *testing.M) { testdb.Main(m) }
 
-// The demo accounts of the contract log in by password and by badge.
+// The demo accounts the README lists log in by password and by badge.
 func TestSeedUsersLogIn(t *testing.T) {
 	st := testdb.New(t)
 	ctx := context.Background()

@@ -260,7 +260,7 @@ func TestIdempotency(t *testing.T) {
 
 // TestRequestRejections: every route refuses malformed JSON, unknown
 // fields, JSON numbers for quantities and wrong-state calls with the
-// contract's codes.
+// documented codes.
 func TestRequestRejections(t *testing.T) {
 	h := newHarness(t)
 	queued := h.order(simpleOrder("potassium chloride", "20 mEq", "sodium chloride 0.9%", "100 mL"))

@@ -21,7 +21,7 @@ type PatientInput struct {
 	Location  string `json:"location"`
 }
 
-// OrderInput is an order as received (contracts.md): quantities are strings,
+// OrderInput is an order as received (docs/api.md): quantities are strings,
 // due_at is RFC 3339.
 type OrderInput struct {
 	Patient     PatientInput `json:"patient"`

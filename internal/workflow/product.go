@@ -96,7 +96,7 @@ func strengthAfter(name, strength string) string {
 }
 
 // productJSON is Product as stored in a worksheet, with its quantities in
-// the contract's plain form, so that a worksheet read back labels and
+// the API's plain form, so that a worksheet read back labels and
 // compares its products exactly as when it was computed.
 type productJSON struct {
 	productAlias

@@ -165,7 +165,7 @@ func (ws *Worksheet) Incomplete(p Progress) error {
 	return first
 }
 
-// Refusal is a 422 refusal of a scan with the contract's code.
+// Refusal is a 422 refusal of a scan with its documented code.
 func Refusal(code, format string, args ...any) *apperr.Error {
 	return apperr.WithCode(apperr.Refused, code, format, args...)
 }

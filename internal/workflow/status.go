@@ -132,7 +132,7 @@ func statusList(ss []Status) string {
 // Priority is the urgency of an order.
 type Priority string
 
-// The priorities of contracts.md.
+// The priorities an order may have.
 const (
 	PriorityStat      Priority = "stat"
 	PriorityFirstDose Priority = "first_dose"
@@ -150,7 +150,7 @@ func (p Priority) Rank() int {
 	return 2
 }
 
-// Valid reports whether p is one of the contract's priorities.
+// Valid reports whether p is one of the priorities.
 func (p Priority) Valid() bool {
 	return p == PriorityStat || p == PriorityFirstDose || p == PriorityRoutine
 }

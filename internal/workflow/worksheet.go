@@ -17,7 +17,7 @@ import (
 
 var hundred = decimal.NewFromInt(100)
 
-// Line is one computed number of a worksheet: the contract's plain value,
+// Line is one computed number of a worksheet: the API's plain value,
 // the ISMP display text, the exact value where it was rounded, and how it
 // was reached.
 type Line struct {
