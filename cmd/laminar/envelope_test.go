@@ -13,6 +13,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/config"
 	"github.com/laminar-rx/laminar/internal/httpapi"
+	"github.com/laminar-rx/laminar/internal/testdb"
 )
 
 // The JSON commands and the HTTP API print one envelope through one
@@ -24,8 +25,7 @@ func TestCommandsPrintTheAPIsEnvelope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// These cases are refused before any database is needed.
-	h := httpapi.New(&httpapi.API{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: anyone{}})
+	h := httpapi.New(&httpapi.API{Store: testdb.New(t), Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Auth: anyone{}})
 	for _, tc := range []struct {
 		name, path, body string
 		args             []string
