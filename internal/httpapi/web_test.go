@@ -42,7 +42,7 @@ func webServer(t *testing.T) (*echo.Echo, *httpapi.API) {
 	if _, err := seed.Demo(context.Background(), st, log, time.Now()); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
-	dsn, err := pglisten.DSN(context.Background(), st.DB.DB, "")
+	dsn, err := pglisten.DSN(context.Background(), st.DB.DB, st.DSN())
 	if err != nil {
 		t.Fatal(err)
 	}
