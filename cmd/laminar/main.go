@@ -53,6 +53,7 @@ func commands() []command {
 		{"barcode", "parse barcode data: laminar barcode parse DATA (JSON on stdout)", cmdBarcode},
 		{"bud", "compute a beyond-use date: request JSON on stdin", cmdBUD},
 		{"formulary", "import the FDA NDC Directory: laminar formulary import DIR", cmdFormulary},
+		{"balance", "read a balance (laminar balance read HOST:PORT) or run a balance simulator", cmdBalance},
 		{"audit", "check the compounding log: laminar audit verify (exit 1 when the chain is broken)", cmdAudit},
 		{"backup", "write a consistent backup (database + audit checkpoints): laminar backup FILE", cmdBackup},
 		{"restore", "restore a backup into an empty database: laminar restore FILE", cmdRestore},
