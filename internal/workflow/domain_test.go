@@ -623,7 +623,7 @@ func TestLabelRenders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Compounded preparation", "Hazardous drug", "Doe, Jane", "MRN1", "ceFAZolin", "Refrigerate", "LMN-P42-L2"} {
+	for _, want := range []string{"Compounded preparation", "HAZARDOUS", "Doe, Jane", "MRN1", "ceFAZolin", "Refrigerate", "LMN-P42-L2"} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("HTML label lacks %q", want)
 		}

@@ -46,7 +46,10 @@ func ParseLabelData(s string) (prepID int64, seq int, err error) {
 	return id, n, nil
 }
 
-// Label is what a CSP label carries (USP <797> "Label").
+// Label is what a CSP label carries (USP <797> "Label"). It is the one
+// model behind the three renderings: PDF (printed from a browser), HTML and
+// ZPL (sent to a thermal label printer); all three show the same text in
+// the same order and the same DataMatrix (Data).
 type Label struct {
 	PreparationID int64
 	Seq           int
@@ -69,6 +72,49 @@ type Label struct {
 	VerifiedBy    string
 	PrintedAt     string
 	Recipe        string
+	// Auxiliary are the auxiliary labels the drug's flags call for, in a
+	// fixed order.
+	Auxiliary []Auxiliary
+}
+
+// Auxiliary is an auxiliary label: a short warning printed in reverse
+// (white on black) beside the main text.
+type Auxiliary struct {
+	Code string `json:"code"`
+	// Lines is the text, one or two short lines.
+	Lines [2]string `json:"lines"`
+}
+
+// The auxiliary labels, in the order they are printed.
+var (
+	AuxHazardous        = Auxiliary{"hazardous", [2]string{"HAZARDOUS", "Handle with PPE"}}
+	AuxHighAlert        = Auxiliary{"high_alert", [2]string{"HIGH-ALERT", "Double check"}}
+	AuxRefrigerate      = Auxiliary{"refrigerate", [2]string{"REFRIGERATE", "2-8 °C"}}
+	AuxFreeze           = Auxiliary{"freeze", [2]string{"KEEP FROZEN", "-25 to -10 °C"}}
+	AuxProtectFromLight = Auxiliary{"protect_from_light", [2]string{"PROTECT", "FROM LIGHT"}}
+)
+
+// AuxiliaryFor returns the auxiliary labels of a worksheet: hazardous
+// (NIOSH), high-alert, refrigerate or keep frozen (from the storage), and
+// protect from light.
+func AuxiliaryFor(ws *Worksheet) []Auxiliary {
+	var out []Auxiliary
+	if ws.Hazardous {
+		out = append(out, AuxHazardous)
+	}
+	if ws.HighAlert {
+		out = append(out, AuxHighAlert)
+	}
+	switch string(ws.Storage) {
+	case "refrigerator":
+		out = append(out, AuxRefrigerate)
+	case "freezer":
+		out = append(out, AuxFreeze)
+	}
+	if ws.ProtectFromLight {
+		out = append(out, AuxProtectFromLight)
+	}
+	return out
 }
 
 // BuildLabel assembles a label from a worksheet; times are shown in loc.
@@ -88,6 +134,7 @@ func BuildLabel(ws *Worksheet, prepID int64, seq int, preparedBy, verifiedBy str
 		PreparedBy: preparedBy, VerifiedBy: verifiedBy,
 		PrintedAt: printedAt.In(loc).Format("2006-01-02 15:04 MST"),
 		Recipe:    fmt.Sprintf("%s v%d", ws.RecipeName, ws.RecipeVersion),
+		Auxiliary: AuxiliaryFor(ws),
 	}
 	if ws.Diluent != nil {
 		l.BaseSolution = q["base_volume"].Display + " " + ws.Diluent.Name()
@@ -115,8 +162,20 @@ func storageText(s string) string {
 	return s
 }
 
-// lines is the label text, top to bottom, shared by PDF and HTML.
-func (l Label) lines() [][2]string {
+// labelTitle heads every rendering.
+const labelTitle = "COMPOUNDED PREPARATION"
+
+// Headline is the line under the title on a reprint, "" on the first label.
+func (l Label) Headline() string {
+	if l.Reprint {
+		return fmt.Sprintf("REPRINT %d - supersedes earlier labels", l.Seq)
+	}
+	return ""
+}
+
+// Lines is the label text, top to bottom, as key and value; every
+// rendering prints exactly these.
+func (l Label) Lines() [][2]string {
 	out := [][2]string{
 		{"Patient", l.Patient.Name},
 		{"MRN", l.Patient.MRN},
@@ -143,6 +202,26 @@ func (l Label) lines() [][2]string {
 	)
 	return out
 }
+
+// The label's geometry in millimetres on 4 × 3 inch stock, shared by the PDF
+// and ZPL renderings (ZPL scales it to the printer's stock and dots): text
+// on the left, the DataMatrix top right, auxiliary labels under it.
+const (
+	geoWidth    = 101.6
+	geoHeight   = 76.2
+	geoMargin   = 4.0
+	geoKeyW     = 20.0
+	geoValueX   = geoMargin + geoKeyW
+	geoValueW   = 48.0
+	geoLineH    = 3.6
+	geoTitleH   = 5.0
+	geoCodeX    = 73.0
+	geoCodeSize = 24.0
+	geoAuxY     = 35.0
+	geoAuxW     = 24.6
+	geoAuxH     = 8.0
+	geoAuxGap   = 1.2
+)
 
 // Barcode returns the label's 2-D barcode (Data Matrix of Data) as PNG.
 func (l Label) Barcode(px int) ([]byte, error) {
@@ -176,40 +255,42 @@ func (l Label) PDF() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := fpdf.NewCustom(&fpdf.InitType{OrientationStr: "P", UnitStr: "mm", Size: fpdf.SizeType{Wd: 101.6, Ht: 76.2}})
-	f.SetMargins(4, 4, 4)
+	f := fpdf.NewCustom(&fpdf.InitType{OrientationStr: "P", UnitStr: "mm", Size: fpdf.SizeType{Wd: geoWidth, Ht: geoHeight}})
+	f.SetMargins(geoMargin, geoMargin, geoMargin)
 	f.SetAutoPageBreak(false, 0)
 	f.SetCreationDate(time.Unix(0, 0).UTC())
 	f.AddPage()
 	tr := f.UnicodeTranslatorFromDescriptor("")
 	f.RegisterImageOptionsReader("dm", fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(img))
-	f.ImageOptions("dm", 73, 4, 24, 24, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	f.ImageOptions("dm", geoCodeX, geoMargin, geoCodeSize, geoCodeSize, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
 	f.SetFont("Helvetica", "B", 9)
-	f.SetXY(4, 4)
-	f.CellFormat(68, 5, tr("COMPOUNDED PREPARATION"), "", 2, "L", false, 0, "")
-	if l.Hazardous {
-		f.SetFillColor(0, 0, 0)
-		f.SetTextColor(255, 255, 255)
-		f.CellFormat(68, 5, tr("HAZARDOUS DRUG - HANDLE WITH PPE"), "", 2, "L", true, 0, "")
-		f.SetTextColor(0, 0, 0)
-	}
-	if l.Reprint {
-		f.CellFormat(68, 4, tr(fmt.Sprintf("REPRINT %d - supersedes earlier labels", l.Seq)), "", 2, "L", false, 0, "")
+	f.SetXY(geoMargin, geoMargin)
+	f.CellFormat(geoCodeX-geoMargin-1, geoTitleH, tr(labelTitle), "", 2, "L", false, 0, "")
+	if h := l.Headline(); h != "" {
+		f.CellFormat(geoCodeX-geoMargin-1, 4, tr(h), "", 2, "L", false, 0, "")
 	}
 	y := f.GetY() + 1
-	for _, kv := range l.lines() {
-		f.SetXY(4, y)
+	for _, kv := range l.Lines() {
+		f.SetXY(geoMargin, y)
 		f.SetFont("Helvetica", "B", 7)
-		f.CellFormat(20, 3.6, tr(kv[0]), "", 0, "L", false, 0, "")
+		f.CellFormat(geoKeyW, geoLineH, tr(kv[0]), "", 0, "L", false, 0, "")
 		f.SetFont("Helvetica", "", 7.5)
-		// Beside the barcode the text column is narrow; below it, full width.
-		w := 48.0
-		if y > 28 {
-			w = 73
-		}
-		f.MultiCell(w, 3.6, tr(kv[1]), "", "L", false)
+		f.MultiCell(geoValueW, geoLineH, tr(kv[1]), "", "L", false)
 		y = f.GetY()
 	}
+	f.SetFillColor(0, 0, 0)
+	f.SetTextColor(255, 255, 255)
+	for i, a := range l.Auxiliary {
+		ay := geoAuxY + float64(i)*(geoAuxH+geoAuxGap)
+		f.Rect(geoCodeX, ay, geoAuxW, geoAuxH, "F")
+		f.SetFont("Helvetica", "B", 8)
+		f.SetXY(geoCodeX, ay+0.5)
+		f.CellFormat(geoAuxW, 3.6, tr(a.Lines[0]), "", 2, "C", false, 0, "")
+		f.SetFont("Helvetica", "", 6.5)
+		f.SetX(geoCodeX)
+		f.CellFormat(geoAuxW, 3.2, tr(a.Lines[1]), "", 2, "C", false, 0, "")
+	}
+	f.SetTextColor(0, 0, 0)
 	var b bytes.Buffer
 	if err := f.Output(&b); err != nil {
 		return nil, apperr.Wrap(err, "render label PDF")
@@ -219,22 +300,21 @@ func (l Label) PDF() ([]byte, error) {
 
 var labelHTML = template.Must(template.New("label").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Label P{{.L.PreparationID}}</title>
-<style>body{font-family:sans-serif;width:4in}dt{font-weight:bold}.hd{background:#000;color:#fff;padding:2px}</style></head>
+<style>body{font-family:sans-serif;width:4in}dt{font-weight:bold}.aux{display:inline-block;background:#000;color:#fff;padding:2px 6px;margin:2px;text-align:center}</style></head>
 <body><h1>Compounded preparation</h1>
-{{if .L.Hazardous}}<p class="hd">Hazardous drug — handle with PPE</p>{{end}}
-{{if .L.Reprint}}<p>Reprint {{.L.Seq}}: supersedes earlier labels</p>{{end}}
+{{with .L.Headline}}<p>{{.}}</p>{{end}}
 <img alt="{{.L.Data}}" src="data:image/png;base64,{{.Img}}" width="120" height="120">
-<dl>{{range .Lines}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}</dl>
+{{range .L.Auxiliary}}<p class="aux" data-aux="{{.Code}}"><strong>{{index .Lines 0}}</strong><br>{{index .Lines 1}}</p>{{end}}
+<dl>{{range .L.Lines}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}</dl>
 </body></html>`))
 
 // HTML renders the label as a printable page with the barcode inline.
 func (l Label) HTML(imgBase64 string) ([]byte, error) {
 	var b bytes.Buffer
 	err := labelHTML.Execute(&b, struct {
-		L     Label
-		Img   string
-		Lines [][2]string
-	}{l, imgBase64, l.lines()})
+		L   Label
+		Img string
+	}{l, imgBase64})
 	if err != nil {
 		return nil, apperr.Wrap(err, "render label HTML")
 	}

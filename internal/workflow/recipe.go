@@ -61,8 +61,13 @@ type Recipe struct {
 	// Hazardous is set for a NIOSH-listed drug (also taken from the products).
 	Hazardous bool   `json:"hazardous"`
 	Handling  string `json:"handling,omitempty"`
-	Container string `json:"container,omitempty"`
-	Notes     string `json:"notes,omitempty"`
+	// HighAlert marks a drug on the institution's high-alert list (ISMP):
+	// its label carries a HIGH-ALERT auxiliary label.
+	HighAlert bool `json:"high_alert,omitempty"`
+	// ProtectFromLight puts a PROTECT FROM LIGHT auxiliary label on the bag.
+	ProtectFromLight bool   `json:"protect_from_light,omitempty"`
+	Container        string `json:"container,omitempty"`
+	Notes            string `json:"notes,omitempty"`
 }
 
 // ProductRef names allowed products: by formulary ID, or by drug with an

@@ -122,6 +122,10 @@ type Worksheet struct {
 	Gravimetric []string `json:"gravimetric,omitempty"`
 	Hazardous   bool     `json:"hazardous"`
 	Handling    string   `json:"handling,omitempty"`
+	// HighAlert and ProtectFromLight come from the recipe; with Hazardous
+	// and Storage they choose the label's auxiliary labels.
+	HighAlert        bool `json:"high_alert,omitempty"`
+	ProtectFromLight bool `json:"protect_from_light,omitempty"`
 
 	Category           bud.Category `json:"category"`
 	Method             bud.Method   `json:"method"`
@@ -249,7 +253,7 @@ func (c *computation) start() {
 		Drug: o.Drug, DrugDisplay: o.Drug, Route: o.Route, Line: o.Line,
 		Patient:     PatientSnapshot{MRN: o.Patient.MRN, Name: o.Patient.Name, BirthDate: o.Patient.BirthDate, Location: o.Patient.Location},
 		OrderedDose: o.Dose.String(), Quantities: map[string]Line{},
-		Hazardous: r.Hazardous, Handling: r.Handling,
+		Hazardous: r.Hazardous, Handling: r.Handling, HighAlert: r.HighAlert, ProtectFromLight: r.ProtectFromLight,
 		Category: r.Category, Method: r.Method, StartingComponents: r.StartingComponents, SterilityTested: r.SterilityTested,
 		Storage: r.Storage, StabilityLimit: r.StabilityLimit, StabilityReference: r.StabilityReference,
 		ComputedAt: c.in.Now.UTC(), GuardVersion: c.in.Guards.Version,
