@@ -101,9 +101,6 @@ func DemoRecipes() []workflow.Recipe {
 			Category: bud.Category2, Method: bud.MethodAseptic, StartingComponents: bud.StartingSterile,
 			Storage: bud.StorageRoom,
 			Notes:   "concentrate: must be diluted; no stability entry in the formulary, so the category limit applies",
-			// ISMP's list of high-alert medications names concentrated
-			// potassium chloride, heparin and antineoplastics.
-			HighAlert: true,
 		},
 		{
 			Drug: "heparin", Name: "heparin continuous infusion", DosageForm: "injection, IV infusion",
@@ -113,9 +110,8 @@ func DemoRecipes() []workflow.Recipe {
 			MaxDose:  "50000 units",
 			Steps:    standardSteps(false, false),
 			Category: bud.Category2, Method: bud.MethodAseptic, StartingComponents: bud.StartingSterile,
-			Storage:   bud.StorageRoom,
-			Notes:     "multiple-dose vials: opened vials are tracked for 28 days",
-			HighAlert: true,
+			Storage: bud.StorageRoom,
+			Notes:   "multiple-dose vials: opened vials are tracked for 28 days",
 		},
 		{
 			Drug: "cyclophosphamide", Name: "cyclophosphamide IV infusion", DosageForm: "injection, IV infusion",
@@ -133,7 +129,6 @@ func DemoRecipes() []workflow.Recipe {
 			Category: bud.Category2, Method: bud.MethodAseptic, StartingComponents: bud.StartingSterile,
 			Storage:   bud.StorageRefrigerator,
 			Hazardous: true,
-			HighAlert: true,
 			Handling: "NIOSH Table 1: prepare in a containment hood (BSC or CACI) in a negative-pressure room; " +
 				"closed-system transfer device; two pairs of chemotherapy gloves and a gown",
 		},

@@ -61,9 +61,6 @@ type Recipe struct {
 	// Hazardous is set for a NIOSH-listed drug (also taken from the products).
 	Hazardous bool   `json:"hazardous"`
 	Handling  string `json:"handling,omitempty"`
-	// HighAlert marks a drug on the institution's high-alert list (ISMP):
-	// its label carries a HIGH-ALERT auxiliary label.
-	HighAlert bool `json:"high_alert,omitempty"`
 	// ProtectFromLight puts a PROTECT FROM LIGHT auxiliary label on the bag.
 	ProtectFromLight bool   `json:"protect_from_light,omitempty"`
 	Container        string `json:"container,omitempty"`

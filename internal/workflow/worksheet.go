@@ -122,8 +122,9 @@ type Worksheet struct {
 	Gravimetric []string `json:"gravimetric,omitempty"`
 	Hazardous   bool     `json:"hazardous"`
 	Handling    string   `json:"handling,omitempty"`
-	// HighAlert and ProtectFromLight come from the recipe; with Hazardous
-	// and Storage they choose the label's auxiliary labels.
+	// HighAlert marks a drug on the high-alert list; ProtectFromLight comes
+	// from the recipe. With Hazardous and Storage they choose the label's
+	// auxiliary labels.
 	HighAlert        bool `json:"high_alert,omitempty"`
 	ProtectFromLight bool `json:"protect_from_light,omitempty"`
 
@@ -253,7 +254,7 @@ func (c *computation) start() {
 		Drug: o.Drug, DrugDisplay: o.Drug, Route: o.Route, Line: o.Line,
 		Patient:     PatientSnapshot{MRN: o.Patient.MRN, Name: o.Patient.Name, BirthDate: o.Patient.BirthDate, Location: o.Patient.Location},
 		OrderedDose: o.Dose.String(), Quantities: map[string]Line{},
-		Hazardous: r.Hazardous, Handling: r.Handling, HighAlert: r.HighAlert, ProtectFromLight: r.ProtectFromLight,
+		Hazardous: r.Hazardous, Handling: r.Handling, ProtectFromLight: r.ProtectFromLight,
 		Category: r.Category, Method: r.Method, StartingComponents: r.StartingComponents, SterilityTested: r.SterilityTested,
 		Storage: r.Storage, StabilityLimit: r.StabilityLimit, StabilityReference: r.StabilityReference,
 		ComputedAt: c.in.Now.UTC(), GuardVersion: c.in.Guards.Version,
