@@ -12,6 +12,7 @@ func init() {
 		(*API).formularyRoutes,
 		(*API).auditRoutes,
 		(*API).workflowRoutes,
+		(*API).deviceRoutes,
 		(*API).competencyRoutes,
 		(*API).downtimeRoutes,
 		(*API).webRoutes,

@@ -23,6 +23,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/config"
+	"github.com/laminar-rx/laminar/internal/devices"
 	"github.com/laminar-rx/laminar/internal/live"
 	"github.com/laminar-rx/laminar/internal/store"
 )
@@ -47,6 +48,8 @@ type API struct {
 	Now func() time.Time
 	// Auth resolves tokens; nil refuses every protected route.
 	Auth Authenticator
+	// Devices is the balances and printers service; nil builds one on Store.
+	Devices *devices.Service
 	// DBDown reports that the database is known to be down (the private
 	// cluster is being restarted); nil means never.
 	DBDown func() bool
