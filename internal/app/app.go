@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/laminar-rx/laminar/internal/audit"
+	"github.com/laminar-rx/laminar/internal/balance"
 	"github.com/laminar-rx/laminar/internal/config"
 	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/live"
@@ -58,6 +59,11 @@ type App struct {
 	stopDowntime   func()
 	stopJobs       context.CancelFunc
 	jobsDone       chan struct{} // closed when the scheduler returns
+	stopDevices    func()
+	// DemoBalance and DemoPrinter are the simulated balance and the
+	// capturing printer of a demo server (nil otherwise).
+	DemoBalance *balance.Simulator
+	DemoPrinter *CapturePrinter
 	// ReadyIn is the time from Start to serving.
 	ReadyIn time.Duration
 }
@@ -124,7 +130,11 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 	if err = a.startLive(ctx); err != nil {
 		return nil, err
 	}
-	a.API = &httpapi.API{Store: a.Store, Log: log, Config: cfg, Now: opt.Now, Live: a.Live}
+	devs, err := a.startDevices(ctx, opt.Demo)
+	if err != nil {
+		return nil, err
+	}
+	a.API = &httpapi.API{Store: a.Store, Log: log, Config: cfg, Now: opt.Now, Live: a.Live, Devices: devs}
 	a.API.Auth = newAuthenticator(a.Store, cfg, opt.Now)
 	a.API.DBDown = a.DatabaseDown
 	a.Echo = httpapi.New(a.API)
@@ -249,6 +259,10 @@ func (a *App) closeDB() error {
 		a.stopJobs()
 		<-a.jobsDone
 		a.stopJobs = nil
+	}
+	if a.stopDevices != nil {
+		a.stopDevices()
+		a.stopDevices = nil
 	}
 	if a.stopSupervisor != nil {
 		// A restart under way is cancelled (and its server stopped)

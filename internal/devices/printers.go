@@ -2,6 +2,7 @@ package devices
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -101,4 +102,21 @@ func (s *Service) activePrinter(ctx context.Context, id int64) (Printer, error) 
 		return Printer{}, apperr.WithCode(apperr.Refused, "printer_inactive", "printer %s is out of service; choose another", p.Name)
 	}
 	return p, nil
+}
+
+// EnsurePrinter registers a printer, or updates the one of the same name.
+func (s *Service) EnsurePrinter(ctx context.Context, in PrinterInput, actor int64) (Printer, error) {
+	ps, err := s.Printers(ctx)
+	if err != nil {
+		return Printer{}, err
+	}
+	for _, p := range ps {
+		if strings.EqualFold(p.Name, strings.TrimSpace(in.Name)) {
+			if p.Address == in.Address && p.Hood == in.Hood && p.Active {
+				return p, nil
+			}
+			return s.UpdatePrinter(ctx, p.ID, in, actor)
+		}
+	}
+	return s.RegisterPrinter(ctx, in, actor)
 }

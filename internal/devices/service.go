@@ -242,3 +242,21 @@ func (s *Service) forget(id int64) {
 		delete(s.clients, id)
 	}
 }
+
+// EnsureBalance registers a balance, or updates the one of the same name
+// (the demo's simulator gets a new port on every start).
+func (s *Service) EnsureBalance(ctx context.Context, in BalanceInput, actor int64) (Balance, error) {
+	bs, err := s.Balances(ctx)
+	if err != nil {
+		return Balance{}, err
+	}
+	for _, b := range bs {
+		if strings.EqualFold(b.Name, strings.TrimSpace(in.Name)) {
+			if b.Address == in.Address && b.Hood == in.Hood && b.Active {
+				return b, nil
+			}
+			return s.UpdateBalance(ctx, b.ID, in, actor)
+		}
+	}
+	return s.RegisterBalance(ctx, in, actor)
+}
