@@ -45,21 +45,21 @@ func errBusy(raw string) error {
 }
 
 func errUnavailable(addr string, cause error) error {
-	e := apperr.WithCode(apperr.Unavailable, CodeUnavailable,
+	e := apperr.WithCode(apperr.Refused, CodeUnavailable,
 		"The balance at %s cannot be reached: check it is switched on and connected to the network.", addr)
 	e.Err = cause
 	return e
 }
 
 func errTimeout(addr string, cause error) error {
-	e := apperr.WithCode(apperr.Unavailable, CodeTimeout,
+	e := apperr.WithCode(apperr.Refused, CodeTimeout,
 		"The balance at %s did not answer in time: check it is switched on and set to MT-SICS or SBI.", addr)
 	e.Err = cause
 	return e
 }
 
 func errBadReply(raw, why string) error {
-	return apperr.WithCode(apperr.Unavailable, CodeBadReply,
+	return apperr.WithCode(apperr.Refused, CodeBadReply,
 		"The balance answered something that is not a weight (%s: %s): check its interface settings.", quoteRaw(raw), why)
 }
 

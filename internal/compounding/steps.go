@@ -5,6 +5,9 @@ import (
 	"errors"
 	"time"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/laminar-rx/laminar/calc"
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/bud"
 	"github.com/laminar-rx/laminar/internal/store"
@@ -205,6 +208,18 @@ type WeightInput struct {
 	Measured      string
 	Actor         workflow.Actor
 	Now           time.Time
+	// Balance is set when the server read Measured from a balance itself.
+	Balance *BalanceReading
+}
+
+// BalanceReading is where a weight read from a balance came from: kept
+// with the weight as its evidence.
+type BalanceReading struct {
+	BalanceID int64
+	// Raw is the balance's own reply line ("S S      10.420 g").
+	Raw string
+	// Readability is the balance's smallest step ("0.001 g").
+	Readability string
 }
 
 // WeightResult is the answer to a weight check.
@@ -217,6 +232,10 @@ type WeightResult struct {
 	Deviation string   `json:"deviation"`
 	Tolerance string   `json:"tolerance"`
 	Steps     []string `json:"steps"`
+	// BalanceID and Raw are set when the weight was read from a balance.
+	BalanceID   int64  `json:"balance_id,omitempty"`
+	Raw         string `json:"raw,omitempty"`
+	Readability string `json:"readability,omitempty"`
 }
 
 // RecordWeight records a weight check; a failed one is recorded (pass
@@ -231,16 +250,29 @@ func (s *Service) RecordWeight(ctx context.Context, in WeightInput, key *Key) (D
 		if err != nil {
 			return outcome[WeightResult]{}, err
 		}
-		id, err := tx.InsertWeight(ctx, store.WeightRow{PreparationID: p.ID, StepID: in.StepID, UserID: in.Actor.UserID, Check: w, At: in.Now})
+		row := store.WeightRow{PreparationID: p.ID, StepID: in.StepID, UserID: in.Actor.UserID, Check: w, At: in.Now}
+		if b := in.Balance; b != nil {
+			g, err := readabilityGrams(b.Readability)
+			if err != nil {
+				return outcome[WeightResult]{}, err
+			}
+			row.Balance = &store.WeightBalance{ID: b.BalanceID, Raw: b.Raw, ReadabilityG: g}
+		}
+		id, err := tx.InsertWeight(ctx, row)
 		if err != nil {
 			return outcome[WeightResult]{}, err
 		}
 		out := WeightResult{ID: id, StepID: in.StepID, Pass: w.Result.Pass, Expected: w.Result.Expected.String(),
 			Deviation: plainDec(w.Result.Deviation) + "%", Measured: w.Measured.String(),
 			Tolerance: plainDec(w.Tolerance) + "%", Steps: w.Result.Steps}
-		return outcome[WeightResult]{value: out, events: []workflow.Event{workflow.NewEvent(workflow.EvWeight, in.Actor.UserID, p.ID, map[string]any{
+		payload := map[string]any{
 			"weight_id": id, "step_id": in.StepID, "measured": out.Measured, "expected": out.Expected,
-			"deviation": out.Deviation, "tolerance": out.Tolerance, "pass": out.Pass})}}, nil
+			"deviation": out.Deviation, "tolerance": out.Tolerance, "pass": out.Pass}
+		if b := in.Balance; b != nil {
+			out.BalanceID, out.Raw, out.Readability = b.BalanceID, b.Raw, b.Readability
+			payload["balance_id"], payload["raw"], payload["readability"] = b.BalanceID, b.Raw, b.Readability
+		}
+		return outcome[WeightResult]{value: out, events: []workflow.Event{workflow.NewEvent(workflow.EvWeight, in.Actor.UserID, p.ID, payload)}}, nil
 	})
 }
 
@@ -299,4 +331,16 @@ func (s *Service) AddPhoto(ctx context.Context, in PhotoInput, key *Key) (Done[P
 			events: []workflow.Event{workflow.NewEvent(workflow.EvPhoto, in.Actor.UserID, p.ID, map[string]any{
 				"photo_id": id, "step_id": in.StepID, "sha256": in.SHA256, "bytes": len(in.Data)})}}, nil
 	})
+}
+
+// readabilityGrams reads a balance's readability ("0.001 g") in grams.
+func readabilityGrams(s string) (decimal.Decimal, error) {
+	q, err := calc.Parse(s)
+	if err == nil {
+		var g calc.Quantity
+		if g, err = q.In("g"); err == nil {
+			return g.Value, nil
+		}
+	}
+	return decimal.Decimal{}, apperr.Wrap(err, "balance readability "+s)
 }

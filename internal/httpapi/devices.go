@@ -360,7 +360,7 @@ func (a *API) printLabel(c echo.Context) error {
 		return apperr.InvalidField("printer_id", "is required: the printer to print on")
 	}
 	ctx := c.Request().Context()
-	l, err := a.currentLabel(ctx, id)
+	l, err := a.currentLabel(ctx, id, actorOf(c))
 	if err != nil {
 		return err
 	}
@@ -372,20 +372,25 @@ func (a *API) printLabel(c echo.Context) error {
 }
 
 // currentLabel builds the preparation's current label (the one label_seq
-// names); 409 no_label before one was issued.
-func (a *API) currentLabel(ctx context.Context, id int64) (workflow.Label, error) {
-	p, err := a.Store.Preparation(ctx, id)
+// names). A completed preparation that has none yet gets its first one
+// issued here, as printing it from the browser would.
+func (a *API) currentLabel(ctx context.Context, id int64, actor workflow.Actor) (workflow.Label, error) {
+	p, err := a.Compounding.Preparation(ctx, id)
 	if err != nil {
 		return workflow.Label{}, err
 	}
-	if p.LabelSeq == 0 {
-		return workflow.Label{}, apperr.WithCode(apperr.Conflict, "no_label",
-			"preparation %d has no label yet: it gets one when it is completed", id)
+	seq := p.LabelSeq
+	if seq == 0 {
+		lp, err := a.Compounding.PrintLabel(ctx, id, "zpl", actor, a.now())
+		if err != nil {
+			return workflow.Label{}, err
+		}
+		p, seq = lp.Preparation, lp.Seq
 	}
 	var budAt *time.Time
 	if p.BUD != nil {
 		budAt = &p.BUD.BUD
 	}
-	return workflow.BuildLabel(&p.Worksheet, p.ID, p.LabelSeq, a.Store.UserName(ctx, p.PreparedBy),
-		a.Store.UserName(ctx, p.VerifiedBy), budAt, a.now(), a.Config.Location), nil
+	return workflow.BuildLabel(&p.Worksheet, p.ID, seq, a.Compounding.UserName(ctx, p.PreparedBy),
+		a.Compounding.UserName(ctx, p.VerifiedBy), budAt, a.now(), a.Config.Location), nil
 }

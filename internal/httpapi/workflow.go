@@ -18,6 +18,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/compounding"
+	"github.com/laminar-rx/laminar/internal/devices"
 	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
@@ -401,6 +402,9 @@ func (a *API) scan(c echo.Context) error {
 type weightInput struct {
 	StepID   string `json:"step_id"`
 	Measured string `json:"measured"`
+	// BalanceID makes the server read the weight from that balance; the
+	// client then sends no number.
+	BalanceID int64 `json:"balance_id"`
 }
 
 func (a *API) weigh(c echo.Context) error {
@@ -416,15 +420,27 @@ func (a *API) weigh(c echo.Context) error {
 	if in.StepID == "" {
 		return apperr.InvalidField("step_id", "is required: the weigh step")
 	}
-	if strings.TrimSpace(in.Measured) == "" {
-		return apperr.InvalidField("measured", "is required, e.g. \"10.42 g\"")
+	wi := compounding.WeightInput{PreparationID: id, StepID: in.StepID, Measured: in.Measured, Actor: actorOf(c), Now: a.now()}
+	switch {
+	case in.BalanceID != 0 && strings.TrimSpace(in.Measured) != "":
+		return apperr.InvalidField("measured", "must not be sent with balance_id: the server reads the balance itself")
+	case in.BalanceID == 0 && strings.TrimSpace(in.Measured) == "":
+		return apperr.InvalidField("measured", "is required, e.g. \"10.42 g\" (or give balance_id to read the balance)")
 	}
 	key, err := idempotency(c, body)
 	if err != nil {
 		return err
 	}
-	d, err := a.Compounding.RecordWeight(c.Request().Context(), compounding.WeightInput{PreparationID: id, StepID: in.StepID,
-		Measured: in.Measured, Actor: actorOf(c), Now: a.now()}, key)
+	if in.BalanceID != 0 {
+		rd, err := a.devices().svc.Weigh(c.Request().Context(), devices.StepInput{BalanceID: in.BalanceID, PreparationID: id,
+			StepID: in.StepID, Actor: wi.Actor})
+		if err != nil {
+			return err
+		}
+		wi.Measured = rd.Measured
+		wi.Balance = &compounding.BalanceReading{BalanceID: rd.BalanceID, Raw: rd.Raw, Readability: rd.Readability}
+	}
+	d, err := a.Compounding.RecordWeight(c.Request().Context(), wi, key)
 	return respond(c, http.StatusCreated, d, err)
 }
 
@@ -517,8 +533,8 @@ func (a *API) label(c echo.Context) error {
 	if format == "" {
 		format = "pdf"
 	}
-	if format != "pdf" && format != "html" {
-		return apperr.InvalidField("format", "%q is not pdf or html", format)
+	if format != "pdf" && format != "html" && format != "zpl" {
+		return apperr.InvalidField("format", "%q is not pdf, html or zpl", format)
 	}
 	lp, err := a.Compounding.PrintLabel(c.Request().Context(), id, format, actorOf(c), a.now())
 	if err != nil {
@@ -532,6 +548,13 @@ func (a *API) label(c echo.Context) error {
 	l := workflow.BuildLabel(&p.Worksheet, p.ID, lp.Seq, lp.PreparedBy, lp.VerifiedBy, budAt, a.now(), a.Config.Location)
 	c.Response().Header().Set("X-Label-Data", l.Data)
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	if format == "zpl" {
+		zpl, err := l.ZPL(workflow.DefaultStock)
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, "text/plain; charset=utf-8", zpl)
+	}
 	if format == "html" {
 		img, err := l.Barcode(240)
 		if err != nil {

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/bud"
 	"github.com/laminar-rx/laminar/internal/workflow"
@@ -82,14 +84,30 @@ type WeightRow struct {
 	UserID        int64
 	Check         workflow.WeightCheck
 	At            time.Time
+	// Balance is set for a weight the server read from a balance.
+	Balance *WeightBalance
+}
+
+// WeightBalance is the balance a weight was read from and what it said.
+type WeightBalance struct {
+	ID  int64
+	Raw string
+	// ReadabilityG is the balance's smallest step in grams.
+	ReadabilityG decimal.Decimal
 }
 
 // InsertWeight records a weight check and returns its id.
 func (t *Tx) InsertWeight(ctx context.Context, w WeightRow) (int64, error) {
 	var id int64
+	var balanceID *int64
+	var raw string
+	var readability *decimal.Decimal
+	if b := w.Balance; b != nil {
+		balanceID, raw, readability = &b.ID, b.Raw, &b.ReadabilityG
+	}
 	if err := t.tx.GetContext(ctx, &id, t.s.Query("wf-weight-insert"), w.PreparationID, w.StepID, w.UserID,
 		w.Check.Measured.Value, w.Check.Measured.Unit.String(), w.Check.Result.Expected.Value, w.Check.Result.Deviation,
-		w.Check.Tolerance, w.Check.Result.Pass, w.At.UTC()); err != nil {
+		w.Check.Tolerance, w.Check.Result.Pass, w.At.UTC(), balanceID, raw, readability); err != nil {
 		return 0, Translate(err)
 	}
 	return id, nil

@@ -413,6 +413,124 @@
       });
     });
 
+
+    // Balance: on a tablet bound to a hood with a balance, the weigh step
+    // reads the balance on the server (tare first, then a stable reading);
+    // the keypad is kept behind "Balance not working?" as the exception.
+    var station = null;
+    function balancePanel(step, b) {
+      var weigh = $('.weigh', step);
+      if (!weigh || $('.balance-panel', step)) { return; }
+      var panel = document.createElement('div');
+      panel.className = 'balance-panel';
+      panel.innerHTML = '<p class="balance-name"></p>' +
+        '<div class="readout balance-readout"><output class="balance-reading" id="reading-' + step.dataset.step + '">—</output>' +
+        '<span class="balance-state" role="status">connecting…</span></div>' +
+        '<div class="actions"><button type="button" class="big tare">1. Tare</button>' +
+        '<button type="button" class="big ok take-reading">2. Weigh</button></div>';
+      $('.balance-name', panel).textContent = 'Balance: ' + b.name + (b.simulated ? ' (simulated)' : '') +
+        ' — put the empty container on the pan and tare, then fill it and weigh.';
+      weigh.parentNode.insertBefore(panel, weigh);
+      var typed = document.createElement('details');
+      typed.className = 'manual-entry typed-weight';
+      typed.innerHTML = '<summary>Balance not working? Type the weight (an exception, recorded as typed)</summary>';
+      weigh.parentNode.insertBefore(typed, weigh);
+      typed.appendChild(weigh);
+      var out = $('.balance-reading', panel), state = $('.balance-state', panel), es = null;
+      function watch() {
+        var visible = !step.hidden;
+        if (visible && !es && window.EventSource) {
+          es = new EventSource('/api/v1/balances/' + b.id + '/live');
+          es.addEventListener('reading', function (ev) {
+            var d = JSON.parse(ev.data);
+            out.textContent = d.weight;
+            state.textContent = d.stable ? 'stable' : 'moving…';
+            panel.dataset.stable = d.stable ? '1' : '';
+            panel.classList.remove('fault');
+          });
+          es.addEventListener('fault', function (ev) {
+            var d = JSON.parse(ev.data);
+            out.textContent = '—';
+            state.textContent = d.message;
+            panel.dataset.stable = '';
+            panel.classList.add('fault');
+          });
+        } else if (!visible && es) { es.close(); es = null; }
+      }
+      watch();
+      setInterval(watch, 1000);
+      window.addEventListener('pagehide', function () { if (es) { es.close(); } });
+      $('.tare', panel).addEventListener('click', function () {
+        var btn = this;
+        btn.disabled = true;
+        api('POST', base + '/tare', { step_id: step.dataset.step, balance_id: b.id }).then(function (r) {
+          btn.disabled = false;
+          if (r.ok) { panel.dataset.tared = '1'; feedback('ok', 'Balance tared', 'Now fill the container, put it back on the pan and tap Weigh.'); }
+          else { var e = errorOf(r); feedback('bad', refusal(e.code), e.message); }
+        }, function () { btn.disabled = false; feedback('bad', 'Not tared', 'The connection is down; try again.'); });
+      });
+      $('.take-reading', panel).addEventListener('click', function () {
+        var btn = this;
+        btn.disabled = true;
+        state.textContent = 'waiting for a stable reading…';
+        api('POST', base + '/weights', { step_id: step.dataset.step, balance_id: b.id }, { tries: 1 }).then(function (r) {
+          btn.disabled = false;
+          weightVerdict(step, r);
+        }, function () { btn.disabled = false; feedback('bad', 'Not weighed', 'The connection is down; weigh again.'); });
+      });
+    }
+    // weightVerdict shows the server's answer to a weight, read or typed.
+    function weightVerdict(step, r) {
+      var b = r.body || {};
+      if (r.ok && b.pass) {
+        feedback('ok', 'Weight within tolerance: ' + b.measured, 'expected ' + (b.expected_display || b.expected) + ', deviation ' + b.deviation);
+        markDone(step, b.measured + ' (' + b.deviation + ')');
+      } else if (r.ok) {
+        feedback('bad', 'Weight out of tolerance: ' + b.measured, 'expected ' + (b.expected_display || b.expected) + ', deviation ' + b.deviation + '. Correct the volume and weigh again.');
+        markDone(step, b.measured + ' — out of tolerance', true);
+      } else {
+        var e = errorOf(r);
+        feedback('bad', refusal(e.code), e.message);
+      }
+    }
+    // printOn sends the current label to the hood's printer and follows
+    // the job until it printed or failed; a failure is said, never hidden.
+    function printOn(p) {
+      feedback('info', 'Printing the label on ' + p.name, '');
+      return api('POST', base + '/print', { printer_id: p.id }).then(function (r) {
+        if (!r.ok) { var e = errorOf(r); feedback('bad', refusal(e.code), e.message); return; }
+        var job = r.body, tries = 0;
+        function poll() {
+          api('GET', '/api/v1/print-jobs/' + job.id).then(function (j) {
+            var st = (j.body || {}).status;
+            if (st === 'printed') { feedback('ok', 'Label printed on ' + p.name, (j.body || {}).label_data || ''); return; }
+            if (st === 'failed') { feedback('bad', 'Label NOT printed', (j.body || {}).last_error + ' — fix the printer and print again.'); return; }
+            if ((j.body || {}).last_error) { feedback('info', 'Printer not answering — retrying', (j.body || {}).last_error); }
+            if (++tries < 120) { setTimeout(poll, 500); }
+          });
+        }
+        poll();
+      }, function () { feedback('bad', 'Label not sent', 'The connection is down; print again.'); });
+    }
+    function withStation(fn) {
+      hoodStation().then(function (st) {
+        station = st;
+        if (st && st.balance) { $$('.step[data-kind="weight"]', root).forEach(function (step) { balancePanel(step, st.balance); }); }
+        if (st && st.printer) {
+          var again = $('#print-label');
+          if (again && !$('#print-printer')) {
+            var pb = document.createElement('button');
+            pb.type = 'button'; pb.className = 'big ok'; pb.id = 'print-printer';
+            pb.textContent = 'Print on ' + st.printer.name;
+            pb.addEventListener('click', function () { printOn(st.printer); });
+            again.parentNode.insertBefore(pb, again);
+          }
+        }
+        if (fn) { fn(); }
+      });
+    }
+    withStation();
+
     // Photos: shown back at full width so the technician can judge it is
     // sharp before it is kept.
     $$('.photo-input', root).forEach(function (input) {
@@ -492,7 +610,7 @@
             status('completed', 'Completed');
             feedback('ok', 'Completed', 'It is waiting for a pharmacist. The label is printing.');
             show();
-            showLabel();
+            if (station && station.printer) { printOn(station.printer); } else { showLabel(); }
           } else { var e = errorOf(r); feedback('bad', refusal(e.code), e.message); }
         }, function () { complete.disabled = false; feedback('bad', 'Not saved', 'The connection is down; try again.'); });
       });
@@ -535,7 +653,11 @@
       bad_barcode: 'Barcode not readable', already_used: 'Already used', wrong_step: 'Not this step',
       wrong_label: 'Not the current label', wrong_state: 'Not ready for this', not_completed: 'Not completed yet',
       conflict: 'Someone else changed this', forbidden: 'Not allowed', not_found: 'Not found',
-      invalid: 'Not accepted', out_of_tolerance: 'Weight out of tolerance'
+      invalid: 'Not accepted', out_of_tolerance: 'Weight out of tolerance',
+      balance_unstable: 'Balance not settled', balance_overload: 'Balance overloaded', balance_underload: 'Balance reads below zero',
+      balance_unavailable: 'Balance not reachable', balance_timeout: 'Balance not answering', balance_bad_reply: 'Balance not understood',
+      balance_unit: 'Balance not in grams', balance_busy: 'Balance busy', tare_required: 'Tare first',
+      balance_inactive: 'Balance out of service', printer_inactive: 'Printer out of service', no_label: 'No label yet'
     }[code] || 'Refused (' + code + ')';
   }
 
@@ -585,7 +707,49 @@
     releaseOnScan();
   }
 
+  // hoodStation returns this tablet session's station (hood, balance,
+  // printer). The hood is chosen once per tablet and kept in the browser;
+  // each new session is bound to it again.
+  function hoodStation() {
+    return api('GET', '/api/v1/tablet/station').then(function (r) {
+      var st = r.ok ? r.body : null, want = localStorage.getItem('laminar.hood') || '';
+      if (st && !st.hood && want) {
+        return api('POST', '/api/v1/tablet/station', { hood: want }, { tries: 1 }).then(function (b) { return b.ok ? b.body : st; });
+      }
+      return st;
+    }, function () { return null; });
+  }
+
+  // hoodBar lets the technician say which hood this tablet stands at.
+  function hoodBar() {
+    var head = $('.prep-head');
+    if (!head) { return; }
+    api('GET', '/api/v1/hoods').then(function (r) {
+      var hoods = (r.ok && r.body && r.body.hoods) || [];
+      if (!hoods.length) { return; }
+      var bar = document.createElement('div');
+      bar.className = 'hood-bar';
+      bar.innerHTML = '<label for="hood-select">This tablet is at</label> <select id="hood-select"><option value="">choose the hood…</option></select> <span class="hood-devices muted" role="status"></span>';
+      var sel = $('select', bar), info = $('.hood-devices', bar);
+      hoods.forEach(function (h) { var o = document.createElement('option'); o.value = h; o.textContent = h; sel.appendChild(o); });
+      head.parentNode.insertBefore(bar, head.nextSibling);
+      function describe(st) {
+        sel.value = (st && st.hood) || '';
+        info.textContent = st && st.hood ? [st.balance ? 'balance ' + st.balance.name : 'no balance', st.printer ? 'printer ' + st.printer.name : 'no printer'].join(' · ') : '';
+      }
+      hoodStation().then(describe);
+      sel.addEventListener('change', function () {
+        if (!sel.value) { return; }
+        api('POST', '/api/v1/tablet/station', { hood: sel.value }, { tries: 1 }).then(function (b) {
+          if (b.ok) { localStorage.setItem('laminar.hood', sel.value); describe(b.body); feedback('ok', 'This tablet is at ' + sel.value, info.textContent); }
+          else { var e = errorOf(b); feedback('bad', refusal(e.code), e.message); }
+        });
+      });
+    });
+  }
+
   function initQueue() {
+    hoodBar();
     releaseOnScan();
     live($('#live-region'), location.pathname, function (html) {
       var doc = new DOMParser().parseFromString(html, 'text/html'), r = doc.getElementById('live-region');

@@ -100,8 +100,8 @@ FROM weights WHERE preparation_id = $1 ORDER BY id;
 
 -- name: wf-weight-insert
 INSERT INTO weights (preparation_id, step_id, user_id, measured_value, measured_unit, expected_g,
-                     deviation_pct, tolerance_pct, pass, at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                     deviation_pct, tolerance_pct, pass, at, balance_id, balance_raw, readability_g)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 RETURNING id;
 
 -- name: wf-marks-of
