@@ -469,3 +469,26 @@ func TestQueriesPrepare(t *testing.T) {
 		stmt.Close()
 	}
 }
+
+// Only a balance registered as simulated takes simulator commands.
+func TestSimulateOnlySimulatedBalances(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	_, addr := simulator(t, balance.SimOptions{})
+	real, _ := f.svc.RegisterBalance(ctx, devices.BalanceInput{Name: "real", Address: addr, Readability: "0.001 g"}, f.admin)
+	if err := f.svc.Simulate(ctx, real.ID, "W 10"); code(err) != "not_simulated" {
+		t.Fatalf("a real balance took a simulator command: %v", err)
+	}
+	sim, _ := f.svc.RegisterBalance(ctx, devices.BalanceInput{Name: "sim", Address: addr, Readability: "0.001 g", Simulated: true}, f.admin)
+	for _, bad := range []string{"W 1e3", "X 1", "W 10\r\nT", "U forever"} {
+		if err := f.svc.Simulate(ctx, sim.ID, bad); field(err) != "command" {
+			t.Errorf("command %q: %v", bad, err)
+		}
+	}
+	if err := f.svc.Simulate(ctx, sim.ID, "W 7.25"); err != nil {
+		t.Fatal(err)
+	}
+	if rd, err := f.svc.Live(ctx, sim.ID); err != nil || rd.Weight() != "7.25 g" {
+		t.Fatalf("after W 7.25: %+v %v", rd, err)
+	}
+}

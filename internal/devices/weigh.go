@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"regexp"
 
 	"github.com/jmoiron/sqlx"
 
@@ -129,3 +130,22 @@ func (s *Service) Weigh(ctx context.Context, in StepInput) (Reading, error) {
 	}
 	return Reading{BalanceID: b.ID, Balance: b.Name, Measured: rd.Weight(), Raw: rd.Raw, Readability: b.Readability, Simulated: b.Simulated}, nil
 }
+
+// Simulate sends one of the simulator's own commands ("W 12.345", "U 3s")
+// to a balance registered as simulated: the demo's stand-in for putting
+// something on the pan. A real balance is never sent one.
+func (s *Service) Simulate(ctx context.Context, id int64, command string) error {
+	b, err := s.activeBalance(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !b.Simulated {
+		return apperr.WithCode(apperr.Forbidden, "not_simulated", "balance %s is a real balance: put the item on its pan", b.Name)
+	}
+	if len(command) > 40 || !simCommand.MatchString(command) {
+		return apperr.InvalidField("command", "%q is not a simulator command such as \"W 12.345\", \"U 3s\", \"U off\", \"O on\"", command)
+	}
+	return s.client(b).Simulate(ctx, command)
+}
+
+var simCommand = regexp.MustCompile(`^(W -?[0-9]{1,6}(\.[0-9]{1,6})?|U ([0-9]{1,3}(ms|s)|on|off)|N [0-9](\.[0-9]{1,6})?|O (on|off))$`)

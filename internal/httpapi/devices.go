@@ -31,6 +31,7 @@ func (a *API) deviceRoutes() []Route {
 		{Method: http.MethodPut, Path: "/api/v1/balances/:id", Handler: d.updateBalance, Roles: admins},
 		{Method: http.MethodGet, Path: "/api/v1/balances/:id/reading", Handler: d.reading, Roles: deviceUsers},
 		{Method: http.MethodGet, Path: "/api/v1/balances/:id/live", Handler: d.live, Roles: deviceUsers},
+		{Method: http.MethodPost, Path: "/api/v1/balances/:id/simulator", Handler: d.simulate, Roles: deviceUsers},
 		{Method: http.MethodPost, Path: "/api/v1/preparations/:id/tare", Handler: d.tare, Roles: technicians},
 		{Method: http.MethodGet, Path: "/api/v1/printers", Handler: d.listPrinters, Roles: deviceUsers},
 		{Method: http.MethodPost, Path: "/api/v1/printers", Handler: d.registerPrinter, Roles: admins},
@@ -188,6 +189,26 @@ func liveEvent(rd any, err error) []byte {
 	}
 	b, _ := json.Marshal(rd)
 	return []byte("event: reading\ndata: " + string(b) + "\n\n")
+}
+
+type simulateInput struct {
+	Command string `json:"command"`
+}
+
+// simulate changes a simulated balance (demo and training only).
+func (d *deviceAPI) simulate(c echo.Context) error {
+	id, err := wfID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in simulateInput
+	if _, err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := d.svc.Simulate(c.Request().Context(), id, in.Command); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"done": in.Command})
 }
 
 type tareInput struct {

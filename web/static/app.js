@@ -431,6 +431,18 @@
       $('.balance-name', panel).textContent = 'Balance: ' + b.name + (b.simulated ? ' (simulated)' : '') +
         ' — put the empty container on the pan and tare, then fill it and weigh.';
       weigh.parentNode.insertBefore(panel, weigh);
+      if (b.simulated) {
+        // The demo's balance is a simulator: these stand in for the hands.
+        var simBox = document.createElement('div');
+        simBox.className = 'actions simulator';
+        simBox.innerHTML = '<button type="button" class="secondary sim-empty">Simulator: empty syringe on the pan</button>' +
+          '<button type="button" class="secondary sim-full">Simulator: filled syringe on the pan</button>';
+        panel.appendChild(simBox);
+        var expected = parseFloat(((($('.qty', step) || {}).textContent) || '0').replace(/,/g, '')) || 0;
+        var sim = function (cmd) { return api('POST', '/api/v1/balances/' + b.id + '/simulator', { command: cmd }, { tries: 1 }); };
+        $('.sim-empty', simBox).addEventListener('click', function () { sim('W 5.118'); });
+        $('.sim-full', simBox).addEventListener('click', function () { sim('W ' + (5.118 + expected).toFixed(3)); });
+      }
       var typed = document.createElement('details');
       typed.className = 'manual-entry typed-weight';
       typed.innerHTML = '<summary>Balance not working? Type the weight (an exception, recorded as typed)</summary>';
