@@ -102,7 +102,7 @@ func AuxiliaryFor(ws *Worksheet) []Auxiliary {
 	if ws.Hazardous {
 		out = append(out, AuxHazardous)
 	}
-	if ws.HighAlert {
+	if ws.HighAlert != nil {
 		out = append(out, AuxHighAlert)
 	}
 	switch string(ws.Storage) {

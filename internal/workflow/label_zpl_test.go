@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/laminar-rx/laminar/internal/guard"
 	"github.com/laminar-rx/laminar/internal/zpltest"
 )
 
@@ -49,7 +50,7 @@ func fieldData(zpl string) []string {
 }
 
 func TestZPLCarriesTheLabel(t *testing.T) {
-	l := zplLabel(t, func(ws *Worksheet) { ws.Hazardous, ws.HighAlert, ws.ProtectFromLight = true, true, true })
+	l := zplLabel(t, func(ws *Worksheet) { ws.Hazardous, ws.HighAlert, ws.ProtectFromLight = true, &guard.HighAlertFlag{}, true })
 	b, err := l.ZPL(DefaultStock)
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +96,7 @@ func TestAuxiliaryLabelsFollowTheFlags(t *testing.T) {
 		{"none", func(ws *Worksheet) { ws.Storage = "room" }, ""},
 		{"refrigerated", nil, "refrigerate"},
 		{"frozen", func(ws *Worksheet) { ws.Storage = "freezer" }, "freeze"},
-		{"everything", func(ws *Worksheet) { ws.Hazardous, ws.HighAlert, ws.ProtectFromLight = true, true, true },
+		{"everything", func(ws *Worksheet) { ws.Hazardous, ws.HighAlert, ws.ProtectFromLight = true, &guard.HighAlertFlag{}, true },
 			"hazardous high_alert refrigerate protect_from_light"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,7 +147,7 @@ func TestStockValidation(t *testing.T) {
 // The rendered ZPL carries the same DataMatrix as the PDF: both are
 // decoded from images, as a scanner would read the printed labels.
 func TestZPLRendersTheSameDataMatrixAsThePDF(t *testing.T) {
-	l := zplLabel(t, func(ws *Worksheet) { ws.Hazardous, ws.HighAlert, ws.ProtectFromLight = true, true, true })
+	l := zplLabel(t, func(ws *Worksheet) { ws.Hazardous, ws.HighAlert, ws.ProtectFromLight = true, &guard.HighAlertFlag{}, true })
 	for _, tc := range []struct {
 		stock Stock
 		dpmm  int

@@ -122,10 +122,8 @@ type Worksheet struct {
 	Gravimetric []string `json:"gravimetric,omitempty"`
 	Hazardous   bool     `json:"hazardous"`
 	Handling    string   `json:"handling,omitempty"`
-	// HighAlert marks a drug on the high-alert list; ProtectFromLight comes
-	// from the recipe. With Hazardous and Storage they choose the label's
-	// auxiliary labels.
-	HighAlert        bool `json:"high_alert,omitempty"`
+	// ProtectFromLight comes from the recipe; with Hazardous, HighAlert and
+	// Storage it chooses the label's auxiliary labels.
 	ProtectFromLight bool `json:"protect_from_light,omitempty"`
 
 	Category           bud.Category `json:"category"`
