@@ -26,7 +26,7 @@ type PrintSettings struct {
 	MaxAttempts int
 	// Backoff is the wait before attempt n+1 after n failed ones.
 	Backoff func(n int) time.Duration
-	// Poll is how often the queue looks for due jobs when nothing wakes it.
+	// Poll is how long the queue waits before its first look.
 	Poll time.Duration
 }
 
@@ -170,19 +170,34 @@ func (s *Service) Wake() {
 }
 
 // RunPrintQueue sends due jobs until ctx ends. Several instances may run it
-// on one database: each job is locked while it is sent.
+// on one database: each job is locked while it is sent. It looks when woken
+// (a job queued or retried here), when the next retry falls due, and once
+// a minute for jobs another instance queued; the first look waits one poll
+// interval, so a server that just started has its connections to itself.
 func (s *Service) RunPrintQueue(ctx context.Context) {
+	wait := s.printSettings().Poll
 	for {
-		if _, err := s.ProcessDue(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("print queue", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.wake:
-		case <-time.After(s.printSettings().Poll):
+		case <-time.After(wait):
 		}
+		if _, err := s.ProcessDue(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("print queue", "err", err)
+		}
+		wait = s.untilNextDue(ctx)
 	}
+}
+
+// untilNextDue is how long until the next queued job is due (at most a
+// minute).
+func (s *Service) untilNextDue(ctx context.Context) time.Duration {
+	var next *time.Time
+	if err := s.db.GetContext(ctx, &next, query("job-next-due")); err != nil || next == nil {
+		return time.Minute
+	}
+	return min(max(next.Sub(s.now()), 10*time.Millisecond), time.Minute)
 }
 
 // ProcessDue sends every job that is due now and returns how many it tried.

@@ -121,3 +121,6 @@ SELECT hood FROM balances WHERE active AND hood <> ''
 UNION
 SELECT hood FROM label_printers WHERE active AND hood <> ''
 ORDER BY 1;
+
+-- name: job-next-due
+SELECT min(next_attempt_at) FROM print_jobs WHERE status = 'queued';
