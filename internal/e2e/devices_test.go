@@ -204,4 +204,8 @@ func weighStep(t *testing.T, tech *browser, r *report, sim interface {
 		tech.screen(r, "prep-weigh-stable")
 	}
 	tech.tap(`.step:not([hidden]) .take-reading`)
+	tech.waitFor("the accepted weight", `document.getElementById('feedback').dataset.kind === 'ok'`, 20*time.Second)
+	if _, text := tech.feedback(); !strings.Contains(text, "within tolerance") {
+		t.Fatalf("the stable reading: %s", text)
+	}
 }
