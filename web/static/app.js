@@ -428,7 +428,7 @@
         '<span class="balance-state" role="status">connecting…</span></div>' +
         '<div class="actions"><button type="button" class="big tare">1. Tare</button>' +
         '<button type="button" class="big ok take-reading">2. Weigh</button></div>';
-      $('.balance-name', panel).textContent = 'Balance: ' + b.name + (b.simulated ? ' (simulated)' : '') +
+      $('.balance-name', panel).textContent = 'Balance: ' + b.name + (b.simulated && !/simulat/i.test(b.name) ? ' (simulated)' : '') +
         ' — put the empty container on the pan and tare, then fill it and weigh.';
       weigh.parentNode.insertBefore(panel, weigh);
       if (b.simulated) {
