@@ -50,7 +50,9 @@ func fieldData(zpl string) []string {
 }
 
 func TestZPLCarriesTheLabel(t *testing.T) {
-	l := zplLabel(t, func(ws *Worksheet) { ws.Hazardous, ws.HighAlert, ws.ProtectFromLight = true, &guard.HighAlertFlag{}, true })
+	l := zplLabel(t, func(ws *Worksheet) {
+		ws.Hazardous, ws.HighAlert, ws.ProtectFromLight = true, &guard.HighAlertFlag{}, true
+	})
 	b, err := l.ZPL(DefaultStock)
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +98,9 @@ func TestAuxiliaryLabelsFollowTheFlags(t *testing.T) {
 		{"none", func(ws *Worksheet) { ws.Storage = "room" }, ""},
 		{"refrigerated", nil, "refrigerate"},
 		{"frozen", func(ws *Worksheet) { ws.Storage = "freezer" }, "freeze"},
-		{"everything", func(ws *Worksheet) { ws.Hazardous, ws.HighAlert, ws.ProtectFromLight = true, &guard.HighAlertFlag{}, true },
+		{"everything", func(ws *Worksheet) {
+			ws.Hazardous, ws.HighAlert, ws.ProtectFromLight = true, &guard.HighAlertFlag{}, true
+		},
 			"hazardous high_alert refrigerate protect_from_light"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,7 +151,9 @@ func TestStockValidation(t *testing.T) {
 // The rendered ZPL carries the same DataMatrix as the PDF: both are
 // decoded from images, as a scanner would read the printed labels.
 func TestZPLRendersTheSameDataMatrixAsThePDF(t *testing.T) {
-	l := zplLabel(t, func(ws *Worksheet) { ws.Hazardous, ws.HighAlert, ws.ProtectFromLight = true, &guard.HighAlertFlag{}, true })
+	l := zplLabel(t, func(ws *Worksheet) {
+		ws.Hazardous, ws.HighAlert, ws.ProtectFromLight = true, &guard.HighAlertFlag{}, true
+	})
 	for _, tc := range []struct {
 		stock Stock
 		dpmm  int
