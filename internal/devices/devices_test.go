@@ -492,3 +492,33 @@ func TestSimulateOnlySimulatedBalances(t *testing.T) {
 		t.Fatalf("after W 7.25: %+v %v", rd, err)
 	}
 }
+
+// BenchmarkLiveReading measures one reading as the tablet's live display
+// gets it: the registry lookup in PostgreSQL, then SI to the simulator
+// over loopback on the kept connection.
+func BenchmarkLiveReading(b *testing.B) {
+	st := testdb.New(b)
+	ctx := context.Background()
+	sim := balance.NewSimulator(balance.SimOptions{})
+	addr, err := sim.Listen("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sim.Close()
+	sim.SetWeight(decimal.RequireFromString("12.345"))
+	var admin int64
+	if err := st.DB.Get(&admin, `INSERT INTO users (username, roles) VALUES ('bench_admin', ARRAY['admin']) RETURNING id`); err != nil {
+		b.Fatal(err)
+	}
+	svc := devices.New(st.DB, fakePreps{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer svc.Close()
+	bal, err := svc.RegisterBalance(ctx, devices.BalanceInput{Name: "bench", Address: addr, Readability: "0.001 g"}, admin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if rd, err := svc.Live(ctx, bal.ID); err != nil || !rd.Stable {
+			b.Fatalf("%+v %v", rd, err)
+		}
+	}
+}
