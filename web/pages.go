@@ -306,6 +306,9 @@ type WeightEvidence struct {
 	Deviation string
 	Tolerance string
 	Pass      bool
+	// Source says where the number came from: the balance's own reading,
+	// or typed.
+	Source string
 }
 
 // PhotoEvidence is one photograph of the preparation.

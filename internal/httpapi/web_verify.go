@@ -104,8 +104,12 @@ func (w *webUI) verifyData(c echo.Context) (web.VerifyPage, error) {
 		pg.Scans = append(pg.Scans, e)
 	}
 	for _, x := range p.Progress.Weights {
+		src := "typed"
+		if x.BalanceID != nil {
+			src = fmt.Sprintf("balance #%d: %q", *x.BalanceID, x.Raw)
+		}
 		pg.Weights = append(pg.Weights, web.WeightEvidence{At: x.At, Step: steps[x.StepID], Measured: x.Measured,
-			Expected: x.Expected, Deviation: x.Deviation, Tolerance: x.Tolerance, Pass: x.Pass})
+			Expected: x.Expected, Deviation: x.Deviation, Tolerance: x.Tolerance, Pass: x.Pass, Source: src})
 	}
 	photos, err := w.api.Compounding.Photos(ctx, p.ID)
 	if err != nil {

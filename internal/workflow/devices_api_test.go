@@ -162,4 +162,14 @@ func weighOnBalance(t *testing.T, h *harness, sim *balance.Simulator, id int64, 
 	if row.BalanceID != balanceID || row.Raw != res.Raw || row.Readability.String() != "0.001" {
 		t.Fatalf("stored weight evidence %+v", row)
 	}
+	var doc struct {
+		Weights []struct {
+			BalanceID int64  `json:"balance_id"`
+			Raw       string `json:"raw"`
+		} `json:"weights"`
+	}
+	h.must(http.StatusOK, "pharm1", "GET", path(id, ""), nil).json(t, &doc)
+	if len(doc.Weights) != 1 || doc.Weights[0].BalanceID != balanceID || doc.Weights[0].Raw != res.Raw {
+		t.Fatalf("the preparation shows its weight as %+v", doc.Weights)
+	}
 }

@@ -39,6 +39,10 @@ type WeightRecord struct {
 	Tolerance string    `json:"tolerance" db:"-"`
 	Pass      bool      `json:"pass" db:"pass"`
 	At        time.Time `json:"at" db:"at"`
+	// BalanceID and Raw are set for a weight the server read from a
+	// balance: which one, and its own reply line.
+	BalanceID *int64 `json:"balance_id,omitempty" db:"balance_id"`
+	Raw       string `json:"raw,omitempty" db:"balance_raw"`
 }
 
 // MarkRecord is a manual step marked done.

@@ -95,7 +95,8 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 RETURNING id;
 
 -- name: wf-weights-of
-SELECT id, step_id, user_id, measured_value, measured_unit, expected_g, deviation_pct, tolerance_pct, pass, at
+SELECT id, step_id, user_id, measured_value, measured_unit, expected_g, deviation_pct, tolerance_pct, pass, at,
+       balance_id, balance_raw
 FROM weights WHERE preparation_id = $1 ORDER BY id;
 
 -- name: wf-weight-insert
