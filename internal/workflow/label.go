@@ -65,6 +65,11 @@ type Label struct {
 	Storage       string
 	Hazardous     bool
 	Handling      string
+	// Deviation is the delivered dose's deviation from the dose to give,
+	// with that dose ("+1.1% of 1,087.5 mg").
+	Deviation string
+	// HighAlert names the high-alert category, "" for none.
+	HighAlert string
 	PreparedBy    string
 	VerifiedBy    string
 	PrintedAt     string
@@ -88,6 +93,12 @@ func BuildLabel(ws *Worksheet, prepID int64, seq int, preparedBy, verifiedBy str
 		PreparedBy: preparedBy, VerifiedBy: verifiedBy,
 		PrintedAt: printedAt.In(loc).Format("2006-01-02 15:04 MST"),
 		Recipe:    fmt.Sprintf("%s v%d", ws.RecipeName, ws.RecipeVersion),
+	}
+	if ws.Deviation != "" {
+		l.Deviation = ws.Deviation + " of " + q["dose"].Display + " to give"
+	}
+	if ws.HighAlert != nil {
+		l.HighAlert = ws.HighAlert.Category
 	}
 	if ws.Diluent != nil {
 		l.BaseSolution = q["base_volume"].Display + " " + ws.Diluent.Name()
@@ -122,6 +133,9 @@ func (l Label) lines() [][2]string {
 		{"MRN", l.Patient.MRN},
 		{"Location", l.Patient.Location},
 		{"Drug", l.Drug + " " + l.Dose + " (" + l.Volume + ")"},
+	}
+	if l.Deviation != "" {
+		out = append(out, [2]string{"Delivered", l.Dose + ", " + l.Deviation})
 	}
 	if l.BaseSolution != "" {
 		out = append(out, [2]string{"in", l.BaseSolution})
@@ -193,6 +207,9 @@ func (l Label) PDF() ([]byte, error) {
 		f.CellFormat(68, 5, tr("HAZARDOUS DRUG - HANDLE WITH PPE"), "", 2, "L", true, 0, "")
 		f.SetTextColor(0, 0, 0)
 	}
+	if l.HighAlert != "" {
+		f.CellFormat(68, 5, tr("HIGH-ALERT MEDICATION - "+strings.ToUpper(l.HighAlert)), "1", 2, "L", false, 0, "")
+	}
 	if l.Reprint {
 		f.CellFormat(68, 4, tr(fmt.Sprintf("REPRINT %d - supersedes earlier labels", l.Seq)), "", 2, "L", false, 0, "")
 	}
@@ -219,9 +236,10 @@ func (l Label) PDF() ([]byte, error) {
 
 var labelHTML = template.Must(template.New("label").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Label P{{.L.PreparationID}}</title>
-<style>body{font-family:sans-serif;width:4in}dt{font-weight:bold}.hd{background:#000;color:#fff;padding:2px}</style></head>
+<style>body{font-family:sans-serif;width:4in}dt{font-weight:bold}.hd{background:#000;color:#fff;padding:2px}.ha{border:2px solid #000;padding:2px;font-weight:bold}</style></head>
 <body><h1>Compounded preparation</h1>
 {{if .L.Hazardous}}<p class="hd">Hazardous drug — handle with PPE</p>{{end}}
+{{if .L.HighAlert}}<p class="ha">High-alert medication — {{.L.HighAlert}}</p>{{end}}
 {{if .L.Reprint}}<p>Reprint {{.L.Seq}}: supersedes earlier labels</p>{{end}}
 <img alt="{{.L.Data}}" src="data:image/png;base64,{{.Img}}" width="120" height="120">
 <dl>{{range .Lines}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}</dl>

@@ -21,6 +21,8 @@ type QueueItem struct {
 	BatchKey      string     `json:"batch_key" db:"batch_key"`
 	Location      string     `json:"location" db:"location"`
 	Hazardous     bool       `json:"hazardous" db:"hazardous"`
+	// HighAlert is the high-alert category, "" for none.
+	HighAlert     string     `json:"high_alert,omitempty" db:"high_alert"`
 	ClaimedBy     *int64     `json:"claimed_by,omitempty" db:"claimed_by"`
 	PreparedBy    *int64     `json:"prepared_by,omitempty" db:"prepared_by"`
 	CompletedAt   *time.Time `json:"completed_at,omitempty" db:"completed_at"`
