@@ -72,7 +72,6 @@ func TestEvidencePageShowsGuardRails(t *testing.T) {
 	}
 }
 
-
 func excerpt(s, around string) string {
 	i := strings.Index(s, around)
 	if i < 0 {

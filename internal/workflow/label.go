@@ -69,11 +69,11 @@ type Label struct {
 	// with that dose ("+1.1% of 1,087.5 mg").
 	Deviation string
 	// HighAlert names the high-alert category, "" for none.
-	HighAlert string
-	PreparedBy    string
-	VerifiedBy    string
-	PrintedAt     string
-	Recipe        string
+	HighAlert  string
+	PreparedBy string
+	VerifiedBy string
+	PrintedAt  string
+	Recipe     string
 }
 
 // BuildLabel assembles a label from a worksheet; times are shown in loc.
