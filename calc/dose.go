@@ -219,7 +219,7 @@ type VolumeResult struct {
 	Volume Quantity
 	// Delivered is Volume × concentration, in the dose's unit: what the patient actually gets.
 	Delivered Quantity
-	// Deviation is (Delivered − Dose) ÷ Dose in percent, rounded half away from zero to 0.01;
+	// Deviation is (Delivered − Dose) ÷ Dose in percent, rounded half away from zero to 0.1;
 	// zero when nothing was rounded.
 	Deviation decimal.Decimal
 	// DeviationLevel judges the exact deviation against the guards: 0 within the warning

@@ -82,14 +82,14 @@ func Deviation(ordered, delivered Quantity) (decimal.Decimal, error) {
 	return r.value(), nil
 }
 
-// percentOf is diff ÷ base × 100 (same unit), rounded half away from zero to 0.01: one
+// percentOf is diff ÷ base × 100 (same unit), rounded half away from zero to 0.1 (as shown): one
 // rounding division instead of a long quotient.
 func percentOf(diff, base rq) decimal.Decimal {
 	n, d := diff.n.Mul(base.d).Mul(hundred), mulD(diff.d, base.n)
 	if d.Sign() < 0 {
 		n, d = n.Neg(), d.Neg()
 	}
-	return n.DivRound(d, 2)
+	return n.DivRound(d, 1)
 }
 
 // levelOf judges the exact deviation diff ÷ base against the limits without dividing:
