@@ -51,7 +51,7 @@ func (a *API) override(c echo.Context) error {
 	if d, err := compounding.Replay[compounding.State](ctx, a.Compounding, key); d.Replayed || err != nil {
 		return respond(c, http.StatusOK, d, err)
 	}
-	if err := ra.ReauthPassword(ctx, PrincipalOf(c).UserID, in.Password); err != nil {
+	if err := ra.ReauthPassword(ctx, PrincipalOf(c), in.Password); err != nil {
 		return err
 	}
 	d, err := a.Compounding.Override(ctx, compounding.OverrideInput{PreparationID: id, Actor: actorOf(c),
