@@ -380,6 +380,10 @@ type ChainStatus struct {
 	Count    int64
 	FirstBad int64
 	Message  string
+	// Checkpoints is how many signed checkpoints the log was checked
+	// against; LastCheckpoint describes the newest ("" when none).
+	Checkpoints    int
+	LastCheckpoint string
 }
 
 // LogPage is the safety officer's compounding log with charts.
