@@ -550,6 +550,7 @@ func (a *API) label(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		c.Response().Header().Set("Content-Security-Policy", labelCSP)
 		return c.HTMLBlob(http.StatusOK, page)
 	}
 	pdf, err := l.PDF()
