@@ -112,11 +112,11 @@ func TestClientRequestIDIsChecked(t *testing.T) {
 	s := newAuthServer(t)
 	ours := regexp.MustCompile(`^[A-Za-z0-9._:-]{8,64}$`)
 	for id, kept := range map[string]bool{
-		"req-2026-12-03.0001": true,
+		"req-2026-12-03.0001":       true,
 		"<script>alert(1)</script>": false,
-		strings.Repeat("a", 500): false,
-		"a b": false,
-		"": false,
+		strings.Repeat("a", 500):    false,
+		"a b":                       false,
+		"":                          false,
 	} {
 		req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
 		req.Header.Set("X-Request-Id", id)
