@@ -34,6 +34,16 @@ func BenchmarkParse(b *testing.B) {
 // BenchmarkDoseVolumeFormat is the hot path of a worksheet line: parse, weight-based dose,
 // volume rounded to a graduation, ISMP text.
 func BenchmarkDoseVolumeFormat(b *testing.B) {
+	benchDoseVolume(b, nil)
+}
+
+// BenchmarkDoseVolumeFormatGuarded is the same line with the site's guards: plausible weight,
+// rounding deviation and the syringe floor.
+func BenchmarkDoseVolumeFormatGuarded(b *testing.B) {
+	benchDoseVolume(b, testGuards())
+}
+
+func benchDoseVolume(b *testing.B, g *Guards) {
 	defer cpuPerOp(b)()
 	for b.Loop() {
 		dose, err1 := Parse("15 mg/kg")
@@ -43,11 +53,14 @@ func BenchmarkDoseVolumeFormat(b *testing.B) {
 		if err := firstErr(err1, err2, err3, err4); err != nil {
 			b.Fatal(err)
 		}
+		if _, err := g.Check("weight", weight); err != nil {
+			b.Fatal(err)
+		}
 		d, err := Dose(DoseInput{Dose: dose, Weight: &weight})
 		if err != nil {
 			b.Fatal(err)
 		}
-		v, err := Volume(VolumeInput{Dose: d.Dose, Concentration: conc, RoundTo: &inc})
+		v, err := Volume(VolumeInput{Dose: d.Dose, Concentration: conc, RoundTo: &inc, Guards: g})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -219,8 +219,12 @@ type VolumeResult struct {
 	Volume Quantity
 	// Delivered is Volume × concentration, in the dose's unit: what the patient actually gets.
 	Delivered Quantity
-	// Deviation is (Delivered − Dose) ÷ Dose in percent, exact; zero when nothing was rounded.
+	// Deviation is (Delivered − Dose) ÷ Dose in percent, rounded half away from zero to 0.1;
+	// zero when nothing was rounded.
 	Deviation decimal.Decimal
+	// DeviationLevel judges the exact deviation against the guards: 0 within the warning
+	// limit, 1 above it, 2 above the hard stop (see Guards.DeviationLevel).
+	DeviationLevel int
 	// Syringe is the syringe chosen, when Syringes was given.
 	Syringe *Syringe
 	// BelowFloor is set when Exact is below the floor of the syringe chosen (or of the
@@ -283,11 +287,14 @@ func Volume(in VolumeInput) (VolumeResult, error) {
 	res.Delivered = dl.quantity()
 	if inc != nil {
 		t.step("delivered dose = ", Display(res.Volume), " × ", concText, " ", eq(res.Delivered))
-		res.Deviation, _ = Deviation(in.Dose, res.Delivered)
-		if !res.Deviation.IsZero() {
+		ordered := exactOf(in.Dose)
+		diff, _ := dl.sub(ordered)
+		if diff.sign() != 0 {
+			res.Deviation = percentOf(diff, ordered)
+			res.DeviationLevel = in.Guards.levelOf(diff, ordered)
 			t.step("deviation from the dose ordered = ", DeviationText(res.Deviation))
 		}
-		if w, ok := in.Guards.deviationWarning("dose", in.Dose, res.Delivered, res.Deviation); ok {
+		if w, ok := in.Guards.deviationWarning("dose", in.Dose, res.Delivered, res.Deviation, res.DeviationLevel); ok {
 			t.warnings = append(t.warnings, w)
 		}
 	}

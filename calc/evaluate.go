@@ -543,7 +543,7 @@ func runInfusion(in *inputs, r *Response) error {
 	r.quantity("rate", res.Rate)
 	dev, _ := Deviation(res.Exact, res.Rate)
 	r.text("deviation", DeviationText(dev))
-	if w, ok := in.guards.deviationWarning("rate", res.Exact, res.Rate, dev); ok {
+	if w, ok := in.guards.deviationWarning("rate", res.Exact, res.Rate, dev, in.guards.DeviationLevel(dev)); ok {
 		r.Warnings = append(r.Warnings, w)
 	}
 	r.Steps = res.Steps

@@ -82,6 +82,33 @@ func Deviation(ordered, delivered Quantity) (decimal.Decimal, error) {
 	return r.value(), nil
 }
 
+// percentOf is diff ÷ base × 100 (same unit), rounded half away from zero to 0.1 (as shown): one
+// rounding division instead of a long quotient.
+func percentOf(diff, base rq) decimal.Decimal {
+	n, d := diff.n.Mul(base.d).Mul(hundred), mulD(diff.d, base.n)
+	if d.Sign() < 0 {
+		n, d = n.Neg(), d.Neg()
+	}
+	return n.DivRound(d, 1)
+}
+
+// levelOf judges the exact deviation diff ÷ base against the limits without dividing:
+// |diff| × 100 > limit × |base|.
+func (g *Guards) levelOf(diff, base rq) int {
+	if g == nil {
+		return 0
+	}
+	lhs := diff.n.Abs().Mul(base.d).Mul(hundred)
+	rhs := mulD(diff.d, base.n.Abs())
+	switch {
+	case g.DeviationRefuse.Sign() > 0 && lhs.GreaterThan(rhs.Mul(g.DeviationRefuse)):
+		return 2
+	case g.DeviationWarn.Sign() > 0 && lhs.GreaterThan(rhs.Mul(g.DeviationWarn)):
+		return 1
+	}
+	return 0
+}
+
 // DeviationText renders a signed percentage rounded to 0.1 ("+100%",
 // "-2.3%", "0%").
 func DeviationText(p decimal.Decimal) string {
@@ -111,8 +138,7 @@ func (g *Guards) DeviationLevel(p decimal.Decimal) int {
 
 // deviationWarning builds the rounding_deviation warning for field, or
 // returns false when the deviation is within the warning limit.
-func (g *Guards) deviationWarning(field string, ordered, delivered Quantity, p decimal.Decimal) (Warning, bool) {
-	lvl := g.DeviationLevel(p)
+func (g *Guards) deviationWarning(field string, ordered, delivered Quantity, p decimal.Decimal, lvl int) (Warning, bool) {
 	if lvl == 0 {
 		return Warning{}, false
 	}

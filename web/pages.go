@@ -130,6 +130,8 @@ type QueueCard struct {
 	// Mine is true when the viewer holds the claim.
 	Mine      bool
 	Hazardous bool
+	// HighAlert is the high-alert category, "" for none.
+	HighAlert string
 	// PreparedBy and CompletedAt matter in the verification queue.
 	PreparedBy  string
 	CompletedAt time.Time
@@ -184,6 +186,10 @@ type Derived struct {
 	Value string
 	Steps []string
 	Note  string
+	// Display is the value at its measurable precision (shown); Exact is
+	// the whole value, offered on request (a tooltip), never in the text.
+	Display string
+	Exact   string
 }
 
 // Step is one step of a guided preparation.
@@ -238,6 +244,18 @@ type Preparation struct {
 	ClaimedBy   string
 	CompletedAt *time.Time
 	Version     int
+	// HighAlert is the high-alert category ("" for none); DoubleCheck says
+	// the site requires an independent double check.
+	HighAlert   string
+	DoubleCheck bool
+	// Delivered is the dose the drawn volume delivers, Deviation its
+	// deviation from the dose to give.
+	Delivered string
+	Deviation string
+	// Holds are the dose limits the dose is outside of; Overrides the
+	// pharmacists' overrides of them (who, when, why).
+	Holds     []string
+	Overrides []string
 }
 
 // PriorityText is the priority in words.
@@ -365,6 +383,10 @@ type ChainStatus struct {
 	Count    int64
 	FirstBad int64
 	Message  string
+	// Checkpoints is how many signed checkpoints the log was checked
+	// against; LastCheckpoint describes the newest ("" when none).
+	Checkpoints    int
+	LastCheckpoint string
 }
 
 // LogPage is the safety officer's compounding log with charts.

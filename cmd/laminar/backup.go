@@ -82,7 +82,9 @@ func cmdRestore(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	rep, err := audit.Verify(ctx, sqlx.NewDb(db, "postgres"))
+	// The restored checkpoints were written before the backup's snapshot:
+	// the restored log must agree with every one.
+	rep, err := audit.VerifyWithCheckpoints(ctx, sqlx.NewDb(db, "postgres"), cfg.CheckpointsFile(), cfg.AuditPublicKeyFile())
 	if err != nil {
 		return err
 	}

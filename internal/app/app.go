@@ -154,7 +154,12 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 	if err != nil {
 		return nil, fmt.Errorf("LAMINAR_ADDR %s: %w", cfg.Addr, err)
 	}
-	srv := &http.Server{Handler: a.Echo, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	// Timeouts: a client trickling its body, or holding an idle keep-alive
+	// connection, cannot keep a connection (and its goroutine) for ever.
+	// Live event streams lift their own write deadline.
+	sec := cfg.Security
+	srv := &http.Server{Handler: a.Echo, ReadHeaderTimeout: min(10*time.Second, sec.ReadTimeout), ReadTimeout: sec.ReadTimeout,
+		WriteTimeout: sec.WriteTimeout, IdleTimeout: sec.IdleTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	a.Echo.Server = srv
 	go func() {
 		err := srv.Serve(a.listener)

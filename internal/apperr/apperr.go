@@ -19,10 +19,12 @@ const (
 	NotFound     Kind = "not_found"    // 404
 	Conflict     Kind = "conflict"     // 409: claimed elsewhere, wrong state
 	TooLarge     Kind = "too_large"    // 413: body over the limit
-	Refused      Kind = "refused"      // 422: refused by a clinical rule
-	TooMany      Kind = "too_many"     // 429: throttled
-	Internal     Kind = "internal"     // 500: a bug or an outage; never shown in detail
-	Unavailable  Kind = "unavailable"  // 503: a dependency is down
+	// UnsupportedMedia is 415: a body in a format the route does not take.
+	UnsupportedMedia Kind = "unsupported_media"
+	Refused          Kind = "refused"     // 422: refused by a clinical rule
+	TooMany          Kind = "too_many"    // 429: throttled
+	Internal         Kind = "internal"    // 500: a bug or an outage; never shown in detail
+	Unavailable      Kind = "unavailable" // 503: a dependency is down
 )
 
 // Error is a failure a person can act on. Code is the machine-readable code

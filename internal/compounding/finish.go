@@ -200,3 +200,39 @@ func wasteAndRemake(ctx context.Context, tx *store.Tx, p *workflow.Preparation, 
 
 // plainDec writes a decimal without exponent or trailing zeros.
 func plainDec(d decimal.Decimal) string { return calc.Quantity{Value: d}.String() }
+
+// OverrideInput is a pharmacist's override of a held preparation; the
+// pharmacist has re-entered the password (the HTTP layer checks it).
+type OverrideInput struct {
+	PreparationID int64
+	Actor         workflow.Actor
+	Reason        string
+	Now           time.Time
+}
+
+// Override releases a preparation held at needs_pharmacist_override to the
+// queue, recording who overrode which limits and why.
+func (s *Service) Override(ctx context.Context, in OverrideInput, key *Key) (Done[State], error) {
+	return write(ctx, s, key, func(tx *store.Tx) (outcome[State], error) {
+		p, err := tx.LockPreparation(ctx, in.PreparationID)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		events, err := p.Override(in.Actor, in.Reason, in.Now)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		if err := tx.InsertOverride(ctx, p.ID, in.Actor.UserID, in.Reason, p.Worksheet.Holds, in.Now.UTC()); err != nil {
+			return outcome[State]{}, err
+		}
+		if err := tx.SavePreparation(ctx, p); err != nil {
+			return outcome[State]{}, err
+		}
+		return outcome[State]{value: stateOf(p), events: events}, nil
+	})
+}
+
+// Overrides lists a preparation's pharmacist overrides.
+func (s *Service) Overrides(ctx context.Context, prepID int64) ([]store.Override, error) {
+	return s.st.Overrides(ctx, prepID)
+}

@@ -21,6 +21,7 @@ func (a *API) auditRoutes() []Route {
 	return []Route{
 		{Method: http.MethodGet, Path: "/api/v1/audit", Handler: a.listAudit, Roles: readers},
 		{Method: http.MethodGet, Path: "/api/v1/audit/verify", Handler: a.verifyAudit, Roles: readers},
+		{Method: http.MethodGet, Path: "/api/v1/audit/checkpoints", Handler: a.listCheckpoints, Roles: readers},
 	}
 }
 
@@ -191,9 +192,29 @@ func (a *API) exportAuditCSV(c echo.Context, f audit.Filter) error {
 }
 
 func (a *API) verifyAudit(c echo.Context) error {
-	rep, err := audit.Verify(c.Request().Context(), a.Store.DB)
+	rep, err := audit.VerifyWithCheckpoints(c.Request().Context(), a.Store.DB, a.Config.CheckpointsFile(), a.Config.AuditPublicKeyFile())
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, rep)
+}
+
+// checkpointsShown is how many of the latest checkpoints the API lists.
+const checkpointsShown = 20
+
+// listCheckpoints shows the latest signed checkpoints, newest first, and
+// the fingerprints of the keys that may sign them: the safety officer can
+// note one down somewhere the database's administrators cannot reach.
+func (a *API) listCheckpoints(c echo.Context) error {
+	cps, err := audit.LatestCheckpoints(a.Config.CheckpointsFile(), checkpointsShown)
+	if err != nil {
+		return apperr.Wrap(err, "read the checkpoint file")
+	}
+	keys := []string{}
+	if pubs, err := audit.ReadPublicKeys(a.Config.AuditPublicKeyFile()); err == nil {
+		for _, k := range pubs {
+			keys = append(keys, audit.Fingerprint(k))
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"checkpoints": cps, "keys": keys})
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"mime"
 	"net"
 	"net/http"
 	"strconv"
@@ -174,6 +175,13 @@ type loginRequest struct {
 }
 
 func (a *API) login(c echo.Context) error {
+	// Only JSON: a cross-site form can post text/plain or a form without a
+	// preflight, and would log the victim's browser into the attacker's
+	// account (login CSRF); a script on another site cannot send JSON.
+	if mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); mt != echo.MIMEApplicationJSON {
+		return &apperr.Error{Kind: apperr.UnsupportedMedia, Code: "unsupported_media_type", Field: "Content-Type",
+			Message: "send the login as application/json"}
+	}
 	var req loginRequest
 	if err := decodeBody(c, &req); err != nil {
 		return err

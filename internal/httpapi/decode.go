@@ -12,6 +12,7 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/strictjson"
+	"github.com/laminar-rx/laminar/internal/textcheck"
 )
 
 // decodeJSON is the one strict JSON body reader of every route: unknown fields and JSON numbers where
@@ -32,6 +33,9 @@ func decodeJSON(c echo.Context, v any) ([]byte, error) {
 	if err := DuplicateKeys(body); err != nil {
 		return nil, err
 	}
+	if err := hostileText(body); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -41,6 +45,39 @@ func decodeJSON(c echo.Context, v any) ([]byte, error) {
 		return nil, &apperr.Error{Kind: apperr.Invalid, Code: "malformed_json", Field: "body", Message: "the body holds more than one JSON value"}
 	}
 	return body, nil
+}
+
+// hostileText refuses control and text-direction characters in every
+// string of a body, and mixed-script drug names (see package textcheck),
+// with a 400 naming the field.
+func hostileText(body []byte) error {
+	var te *textcheck.Error
+	if err := textcheck.JSON(body); errors.As(err, &te) {
+		return &apperr.Error{Kind: apperr.Invalid, Code: te.Code, Field: te.Field, Message: te.Msg}
+	}
+	return nil
+}
+
+// hostileForm is hostileText for the fields of a submitted HTML form.
+func hostileForm(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+			form, err := c.FormParams()
+			if err != nil {
+				return apperr.WithCode(apperr.Invalid, "malformed_form", "the form could not be read")
+			}
+			for k, vs := range form {
+				for _, v := range vs {
+					var te *textcheck.Error
+					if err := textcheck.Value(k, k, v); errors.As(err, &te) {
+						return &apperr.Error{Kind: apperr.Invalid, Code: te.Code, Field: te.Field, Message: te.Msg}
+					}
+				}
+			}
+		}
+		return next(c)
+	}
 }
 
 // jsonError names the field a JSON decoding error is about.

@@ -62,6 +62,8 @@ type API struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// routePaths are the registered route patterns (the metric labels).
+	routePaths map[string]bool
 	// extra holds services built by route files, keyed by name.
 	extra map[string]any
 }
@@ -92,8 +94,9 @@ func New(a *API) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = a.handleError
-	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{}))
+	e.Use(requestID)
 	e.Use(a.logRequests)
+	e.Use(securityHeaders)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -101,10 +104,14 @@ func New(a *API) *echo.Echo {
 			return &apperr.Error{Kind: apperr.Internal, Message: "internal error", Err: fmt.Errorf("panic: %w\n%s", err, stack)}
 		},
 	}))
+	e.Use(refuseNUL)
+	e.Use(hostileForm)
 	e.Use(a.refuseWhileDBDown)
 	e.Use(middleware.BodyLimit(strconv.FormatInt(a.Config.BodyLimit, 10) + "B"))
+	a.routePaths = map[string]bool{}
 	for _, r := range a.Routes() {
 		e.Add(r.Method, r.Path, a.guard(r))
+		a.routePaths[r.Path] = true
 	}
 	return e
 }
@@ -113,8 +120,13 @@ func New(a *API) *echo.Echo {
 func (a *API) Registry() *prometheus.Registry { return a.registry }
 
 func (a *API) metricsHandler() echo.HandlerFunc {
-	h := promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{})
-	return echo.WrapHandler(h)
+	h := echo.WrapHandler(promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}))
+	return func(c echo.Context) error {
+		if !a.metricsAllowed(c) {
+			return apperr.WithCode(apperr.Forbidden, "forbidden", "the metrics are not served to this address (LAMINAR_METRICS_FROM)")
+		}
+		return h(c)
+	}
 }
 
 func (a *API) healthz(c echo.Context) error {
@@ -166,13 +178,10 @@ func (a *API) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		status := c.Response().Status
-		route := c.Path()
-		if route == "" {
-			route = "unmatched"
-		}
+		route, method := a.metricRoute(c), metricMethod(c.Request().Method)
 		took := time.Since(start)
-		a.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Inc()
-		a.latency.WithLabelValues(c.Request().Method, route).Observe(took.Seconds())
+		a.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+		a.latency.WithLabelValues(method, route).Observe(took.Seconds())
 		attrs := []any{
 			"method", c.Request().Method, "route", route, "status", status,
 			"took_ms", float64(took.Microseconds()) / 1000, "bytes", c.Response().Size,
@@ -191,16 +200,17 @@ func (a *API) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 var statusOf = map[apperr.Kind]int{
-	apperr.Invalid:      http.StatusBadRequest,
-	apperr.Unauthorized: http.StatusUnauthorized,
-	apperr.Forbidden:    http.StatusForbidden,
-	apperr.NotFound:     http.StatusNotFound,
-	apperr.Conflict:     http.StatusConflict,
-	apperr.TooLarge:     http.StatusRequestEntityTooLarge,
-	apperr.Refused:      http.StatusUnprocessableEntity,
-	apperr.TooMany:      http.StatusTooManyRequests,
-	apperr.Internal:     http.StatusInternalServerError,
-	apperr.Unavailable:  http.StatusServiceUnavailable,
+	apperr.Invalid:          http.StatusBadRequest,
+	apperr.Unauthorized:     http.StatusUnauthorized,
+	apperr.Forbidden:        http.StatusForbidden,
+	apperr.NotFound:         http.StatusNotFound,
+	apperr.Conflict:         http.StatusConflict,
+	apperr.TooLarge:         http.StatusRequestEntityTooLarge,
+	apperr.UnsupportedMedia: http.StatusUnsupportedMediaType,
+	apperr.Refused:          http.StatusUnprocessableEntity,
+	apperr.TooMany:          http.StatusTooManyRequests,
+	apperr.Internal:         http.StatusInternalServerError,
+	apperr.Unavailable:      http.StatusServiceUnavailable,
 }
 
 // StatusOf returns the HTTP status of an error kind.

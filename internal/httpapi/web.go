@@ -118,7 +118,7 @@ func (w *webUI) layout(c echo.Context, title, active string) web.Layout {
 		if v, err := url.QueryUnescape(f.Value); err == nil {
 			l.Flash = v
 		}
-		http.SetCookie(c.Response(), &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		http.SetCookie(c.Response(), &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	}
 	return l
 }
@@ -141,7 +141,7 @@ func viewerOf(p *auth.Principal) *web.Viewer {
 const flashCookie = "laminar_flash"
 
 func redirectWithFlash(c echo.Context, to, msg string) error {
-	http.SetCookie(c.Response(), &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(c.Response(), &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	return c.Redirect(http.StatusSeeOther, to)
 }
 
@@ -254,6 +254,10 @@ func idParam(c echo.Context, name string) (int64, error) {
 	return id, nil
 }
 
+// sessionRecheck is how often a live stream checks that its session is
+// still good (a variable: tests shorten it).
+var sessionRecheck = 5 * time.Second
+
 // events streams preparation status changes as server-sent events. The
 // browser reloads what it shows on each; EventSource reconnects by itself.
 func (w *webUI) events(c echo.Context) error {
@@ -263,6 +267,20 @@ func (w *webUI) events(c echo.Context) error {
 	ch, stop := w.api.Live.Subscribe()
 	defer stop()
 	res := c.Response()
+	// A stream lives for hours: no read or write deadline, unlike every
+	// other response (the server's timeouts).
+	rc := http.NewResponseController(res)
+	_ = rc.SetWriteDeadline(time.Time{})
+	_ = rc.SetReadDeadline(time.Time{})
+	// The session is looked at again every sessionRecheck and before each
+	// event: a logout or a deactivation ends the stream.
+	token := TokenOf(c)
+	recheck := time.NewTicker(sessionRecheck)
+	defer recheck.Stop()
+	stillSignedIn := func() bool {
+		p, err := w.api.Auth.Authenticate(c.Request().Context(), token)
+		return err == nil && p != nil
+	}
 	hd := res.Header()
 	hd.Set(echo.HeaderContentType, "text/event-stream")
 	hd.Set("Cache-Control", "no-store")
@@ -279,8 +297,12 @@ func (w *webUI) events(c echo.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-recheck.C:
+			if !stillSignedIn() {
+				return nil
+			}
 		case ev, ok := <-ch:
-			if !ok {
+			if !ok || !stillSignedIn() {
 				return nil
 			}
 			msg := "event: preparation\ndata: {\"id\":" + strconv.FormatInt(ev.PreparationID, 10) +

@@ -115,8 +115,7 @@ func (w *webUI) loginSubmit(c echo.Context) error {
 		}
 		return w.renderLogin(c, StatusOf(e.Kind), pg)
 	}
-	http.SetCookie(c.Response(), &http.Cookie{Name: SessionCookie, Value: sess.Token, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+	SetSessionCookie(c, sess)
 	return c.Redirect(http.StatusSeeOther, pg.Next)
 }
 
@@ -129,7 +128,7 @@ func (w *webUI) logout(c echo.Context) error {
 	if err := svc.Logout(c.Request().Context(), PrincipalOf(c)); err != nil {
 		return err
 	}
-	http.SetCookie(c.Response(), &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	ClearSessionCookie(c)
 	return c.Redirect(http.StatusSeeOther, "/login")
 }
 

@@ -77,11 +77,16 @@ func (w *webUI) log(c echo.Context) error {
 	csv.Set("format", "csv")
 	pg.CSVURL = "/api/v1/audit?" + csv.Encode()
 
-	if rep, err := audit.Verify(ctx, w.api.Store.DB); err != nil {
+	cfg := w.api.Config
+	if rep, err := audit.VerifyWithCheckpoints(ctx, w.api.Store.DB, cfg.CheckpointsFile(), cfg.AuditPublicKeyFile()); err != nil {
 		pg.Chain = web.ChainStatus{Message: "the check could not run"}
 		w.api.Log.Error("audit chain check", "err", err)
 	} else {
-		pg.Chain = web.ChainStatus{Checked: true, OK: rep.OK, Count: rep.Checked}
+		pg.Chain = web.ChainStatus{Checked: true, OK: rep.OK, Count: rep.Checked, Checkpoints: rep.Checkpoints}
+		if last, err := audit.LatestCheckpoints(cfg.CheckpointsFile(), 1); err == nil && len(last) == 1 {
+			pg.Chain.LastCheckpoint = fmt.Sprintf("event %d, signed %s, key %s", last[0].LastID,
+				last[0].SignedAt.In(cfg.Location).Format("2006-01-02 15:04 MST"), last[0].Key)
+		}
 		if rep.FirstBad != nil {
 			pg.Chain.FirstBad, pg.Chain.Message = rep.FirstBad.ID, rep.FirstBad.Reason
 		}

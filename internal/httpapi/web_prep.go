@@ -46,7 +46,7 @@ func (n *names) of(id *int64) string {
 func cardOf(it workflow.QueueItem, me int64, nm *names) web.QueueCard {
 	c := web.QueueCard{
 		ID: it.PreparationID, Drug: it.Drug, Dose: it.Dose, DueAt: it.DueAt, Priority: string(it.Priority),
-		Status: string(it.Status), Location: it.Location, Hazardous: it.Hazardous,
+		Status: string(it.Status), Location: it.Location, Hazardous: it.Hazardous, HighAlert: it.HighAlert,
 		ClaimedBy: nm.of(it.ClaimedBy), PreparedBy: nm.of(it.PreparedBy),
 	}
 	if it.CompletedAt != nil {
@@ -149,7 +149,8 @@ func (w *webUI) prep(c echo.Context) error {
 }
 
 var statusText = map[workflow.Status]string{
-	workflow.StatusQueued: "Queued", workflow.StatusInProgress: "In progress", workflow.StatusCompleted: "Awaiting verification",
+	workflow.StatusNeedsOverride: "Needs pharmacist override",
+	workflow.StatusQueued:        "Queued", workflow.StatusInProgress: "In progress", workflow.StatusCompleted: "Awaiting verification",
 	workflow.StatusVerified: "Verified", workflow.StatusReleased: "Released", workflow.StatusRejected: "Rejected", workflow.StatusCancelled: "Cancelled",
 }
 
@@ -176,6 +177,7 @@ func (w *webUI) prepView(p *workflow.Preparation, nm *names) web.Preparation {
 	if l, ok := ws.Quantities["base_volume"]; ok {
 		v.FinalVolume = l.Value
 	}
+	guardView(ws, &v)
 	if d, ok := ws.Quantities["dose"]; ok && d.Value != ws.OrderedDose {
 		v.Dose = d.Value
 	}
@@ -229,16 +231,30 @@ func (w *webUI) prepView(p *workflow.Preparation, nm *names) web.Preparation {
 
 // The display of a quantity is left to the template's ISMP formatter;
 // counts are shown as they are.
+// The display is the worksheet's, at measurable precision; the exact value
+// is offered on request only (a tooltip), never in the page's text.
 func derived(label string, l workflow.Line) web.Derived {
-	d := web.Derived{Label: label, Value: l.Value, Steps: l.Steps, Note: l.Note}
+	d := web.Derived{Label: label, Value: l.Value, Steps: l.Steps, Note: l.Note, Display: l.Display}
 	if l.Exact != "" && l.Exact != l.Value {
-		n := "exact " + web.Dose(l.Exact)
-		if d.Note != "" {
-			n = d.Note + "; " + n
-		}
-		d.Note = n
+		d.Exact = l.Exact
+	} else if l.Display != "" && l.Display != web.Dose(l.Value) {
+		d.Exact = l.Value
 	}
 	return d
+}
+
+// guardView adds what the guard rails found: the high-alert flag, the dose
+// delivered and its deviation, and the dose limits held.
+func guardView(ws *workflow.Worksheet, v *web.Preparation) {
+	if ws.HighAlert != nil {
+		v.HighAlert, v.DoubleCheck = ws.HighAlert.Category, ws.HighAlert.DoubleCheck
+	}
+	if d, ok := ws.Quantities["delivered_dose"]; ok && ws.Deviation != "" {
+		v.Delivered, v.Deviation = d.Display, ws.Deviation
+	}
+	for _, h := range ws.Holds {
+		v.Holds = append(v.Holds, h.Message+" (source: "+h.Source+")")
+	}
 }
 
 func stepView(ws *workflow.Worksheet, s workflow.Step, prog workflow.Progress) web.Step {

@@ -239,8 +239,9 @@ func TestBadgeLogin(t *testing.T) {
 			for _, c := range rec.Result().Cookies() {
 				if c.Name == httpapi.SessionCookie {
 					got = c.Value
-					if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
-						t.Fatalf("session cookie %+v is not HttpOnly and SameSite=Lax", c)
+					// Strict: no other site's link or form can carry it.
+					if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+						t.Fatalf("session cookie %+v is not HttpOnly and SameSite=Strict", c)
 					}
 				}
 			}

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"time"
+
 	"fmt"
 	"net/http"
 	"strings"
@@ -78,6 +80,20 @@ func (w *webUI) verifyData(c echo.Context) (web.VerifyPage, error) {
 	}
 	nm := w.names(ctx)
 	pg := web.VerifyPage{Layout: w.layout(c, fmt.Sprintf("Verify #%d", p.ID), "verify"), Prep: w.prepView(p, nm)}
+	if len(p.Worksheet.Holds) > 0 {
+		ovs, err := w.api.Compounding.Overrides(ctx, p.ID)
+		if err != nil {
+			return web.VerifyPage{}, err
+		}
+		loc := w.api.Config.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		for _, o := range ovs {
+			pg.Prep.Overrides = append(pg.Prep.Overrides, fmt.Sprintf("by %s on %s (password re-entered): %s",
+				o.UserName, o.At.In(loc).Format("2006-01-02 15:04"), o.Reason))
+		}
+	}
 	pg.Own = p.PreparedBy != nil && *p.PreparedBy == me.UserID
 	pg.CanDecide = p.Status == workflow.StatusCompleted && me.Has(rolesVerify...)
 	products := map[int64]string{}

@@ -61,6 +61,7 @@ func (a *API) workflowRoutes() []Route {
 		{Method: http.MethodPost, Path: p + "/complete", Handler: a.complete, Roles: technicians},
 		{Method: http.MethodGet, Path: p + "/label", Handler: a.label, Roles: Anyone},
 		{Method: http.MethodPost, Path: p + "/verify", Handler: a.verify, Roles: pharmacists},
+		{Method: http.MethodPost, Path: p + "/override", Handler: a.override, Roles: pharmacists},
 		{Method: http.MethodPost, Path: p + "/release", Handler: a.release, Roles: []auth.Role{auth.Technician, auth.Pharmacist}},
 	}
 }
@@ -271,6 +272,8 @@ type prepView struct {
 	Scans   []workflow.ScanRecord   `json:"scans"`
 	Weights []workflow.WeightRecord `json:"weights"`
 	Marks   []workflow.MarkRecord   `json:"marks"`
+	// Overrides are the pharmacist overrides of the dose limits held.
+	Overrides []store.Override `json:"overrides,omitempty"`
 }
 
 func viewOf(p *workflow.Preparation) prepView {
@@ -303,7 +306,13 @@ func (a *API) getPreparation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return wfJSON(c, http.StatusOK, viewOf(p))
+	v := viewOf(p)
+	if len(p.Worksheet.Holds) > 0 {
+		if v.Overrides, err = a.Compounding.Overrides(c.Request().Context(), id); err != nil {
+			return err
+		}
+	}
+	return wfJSON(c, http.StatusOK, v)
 }
 
 // emptyBody accepts no body or an empty JSON object, for bodiless POSTs.
@@ -564,6 +573,7 @@ func (a *API) label(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		c.Response().Header().Set("Content-Security-Policy", labelCSP)
 		return c.HTMLBlob(http.StatusOK, page)
 	}
 	pdf, err := l.PDF()

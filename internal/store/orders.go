@@ -141,7 +141,7 @@ func (t *Tx) InsertPreparation(ctx context.Context, orderID, recipeID int64, ws 
 	}
 	var id int64
 	if err := t.tx.GetContext(ctx, &id, t.s.Query("wf-prep-insert"),
-		orderID, nil, recipeID, workflow.BatchKey(ws), wsJSON, now); err != nil {
+		orderID, nil, recipeID, workflow.BatchKey(ws), wsJSON, now, string(workflow.InitialStatus(ws))); err != nil {
 		return 0, Translate(err)
 	}
 	return id, nil

@@ -149,8 +149,13 @@ func TestEndToEnd(t *testing.T) {
 	if got := decodePDFBarcode(t, lr.Body); got != want {
 		t.Fatalf("label barcode decodes to %q, want %q", got, want)
 	}
-	if html := h.must(http.StatusOK, "pharm1", "GET", path(id, "/label?format=html"), nil); !strings.Contains(string(html.Body), "Compounded preparation") {
+	html := h.must(http.StatusOK, "pharm1", "GET", path(id, "/label?format=html"), nil)
+	if !strings.Contains(string(html.Body), "Compounded preparation") {
 		t.Fatalf("HTML label lacks the compounded-preparation statement")
+	}
+	// The label page runs nothing and loads nothing, and is never sniffed.
+	if csp := html.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || html.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("HTML label headers: CSP %q, nosniff %q", csp, html.Header.Get("X-Content-Type-Options"))
 	}
 
 	// Verification: not by a technician, not by the preparer, not with a wrong password.

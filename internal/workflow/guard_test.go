@@ -305,3 +305,26 @@ func TestPropertyDeliveredWithinLimits(t *testing.T) {
 		}
 	})
 }
+
+// The label shows the delivered dose with its deviation, and the high-alert
+// category.
+func TestLabelShowsDeliveredDeviationAndHighAlert(t *testing.T) {
+	o := orderOf(t, func(o *OrderInput) { o.Drug, o.Dose = "potassium chloride", "20 mEq" })
+	ws, err := computeWith(t, o, kclRecipe(), kclProducts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := BuildLabel(&ws, 7, 1, "tech1", "pharm1", nil, t0, time.UTC)
+	page, err := l.HTML("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"High-alert medication — concentrated electrolytes", "<dt>Delivered</dt><dd>20 mEq, 0% of 20 mEq to give</dd>"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("label lacks %q:\n%s", want, page)
+		}
+	}
+	if _, err := l.PDF(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -68,10 +68,15 @@ type Label struct {
 	Storage       string
 	Hazardous     bool
 	Handling      string
-	PreparedBy    string
-	VerifiedBy    string
-	PrintedAt     string
-	Recipe        string
+	// Deviation is the delivered dose's deviation from the dose to give,
+	// with that dose ("+1.1% of 1,087.5 mg").
+	Deviation string
+	// HighAlert names the high-alert category, "" for none.
+	HighAlert  string
+	PreparedBy string
+	VerifiedBy string
+	PrintedAt  string
+	Recipe     string
 	// Auxiliary are the auxiliary labels the drug's flags call for, in a
 	// fixed order.
 	Auxiliary []Auxiliary
@@ -136,6 +141,12 @@ func BuildLabel(ws *Worksheet, prepID int64, seq int, preparedBy, verifiedBy str
 		Recipe:    fmt.Sprintf("%s v%d", ws.RecipeName, ws.RecipeVersion),
 		Auxiliary: AuxiliaryFor(ws),
 	}
+	if ws.Deviation != "" {
+		l.Deviation = ws.Deviation + " of " + q["dose"].Display + " to give"
+	}
+	if ws.HighAlert != nil {
+		l.HighAlert = ws.HighAlert.Category
+	}
 	if ws.Diluent != nil {
 		l.BaseSolution = q["base_volume"].Display + " " + ws.Diluent.Name()
 		l.TotalVolume = q["total_volume"].Display
@@ -165,12 +176,17 @@ func storageText(s string) string {
 // labelTitle heads every rendering.
 const labelTitle = "COMPOUNDED PREPARATION"
 
-// Headline is the line under the title on a reprint, "" on the first label.
-func (l Label) Headline() string {
-	if l.Reprint {
-		return fmt.Sprintf("REPRINT %d - supersedes earlier labels", l.Seq)
+// Headlines are the lines under the title: the high-alert category and,
+// on a reprint, that it supersedes the earlier labels.
+func (l Label) Headlines() []string {
+	var out []string
+	if l.HighAlert != "" {
+		out = append(out, "HIGH-ALERT MEDICATION - "+strings.ToUpper(l.HighAlert))
 	}
-	return ""
+	if l.Reprint {
+		out = append(out, fmt.Sprintf("REPRINT %d - supersedes earlier labels", l.Seq))
+	}
+	return out
 }
 
 // Lines is the label text, top to bottom, as key and value; every
@@ -181,6 +197,9 @@ func (l Label) Lines() [][2]string {
 		{"MRN", l.Patient.MRN},
 		{"Location", l.Patient.Location},
 		{"Drug", l.Drug + " " + l.Dose + " (" + l.Volume + ")"},
+	}
+	if l.Deviation != "" {
+		out = append(out, [2]string{"Delivered", l.Dose + ", " + l.Deviation})
 	}
 	if l.BaseSolution != "" {
 		out = append(out, [2]string{"in", l.BaseSolution})
@@ -266,7 +285,7 @@ func (l Label) PDF() ([]byte, error) {
 	f.SetFont("Helvetica", "B", 9)
 	f.SetXY(geoMargin, geoMargin)
 	f.CellFormat(geoCodeX-geoMargin-1, geoTitleH, tr(labelTitle), "", 2, "L", false, 0, "")
-	if h := l.Headline(); h != "" {
+	for _, h := range l.Headlines() {
 		f.CellFormat(geoCodeX-geoMargin-1, 4, tr(h), "", 2, "L", false, 0, "")
 	}
 	y := f.GetY() + 1
@@ -300,9 +319,10 @@ func (l Label) PDF() ([]byte, error) {
 
 var labelHTML = template.Must(template.New("label").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Label P{{.L.PreparationID}}</title>
-<style>body{font-family:sans-serif;width:4in}dt{font-weight:bold}.aux{display:inline-block;background:#000;color:#fff;padding:2px 6px;margin:2px;text-align:center}</style></head>
+<style>body{font-family:sans-serif;width:4in}dt{font-weight:bold}.ha{border:2px solid #000;padding:2px;font-weight:bold}.aux{display:inline-block;background:#000;color:#fff;padding:2px 6px;margin:2px;text-align:center}</style></head>
 <body><h1>Compounded preparation</h1>
-{{with .L.Headline}}<p>{{.}}</p>{{end}}
+{{if .L.HighAlert}}<p class="ha">High-alert medication — {{.L.HighAlert}}</p>{{end}}
+{{if .L.Reprint}}<p>Reprint {{.L.Seq}}: supersedes earlier labels</p>{{end}}
 <img alt="{{.L.Data}}" src="data:image/png;base64,{{.Img}}" width="120" height="120">
 {{range .L.Auxiliary}}<p class="aux" data-aux="{{.Code}}"><strong>{{index .Lines 0}}</strong><br>{{index .Lines 1}}</p>{{end}}
 <dl>{{range .L.Lines}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}</dl>

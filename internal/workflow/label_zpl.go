@@ -91,7 +91,7 @@ func (l Label) ZPL(stock Stock) ([]byte, error) {
 	textW := geoCodeX - geoMargin - 1
 	w.text(geoMargin, geoMargin, 3.2, textW, 1, false, "L", labelTitle)
 	y := geoMargin + geoTitleH
-	if h := l.Headline(); h != "" {
+	for _, h := range l.Headlines() {
 		w.text(geoMargin, y, 2.6, textW, 1, false, "L", h)
 		y += 4
 	}

@@ -10,21 +10,23 @@ import (
 
 // QueueItem is one preparation in a technician's or pharmacist's queue.
 type QueueItem struct {
-	PreparationID int64      `json:"preparation_id" db:"id"`
-	OrderID       int64      `json:"order_id" db:"order_id"`
-	Drug          string     `json:"drug" db:"drug"`
-	Dose          string     `json:"dose" db:"dose"`
-	DoseDisplay   string     `json:"dose_display" db:"dose_display"`
-	DueAt         time.Time  `json:"due_at" db:"due_at"`
-	Priority      Priority   `json:"priority" db:"priority"`
-	Status        Status     `json:"status" db:"status"`
-	BatchKey      string     `json:"batch_key" db:"batch_key"`
-	Location      string     `json:"location" db:"location"`
-	Hazardous     bool       `json:"hazardous" db:"hazardous"`
-	ClaimedBy     *int64     `json:"claimed_by,omitempty" db:"claimed_by"`
-	PreparedBy    *int64     `json:"prepared_by,omitempty" db:"prepared_by"`
-	CompletedAt   *time.Time `json:"completed_at,omitempty" db:"completed_at"`
-	RemakeOf      *int64     `json:"remake_of,omitempty" db:"remake_of"`
+	PreparationID int64     `json:"preparation_id" db:"id"`
+	OrderID       int64     `json:"order_id" db:"order_id"`
+	Drug          string    `json:"drug" db:"drug"`
+	Dose          string    `json:"dose" db:"dose"`
+	DoseDisplay   string    `json:"dose_display" db:"dose_display"`
+	DueAt         time.Time `json:"due_at" db:"due_at"`
+	Priority      Priority  `json:"priority" db:"priority"`
+	Status        Status    `json:"status" db:"status"`
+	BatchKey      string    `json:"batch_key" db:"batch_key"`
+	Location      string    `json:"location" db:"location"`
+	Hazardous     bool      `json:"hazardous" db:"hazardous"`
+	// HighAlert is the high-alert category, "" for none.
+	HighAlert   string     `json:"high_alert,omitempty" db:"high_alert"`
+	ClaimedBy   *int64     `json:"claimed_by,omitempty" db:"claimed_by"`
+	PreparedBy  *int64     `json:"prepared_by,omitempty" db:"prepared_by"`
+	CompletedAt *time.Time `json:"completed_at,omitempty" db:"completed_at"`
+	RemakeOf    *int64     `json:"remake_of,omitempty" db:"remake_of"`
 }
 
 // Group is a set of identical preparations that can be made as a batch.

@@ -17,6 +17,9 @@ const (
 	StatusReleased   Status = "released"    // label scanned out to the floor; closed
 	StatusRejected   Status = "rejected"    // a pharmacist rejected it; wasted
 	StatusCancelled  Status = "cancelled"   // its order was cancelled
+	// StatusNeedsOverride holds a preparation whose dose is outside its
+	// drug's dose-range or rate limits until a pharmacist overrides it.
+	StatusNeedsOverride Status = "needs_pharmacist_override"
 )
 
 // Action is something a person does to a preparation.
@@ -35,6 +38,7 @@ const (
 	ActVerify       Action = "verify"
 	ActRelease      Action = "release"
 	ActCancel       Action = "cancel"
+	ActOverride     Action = "override"
 )
 
 // allowedIn is the state machine: the statuses in which each action is
@@ -52,7 +56,8 @@ var allowedIn = map[Action][]Status{
 	ActLabel:          {StatusCompleted, StatusVerified, StatusReleased},
 	ActVerify:         {StatusCompleted},
 	ActRelease:        {StatusVerified},
-	ActCancel:         {StatusQueued, StatusInProgress, StatusCompleted, StatusVerified},
+	ActCancel:         {StatusNeedsOverride, StatusQueued, StatusInProgress, StatusCompleted, StatusVerified},
+	ActOverride:       {StatusNeedsOverride},
 }
 
 // next is the status an action leads to, for actions that change it.
@@ -63,6 +68,7 @@ var next = map[Action]Status{
 	ActRecordDowntime: StatusCompleted,
 	ActRelease:        StatusReleased,
 	ActCancel:         StatusCancelled,
+	ActOverride:       StatusQueued,
 }
 
 // Allows reports nil when action a may be taken in status s, else a 409
@@ -73,6 +79,10 @@ func (s Status) Allows(a Action) error {
 		if ok == s {
 			return nil
 		}
+	}
+	if s == StatusNeedsOverride && a != ActOverride {
+		return apperr.WithCode(apperr.Refused, string(StatusNeedsOverride),
+			"the dose is outside its drug's dose-range or rate limits: a pharmacist must override it (with a reason and the password) before it can be prepared")
 	}
 	if a == ActLabel {
 		return apperr.WithCode(apperr.Conflict, "not_completed",
@@ -94,7 +104,7 @@ func (s Status) Next(a Action) Status {
 // Open reports whether the preparation still needs work or a decision.
 func (s Status) Open() bool {
 	switch s {
-	case StatusQueued, StatusInProgress, StatusCompleted, StatusVerified:
+	case StatusNeedsOverride, StatusQueued, StatusInProgress, StatusCompleted, StatusVerified:
 		return true
 	}
 	return false

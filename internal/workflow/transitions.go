@@ -41,7 +41,38 @@ const (
 	EvRemakeQueued      = "preparation.remake_queued"
 	EvReleased          = "preparation.released"
 	EvCancelled         = "preparation.cancelled"
+	EvOverridden        = "preparation.pharmacist_override"
 )
+
+// InitialStatus is the status a new preparation starts in: held for a
+// pharmacist when its worksheet found the dose outside its limits.
+func InitialStatus(ws *Worksheet) Status {
+	if len(ws.Holds) > 0 {
+		return StatusNeedsOverride
+	}
+	return StatusQueued
+}
+
+// Override releases a held preparation to the queue on a pharmacist's
+// decision; the reason is required and goes into the log with the limits
+// overridden. The caller has re-authenticated the pharmacist.
+func (p *Preparation) Override(actor Actor, reason string, now time.Time) ([]Event, error) {
+	if err := p.Status.Allows(ActOverride); err != nil {
+		return nil, err
+	}
+	if reason == "" {
+		e := apperr.WithCode(apperr.Invalid, "reason_required", "a reason is required to override the dose limits")
+		e.Field = "reason"
+		return nil, e
+	}
+	holds := make([]map[string]any, 0, len(p.Worksheet.Holds))
+	for _, h := range p.Worksheet.Holds {
+		holds = append(holds, map[string]any{"code": h.Code, "message": h.Message, "limit": h.Limit, "value": h.Value})
+	}
+	p.Status = p.Status.Next(ActOverride)
+	return []Event{p.event(EvOverridden, actor.UserID, map[string]any{
+		"reason": reason, "holds": holds, "at": now.UTC(), "reauthenticated": true})}, nil
+}
 
 // NewEvent is an event of the compounding log.
 func NewEvent(typ string, actor, prepID int64, payload map[string]any) Event {

@@ -116,7 +116,7 @@ func (c *computation) remainder(stockDrawn calc.Quantity) error {
 // checkDeviation refuses a rounding beyond the hard stop, naming both the
 // dose wanted and the dose the rounded volume delivers.
 func (c *computation) checkDeviation(field string, want calc.Quantity, v calc.VolumeResult) error {
-	if c.guards.DeviationLevel(v.Deviation) < 2 {
+	if v.DeviationLevel < 2 {
 		return nil
 	}
 	return refuse(CodeRoundingDeviation, field,

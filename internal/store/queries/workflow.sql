@@ -31,7 +31,7 @@ UPDATE orders SET status = 'cancelled', cancelled_by = $2, cancelled_at = $3, ca
 
 -- name: wf-prep-insert
 INSERT INTO preparations (order_id, remake_of, recipe_id, status, batch_key, worksheet, created_at)
-VALUES ($1, $2, $3, 'queued', $4, $5, $6)
+VALUES ($1, $2, $3, $7, $4, $5, $6)
 RETURNING id;
 
 -- name: wf-prep-lock
@@ -68,9 +68,10 @@ SELECT p.id, p.order_id, p.status, p.batch_key, p.claimed_by, p.prepared_by, p.c
        coalesce(p.worksheet->'quantities'->'dose'->>'value', '') AS dose,
        coalesce(p.worksheet->'quantities'->'dose'->>'display', '') AS dose_display,
        coalesce(p.worksheet->>'drug_display', o.drug) AS drug,
-       coalesce((p.worksheet->>'hazardous')::boolean, false) AS hazardous
+       coalesce((p.worksheet->>'hazardous')::boolean, false) AS hazardous,
+       coalesce(p.worksheet->'high_alert'->>'category', '') AS high_alert
 FROM preparations p JOIN orders o ON o.id = p.order_id
-WHERE p.status IN ('queued', 'in_progress');
+WHERE p.status IN ('needs_pharmacist_override', 'queued', 'in_progress');
 
 -- name: wf-verifications
 SELECT p.id, p.order_id, p.status, p.batch_key, p.claimed_by, p.prepared_by, p.completed_at, p.remake_of,
@@ -78,7 +79,8 @@ SELECT p.id, p.order_id, p.status, p.batch_key, p.claimed_by, p.prepared_by, p.c
        coalesce(p.worksheet->'quantities'->'dose'->>'value', '') AS dose,
        coalesce(p.worksheet->'quantities'->'dose'->>'display', '') AS dose_display,
        coalesce(p.worksheet->>'drug_display', o.drug) AS drug,
-       coalesce((p.worksheet->>'hazardous')::boolean, false) AS hazardous
+       coalesce((p.worksheet->>'hazardous')::boolean, false) AS hazardous,
+       coalesce(p.worksheet->'high_alert'->>'category', '') AS high_alert
 FROM preparations p JOIN orders o ON o.id = p.order_id
 WHERE p.status = 'completed'
 ORDER BY p.completed_at, p.id;
@@ -193,3 +195,12 @@ FROM photos WHERE preparation_id = $1 ORDER BY at, id;
 
 -- name: wf-photo-get
 SELECT content_type, data FROM photos WHERE preparation_id = $1 AND id = $2;
+
+-- name: wf-override-insert
+INSERT INTO pharmacist_overrides (preparation_id, user_id, reason, holds, at) VALUES ($1, $2, $3, $4, $5);
+
+-- name: wf-overrides-of
+SELECT o.id, o.user_id, CASE WHEN u.display_name <> '' THEN u.display_name ELSE u.username END AS user_name,
+       o.reason, o.holds, o.at
+FROM pharmacist_overrides o JOIN users u ON u.id = o.user_id
+WHERE o.preparation_id = $1 ORDER BY o.id;
