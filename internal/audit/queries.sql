@@ -1,5 +1,5 @@
 -- name: audit-enqueue
--- audit_enqueue (migration 00013) queues the event; a deferred trigger
+-- audit_enqueue (migration 00014) queues the event; a deferred trigger
 -- seals it into the chain at commit: it locks the chain head, takes the
 -- next id and the time, hashes, inserts and moves the head.
 -- $1 at (NULL: the database clock), $2 the canonical record up to "at",
