@@ -30,7 +30,7 @@ func (t *trail) step(parts ...string) {
 		b.WriteString(p)
 	}
 	if t.steps == nil {
-		t.steps = make([]string, 0, 4)
+		t.steps = make([]string, 0, 8)
 	}
 	t.steps = append(t.steps, b.String())
 }

@@ -168,6 +168,25 @@ func roundSignificant(d decimal.Decimal, n int32) decimal.Decimal {
 	return d.Round(places)
 }
 
+// measuredDigits: a value with more significant digits than this did not come from a
+// measurement (a quotient that does not terminate) and is shown at measurable precision.
+const measuredDigits = 6
+
+// DisplayFor is the ISMP text of a result at the precision that can be measured: a small
+// mass in the smaller unit (1.05 mcg, never 0.00105 mg); a value of a few digits (21.75 mL,
+// 1,087.5 mg) as it is; a longer one to 4 significant digits for a concentration and 3 for
+// anything else (333.3 mg/mL, 12.8 mL). The exact value stays in the plain output.
+func DisplayFor(q Quantity) string {
+	q = Smaller(q)
+	if q.Value.NumDigits() <= measuredDigits {
+		return Display(q)
+	}
+	if q.Unit.has(dimVolume, true) {
+		return DisplaySignificant(q, 4)
+	}
+	return DisplaySignificant(q, 3)
+}
+
 // smallerMass is the next smaller mass unit a small value is shown in.
 var smallerMass = map[string]string{"g": "mg", "mg": "mcg"}
 

@@ -220,7 +220,7 @@ type VolumeResult struct {
 	// Delivered is Volume × concentration, in the dose's unit: what the patient actually gets.
 	Delivered Quantity
 	// Deviation is (Delivered − Dose) ÷ Dose in percent, rounded half away from zero to 0.1;
-	// zero when nothing was rounded.
+	// zero when nothing was rounded or no Guards were given.
 	Deviation decimal.Decimal
 	// DeviationLevel judges the exact deviation against the guards: 0 within the warning
 	// limit, 1 above it, 2 above the hard stop (see Guards.DeviationLevel).
@@ -287,12 +287,14 @@ func Volume(in VolumeInput) (VolumeResult, error) {
 	res.Delivered = dl.quantity()
 	if inc != nil {
 		t.step("delivered dose = ", Display(res.Volume), " × ", concText, " ", eq(res.Delivered))
-		ordered := exactOf(in.Dose)
-		diff, _ := dl.sub(ordered)
-		if diff.sign() != 0 {
-			res.Deviation = percentOf(diff, ordered)
-			res.DeviationLevel = in.Guards.levelOf(diff, ordered)
-			t.step("deviation from the dose ordered = ", DeviationText(res.Deviation))
+		// The deviation is judged where there are guards to judge it by (a caller without
+		// guards may compute it with Deviation); the output fields carry it, not a step.
+		if in.Guards != nil {
+			ordered := exactOf(in.Dose)
+			if diff, _ := dl.sub(ordered); diff.sign() != 0 {
+				res.Deviation = percentOf(diff, ordered)
+				res.DeviationLevel = in.Guards.levelOf(diff, ordered)
+			}
 		}
 		if w, ok := in.Guards.deviationWarning("dose", in.Dose, res.Delivered, res.Deviation, res.DeviationLevel); ok {
 			t.warnings = append(t.warnings, w)

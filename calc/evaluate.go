@@ -111,7 +111,7 @@ func (r *Response) quantity(name string, q Quantity) {
 		if r.Display == nil {
 			r.Display = map[string]string{}
 		}
-		r.Display[name] = show(q) // non-terminating values shortened to stepDigits for reading
+		r.Display[name] = DisplayFor(q)
 	}
 }
 
@@ -482,7 +482,12 @@ func runVolume(in *inputs, r *Response) error {
 	r.quantity("exact_volume", res.Exact)
 	r.quantity("volume", res.Volume)
 	r.quantity("delivered_dose", res.Delivered)
-	r.text("deviation", DeviationText(res.Deviation))
+	dev := res.Deviation
+	if in.guards == nil && vi.RoundTo != nil || in.guards == nil && res.Syringe != nil {
+		exact, _ := Deviation(dose, res.Delivered)
+		dev = exact.Round(1)
+	}
+	r.text("deviation", DeviationText(dev))
 	if res.Syringe != nil {
 		r.quantity("syringe", res.Syringe.Capacity)
 	}

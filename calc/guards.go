@@ -85,7 +85,7 @@ func Deviation(ordered, delivered Quantity) (decimal.Decimal, error) {
 // percentOf is diff ÷ base × 100 (same unit), rounded half away from zero to 0.1 (as shown): one
 // rounding division instead of a long quotient.
 func percentOf(diff, base rq) decimal.Decimal {
-	n, d := diff.n.Mul(base.d).Mul(hundred), mulD(diff.d, base.n)
+	n, d := mulD(diff.n, base.d).Shift(2), mulD(diff.d, base.n)
 	if d.Sign() < 0 {
 		n, d = n.Neg(), d.Neg()
 	}
@@ -98,12 +98,18 @@ func (g *Guards) levelOf(diff, base rq) int {
 	if g == nil {
 		return 0
 	}
-	lhs := diff.n.Abs().Mul(base.d).Mul(hundred)
-	rhs := mulD(diff.d, base.n.Abs())
+	lhs := mulD(diff.n, base.d).Shift(2)
+	if lhs.Sign() < 0 {
+		lhs = lhs.Neg()
+	}
+	rhs := mulD(diff.d, base.n)
+	if rhs.Sign() < 0 {
+		rhs = rhs.Neg()
+	}
 	switch {
-	case g.DeviationRefuse.Sign() > 0 && lhs.GreaterThan(rhs.Mul(g.DeviationRefuse)):
+	case g.DeviationRefuse.Sign() > 0 && lhs.Cmp(rhs.Mul(g.DeviationRefuse)) > 0:
 		return 2
-	case g.DeviationWarn.Sign() > 0 && lhs.GreaterThan(rhs.Mul(g.DeviationWarn)):
+	case g.DeviationWarn.Sign() > 0 && lhs.Cmp(rhs.Mul(g.DeviationWarn)) > 0:
 		return 1
 	}
 	return 0
@@ -113,11 +119,13 @@ func (g *Guards) levelOf(diff, base rq) int {
 // "-2.3%", "0%").
 func DeviationText(p decimal.Decimal) string {
 	r := p.Round(1)
-	s := plain(r)
+	var buf [32]byte
+	b := buf[:0]
 	if r.Sign() > 0 {
-		s = "+" + s
+		b = append(b, '+')
 	}
-	return s + "%"
+	b = appendDecimal(b, r, false)
+	return string(append(b, '%'))
 }
 
 // DeviationLevel says how a deviation compares with the guards: 0 within

@@ -259,3 +259,25 @@ func TestInputSpellings(t *testing.T) {
 		}
 	})
 }
+
+// The calculator's display fields are at measurable precision; the plain outputs keep every
+// digit.
+func TestDisplayFieldsAtMeasurablePrecision(t *testing.T) {
+	tests := []struct{ req, field, value, display string }{
+		{`{"kind":"volume","dose":"1000 mg","concentration":"78 mg/mL"}`, "volume", "12.8205128205128205128205 mL", "12.8 mL"},
+		{`{"kind":"dose","dose":"1.5 mcg/kg","weight":"0.7 kg"}`, "dose", "1.05 mcg", "1.05 mcg"},
+		{`{"kind":"dose","dose":"0.0015 mg/kg","weight":"0.7 kg"}`, "dose", "0.00105 mg", "1.05 mcg"},
+		{`{"kind":"reconstitution","amount":"1 g","displacement":"0 mL","diluent_volume":"3 mL"}`, "concentration", "333.333333333333333333333 mg/mL", "333.3 mg/mL"},
+		{`{"kind":"volume","dose":"1087.5 mg","concentration":"50 mg/mL","round_to":"0.01 mL"}`, "volume", "21.75 mL", "21.75 mL"},
+		{`{"kind":"dose","dose":"15 mg/kg","weight":"72.5 kg"}`, "dose", "1087.5 mg", "1,087.5 mg"},
+	}
+	for _, tt := range tests {
+		res := evalGuarded(t, tt.req)
+		if got := output(t, res, tt.field); got != tt.value {
+			t.Errorf("%s: %s = %v, want %s", tt.req, tt.field, got, tt.value)
+		}
+		if got := res.Display[tt.field]; got != tt.display {
+			t.Errorf("%s: display %s = %q, want %q", tt.req, tt.field, got, tt.display)
+		}
+	}
+}

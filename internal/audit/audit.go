@@ -4,13 +4,14 @@
 // inserting a row therefore breaks the chain at that row, and Verify names
 // it.
 //
-// Appends are serialised by locking the single chain-head row inside the
-// caller's transaction, so the chain never forks under concurrency and an
-// event commits or rolls back together with the change it records. Because
-// that lock is held until the caller commits, call Append as the last
-// statement of a transaction. Callers in REPEATABLE READ or SERIALIZABLE
-// transactions get a serialisation failure when another append commits
-// first, and retry as usual; READ COMMITTED (the default) simply waits.
+// Append queues an event in the caller's transaction without touching the
+// chain; when that transaction commits, a deferred trigger seals the queued
+// events into the chain (numbering, timing and hashing each under the lock
+// of the single chain-head row), so the chain never forks, an event commits
+// or rolls back together with the change it records, and the head is locked
+// only for the commit itself, never across the caller's round trips. If the
+// seal fails the commit fails: an acknowledged change has its events in the
+// chain.
 package audit
 
 import (
@@ -38,8 +39,9 @@ type Event struct {
 }
 
 // AppendOnlyTables are the log's tables: the server's database role may
-// read them but write only through audit_append, which runs as their owner.
-var AppendOnlyTables = []string{"audit_events", "audit_head"}
+// read them but write only through audit_enqueue (and the seal it
+// triggers), which run as their owner.
+var AppendOnlyTables = []string{"audit_events", "audit_head", "audit_pending"}
 
 // GenesisHash is the prev_hash of the first event of the log.
 const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
@@ -61,7 +63,10 @@ const (
 // "auth.login" or "preparation.scan_refused".
 var typePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$`)
 
-// Append writes e in tx (the caller's transaction), chaining it to the last event.
+// Append queues e in tx (the caller's transaction); the commit chains it to
+// the last event. It returns e as queued: the canonical payload, and At
+// when the caller gave one; the ID, the hashes and (without a given time)
+// At are set by the seal at commit and can be read from the log after it.
 func Append(ctx context.Context, tx *sqlx.Tx, e Event) (Event, error) {
 	if tx == nil {
 		return Event{}, apperr.Wrap(fmt.Errorf("audit.Append needs the caller's transaction"), "audit append")
@@ -73,26 +78,19 @@ func Append(ctx context.Context, tx *sqlx.Tx, e Event) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	var at any // nil: the database clock, read once the head is locked
+	var at any // nil: the database clock, read when the event is sealed
 	if !e.At.IsZero() {
-		at = e.At.UTC().Truncate(time.Microsecond) // what timestamptz keeps
+		e.At = e.At.UTC().Truncate(time.Microsecond) // what timestamptz keeps
+		at = e.At
 	}
-	// The database locks the chain head, numbers the event (head + 1, so ids
-	// are gapless and a gap means a removed event) and hashes it.
+	// At commit the seal locks the chain head, numbers the event (head + 1,
+	// so ids are gapless and a gap means a removed event) and hashes the
+	// record cut here into the pieces around what only it knows.
 	p1, p2, p3 := recordPieces(e.Type, e.ActorID, e.PreparationID, payload)
-	var dbHash string
-	if err := tx.QueryRowxContext(ctx, query("audit-append"),
-		at, p1, p2, p3, e.Type, e.ActorID, e.PreparationID, string(payload),
-	).Scan(&e.ID, &e.At, &e.PrevHash, &dbHash); err != nil {
+	if _, err := tx.ExecContext(ctx, query("audit-enqueue"),
+		at, p1, p2, p3, e.Type, e.ActorID, e.PreparationID, string(payload)); err != nil {
 		return Event{}, fmt.Errorf("append audit event %s: %w", e.Type, err)
 	}
-	e.At = e.At.UTC()
 	e.Payload = payload
-	e.Hash = Hash(e)
-	if e.Hash != dbHash {
-		// The database and Go disagree on the canonical record; a chain
-		// written this way could never verify, so the change must not commit.
-		return Event{}, apperr.Wrap(fmt.Errorf("audit event %d: database hash %s, recomputed %s", e.ID, dbHash, e.Hash), "audit chain hash mismatch")
-	}
 	return e, nil
 }

@@ -17,18 +17,24 @@ import (
 
 func TestMain(m *testing.M) { testdb.Main(m) }
 
-// appendOne appends an event in its own transaction.
+// appendOne appends an event in its own transaction and returns it as the
+// commit sealed it into the chain (the last event of the log).
 func appendOne(t testing.TB, st *store.Store, e audit.Event) audit.Event {
 	t.Helper()
-	var out audit.Event
 	err := st.InTx(context.Background(), func(tx *sqlx.Tx) error {
-		var err error
-		out, err = audit.Append(context.Background(), tx, e)
+		_, err := audit.Append(context.Background(), tx, e)
 		return err
 	})
 	if err != nil {
 		t.Fatalf("append %s: %v", e.Type, err)
 	}
+	var out audit.Event
+	var payload string
+	if err := st.DB.QueryRowContext(context.Background(), `SELECT id, type, actor_id, at, preparation_id, payload_text, prev_hash, hash
+		FROM audit_events ORDER BY id DESC LIMIT 1`).Scan(&out.ID, &out.Type, &out.ActorID, &out.At, &out.PreparationID, &payload, &out.PrevHash, &out.Hash); err != nil {
+		t.Fatalf("read back %s: %v", e.Type, err)
+	}
+	out.At, out.Payload = out.At.UTC(), json.RawMessage(payload)
 	return out
 }
 

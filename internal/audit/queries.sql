@@ -1,11 +1,11 @@
--- name: audit-append
--- audit_append (see the migration) locks the chain head, takes the next id
--- and the time, hashes, inserts and moves the head.
+-- name: audit-enqueue
+-- audit_enqueue (migration 00014) queues the event; a deferred trigger
+-- seals it into the chain at commit: it locks the chain head, takes the
+-- next id and the time, hashes, inserts and moves the head.
 -- $1 at (NULL: the database clock), $2 the canonical record up to "at",
 -- $3 from "payload" up to prev_hash's value, $4 the rest of the record,
 -- $5 type, $6 actor_id, $7 preparation_id, $8 payload text.
-SELECT event_id, event_at, event_prev_hash, event_hash
-FROM audit_append($1, $2, $3, $4, $5, $6, $7, $8);
+SELECT audit_enqueue($1, $2, $3, $4, $5, $6, $7, $8);
 
 -- name: audit-head
 SELECT last_id, last_hash, events FROM audit_head WHERE singleton = true;

@@ -35,9 +35,8 @@ func (t *Tx) Commit() error { return Translate(t.tx.Commit()) }
 // Rollback abandons the transaction; after Commit it does nothing.
 func (t *Tx) Rollback() { _ = t.tx.Rollback() }
 
-// Append appends the events to the compounding log, in order. It locks
-// the chain head until the transaction ends, so it is the last write of a
-// transaction.
+// Append appends the events to the compounding log, in order; the commit
+// seals them into the chain (see package audit).
 func (t *Tx) Append(ctx context.Context, events ...workflow.Event) error {
 	for _, ev := range events {
 		payload, err := json.Marshal(ev.Payload)

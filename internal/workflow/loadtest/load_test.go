@@ -207,10 +207,15 @@ func TestLoad(t *testing.T) {
 	base := srv.URL()
 
 	pharm := login(t, base, "pharm1")
-	// Enough preparations for the open-loop phase to be all accepted scans.
+	// Enough preparations for both phases to be accepted scans: the open
+	// loop's planned rate, and LAMINAR_LOAD_CLOSED (default 3000) scans for
+	// the closed loop, which otherwise would measure refusals.
+	closedScans := envInt("LAMINAR_LOAD_CLOSED", 3000)
 	perTablet := (rate*seconds/tablets)/4 + 1
+	perTabletClosed := (closedScans/tablets)/4 + 1
 	clients := make([]*client, tablets)
 	plans := make([][]scan, tablets)
+	closedPlans := make([][]scan, tablets)
 	var wg sync.WaitGroup
 	t0 := time.Now()
 	for i := range clients {
@@ -221,16 +226,21 @@ func TestLoad(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			for k := 0; k < perTablet; k++ {
+			for k := 0; k < perTablet+perTabletClosed; k++ {
 				sem <- struct{}{}
-				plans[i] = append(plans[i], plan(t, pharm, clients[i], i*1000+k)...)
+				p := plan(t, pharm, clients[i], i*1000+k)
+				if k < perTablet {
+					plans[i] = append(plans[i], p...)
+				} else {
+					closedPlans[i] = append(closedPlans[i], p...)
+				}
 				<-sem
 			}
 		}(i)
 	}
 	wg.Wait()
 	t.Logf("setup: %d tablets, %d preparations, %d planned accepted scans in %s",
-		tablets, tablets*perTablet, tablets*perTablet*4, time.Since(t0).Round(time.Millisecond))
+		tablets, tablets*(perTablet+perTabletClosed), tablets*(perTablet+perTabletClosed)*4, time.Since(t0).Round(time.Millisecond))
 
 	// A sampler of what the database sessions wait on, to tell lock
 	// contention from CPU starvation in the report.
@@ -259,7 +269,7 @@ func TestLoad(t *testing.T) {
 		}
 	}
 
-	run := func(name string, interval time.Duration, dur time.Duration) {
+	run := func(name string, plans [][]scan, interval time.Duration, dur time.Duration) {
 		stop := make(chan struct{})
 		waits := make(chan map[string]int, 1)
 		go func() { waits <- sample(stop) }()
@@ -352,10 +362,12 @@ func TestLoad(t *testing.T) {
 			name, len(lat), el.Round(time.Millisecond), float64(len(lat))/el.Seconds(),
 			pct(lat, .5).Round(10*time.Microsecond), pct(lat, .9).Round(10*time.Microsecond),
 			pct(lat, .99).Round(10*time.Microsecond), pct(lat, 1).Round(10*time.Microsecond), statuses, errs)
+		accepted := statuses[http.StatusOK] + statuses[http.StatusCreated]
+		t.Logf("%s: %d accepted scans = %.0f accepted/s; %d refused (422)", name, accepted, float64(accepted)/el.Seconds(), statuses[http.StatusUnprocessableEntity])
 		if errs > 0 || statuses[http.StatusInternalServerError] > 0 {
 			t.Errorf("%s: %d transport errors, %d server errors", name, errs, statuses[500])
 		}
 	}
-	run(fmt.Sprintf("open loop %d scans/s", rate), time.Duration(float64(time.Second)*float64(tablets)/float64(rate)), time.Duration(seconds)*time.Second)
-	run("closed loop (as fast as possible)", 0, 5*time.Second)
+	run(fmt.Sprintf("open loop %d scans/s", rate), plans, time.Duration(float64(time.Second)*float64(tablets)/float64(rate)), time.Duration(seconds)*time.Second)
+	run("closed loop (as fast as possible)", closedPlans, 0, 5*time.Second)
 }
