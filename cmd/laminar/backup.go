@@ -44,14 +44,14 @@ func cmdBackup(ctx context.Context, e env, args []string) error {
 	return writeJSON(e.stdout, map[string]any{
 		"file": fs.Arg(0), "bytes": fi.Size(), "took_ms": time.Since(t0).Milliseconds(),
 		"schema_version": m.SchemaVersion, "audit_events": m.AuditEvents,
-		"audit_key_fingerprint": m.AuditKeyFingerprint, "files": m.Files,
+		"audit_key_fingerprints": m.AuditKeyFingerprints, "files": m.Files,
 	})
 }
 
 // cmdRestore loads a backup into an empty database and data directory,
 // then verifies the compounding log.
 func cmdRestore(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "restore", "restore FILE\n\nRestores a backup written by `laminar backup` into an empty database (DATABASE_URL,\nor the private database of an empty LAMINAR_DATA_DIR) and puts its audit checkpoint\nfile and public key back into LAMINAR_DATA_DIR; then verifies the compounding log.\nStop `laminar serve` first. The audit signing key is not in a backup: copy it back\nfrom where it is kept (the manifest names its fingerprint).")
+	fs := newFlags(e, "restore", "restore FILE\n\nRestores a backup written by `laminar backup` into an empty database (DATABASE_URL,\nor the private database of an empty LAMINAR_DATA_DIR) and puts its audit checkpoint\nfile and public key back into LAMINAR_DATA_DIR; then verifies the compounding log.\nStop `laminar serve` first. The audit signing key is not in a backup: copy it back\nfrom where it is kept (the manifest names its fingerprints).")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func cmdRestore(ctx context.Context, e env, args []string) error {
 	}
 	if err := writeJSON(e.stdout, map[string]any{
 		"file": fs.Arg(0), "took_ms": time.Since(t0).Milliseconds(), "created_at": m.CreatedAt,
-		"schema_version": m.SchemaVersion, "audit_key_fingerprint": m.AuditKeyFingerprint, "audit": rep,
+		"schema_version": m.SchemaVersion, "audit_key_fingerprints": m.AuditKeyFingerprints, "audit": rep,
 	}); err != nil {
 		return err
 	}

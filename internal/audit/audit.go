@@ -87,7 +87,11 @@ func Append(ctx context.Context, tx *sqlx.Tx, e Event) (Event, error) {
 	// so ids are gapless and a gap means a removed event) and hashes the
 	// record cut here into the pieces around what only it knows.
 	p1, p2, p3 := recordPieces(e.Type, e.ActorID, e.PreparationID, payload)
-	if _, err := tx.ExecContext(ctx, query("audit-enqueue"),
+	q, err := sqlText()
+	if err != nil {
+		return Event{}, err
+	}
+	if _, err := tx.ExecContext(ctx, q.Enqueue,
 		at, p1, p2, p3, e.Type, e.ActorID, e.PreparationID, string(payload)); err != nil {
 		return Event{}, fmt.Errorf("append audit event %s: %w", e.Type, err)
 	}

@@ -176,9 +176,13 @@ func ReadPublicKeys(path string) ([]ed25519.PublicKey, error) {
 // checkpoint to file. With onlyIfMoved, nothing is written when the last
 // checkpoint in file already names the same head (zero Checkpoint, nil).
 func TakeCheckpoint(ctx context.Context, db *sqlx.DB, priv ed25519.PrivateKey, file string, onlyIfMoved bool) (Checkpoint, error) {
+	q, err := sqlText()
+	if err != nil {
+		return Checkpoint{}, err
+	}
 	var c Checkpoint
 	var lastAt sql.NullTime
-	if err := db.QueryRowxContext(ctx, query("audit-checkpoint-head")).Scan(&c.LastID, &c.LastHash, &c.Events, &lastAt, &c.SignedAt); err != nil {
+	if err := db.QueryRowxContext(ctx, q.CheckpointHead).Scan(&c.LastID, &c.LastHash, &c.Events, &lastAt, &c.SignedAt); err != nil {
 		return Checkpoint{}, fmt.Errorf("read the log's head: %w", err)
 	}
 	if lastAt.Valid {

@@ -64,8 +64,12 @@ func List(ctx context.Context, q sqlx.QueryerContext, f Filter) ([]Entry, error)
 // Each streams the events matching f to fn without holding them all, for
 // exports of any size.
 func Each(ctx context.Context, q sqlx.QueryerContext, f Filter, fn func(Entry) error) error {
-	sqlText, args := listSQL(f)
-	rows, err := q.QueryContext(ctx, sqlText, args...)
+	texts, err := sqlText()
+	if err != nil {
+		return err
+	}
+	query, args := listSQL(texts.List, f)
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("list audit events: %w", err)
 	}
@@ -89,8 +93,8 @@ func Each(ctx context.Context, q sqlx.QueryerContext, f Filter, fn func(Entry) e
 	return rows.Err()
 }
 
-// listSQL appends f's conditions to the named base query.
-func listSQL(f Filter) (string, []any) {
+// listSQL appends f's conditions to the base query.
+func listSQL(base string, f Filter) (string, []any) {
 	var (
 		conds []string
 		args  []any
@@ -128,7 +132,7 @@ func listSQL(f Filter) (string, []any) {
 	if f.Newest {
 		order += " DESC"
 	}
-	s := query("audit-list")
+	s := base
 	if len(conds) > 0 {
 		s += " WHERE " + strings.Join(conds, " AND ")
 	}

@@ -1,69 +1,77 @@
 package audit
 
 import (
+	"context"
 	_ "embed"
 	"fmt"
-	"strings"
+	"sync"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/laminar-rx/laminar/internal/namedsql"
 )
 
-// The log's SQL lives in queries.sql as named blocks, like the store's. It
-// is kept here rather than in the store because Append runs inside other
-// packages' transactions (the store's among them), so this package cannot
-// import the store.
+// The log's SQL lives in queries.sql as named blocks, read by the same
+// loader as the store's. It is kept here rather than in the store because
+// Append runs inside other packages' transactions (the store's among
+// them), so this package cannot import the store.
 //
 //go:embed queries.sql
 var queriesSQL string
 
-var queries = mustParseQueries(queriesSQL)
+// texts are the log's queries, one field per named block of queries.sql.
+type texts struct {
+	Enqueue string `sql:"audit-enqueue"`
+	Head    string `sql:"audit-head"`
+	Chain   string `sql:"audit-chain"`
+	List    string `sql:"audit-list"`
+	// CheckpointHead is the head a signed checkpoint names.
+	CheckpointHead string `sql:"audit-checkpoint-head"`
+}
+
+// sqlText reads queries.sql once. The file is compiled in, so the answer
+// never changes; a broken file is an error of every call, and of
+// CheckQueries, which the store calls when it opens.
+var sqlText = sync.OnceValues(func() (texts, error) {
+	all, err := parseQueries()
+	if err != nil {
+		return texts{}, err
+	}
+	var t texts
+	if err := namedsql.Bind(all, &t); err != nil {
+		return texts{}, fmt.Errorf("audit/queries.sql: %w", err)
+	}
+	return t, nil
+})
+
+func parseQueries() (map[string]string, error) {
+	all := map[string]string{}
+	if err := namedsql.Parse("audit/queries.sql", queriesSQL, all); err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// CheckQueries reports whether the log's SQL is whole: every query there
+// and none left over.
+func CheckQueries() error {
+	_, err := sqlText()
+	return err
+}
 
 // QueryNames lists the named queries, for the test that prepares each one.
 func QueryNames() map[string]string {
-	out := make(map[string]string, len(queries))
-	for k, v := range queries {
-		out[k] = v
-	}
-	return out
+	all, _ := parseQueries()
+	return all
 }
 
-func query(name string) string {
-	q, ok := queries[name]
-	if !ok {
-		panic("audit: no query named " + name)
+// Touch reads the chain head in tx, so that a new connection has the log's
+// catalog entries loaded before its first append.
+func Touch(ctx context.Context, tx *sqlx.Tx) error {
+	q, err := sqlText()
+	if err != nil {
+		return err
 	}
-	return q
-}
-
-// mustParseQueries splits "-- name: x" blocks; the file is embedded, so a
-// malformed one is a build mistake that every test run catches.
-func mustParseQueries(src string) map[string]string {
-	out := map[string]string{}
-	var name string
-	var body strings.Builder
-	flush := func() {
-		if name == "" {
-			return
-		}
-		text := strings.TrimSpace(body.String())
-		if text == "" {
-			panic(fmt.Sprintf("audit: query %s is empty", name))
-		}
-		if _, dup := out[name]; dup {
-			panic(fmt.Sprintf("audit: query %s defined twice", name))
-		}
-		out[name] = text
-		body.Reset()
-	}
-	for _, line := range strings.Split(src, "\n") {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name:"); ok {
-			flush()
-			name = strings.TrimSpace(rest)
-			continue
-		}
-		if name != "" {
-			body.WriteString(line)
-			body.WriteByte('\n')
-		}
-	}
-	flush()
-	return out
+	_, err = tx.ExecContext(ctx, q.Head)
+	return err
 }

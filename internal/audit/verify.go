@@ -56,10 +56,14 @@ func VerifyAgainst(ctx context.Context, db *sqlx.DB, an Anchors) (Report, error)
 		hash   string
 		events int64
 	}
-	if err := tx.QueryRowxContext(ctx, query("audit-head")).Scan(&head.lastID, &head.hash, &head.events); err != nil {
+	q, err := sqlText()
+	if err != nil {
+		return Report{}, err
+	}
+	if err := tx.QueryRowxContext(ctx, q.Head).Scan(&head.lastID, &head.hash, &head.events); err != nil {
 		return Report{}, fmt.Errorf("read the audit chain head: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, query("audit-chain"))
+	rows, err := tx.QueryContext(ctx, q.Chain)
 	if err != nil {
 		return Report{}, fmt.Errorf("read the audit chain: %w", err)
 	}

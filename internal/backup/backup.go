@@ -25,6 +25,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/laminar-rx/laminar/internal/audit"
 )
 
 // The files of a backup, in the order they are written.
@@ -48,9 +50,10 @@ type Manifest struct {
 	// hash in the dumped snapshot; a restore checks them.
 	AuditEvents int64  `json:"audit_events"`
 	AuditHead   string `json:"audit_head"`
-	// AuditKeyFingerprint is the SHA-256 of the public key file, "" when
-	// the data directory had none.
-	AuditKeyFingerprint string `json:"audit_key_fingerprint,omitempty"`
+	// AuditKeyFingerprints name the public keys of the checkpoints (the
+	// signing key in use is the last), none when the data directory had
+	// no public key file.
+	AuditKeyFingerprints []string `json:"audit_key_fingerprints,omitempty"`
 	// Files are the other entries with their sizes and SHA-256.
 	Files []File `json:"files"`
 }
@@ -83,9 +86,14 @@ func Create(ctx context.Context, src Source, path string) (Manifest, error) {
 	if err != nil {
 		return m, err
 	}
-	if pub, ok := extra[PublicKeyName]; ok {
-		sum := sha256.Sum256(pub)
-		m.AuditKeyFingerprint = hex.EncodeToString(sum[:])
+	if _, ok := extra[PublicKeyName]; ok {
+		keys, err := audit.ReadPublicKeys(filepath.Join(src.DataDir, PublicKeyName))
+		if err != nil {
+			return m, fmt.Errorf("backup: %w", err)
+		}
+		for _, k := range keys {
+			m.AuditKeyFingerprints = append(m.AuditKeyFingerprints, audit.Fingerprint(k))
+		}
 	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o750); err != nil {

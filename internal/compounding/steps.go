@@ -2,7 +2,6 @@ package compounding
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -93,112 +92,6 @@ func working(ctx context.Context, tx *store.Tx, id int64, a workflow.Action, act
 		return nil, err
 	}
 	return p, nil
-}
-
-// ScanInput is one scan of a component for a step.
-type ScanInput struct {
-	PreparationID int64
-	StepID        string
-	Data          string
-	Actor         workflow.Actor
-	Now           time.Time
-}
-
-// RecordScan checks a scan against the step and records it. A refused scan
-// is recorded and committed too, and then returned as the 422 refusal with
-// the scan record as the answer.
-func (s *Service) RecordScan(ctx context.Context, in ScanInput, key *Key) (Done[workflow.ScanRecord], error) {
-	if d, err := Replay[workflow.ScanRecord](ctx, s, key); d.Replayed || err != nil {
-		return d, err
-	}
-	// The formulary is read before the transaction, so that the write
-	// slot and the preparation's row lock are held for as short as can be.
-	resolved, resolveErr := s.st.WorkflowCatalog(s.loc).ResolveScan(ctx, in.Data, in.Now)
-	if resolveErr != nil && apperr.KindOf(resolveErr) != apperr.Refused {
-		return Done[workflow.ScanRecord]{}, resolveErr
-	}
-	return write(ctx, s, key, func(tx *store.Tx) (outcome[workflow.ScanRecord], error) {
-		p, err := working(ctx, tx, in.PreparationID, workflow.ActScan, in.Actor)
-		if err != nil {
-			return outcome[workflow.ScanRecord]{}, err
-		}
-		rec, refusal, err := s.judgeScan(ctx, tx, p, in, resolved, resolveErr)
-		if err != nil {
-			return outcome[workflow.ScanRecord]{}, err
-		}
-		if err := tx.InsertScan(ctx, p.ID, &rec); err != nil {
-			return outcome[workflow.ScanRecord]{}, err
-		}
-		return outcome[workflow.ScanRecord]{value: rec, refusal: refusal, events: []workflow.Event{p.ScanEvent(rec)}}, nil
-	})
-}
-
-// judgeScan decides a scan: the resolution's refusal, else the step's
-// check, else the opened-container rules. refusal is the answer to the
-// technician; err is a failure of the database.
-func (s *Service) judgeScan(ctx context.Context, tx *store.Tx, p *workflow.Preparation, in ScanInput, resolved workflow.Resolved, resolveErr error) (rec workflow.ScanRecord, refusal, err error) {
-	ws := &p.Worksheet
-	if _, err := ws.ScanStep(in.StepID); err != nil {
-		return rec, nil, err
-	}
-	rec = workflow.ScanRecord{StepID: in.StepID, UserID: in.Actor.UserID, Data: in.Data, At: in.Now.UTC(),
-		GTIN: resolved.GTIN, Lot: resolved.Lot, Serial: resolved.Serial, ExpiresAt: resolved.ExpiresAt}
-	if resolved.Product.ID != 0 {
-		pid := resolved.Product.ID
-		rec.ProductID = &pid
-	}
-	refusal = resolveErr
-	if refusal == nil {
-		n, err := tx.AcceptedScans(ctx, p.ID, in.StepID)
-		if err != nil {
-			return rec, nil, err
-		}
-		_, refusal = ws.CheckScan(in.StepID, resolved, workflow.AcceptedCount(in.StepID, n))
-	}
-	if refusal == nil && resolved.Serial != "" && resolved.Lot != "" {
-		// The in-use rules matter only for a serialised container; the
-		// version in force is read here, so a new one applies at once.
-		rv, err := tx.BUDRuleVersionAt(ctx, in.Now)
-		if err != nil {
-			return rec, nil, err
-		}
-		if refusal, err = trackContainer(ctx, tx, rv.Rules, resolved, p.ID, in, &rec); err != nil {
-			return rec, nil, err
-		}
-	}
-	if refusal == nil {
-		rec.Accepted = true
-		rec.Warning = ws.ExpiryWarning(resolved, s.loc)
-		return rec, nil, nil
-	}
-	var ae *apperr.Error
-	if errors.As(refusal, &ae) {
-		rec.Code, rec.Message = ae.CodeOrKind(), ae.Message
-	}
-	return rec, refusal, nil
-}
-
-// trackContainer applies the opened-container rules to a serialised
-// container: the first scan opens it (now, inside ISO 5); a later one must
-// pass workflow.CheckContainer. A refusal is recorded with the scan; err is
-// a failure of the database.
-func trackContainer(ctx context.Context, tx *store.Tx, rules bud.Rules, r workflow.Resolved, prepID int64, in ScanInput, rec *workflow.ScanRecord) (refusal error, err error) {
-	// The usual case is a container never seen: open it in one statement,
-	// and read (and lock) the existing row only when that conflicts.
-	id, opened, err := tx.OpenContainer(ctx, r, prepID, in.Actor.UserID, in.Now)
-	if err != nil {
-		return nil, err
-	}
-	if opened {
-		rec.ContainerID = &id
-		return nil, nil
-	}
-	oc, err := tx.LockContainer(ctx, r.GTIN, r.Lot, r.Serial)
-	if err != nil {
-		return nil, err
-	}
-	rec.ContainerID = &oc.ID
-	return workflow.CheckContainer(rules, r, oc, prepID, in.Now), nil
 }
 
 // WeightInput is one weight check of a weigh step.

@@ -297,9 +297,7 @@ func (a *API) handleError(err error, c echo.Context) {
 }
 
 // htmlErrorPage lets the web UI render its own error page for browser
-// navigations; it is replaced when the UI lands.
-var htmlErrorPage = func(a *API, c echo.Context, status int, e *apperr.Error) (error, bool) { return nil, false }
-
+// navigations (webErrorPage decides which requests are those).
 func (a *API) htmlErrorPage(c echo.Context, status int, e *apperr.Error) (error, bool) {
-	return htmlErrorPage(a, c, status, e)
+	return webErrorPage(a, c, status, e)
 }

@@ -32,8 +32,6 @@ var (
 	rolesLive     = []auth.Role{auth.Technician, auth.Pharmacist, auth.SafetyOfficer, auth.Admin}
 )
 
-func init() { htmlErrorPage = webErrorPage }
-
 // webRoutes are the browser screens. Like every route they sit in the one
 // route table with their roles; an unauthenticated browser navigation is
 // sent to the login page by webErrorPage.

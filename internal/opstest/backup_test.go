@@ -3,6 +3,7 @@ package opstest
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+
+	"github.com/laminar-rx/laminar/internal/audit"
 	"github.com/laminar-rx/laminar/internal/pgcluster"
 )
 
@@ -31,13 +35,26 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 			t.Fatalf("claim %d = %d", id, code)
 		}
 	}
-	// Stand-ins for the signed checkpoint file and its public key.
-	checkpoints := []byte(`{"event_id":3,"hash":"ab"}` + "\n")
-	pub := []byte("public key\n")
-	for name, b := range map[string][]byte{"audit-checkpoints.jsonl": checkpoints, "audit.pub": pub} {
-		if err := os.WriteFile(filepath.Join(src, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	// A signed checkpoint of the log, as `laminar audit checkpoint` takes.
+	key, err := audit.LoadOrCreateKey(filepath.Join(src, "audit.key"), filepath.Join(src, "audit.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcDB, err := sqlx.Open("postgres", attachDSN(t, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srcDB.Close()
+	if _, err := audit.TakeCheckpoint(context.Background(), srcDB, key, filepath.Join(src, "audit-checkpoints.jsonl"), false); err != nil {
+		t.Fatal(err)
+	}
+	checkpoints, err := os.ReadFile(filepath.Join(src, "audit-checkpoints.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := os.ReadFile(filepath.Join(src, "audit.pub"))
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	file := filepath.Join(dir, "backups", "one.backup")
@@ -46,12 +63,17 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rep struct {
-		Bytes       int64  `json:"bytes"`
-		TookMS      int64  `json:"took_ms"`
-		Fingerprint string `json:"audit_key_fingerprint"`
+		Bytes        int64    `json:"bytes"`
+		TookMS       int64    `json:"took_ms"`
+		Fingerprints []string `json:"audit_key_fingerprints"`
 	}
-	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Fingerprint == "" {
-		t.Fatalf("backup said %s (%v)", out, err)
+	want := audit.Fingerprint(key.Public().(ed25519.PublicKey))
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Fingerprints) != 1 || rep.Fingerprints[0] != want {
+		t.Fatalf("backup said %s (%v); want the key %s", out, err, want)
+	}
+	// The signing key itself is never in a backup.
+	if b, _ := os.ReadFile(file); bytes.Contains(b, key.Seed()) || bytes.Contains(b, []byte("audit.key")) {
+		t.Fatal("the backup holds the signing key")
 	}
 	t.Logf("backup of the demo data while serving: %d bytes in %d ms", rep.Bytes, rep.TookMS)
 	// The server kept serving throughout.

@@ -61,7 +61,7 @@ func (r budRuleRow) decode() (BUDRuleVersion, error) {
 // BUDRuleVersions lists every version of the rule table, oldest first.
 func (s *Store) BUDRuleVersions(ctx context.Context) ([]BUDRuleVersion, error) {
 	var rows []budRuleRow
-	if err := s.DB.SelectContext(ctx, &rows, s.Query("bud-rule-versions")); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, s.q.BUDRuleVersions); err != nil {
 		return nil, Translate(err)
 	}
 	out := make([]BUDRuleVersion, 0, len(rows))
@@ -107,7 +107,7 @@ func (s *Store) BUDRuleVersionAt(ctx context.Context, at time.Time) (BUDRuleVers
 // read the version in force there.
 func (s *Store) budRuleVersionAt(ctx context.Context, q sqlx.QueryerContext, at time.Time) (BUDRuleVersion, error) {
 	var row budRuleRow
-	err := sqlx.GetContext(ctx, q, &row, s.Query("bud-rules-at"), at)
+	err := sqlx.GetContext(ctx, q, &row, s.q.BUDRulesAt, at)
 	if errors.Is(err, sql.ErrNoRows) {
 		_, ierr := bud.History(nil).InForce(at)
 		return BUDRuleVersion{}, noRulesInForce(ierr, at)
@@ -134,7 +134,7 @@ func noRulesInForce(cause error, at time.Time) error {
 func (s *Store) AddBUDRules(ctx context.Context, actorID int64, rules bud.Rules) (BUDRuleVersion, error) {
 	var out BUDRuleVersion
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.Query("bud-rules-lock")); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q.BUDRulesLock); err != nil {
 			return Translate(err)
 		}
 		var (
@@ -142,7 +142,7 @@ func (s *Store) AddBUDRules(ctx context.Context, actorID int64, rules bud.Rules)
 			latestFrom    sql.NullTime
 			now           time.Time
 		)
-		if err := tx.QueryRowxContext(ctx, s.Query("bud-rules-latest")).Scan(&latestVersion, &latestFrom, &now); err != nil {
+		if err := tx.QueryRowxContext(ctx, s.q.BUDRulesLatest).Scan(&latestVersion, &latestFrom, &now); err != nil {
 			return Translate(err)
 		}
 		if rules.EffectiveFrom.IsZero() {
@@ -152,7 +152,7 @@ func (s *Store) AddBUDRules(ctx context.Context, actorID int64, rules bud.Rules)
 			return err
 		}
 		var exists bool
-		if err := tx.GetContext(ctx, &exists, s.Query("bud-rules-version-exists"), rules.Version); err != nil {
+		if err := tx.GetContext(ctx, &exists, s.q.BUDRulesVersionExists, rules.Version); err != nil {
 			return Translate(err)
 		}
 		if exists {
@@ -202,7 +202,7 @@ func checkNewBUDRules(rules bud.Rules, now time.Time, latestVersion sql.NullStri
 func (s *Store) EnsureDefaultBUDRules(ctx context.Context) (bool, error) {
 	added := false
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.Query("bud-rules-lock")); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q.BUDRulesLock); err != nil {
 			return Translate(err)
 		}
 		var (
@@ -210,7 +210,7 @@ func (s *Store) EnsureDefaultBUDRules(ctx context.Context) (bool, error) {
 			latestFrom    sql.NullTime
 			now           time.Time
 		)
-		if err := tx.QueryRowxContext(ctx, s.Query("bud-rules-latest")).Scan(&latestVersion, &latestFrom, &now); err != nil {
+		if err := tx.QueryRowxContext(ctx, s.q.BUDRulesLatest).Scan(&latestVersion, &latestFrom, &now); err != nil {
 			return Translate(err)
 		}
 		if latestVersion.Valid {
@@ -244,7 +244,7 @@ func (s *Store) insertBUDRules(ctx context.Context, tx *sqlx.Tx, actor *int64, r
 	}
 	v := BUDRuleVersion{Rules: rules, CreatedBy: actor}
 	v.Rules.EffectiveFrom = rules.EffectiveFrom.UTC()
-	if err := tx.QueryRowxContext(ctx, s.Query("bud-rules-insert"),
+	if err := tx.QueryRowxContext(ctx, s.q.BUDRulesInsert,
 		rules.Version, rules.EffectiveFrom, string(doc), actor).Scan(&v.ID, &v.CreatedAt); err != nil {
 		return BUDRuleVersion{}, Translate(err)
 	}

@@ -47,7 +47,7 @@ func (s *Store) CompetencyRules(ctx context.Context, at time.Time) (competency.R
 		CreatedBy     sql.NullInt64 `db:"created_by"`
 		CreatedAt     time.Time     `db:"created_at"`
 	}
-	if err := s.DB.GetContext(ctx, &row, s.Query("competency-rules-at"), at); err != nil {
+	if err := s.DB.GetContext(ctx, &row, s.q.CompetencyRulesAt, at); err != nil {
 		if err == sql.ErrNoRows {
 			return competency.Rules{}, apperr.Wrap(fmt.Errorf("no competency rule version is in force at %s", at.Format(time.RFC3339)), "competency rules")
 		}
@@ -63,7 +63,7 @@ func (s *Store) CompetencyRules(ctx context.Context, at time.Time) (competency.R
 // AddCompetencyRules stores a new rule version with its log event.
 func (s *Store) AddCompetencyRules(ctx context.Context, r competency.Rules, raw []byte, ev competency.Event) error {
 	return s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.Query("insert-competency-rules"), r.Version, r.EffectiveFrom, raw, ev.ActorID); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q.InsertCompetencyRules, r.Version, r.EffectiveFrom, raw, ev.ActorID); err != nil {
 			return Translate(err)
 		}
 		return appendCompetencyEvent(ctx, tx, ev)
@@ -84,7 +84,7 @@ func (s *Store) InsertCompetency(ctx context.Context, rec competency.Record, ev 
 		name, typ, data = ev.Name, ev.Type, ev.Data
 	}
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &rec.ID, s.Query("insert-competency"), rec.UserID, string(rec.Kind), string(rec.Result),
+		if err := tx.GetContext(ctx, &rec.ID, s.q.InsertCompetency, rec.UserID, string(rec.Kind), string(rec.Result),
 			rec.Passed, rec.Evaluator, rec.Note, name, typ, data, rec.RecordedBy, rec.RecordedAt); err != nil {
 			return Translate(err)
 		}
@@ -97,7 +97,7 @@ func (s *Store) InsertCompetency(ctx context.Context, rec competency.Record, ev 
 // Competencies lists one person's records, newest first.
 func (s *Store) Competencies(ctx context.Context, userID int64) ([]competency.Record, error) {
 	var rows []competencyRow
-	if err := s.DB.SelectContext(ctx, &rows, s.Query("list-competencies"), userID); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, s.q.ListCompetencies, userID); err != nil {
 		return nil, Translate(err)
 	}
 	out := make([]competency.Record, len(rows))
@@ -110,7 +110,7 @@ func (s *Store) Competencies(ctx context.Context, userID int64) ([]competency.Re
 // AllCompetencies lists every record by person.
 func (s *Store) AllCompetencies(ctx context.Context) (map[int64][]competency.Record, error) {
 	var rows []competencyRow
-	if err := s.DB.SelectContext(ctx, &rows, s.Query("list-all-competencies")); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, s.q.ListAllCompetencies); err != nil {
 		return nil, Translate(err)
 	}
 	out := map[int64][]competency.Record{}
@@ -127,7 +127,7 @@ func (s *Store) CompetencyEvidence(ctx context.Context, userID, recordID int64) 
 		Type string `db:"evidence_type"`
 		Data []byte `db:"evidence"`
 	}
-	if err := s.DB.GetContext(ctx, &row, s.Query("get-competency-evidence"), userID, recordID); err != nil {
+	if err := s.DB.GetContext(ctx, &row, s.q.GetCompetencyEvidence, userID, recordID); err != nil {
 		if err == sql.ErrNoRows {
 			return competency.Evidence{}, apperr.New(apperr.NotFound, "competency record %d of user %d has no evidence file", recordID, userID)
 		}
@@ -139,7 +139,7 @@ func (s *Store) CompetencyEvidence(ctx context.Context, userID, recordID int64) 
 // Person is one account as the competency service sees it.
 func (s *Store) Person(ctx context.Context, id int64) (competency.Person, error) {
 	var r userRow
-	if err := s.DB.GetContext(ctx, &r, s.Query("get-user"), id); err != nil {
+	if err := s.DB.GetContext(ctx, &r, s.q.GetUser, id); err != nil {
 		if err == sql.ErrNoRows {
 			return competency.Person{}, apperr.New(apperr.NotFound, "user %d does not exist", id)
 		}

@@ -17,7 +17,7 @@ func (t *Tx) InsertDowntimeRecord(ctx context.Context, prepID int64, r *workflow
 	if err != nil {
 		return apperr.Wrap(err, "encode downtime record")
 	}
-	_, err = t.tx.ExecContext(ctx, t.s.Query("downtime-record-insert"), prepID, r.MadeBy, r.RecordedBy, r.RecordedAt.UTC(), b)
+	_, err = t.tx.ExecContext(ctx, t.s.q.DowntimeRecordInsert, prepID, r.MadeBy, r.RecordedBy, r.RecordedAt.UTC(), b)
 	return Translate(err)
 }
 
@@ -25,7 +25,7 @@ func (t *Tx) InsertDowntimeRecord(ctx context.Context, prepID int64, r *workflow
 // made with Laminar.
 func (s *Store) DowntimeRecord(ctx context.Context, prepID int64) (*workflow.DowntimeRecord, error) {
 	var b []byte
-	if err := s.DB.GetContext(ctx, &b, s.Query("downtime-record-get"), prepID); err != nil {
+	if err := s.DB.GetContext(ctx, &b, s.q.DowntimeRecordGet, prepID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, nil
 		}

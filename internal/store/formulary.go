@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -209,7 +208,7 @@ func (s *Store) fillProducts(ctx context.Context, q sqlx.QueryerContext, rows []
 		out[i], byID[r.ID], ids[i] = p, p, r.ID
 	}
 	var codes []codeRow
-	if err := s.selectHot(ctx, q, &codes, "product-codes", pq.Array(ids)); err != nil {
+	if err := s.selectHot(ctx, q, &codes, &s.st.productCodes, pq.Array(ids)); err != nil {
 		return nil, Translate(err)
 	}
 	for _, c := range codes {
@@ -222,7 +221,7 @@ func (s *Store) fillProducts(ctx context.Context, q sqlx.QueryerContext, rows []
 		}
 	}
 	var recons []reconRow
-	if err := s.selectHot(ctx, q, &recons, "product-reconstitutions", pq.Array(ids)); err != nil {
+	if err := s.selectHot(ctx, q, &recons, &s.st.productReconstitutions, pq.Array(ids)); err != nil {
 		return nil, Translate(err)
 	}
 	for _, r := range recons {
@@ -236,9 +235,9 @@ func (s *Store) fillProducts(ctx context.Context, q sqlx.QueryerContext, rows []
 }
 
 // oneProduct runs a query expected to return one product row.
-func (s *Store) oneProduct(ctx context.Context, q sqlx.QueryerContext, name string, arg any, notFound string) (*formulary.Product, error) {
+func (s *Store) oneProduct(ctx context.Context, q sqlx.QueryerContext, query *prepared, arg any, notFound string) (*formulary.Product, error) {
 	var rows []productRow
-	if err := s.selectHot(ctx, q, &rows, name, arg); err != nil {
+	if err := s.selectHot(ctx, q, &rows, query, arg); err != nil {
 		return nil, Translate(err)
 	}
 	if len(rows) == 0 {
@@ -253,24 +252,24 @@ func (s *Store) oneProduct(ctx context.Context, q sqlx.QueryerContext, name stri
 
 // Product returns the product with the given ID.
 func (s *Store) Product(ctx context.Context, id int64) (*formulary.Product, error) {
-	return s.oneProduct(ctx, s.DB, "get-product", id, fmt.Sprintf(productNotFoundTemplate, id))
+	return s.oneProduct(ctx, s.DB, &s.st.getProduct, id, fmt.Sprintf(productNotFoundTemplate, id))
 }
 
 // ProductByGTIN returns the product one of whose codes has this GTIN-14.
 func (s *Store) ProductByGTIN(ctx context.Context, gtin14 string) (*formulary.Product, error) {
-	return s.oneProduct(ctx, s.DB, "product-by-gtin", gtin14, "no product has GTIN "+gtin14)
+	return s.oneProduct(ctx, s.DB, &s.st.productByGTIN, gtin14, "no product has GTIN "+gtin14)
 }
 
 // ProductByNDC10 returns the product one of whose codes has these 10 NDC digits.
 func (s *Store) ProductByNDC10(ctx context.Context, ndc10 string) (*formulary.Product, error) {
-	return s.oneProduct(ctx, s.DB, "product-by-ndc10", ndc10, "no product has NDC digits "+ndc10)
+	return s.oneProduct(ctx, s.DB, &s.st.productByNDC10, ndc10, "no product has NDC digits "+ndc10)
 }
 
 // LotByNumber returns the recorded state of a lot; NotFound when the lot
 // was never recorded (it is then usable).
 func (s *Store) LotByNumber(ctx context.Context, productID int64, lot string) (*formulary.Lot, error) {
 	var r lotRow
-	if err := s.getHot(ctx, nil, &r, "get-lot", productID, lot); err != nil {
+	if err := s.getHot(ctx, nil, &r, &s.st.getLot, productID, lot); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, apperr.New(apperr.NotFound, "lot %s of product %d has no recorded status", lot, productID)
 		}
@@ -311,13 +310,13 @@ func (s *Store) SearchProducts(ctx context.Context, q formulary.Query, f Product
 	var err error
 	switch q.Kind {
 	case formulary.QueryAll, "":
-		err = s.DB.SelectContext(ctx, &rows, s.Query("search-products-all"), f.IncludeInactive, limit)
+		err = s.DB.SelectContext(ctx, &rows, s.q.SearchProductsAll, f.IncludeInactive, limit)
 	case formulary.QueryName:
-		err = s.DB.SelectContext(ctx, &rows, s.Query("search-products-by-name"), formulary.LikePattern(q.Text), q.Text, f.IncludeInactive, limit)
+		err = s.DB.SelectContext(ctx, &rows, s.q.SearchProductsByName, formulary.LikePattern(q.Text), q.Text, f.IncludeInactive, limit)
 	case formulary.QueryCodes:
-		err = s.DB.SelectContext(ctx, &rows, s.Query("search-products-by-ndc10s"), pq.Array(q.NDC10s), f.IncludeInactive, limit)
+		err = s.DB.SelectContext(ctx, &rows, s.q.SearchProductsByNDC10s, pq.Array(q.NDC10s), f.IncludeInactive, limit)
 	case formulary.QueryCodePrefix:
-		err = s.DB.SelectContext(ctx, &rows, s.Query("search-products-by-code-prefix"), q.Prefix, f.IncludeInactive, limit)
+		err = s.DB.SelectContext(ctx, &rows, s.q.SearchProductsByCodePrefix, q.Prefix, f.IncludeInactive, limit)
 	default:
 		return nil, apperr.InvalidField("q", "unknown search kind %q", q.Kind)
 	}
@@ -332,7 +331,7 @@ func (s *Store) SearchProducts(ctx context.Context, q formulary.Query, f Product
 func (s *Store) checkCodesFree(ctx context.Context, tx *sqlx.Tx, p *formulary.Product, self int64) error {
 	for i, c := range p.Codes() {
 		var owner int64
-		err := tx.GetContext(ctx, &owner, s.Query("code-owner"), c.NDC10)
+		err := tx.GetContext(ctx, &owner, s.q.CodeOwner, c.NDC10)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && owner == self) {
 			continue
 		}
@@ -353,7 +352,7 @@ func (s *Store) checkCodesFree(ctx context.Context, tx *sqlx.Tx, p *formulary.Pr
 // codes and reconstitution directions, in tx.
 func (s *Store) writeProduct(ctx context.Context, tx *sqlx.Tx, p *formulary.Product) error {
 	var drugID int64
-	if err := tx.GetContext(ctx, &drugID, s.Query("upsert-drug"), p.Drug.Name, p.Drug.TallMan, string(p.Drug.Hazard)); err != nil {
+	if err := tx.GetContext(ctx, &drugID, s.q.UpsertDrug, p.Drug.Name, p.Drug.TallMan, string(p.Drug.Hazard)); err != nil {
 		return Translate(err)
 	}
 	if err := s.checkCodesFree(ctx, tx, p, p.ID); err != nil {
@@ -367,28 +366,28 @@ func (s *Store) writeProduct(ctx context.Context, tx *sqlx.Tx, p *formulary.Prod
 		pp.StrengthValue, pp.StrengthUnit, pp.ReconVolumeML, pp.VolumeML, pp.Container, pp.SpecificGravity,
 		pp.Storage, pp.PackDescription, pp.MarketingStart, pp.MarketingEnd, pp.Confirmation, pp.Note, pp.Source,
 		pp.SourceRef, pp.SourceURL, pp.Active}
-	name := "insert-product"
+	query := s.q.InsertProduct
 	if p.ID != 0 {
-		name = "update-product"
+		query = s.q.UpdateProduct
 		args = append(args, p.ID)
 	}
 	var id int64
-	if err := tx.GetContext(ctx, &id, s.Query(name), args...); err != nil {
+	if err := tx.GetContext(ctx, &id, query, args...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.New(apperr.NotFound, productNotFoundTemplate, p.ID)
 		}
 		return Translate(err)
 	}
 	p.ID = id
-	if _, err := tx.ExecContext(ctx, s.Query("delete-product-codes"), pq.Array([]int64{id})); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q.DeleteProductCodes, pq.Array([]int64{id})); err != nil {
 		return Translate(err)
 	}
 	for _, c := range p.Codes() {
-		if _, err := tx.ExecContext(ctx, s.Query("insert-product-code"), id, string(c.Kind), c.NDC, c.NDC10, c.NDC11, c.GTIN14); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q.InsertProductCode, id, string(c.Kind), c.NDC, c.NDC10, c.NDC11, c.GTIN14); err != nil {
 			return Translate(err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.Query("delete-product-reconstitutions"), id); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q.DeleteProductReconstitutions, id); err != nil {
 		return Translate(err)
 	}
 	for i, r := range p.Reconstitutions {
@@ -400,7 +399,7 @@ func (s *Store) writeProduct(ctx context.Context, tx *sqlx.Tx, p *formulary.Prod
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.Query("insert-product-reconstitution"), id, i, r.Diluent, dv, av,
+		if _, err := tx.ExecContext(ctx, s.q.InsertProductReconstitution, id, i, r.Diluent, dv, av,
 			r.Concentration, r.Note, r.SourceURL); err != nil {
 			return Translate(err)
 		}
@@ -431,7 +430,7 @@ func (s *Store) CreateProduct(ctx context.Context, p *formulary.Product, actor *
 			return err
 		}
 		var err error
-		if out, err = s.oneProduct(ctx, tx, "get-product", p.ID, "product vanished"); err != nil {
+		if out, err = s.oneProduct(ctx, tx, &s.st.getProduct, p.ID, "product vanished"); err != nil {
 			return err
 		}
 		_, err = audit.Append(ctx, tx, audit.Event{Type: AuditProductCreated, ActorID: actor,
@@ -454,13 +453,13 @@ func (s *Store) UpdateProduct(ctx context.Context, id int64, p *formulary.Produc
 	var out *formulary.Product
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
 		var locked int64
-		if err := tx.GetContext(ctx, &locked, s.Query("lock-product"), id); err != nil {
+		if err := tx.GetContext(ctx, &locked, s.q.LockProduct, id); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return apperr.New(apperr.NotFound, productNotFoundTemplate, id)
 			}
 			return Translate(err)
 		}
-		before, err := s.oneProduct(ctx, tx, "get-product", id, fmt.Sprintf(productNotFoundTemplate, id))
+		before, err := s.oneProduct(ctx, tx, &s.st.getProduct, id, fmt.Sprintf(productNotFoundTemplate, id))
 		if err != nil {
 			return err
 		}
@@ -477,7 +476,7 @@ func (s *Store) UpdateProduct(ctx context.Context, id int64, p *formulary.Produc
 		if err := s.writeProduct(ctx, tx, p); err != nil {
 			return err
 		}
-		if out, err = s.oneProduct(ctx, tx, "get-product", id, "product vanished"); err != nil {
+		if out, err = s.oneProduct(ctx, tx, &s.st.getProduct, id, "product vanished"); err != nil {
 			return err
 		}
 		_, err = audit.Append(ctx, tx, audit.Event{Type: AuditProductUpdated, ActorID: actor,
@@ -499,7 +498,7 @@ func (s *Store) SetLotStatus(ctx context.Context, c formulary.LotChange, actor *
 	var out formulary.Lot
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
 		var locked int64
-		if err := tx.GetContext(ctx, &locked, s.Query("lock-product"), c.ProductID); err != nil {
+		if err := tx.GetContext(ctx, &locked, s.q.LockProduct, c.ProductID); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return apperr.New(apperr.NotFound, productNotFoundTemplate, c.ProductID)
 			}
@@ -507,14 +506,14 @@ func (s *Store) SetLotStatus(ctx context.Context, c formulary.LotChange, actor *
 		}
 		var before lotRow
 		prev := string(formulary.LotOK)
-		switch err := tx.GetContext(ctx, &before, s.Query("get-lot"), c.ProductID, c.Lot); {
+		switch err := tx.GetContext(ctx, &before, s.q.GetLot, c.ProductID, c.Lot); {
 		case err == nil:
 			prev = before.Status
 		case !errors.Is(err, sql.ErrNoRows):
 			return Translate(err)
 		}
 		var r lotRow
-		if err := tx.GetContext(ctx, &r, s.Query("upsert-lot"), c.ProductID, c.Lot, string(c.Status), c.Reason, actor); err != nil {
+		if err := tx.GetContext(ctx, &r, s.q.UpsertLot, c.ProductID, c.Lot, string(c.Status), c.Reason, actor); err != nil {
 			return Translate(err)
 		}
 		out = r.lot()
@@ -532,7 +531,7 @@ func (s *Store) SetLotStatus(ctx context.Context, c formulary.LotChange, actor *
 // Lots lists the recorded lots of a product, most recently changed first.
 func (s *Store) Lots(ctx context.Context, productID int64) ([]formulary.Lot, error) {
 	var rows []lotRow
-	if err := s.DB.SelectContext(ctx, &rows, s.Query("list-lots"), productID); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, s.q.ListLots, productID); err != nil {
 		return nil, Translate(err)
 	}
 	out := make([]formulary.Lot, len(rows))
@@ -557,7 +556,7 @@ func (s *Store) Drugs(ctx context.Context) ([]formulary.Drug, error) {
 
 func (s *Store) drugs(ctx context.Context, q sqlx.QueryerContext) ([]formulary.Drug, error) {
 	var rows []drugRow
-	if err := sqlx.SelectContext(ctx, q, &rows, s.Query("list-drugs")); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, s.q.ListDrugs); err != nil {
 		return nil, Translate(err)
 	}
 	out := make([]formulary.Drug, len(rows))
@@ -585,7 +584,7 @@ type stabilityRow struct {
 // Stability lists the stability entries of a drug.
 func (s *Store) Stability(ctx context.Context, drugID int64) ([]formulary.StabilityEntry, error) {
 	var rows []stabilityRow
-	if err := s.DB.SelectContext(ctx, &rows, s.Query("stability-by-drug"), drugID); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, s.q.StabilityByDrug, drugID); err != nil {
 		return nil, Translate(err)
 	}
 	out := make([]formulary.StabilityEntry, len(rows))
@@ -601,257 +600,3 @@ func (s *Store) Stability(ctx context.Context, drugID int64) ([]formulary.Stabil
 	}
 	return out, nil
 }
-
-// SeedFormulary loads curated products and stability entries in one
-// transaction. It writes no audit events: it is the demo data, recorded by
-// the seed marker, not a person's change.
-func (s *Store) SeedFormulary(ctx context.Context, products []*formulary.Product, stability []formulary.StabilityEntry) error {
-	for _, p := range products {
-		if err := p.Validate(); err != nil {
-			return fmt.Errorf("product %s: %w", p.Package.NDC, err)
-		}
-	}
-	return s.InTx(ctx, func(tx *sqlx.Tx) error {
-		for _, p := range products {
-			if err := s.writeProduct(ctx, tx, p); err != nil {
-				return fmt.Errorf("product %s: %w", p.Package.NDC, err)
-			}
-		}
-		drugs, err := s.drugs(ctx, tx)
-		if err != nil {
-			return err
-		}
-		ids := map[string]int64{}
-		for _, d := range drugs {
-			ids[strings.ToLower(d.Name)] = d.ID
-		}
-		for _, e := range stability {
-			if err := e.Validate(); err != nil {
-				return err
-			}
-			id, ok := ids[strings.ToLower(e.Drug.Name)]
-			if !ok {
-				var err error
-				if err = tx.GetContext(ctx, &id, s.Query("upsert-drug"), e.Drug.Name, e.Drug.TallMan, string(e.Drug.Hazard)); err != nil {
-					return Translate(err)
-				}
-				ids[strings.ToLower(e.Drug.Name)] = id
-			}
-			var limit decimal.NullDecimal
-			if e.LimitHours != nil {
-				limit = decimal.NullDecimal{Decimal: *e.LimitHours, Valid: true}
-			}
-			if _, err := tx.ExecContext(ctx, s.Query("insert-stability"), id, e.Presentation, e.Diluent, string(e.Phase),
-				string(e.Storage), limit, e.Note, e.SourceURL); err != nil {
-				return Translate(err)
-			}
-		}
-		return nil
-	})
-}
-
-// ImportStats counts what an NDC Directory import did.
-type ImportStats struct {
-	Inserted int `json:"inserted"`
-	Updated  int `json:"updated"`
-	// SkippedCurated are packages a curated product already holds: the
-	// pharmacy's record wins over the directory's.
-	SkippedCurated int `json:"skipped_curated"`
-	// CodesSkipped are unit NDCs another product already holds.
-	CodesSkipped int `json:"codes_skipped"`
-	NewDrugs     int `json:"new_drugs"`
-}
-
-func mlText(q *calc.Quantity) (string, error) {
-	v, err := toML("volume", q)
-	if err != nil || !v.Valid {
-		return "", err
-	}
-	return v.Decimal.String(), nil
-}
-
-func dateText(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return t.Format(time.DateOnly)
-}
-
-// ImportProducts writes NDC Directory products (Source fda_ndc) in one
-// transaction: all or nothing. Products of a package NDC already imported
-// are updated; a package a curated product holds is left alone. New drugs
-// inherit the hazard of a known drug whose name begins theirs (a salt
-// name); others are marked fda_ndc, their hazard not reviewed. One audit
-// event records the import with summary.
-func (s *Store) ImportProducts(ctx context.Context, products []*formulary.Product, actor *int64, summary any) (ImportStats, error) {
-	var st ImportStats
-	seen := make(map[string]bool, len(products))
-	pkgs := make([]string, 0, len(products))
-	for _, p := range products {
-		if p.Source != formulary.SourceFDA {
-			return st, apperr.InvalidField("source", "product %s: only NDC Directory products (fda_ndc) are imported", p.Package.NDC)
-		}
-		if err := p.Validate(); err != nil {
-			return st, fmt.Errorf("product %s: %w", p.Package.NDC, err)
-		}
-		if seen[p.Package.NDC10] {
-			return st, apperr.InvalidField("package_ndc", "package NDC %s is imported twice", p.Package.NDC)
-		}
-		seen[p.Package.NDC10] = true
-		pkgs = append(pkgs, p.Package.NDC10)
-	}
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		st = ImportStats{}
-		var held []string
-		if err := tx.SelectContext(ctx, &held, s.Query("curated-codes"), pq.Array(pkgs)); err != nil {
-			return Translate(err)
-		}
-		products := products
-		if len(held) > 0 {
-			skip := make(map[string]bool, len(held))
-			for _, h := range held {
-				skip[h] = true
-			}
-			kept := make([]*formulary.Product, 0, len(products))
-			for _, p := range products {
-				if !skip[p.Package.NDC10] {
-					kept = append(kept, p)
-				}
-			}
-			st.SkippedCurated = len(products) - len(kept)
-			products = kept
-		}
-		known, err := s.drugs(ctx, tx)
-		if err != nil {
-			return err
-		}
-		have := map[string]bool{}
-		for _, d := range known {
-			have[strings.ToLower(d.Name)] = true
-		}
-		var names, hazards []string
-		for _, p := range products {
-			n := strings.ToLower(p.Drug.Name)
-			if !have[n] {
-				have[n] = true
-				names = append(names, n)
-				hazards = append(hazards, string(formulary.InheritHazard(n, known)))
-			}
-		}
-		if len(names) > 0 {
-			res, err := tx.ExecContext(ctx, s.Query("import-drugs"), pq.Array(names), pq.Array(hazards))
-			if err != nil {
-				return Translate(err)
-			}
-			n, _ := res.RowsAffected()
-			st.NewDrugs = int(n)
-		}
-		all := make([]string, 0, len(have))
-		for n := range have {
-			all = append(all, n)
-		}
-		var idRows []struct {
-			ID   int64  `db:"id"`
-			Name string `db:"name"`
-		}
-		if err := tx.SelectContext(ctx, &idRows, s.Query("drug-ids-by-name"), pq.Array(all)); err != nil {
-			return Translate(err)
-		}
-		drugIDs := make(map[string]int64, len(idRows))
-		for _, r := range idRows {
-			drugIDs[r.Name] = r.ID
-		}
-		for start := 0; start < len(products); start += importBatch {
-			end := min(start+importBatch, len(products))
-			if err := s.importBatch(ctx, tx, products[start:end], drugIDs, &st); err != nil {
-				return err
-			}
-		}
-		_, err = audit.Append(ctx, tx, audit.Event{Type: AuditFormularyImported, ActorID: actor,
-			Payload: auditPayload(map[string]any{"stats": st, "summary": summary})})
-		return err
-	})
-	if err != nil {
-		return ImportStats{}, err
-	}
-	return st, nil
-}
-
-func (s *Store) importBatch(ctx context.Context, tx *sqlx.Tx, batch []*formulary.Product, drugIDs map[string]int64, st *ImportStats) error {
-	n := len(batch)
-	cols := make([][]string, 16)
-	for i := range cols {
-		cols[i] = make([]string, n)
-	}
-	drug := make([]int64, n)
-	active := make([]bool, n)
-	conf := make([]string, n)
-	urls := make([]string, n)
-	byNDC := make(map[string]*formulary.Product, n)
-	for i, p := range batch {
-		id, ok := drugIDs[strings.ToLower(p.Drug.Name)]
-		if !ok {
-			return apperr.Wrap(fmt.Errorf("drug %q was not created", p.Drug.Name), "import drugs")
-		}
-		drug[i], active[i], conf[i], urls[i] = id, p.Active, p.Confirmation, p.SourceURL
-		byNDC[p.Package.NDC10] = p
-		var sv, su string
-		if p.Strength != nil {
-			sv, su = p.Strength.Value.String(), p.Strength.Unit.String()
-		}
-		recon, err := mlText(p.ReconstitutedVolume)
-		if err != nil {
-			return err
-		}
-		vol, err := mlText(p.Volume)
-		if err != nil {
-			return err
-		}
-		for j, v := range []string{p.Package.NDC, p.Package.NDC10, p.Brand, p.Labeler, p.DosageForm, p.StrengthText,
-			sv, su, recon, vol, string(p.Container), p.PackDescription, dateText(p.MarketingStart), dateText(p.MarketingEnd),
-			p.Note, p.SourceRef} {
-			cols[j][i] = v
-		}
-	}
-	args := []any{pq.Array(drug)}
-	for _, c := range cols {
-		args = append(args, pq.Array(c))
-	}
-	args = append(args, pq.Array(active), pq.Array(conf), pq.Array(urls))
-	var got []struct {
-		ID       int64  `db:"id"`
-		NDC10    string `db:"package_ndc10"`
-		Inserted bool   `db:"inserted"`
-	}
-	if err := tx.SelectContext(ctx, &got, s.Query("import-products"), args...); err != nil {
-		return Translate(err)
-	}
-	st.SkippedCurated += n - len(got)
-	ids := make([]int64, len(got))
-	var cp []int64
-	var ck, cn, c10, c11, cg []string
-	for i, g := range got {
-		ids[i] = g.ID
-		if g.Inserted {
-			st.Inserted++
-		} else {
-			st.Updated++
-		}
-		for _, c := range byNDC[g.NDC10].Codes() {
-			cp = append(cp, g.ID)
-			ck, cn, c10, c11, cg = append(ck, string(c.Kind)), append(cn, c.NDC), append(c10, c.NDC10), append(c11, c.NDC11), append(cg, c.GTIN14)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, s.Query("delete-product-codes"), pq.Array(ids)); err != nil {
-		return Translate(err)
-	}
-	res, err := tx.ExecContext(ctx, s.Query("import-codes"), pq.Array(cp), pq.Array(ck), pq.Array(cn), pq.Array(c10), pq.Array(c11), pq.Array(cg))
-	if err != nil {
-		return Translate(err)
-	}
-	added, _ := res.RowsAffected()
-	st.CodesSkipped += len(cp) - int(added)
-	return nil
-}
-
-var _ formulary.Lookup = (*Store)(nil)

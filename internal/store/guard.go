@@ -49,7 +49,7 @@ func (r budRuleRow) decodeGuard() (GuardRuleVersion, error) {
 // GuardRuleVersions lists every version of the guard table, oldest first.
 func (s *Store) GuardRuleVersions(ctx context.Context) ([]GuardRuleVersion, error) {
 	var rows []budRuleRow
-	if err := s.DB.SelectContext(ctx, &rows, s.Query("guard-rule-versions")); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, s.q.GuardRuleVersions); err != nil {
 		return nil, Translate(err)
 	}
 	out := make([]GuardRuleVersion, 0, len(rows))
@@ -72,7 +72,7 @@ func (s *Store) GuardRulesAt(ctx context.Context, at time.Time) (guard.Rules, er
 
 func (s *Store) guardRuleVersionAt(ctx context.Context, q sqlx.QueryerContext, at time.Time) (GuardRuleVersion, error) {
 	var row budRuleRow
-	err := sqlx.GetContext(ctx, q, &row, s.Query("guard-rules-at"), at)
+	err := sqlx.GetContext(ctx, q, &row, s.q.GuardRulesAt, at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return GuardRuleVersion{}, &apperr.Error{Kind: apperr.Refused, Code: "no_guard_rules_in_force",
 			Message: fmt.Sprintf("no guard rule table was in force at %s; an admin must add one that takes effect at or before it", at.UTC().Format(time.RFC3339))}
@@ -91,7 +91,7 @@ func (s *Store) guardRuleVersionAt(ctx context.Context, q sqlx.QueryerContext, a
 func (s *Store) AddGuardRules(ctx context.Context, actorID int64, rules guard.Rules) (GuardRuleVersion, error) {
 	var out GuardRuleVersion
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.Query("guard-rules-lock")); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q.GuardRulesLock); err != nil {
 			return Translate(err)
 		}
 		var (
@@ -99,7 +99,7 @@ func (s *Store) AddGuardRules(ctx context.Context, actorID int64, rules guard.Ru
 			latestFrom    sql.NullTime
 			now           time.Time
 		)
-		if err := tx.QueryRowxContext(ctx, s.Query("guard-rules-latest")).Scan(&latestVersion, &latestFrom, &now); err != nil {
+		if err := tx.QueryRowxContext(ctx, s.q.GuardRulesLatest).Scan(&latestVersion, &latestFrom, &now); err != nil {
 			return Translate(err)
 		}
 		if rules.EffectiveFrom.IsZero() {
@@ -109,7 +109,7 @@ func (s *Store) AddGuardRules(ctx context.Context, actorID int64, rules guard.Ru
 			return err
 		}
 		var exists bool
-		if err := tx.GetContext(ctx, &exists, s.Query("guard-rules-version-exists"), rules.Version); err != nil {
+		if err := tx.GetContext(ctx, &exists, s.q.GuardRulesVersionExists, rules.Version); err != nil {
 			return Translate(err)
 		}
 		if exists {
@@ -170,7 +170,7 @@ func (s *Store) insertGuardRules(ctx context.Context, tx *sqlx.Tx, actor *int64,
 	}
 	v := GuardRuleVersion{Rules: rules, CreatedBy: actor}
 	v.Rules.EffectiveFrom = rules.EffectiveFrom.UTC()
-	if err := tx.QueryRowxContext(ctx, s.Query("guard-rules-insert"),
+	if err := tx.QueryRowxContext(ctx, s.q.GuardRulesInsert,
 		rules.Version, rules.EffectiveFrom, string(doc), actor).Scan(&v.ID, &v.CreatedAt); err != nil {
 		return GuardRuleVersion{}, Translate(err)
 	}

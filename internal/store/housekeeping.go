@@ -25,21 +25,21 @@ func (s *Store) Housekeep(ctx context.Context, h Housekeeping) (map[string]int64
 		query string
 		args  []any
 	}{
-		{"sessions", "hk-sessions", []any{h.SessionsBefore}},
-		{"login_throttle", "hk-throttle", []any{h.ThrottleBefore, h.Now}},
-		{"idempotency_keys", "hk-idempotency", []any{h.IdempotencyBefore}},
-		{"job_runs", "hk-job-runs", []any{h.JobRunsBefore}},
+		{"sessions", s.q.HkSessions, []any{h.SessionsBefore}},
+		{"login_throttle", s.q.HkThrottle, []any{h.ThrottleBefore, h.Now}},
+		{"idempotency_keys", s.q.HkIdempotency, []any{h.IdempotencyBefore}},
+		{"job_runs", s.q.HkJobRuns, []any{h.JobRunsBefore}},
 	}
 	if !h.PhotosBefore.IsZero() {
 		steps = append(steps, struct {
 			name  string
 			query string
 			args  []any
-		}{"photos", "hk-photos", []any{h.PhotosBefore}})
+		}{"photos", s.q.HkPhotos, []any{h.PhotosBefore}})
 	}
 	out := map[string]int64{}
 	for _, st := range steps {
-		res, err := s.DB.ExecContext(ctx, s.Query(st.query), st.args...)
+		res, err := s.DB.ExecContext(ctx, st.query, st.args...)
 		if err != nil {
 			return out, fmt.Errorf("housekeeping: %s: %w", st.name, err)
 		}

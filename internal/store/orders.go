@@ -45,7 +45,7 @@ func (t *Tx) InsertRecipe(ctx context.Context, r workflow.Recipe, actor int64, n
 		ID      int64 `db:"id"`
 		Version int   `db:"version"`
 	}
-	if err := t.tx.GetContext(ctx, &row, t.s.Query("wf-recipe-insert"), r.Drug, r.Name, body, nullID(actor), now); err != nil {
+	if err := t.tx.GetContext(ctx, &row, t.s.q.WfRecipeInsert, r.Drug, r.Name, body, nullID(actor), now); err != nil {
 		return r, Translate(err)
 	}
 	r.ID, r.Version, r.CreatedAt = row.ID, row.Version, now.UTC()
@@ -58,7 +58,7 @@ func (t *Tx) InsertRecipe(ctx context.Context, r workflow.Recipe, actor int64, n
 // Recipe returns one recipe version.
 func (s *Store) Recipe(ctx context.Context, id int64) (workflow.Recipe, error) {
 	var row recipeRow
-	if err := s.DB.GetContext(ctx, &row, s.Query("wf-recipe-get"), id); err != nil {
+	if err := s.DB.GetContext(ctx, &row, s.q.WfRecipeGet, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return workflow.Recipe{}, apperr.New(apperr.NotFound, "no recipe %d", id)
 		}
@@ -71,7 +71,7 @@ func (s *Store) Recipe(ctx context.Context, id int64) (workflow.Recipe, error) {
 // false when the drug has none.
 func (s *Store) CurrentRecipe(ctx context.Context, drug string) (r workflow.Recipe, found bool, err error) {
 	var row recipeRow
-	if err := s.DB.GetContext(ctx, &row, s.Query("wf-recipe-current"), drug); err != nil {
+	if err := s.DB.GetContext(ctx, &row, s.q.WfRecipeCurrent, drug); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return r, false, nil
 		}
@@ -91,7 +91,7 @@ type RecipeFilter struct {
 // Recipes lists recipe versions, newest version of each drug first.
 func (s *Store) Recipes(ctx context.Context, f RecipeFilter) ([]workflow.Recipe, error) {
 	var rows []recipeRow
-	if err := s.DB.SelectContext(ctx, &rows, s.Query("wf-recipe-list")); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, s.q.WfRecipeList); err != nil {
 		return nil, Translate(err)
 	}
 	out := []workflow.Recipe{}
@@ -126,7 +126,7 @@ func (t *Tx) InsertOrder(ctx context.Context, o workflow.Order, actor int64, now
 	}
 	args = append(args, infuse, o.DueAt, string(o.Priority), nullID(actor), now)
 	var id int64
-	if err := t.tx.GetContext(ctx, &id, t.s.Query("wf-order-insert"), args...); err != nil {
+	if err := t.tx.GetContext(ctx, &id, t.s.q.WfOrderInsert, args...); err != nil {
 		return 0, Translate(err)
 	}
 	return id, nil
@@ -140,7 +140,7 @@ func (t *Tx) InsertPreparation(ctx context.Context, orderID, recipeID int64, ws 
 		return 0, apperr.Wrap(err, "encode worksheet")
 	}
 	var id int64
-	if err := t.tx.GetContext(ctx, &id, t.s.Query("wf-prep-insert"),
+	if err := t.tx.GetContext(ctx, &id, t.s.q.WfPrepInsert,
 		orderID, nil, recipeID, workflow.BatchKey(ws), wsJSON, now, string(workflow.InitialStatus(ws))); err != nil {
 		return 0, Translate(err)
 	}
@@ -151,7 +151,7 @@ func (t *Tx) InsertPreparation(ctx context.Context, orderID, recipeID int64, ws 
 // "cancelled").
 func (t *Tx) OrderStatus(ctx context.Context, orderID int64) (string, error) {
 	var status string
-	if err := t.tx.GetContext(ctx, &status, t.s.Query("wf-order-lock"), orderID); err != nil {
+	if err := t.tx.GetContext(ctx, &status, t.s.q.WfOrderLock, orderID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", apperr.New(apperr.NotFound, "no order %d", orderID)
 		}
@@ -163,7 +163,7 @@ func (t *Tx) OrderStatus(ctx context.Context, orderID int64) (string, error) {
 // PreparationsOfOrder lists the ids of an order's preparations, oldest first.
 func (t *Tx) PreparationsOfOrder(ctx context.Context, orderID int64) ([]int64, error) {
 	var ids []int64
-	if err := t.tx.SelectContext(ctx, &ids, t.s.Query("wf-preps-of-order"), orderID); err != nil {
+	if err := t.tx.SelectContext(ctx, &ids, t.s.q.WfPrepsOfOrder, orderID); err != nil {
 		return nil, Translate(err)
 	}
 	return ids, nil
@@ -171,7 +171,7 @@ func (t *Tx) PreparationsOfOrder(ctx context.Context, orderID int64) ([]int64, e
 
 // CancelOrder marks an order cancelled, by whom, when and why.
 func (t *Tx) CancelOrder(ctx context.Context, orderID, actor int64, now time.Time, reason string) error {
-	_, err := t.tx.ExecContext(ctx, t.s.Query("wf-order-cancel"), orderID, nullID(actor), now, reason)
+	_, err := t.tx.ExecContext(ctx, t.s.q.WfOrderCancel, orderID, nullID(actor), now, reason)
 	return Translate(err)
 }
 
@@ -179,7 +179,7 @@ func (t *Tx) CancelOrder(ctx context.Context, orderID, actor int64, now time.Tim
 // when there is none); the demo seed uses it to attribute its records.
 func (s *Store) UserIDByName(ctx context.Context, username string) (int64, error) {
 	var id int64
-	if err := s.DB.GetContext(ctx, &id, s.Query("wf-user-id"), username); err != nil {
+	if err := s.DB.GetContext(ctx, &id, s.q.WfUserID, username); err != nil {
 		return 0, Translate(err)
 	}
 	return id, nil

@@ -25,7 +25,7 @@ func (t *Tx) InsertOverride(ctx context.Context, prepID, userID int64, reason st
 	if err != nil {
 		return apperr.Wrap(err, "encode overridden limits")
 	}
-	if _, err := t.tx.ExecContext(ctx, t.s.Query("wf-override-insert"), prepID, userID, reason, string(doc), at); err != nil {
+	if _, err := t.tx.ExecContext(ctx, t.s.q.WfOverrideInsert, prepID, userID, reason, string(doc), at); err != nil {
 		return Translate(err)
 	}
 	return nil
@@ -34,7 +34,7 @@ func (t *Tx) InsertOverride(ctx context.Context, prepID, userID int64, reason st
 // Overrides lists the overrides of a preparation, oldest first.
 func (s *Store) Overrides(ctx context.Context, prepID int64) ([]Override, error) {
 	var out []Override
-	if err := s.DB.SelectContext(ctx, &out, s.Query("wf-overrides-of"), prepID); err != nil {
+	if err := s.DB.SelectContext(ctx, &out, s.q.WfOverridesOf, prepID); err != nil {
 		return nil, Translate(err)
 	}
 	for i := range out {

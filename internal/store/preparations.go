@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -13,77 +12,8 @@ import (
 
 	"github.com/laminar-rx/laminar/calc"
 	"github.com/laminar-rx/laminar/internal/apperr"
-	"github.com/laminar-rx/laminar/internal/bud"
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
-
-// prepColumns is a preparations row joined with its order. The columns
-// land in the domain's Preparation directly; only its two JSON documents
-// (the worksheet and the final BUD) are decoded after the scan.
-type prepColumns struct {
-	workflow.Preparation
-	WorksheetJSON []byte `db:"worksheet"`
-	BUDJSON       []byte `db:"bud_result"`
-}
-
-func (r *prepColumns) decode() (*workflow.Preparation, error) {
-	p := &r.Preparation
-	p.DueAt, p.CreatedAt = p.DueAt.UTC(), p.CreatedAt.UTC()
-	if err := json.Unmarshal(r.WorksheetJSON, &p.Worksheet); err != nil {
-		return nil, apperr.Wrap(fmt.Errorf("preparation %d worksheet: %w", p.ID, err), "stored worksheet is unreadable")
-	}
-	if len(r.BUDJSON) > 0 {
-		var b bud.Result
-		if err := json.Unmarshal(r.BUDJSON, &b); err != nil {
-			return nil, apperr.Wrap(fmt.Errorf("preparation %d BUD: %w", p.ID, err), "stored BUD is unreadable")
-		}
-		p.BUD = &b
-	}
-	return p, nil
-}
-
-// LockPreparation loads a preparation and locks its row until the
-// transaction ends.
-func (t *Tx) LockPreparation(ctx context.Context, id int64) (*workflow.Preparation, error) {
-	var row prepColumns
-	if err := t.s.getHot(ctx, t.tx, &row, "wf-prep-lock", id); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, apperr.New(apperr.NotFound, "no preparation %d", id)
-		}
-		return nil, Translate(err)
-	}
-	return row.decode()
-}
-
-// SavePreparation writes a preparation's changeable fields and bumps its
-// version; a row changed by someone else since it was loaded is a 409
-// retry.
-func (t *Tx) SavePreparation(ctx context.Context, p *workflow.Preparation) error {
-	ws, err := json.Marshal(p.Worksheet)
-	if err != nil {
-		return apperr.Wrap(err, "encode worksheet")
-	}
-	var budJSON []byte
-	var budAt *time.Time
-	if p.BUD != nil {
-		if budJSON, err = json.Marshal(p.BUD); err != nil {
-			return apperr.Wrap(err, "encode BUD")
-		}
-		t := p.BUD.BUD
-		budAt = &t
-	}
-	res, err := t.tx.ExecContext(ctx, t.s.Query("wf-prep-save"), p.ID, p.Version, string(p.Status),
-		p.ClaimedBy, p.ClaimedAt, p.StartedAt, p.PreparedBy, p.CompletedAt, p.VerifiedBy, p.VerifiedAt,
-		p.ReleasedBy, p.ReleasedAt, budAt, budJSON, p.LabelSeq, ws)
-	if err != nil {
-		return Translate(err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return apperr.WithCode(apperr.Conflict, "retry", "preparation %d changed while you were working on it; try again", p.ID)
-	}
-	p.Version++
-	return nil
-}
 
 // Progress loads everything recorded against a preparation's steps.
 func (t *Tx) Progress(ctx context.Context, id int64) (workflow.Progress, error) {
@@ -104,14 +34,14 @@ type weightColumns struct {
 // progress loads everything recorded against a preparation's steps, on q.
 func (s *Store) progress(ctx context.Context, q sqlx.QueryerContext, id int64) (workflow.Progress, error) {
 	var p workflow.Progress
-	if err := sqlx.SelectContext(ctx, q, &p.Scans, s.Query("wf-scans-of"), id); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &p.Scans, s.q.WfScansOf, id); err != nil {
 		return p, Translate(err)
 	}
 	for i := range p.Scans {
 		p.Scans[i].At = p.Scans[i].At.UTC()
 	}
 	var weights []weightColumns
-	if err := sqlx.SelectContext(ctx, q, &weights, s.Query("wf-weights-of"), id); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &weights, s.q.WfWeightsOf, id); err != nil {
 		return p, Translate(err)
 	}
 	for _, w := range weights {
@@ -120,7 +50,7 @@ func (s *Store) progress(ctx context.Context, q sqlx.QueryerContext, id int64) (
 		r.Deviation, r.Tolerance, r.At = plainDec(w.Deviation)+"%", plainDec(w.Tolerance)+"%", r.At.UTC()
 		p.Weights = append(p.Weights, r)
 	}
-	if err := sqlx.SelectContext(ctx, q, &p.Marks, s.Query("wf-marks-of"), id); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &p.Marks, s.q.WfMarksOf, id); err != nil {
 		return p, Translate(err)
 	}
 	for i := range p.Marks {
@@ -130,7 +60,7 @@ func (s *Store) progress(ctx context.Context, q sqlx.QueryerContext, id int64) (
 		StepID string `db:"step_id"`
 		N      int    `db:"n"`
 	}
-	if err := sqlx.SelectContext(ctx, q, &photos, s.Query("wf-photos-of"), id); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &photos, s.q.WfPhotosOf, id); err != nil {
 		return p, Translate(err)
 	}
 	p.Photos = map[string]int{}
@@ -144,7 +74,7 @@ func (s *Store) progress(ctx context.Context, q sqlx.QueryerContext, id int64) (
 // steps' done flags filled in.
 func (s *Store) Preparation(ctx context.Context, id int64) (*workflow.Preparation, error) {
 	var row prepColumns
-	if err := s.DB.GetContext(ctx, &row, s.Query("wf-prep-get"), id); err != nil {
+	if err := s.DB.GetContext(ctx, &row, s.q.WfPrepGet, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, apperr.New(apperr.NotFound, "no preparation %d", id)
 		}
@@ -167,15 +97,15 @@ func (s *Store) UserName(ctx context.Context, id *int64) string {
 		return ""
 	}
 	var name string
-	if err := s.DB.GetContext(ctx, &name, s.Query("wf-user-name"), *id); err != nil {
+	if err := s.DB.GetContext(ctx, &name, s.q.WfUserName, *id); err != nil {
 		return fmt.Sprintf("user %d", *id)
 	}
 	return name
 }
 
-func (s *Store) queue(ctx context.Context, name string) ([]workflow.QueueItem, error) {
+func (s *Store) queue(ctx context.Context, query string) ([]workflow.QueueItem, error) {
 	var items []workflow.QueueItem
-	if err := s.DB.SelectContext(ctx, &items, s.Query(name)); err != nil {
+	if err := s.DB.SelectContext(ctx, &items, query); err != nil {
 		return nil, Translate(err)
 	}
 	for i := range items {
@@ -186,12 +116,12 @@ func (s *Store) queue(ctx context.Context, name string) ([]workflow.QueueItem, e
 
 // Queue lists the preparations to make (queued or in progress), unsorted.
 func (s *Store) Queue(ctx context.Context) ([]workflow.QueueItem, error) {
-	return s.queue(ctx, "wf-queue")
+	return s.queue(ctx, s.q.WfQueue)
 }
 
 // Verifications lists completed preparations awaiting a pharmacist, oldest first.
 func (s *Store) Verifications(ctx context.Context) ([]workflow.QueueItem, error) {
-	return s.queue(ctx, "wf-verifications")
+	return s.queue(ctx, s.q.WfVerifications)
 }
 
 // PhotoInfo describes a stored photo of a step, without its bytes.
@@ -207,7 +137,7 @@ type PhotoInfo struct {
 // Photos lists the photos of a preparation in the order they were taken.
 func (s *Store) Photos(ctx context.Context, prepID int64) ([]PhotoInfo, error) {
 	var out []PhotoInfo
-	if err := s.DB.SelectContext(ctx, &out, s.Query("wf-photo-list"), prepID); err != nil {
+	if err := s.DB.SelectContext(ctx, &out, s.q.WfPhotoList, prepID); err != nil {
 		return nil, Translate(err)
 	}
 	return out, nil
@@ -220,7 +150,7 @@ func (s *Store) Photo(ctx context.Context, prepID, photoID int64) (contentType s
 		ContentType string `db:"content_type"`
 		Data        []byte `db:"data"`
 	}
-	if err := s.DB.GetContext(ctx, &row, s.Query("wf-photo-get"), prepID, photoID); err != nil {
+	if err := s.DB.GetContext(ctx, &row, s.q.WfPhotoGet, prepID, photoID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", nil, apperr.New(apperr.NotFound, "preparation %d has no photo %d", prepID, photoID)
 		}

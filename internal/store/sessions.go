@@ -55,12 +55,12 @@ type NewSession struct {
 func (s *Store) StartSession(ctx context.Context, ns NewSession) (Session, error) {
 	var out Session
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &out, s.Query("create-session"),
+		if err := tx.GetContext(ctx, &out, s.q.CreateSession,
 			ns.TokenHash, ns.UserID, ns.Tablet, int(ns.Idle/time.Second), ns.RemoteAddr, ns.At); err != nil {
 			return Translate(err)
 		}
 		if len(ns.ReleaseThrottle) > 0 {
-			if _, err := tx.ExecContext(ctx, s.Query("throttle-release"), pq.StringArray(ns.ReleaseThrottle)); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q.ThrottleRelease, pq.StringArray(ns.ReleaseThrottle)); err != nil {
 				return Translate(err)
 			}
 		}
@@ -81,7 +81,7 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (SessionUs
 		SessionUser
 		Roles pq.StringArray `db:"roles"`
 	}
-	if err := s.DB.GetContext(ctx, &row, s.Query("get-session-by-token"), tokenHash); err != nil {
+	if err := s.DB.GetContext(ctx, &row, s.q.GetSessionByToken, tokenHash); err != nil {
 		return SessionUser{}, Translate(err)
 	}
 	su := row.SessionUser
@@ -92,7 +92,7 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (SessionUs
 
 // TouchSession moves a session's last use forward to at (never back).
 func (s *Store) TouchSession(ctx context.Context, id int64, at time.Time) error {
-	_, err := s.DB.ExecContext(ctx, s.Query("touch-session"), id, at)
+	_, err := s.DB.ExecContext(ctx, s.q.TouchSession, id, at)
 	return Translate(err)
 }
 
@@ -101,7 +101,7 @@ func (s *Store) TouchSession(ctx context.Context, id int64, at time.Time) error 
 func (s *Store) EndSession(ctx context.Context, id int64, reason string, ch Change) error {
 	return s.InTx(ctx, func(tx *sqlx.Tx) error {
 		var userID int64
-		if err := tx.GetContext(ctx, &userID, s.Query("end-session"), id, ch.At, reason); err != nil {
+		if err := tx.GetContext(ctx, &userID, s.q.EndSession, id, ch.At, reason); err != nil {
 			err = Translate(err)
 			if apperr.Is(err, apperr.NotFound) {
 				return apperr.WithCode(apperr.NotFound, "session_not_found", "the session has already ended")
@@ -134,10 +134,10 @@ func (s *Store) CountAttempt(ctx context.Context, keys []ThrottleKey, now time.T
 	counts := make([]int, len(keys))
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
 		for i, k := range keys {
-			err := tx.GetContext(ctx, &counts[i], s.Query("throttle-attempt"), k.Key, now, int64(window/time.Second), k.Limit)
+			err := tx.GetContext(ctx, &counts[i], s.q.ThrottleAttempt, k.Key, now, int64(window/time.Second), k.Limit)
 			if err == sql.ErrNoRows {
 				var start time.Time
-				if err := tx.GetContext(ctx, &start, s.Query("throttle-window"), k.Key); err != nil {
+				if err := tx.GetContext(ctx, &start, s.q.ThrottleWindow, k.Key); err != nil {
 					return Translate(err)
 				}
 				until = start.Add(window).UTC()
@@ -161,7 +161,7 @@ var errThrottled = errors.New("throttled")
 // ReleaseAttempt gives back one counted attempt on each of keys (a
 // success is not a failure).
 func (s *Store) ReleaseAttempt(ctx context.Context, keys []string) error {
-	_, err := s.DB.ExecContext(ctx, s.Query("throttle-release"), pq.StringArray(keys))
+	_, err := s.DB.ExecContext(ctx, s.q.ThrottleRelease, pq.StringArray(keys))
 	return Translate(err)
 }
 

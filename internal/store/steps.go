@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -13,47 +11,6 @@ import (
 	"github.com/laminar-rx/laminar/internal/bud"
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
-
-// AcceptedScans counts the accepted scans of one step of a preparation.
-func (t *Tx) AcceptedScans(ctx context.Context, prepID int64, stepID string) (int, error) {
-	var n int
-	if err := t.s.getHot(ctx, t.tx, &n, "wf-accepted-scans", prepID, stepID); err != nil {
-		return 0, Translate(err)
-	}
-	return n, nil
-}
-
-// InsertScan records a scan, accepted or refused, and sets its id.
-func (t *Tx) InsertScan(ctx context.Context, prepID int64, rec *workflow.ScanRecord) error {
-	return Translate(t.s.getHot(ctx, t.tx, &rec.ID, "wf-scan-insert", prepID, rec.StepID, rec.UserID, rec.Data,
-		rec.Accepted, rec.Code, rec.Message, rec.ProductID, rec.GTIN, rec.Lot, rec.Serial, rec.ExpiresAt,
-		rec.ContainerID, rec.Warning, rec.At))
-}
-
-// OpenContainer records a serialised container as opened now, inside
-// ISO 5, by the preparation, and returns its id. opened is false (and the
-// id 0) when the container was opened before: then LockContainer reads it.
-func (t *Tx) OpenContainer(ctx context.Context, r workflow.Resolved, prepID, actor int64, now time.Time) (id int64, opened bool, err error) {
-	err = t.s.getHot(ctx, t.tx, &id, "wf-container-insert", r.Product.ID, r.GTIN, r.Lot, r.Serial,
-		string(r.Product.Container), now, actor, prepID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, Translate(err)
-	}
-	return id, true, nil
-}
-
-// LockContainer reads an opened container and locks it until the
-// transaction ends.
-func (t *Tx) LockContainer(ctx context.Context, gtin, lot, serial string) (*workflow.OpenedContainer, error) {
-	var oc workflow.OpenedContainer
-	if err := t.s.getHot(ctx, t.tx, &oc, "wf-container-lock", gtin, lot, serial); err != nil {
-		return nil, Translate(err)
-	}
-	return &oc, nil
-}
 
 // ContainerUse is one container a preparation drew from: its lot and
 // expiry, and when and by which preparation it was first opened (nil when
@@ -71,7 +28,7 @@ type ContainerUse struct {
 // ContainersOf lists the containers a preparation's accepted scans drew from.
 func (t *Tx) ContainersOf(ctx context.Context, prepID int64) ([]ContainerUse, error) {
 	var rows []ContainerUse
-	if err := t.tx.SelectContext(ctx, &rows, t.s.Query("wf-containers-of"), prepID); err != nil {
+	if err := t.tx.SelectContext(ctx, &rows, t.s.q.WfContainersOf, prepID); err != nil {
 		return nil, Translate(err)
 	}
 	return rows, nil
@@ -105,7 +62,7 @@ func (t *Tx) InsertWeight(ctx context.Context, w WeightRow) (int64, error) {
 	if b := w.Balance; b != nil {
 		balanceID, raw, readability = &b.ID, b.Raw, &b.ReadabilityG
 	}
-	if err := t.tx.GetContext(ctx, &id, t.s.Query("wf-weight-insert"), w.PreparationID, w.StepID, w.UserID,
+	if err := t.tx.GetContext(ctx, &id, t.s.q.WfWeightInsert, w.PreparationID, w.StepID, w.UserID,
 		w.Check.Measured.Value, w.Check.Measured.Unit.String(), w.Check.Result.Expected.Value, w.Check.Result.Deviation,
 		w.Check.Tolerance, w.Check.Result.Pass, w.At.UTC(), balanceID, raw, readability); err != nil {
 		return 0, Translate(err)
@@ -115,7 +72,7 @@ func (t *Tx) InsertWeight(ctx context.Context, w WeightRow) (int64, error) {
 
 // InsertMark records a manual step as done (once; marking it again does nothing).
 func (t *Tx) InsertMark(ctx context.Context, prepID int64, stepID string, userID int64, at time.Time) error {
-	_, err := t.tx.ExecContext(ctx, t.s.Query("wf-mark-insert"), prepID, stepID, userID, "", at.UTC())
+	_, err := t.tx.ExecContext(ctx, t.s.q.WfMarkInsert, prepID, stepID, userID, "", at.UTC())
 	return Translate(err)
 }
 
@@ -133,7 +90,7 @@ type PhotoRow struct {
 // InsertPhoto stores a photo and returns its id.
 func (t *Tx) InsertPhoto(ctx context.Context, ph PhotoRow) (int64, error) {
 	var id int64
-	if err := t.tx.GetContext(ctx, &id, t.s.Query("wf-photo-insert"), ph.PreparationID, ph.StepID, ph.UserID,
+	if err := t.tx.GetContext(ctx, &id, t.s.q.WfPhotoInsert, ph.PreparationID, ph.StepID, ph.UserID,
 		ph.ContentType, ph.Data, ph.SHA256, ph.At.UTC()); err != nil {
 		return 0, Translate(err)
 	}
@@ -142,13 +99,13 @@ func (t *Tx) InsertPhoto(ctx context.Context, ph PhotoRow) (int64, error) {
 
 // InsertLabel records an issued label.
 func (t *Tx) InsertLabel(ctx context.Context, prepID int64, seq int, data, format string, userID int64, at time.Time) error {
-	_, err := t.tx.ExecContext(ctx, t.s.Query("wf-label-insert"), prepID, seq, data, format, userID, at.UTC())
+	_, err := t.tx.ExecContext(ctx, t.s.q.WfLabelInsert, prepID, seq, data, format, userID, at.UTC())
 	return Translate(err)
 }
 
 // InsertVerification records a pharmacist's decision.
 func (t *Tx) InsertVerification(ctx context.Context, prepID, userID int64, decision, reason string, at time.Time) error {
-	_, err := t.tx.ExecContext(ctx, t.s.Query("wf-verification-insert"), prepID, userID, decision, reason, at)
+	_, err := t.tx.ExecContext(ctx, t.s.q.WfVerificationInsert, prepID, userID, decision, reason, at)
 	return Translate(err)
 }
 
@@ -158,7 +115,7 @@ func (t *Tx) InsertWaste(ctx context.Context, prepID, userID int64, reason strin
 	if err != nil {
 		return apperr.Wrap(err, "encode waste items")
 	}
-	_, err = t.tx.ExecContext(ctx, t.s.Query("wf-waste-insert"), prepID, userID, reason, itemsJSON, at)
+	_, err = t.tx.ExecContext(ctx, t.s.q.WfWasteInsert, prepID, userID, reason, itemsJSON, at)
 	return Translate(err)
 }
 
@@ -166,7 +123,7 @@ func (t *Tx) InsertWaste(ctx context.Context, prepID, userID int64, reason strin
 // worksheet as prepID, and returns its id.
 func (t *Tx) InsertRemake(ctx context.Context, prepID int64, at time.Time) (int64, error) {
 	var id int64
-	if err := t.tx.GetContext(ctx, &id, t.s.Query("wf-remake-insert"), prepID, at); err != nil {
+	if err := t.tx.GetContext(ctx, &id, t.s.q.WfRemakeInsert, prepID, at); err != nil {
 		return 0, Translate(err)
 	}
 	return id, nil

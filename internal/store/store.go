@@ -1,5 +1,6 @@
-// Package store is Laminar's PostgreSQL storage. SQL lives in queries/*.sql,
-// one file per aggregate, as named queries parsed at start-up; database
+// Package store is Laminar's PostgreSQL storage: it loads and saves, and
+// decides nothing. SQL lives in queries/*.sql, one file per aggregate, as
+// named queries bound to the queries struct at start-up; database
 // errors are translated into apperr errors here so that lib/pq never leaks
 // out of this package.
 package store
@@ -13,7 +14,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"sort"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -22,16 +22,20 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/audit"
+	"github.com/laminar-rx/laminar/internal/namedsql"
 	"github.com/laminar-rx/laminar/migrations"
 )
 
 //go:embed queries/*.sql
 var queryFS embed.FS
 
-// Store is the database and its named queries.
+// Store is the database, its queries and the scan's prepared statements.
 type Store struct {
-	DB  *sqlx.DB
-	q   Queries
+	DB *sqlx.DB
+	q  queries
+	// all holds every named query, for Prepare.
+	all map[string]string
+	st  statements
 	dsn string
 }
 
@@ -39,24 +43,44 @@ type Store struct {
 // role's password: never log it). The live listener connects with it.
 func (s *Store) DSN() string { return s.dsn }
 
-// Open connects to dsn, checks the connection and loads the named queries.
+// Open connects to dsn, loads the named queries, checks that the schema is
+// current and prepares the scan's statements. A missing, unused or broken
+// query is an error naming it: start-up fails rather than a request.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	db, err := sqlx.Open("postgres", dsn)
+	return open(ctx, dsn, queryFS)
+}
+
+func open(ctx context.Context, dsn string, fsys fs.FS) (*Store, error) {
+	s := &Store{dsn: dsn}
+	all, err := namedsql.Load(fsys, "queries/*.sql")
+	if err == nil {
+		err = namedsql.Bind(all, &s.q)
+	}
+	if err == nil {
+		err = audit.CheckQueries()
+	}
 	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	s.all = all
+	if s.DB, err = sqlx.Open("postgres", dsn); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	db.SetMaxOpenConns(DefaultPool)
-	db.SetMaxIdleConns(DefaultPool)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+	s.DB.SetMaxOpenConns(DefaultPool)
+	s.DB.SetMaxIdleConns(DefaultPool)
+	if err := s.DB.PingContext(ctx); err != nil {
+		s.DB.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	q, err := LoadQueries(queryFS)
-	if err != nil {
-		db.Close()
+	if err := CheckSchema(ctx, s.DB.DB); err != nil {
+		s.DB.Close()
 		return nil, err
 	}
-	return &Store{DB: db, q: q, dsn: dsn}, nil
+	if err := s.prepareStatements(ctx); err != nil {
+		s.DB.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return s, nil
 }
 
 // DefaultPool is the pool size of a Store until SetPool changes it: the
@@ -72,7 +96,7 @@ func (s *Store) SetPool(n int) {
 	s.DB.SetMaxIdleConns(n)
 }
 
-// Warm opens n connections and prepares the scan's hot statements on each,
+// Warm opens n connections and prepares the scan's statements on each,
 // so the first requests after start-up do not pay for new backends,
 // their catalog caches and the statements' parsing: without it, the first
 // second of 50 tablets scanning had a p99 of about a second.
@@ -86,110 +110,34 @@ func (s *Store) Warm(ctx context.Context, n int) error {
 			_ = tx.Rollback()
 		}
 	}()
-	// The statements are first prepared on whichever connection is free;
-	// doing it inside the loop would wait forever for a second connection
-	// with a pool of one.
-	s.hot(ctx, nil, hotQueries[0])
 	for range n {
 		tx, err := s.DB.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
 		if err != nil {
 			return fmt.Errorf("warm connection %d of %d: %w", len(txs)+1, n, err)
 		}
 		txs = append(txs, tx)
-		for _, name := range hotQueries {
-			// hot prepares the statement on the transaction's
-			// connection and remembers it for later transactions.
-			if s.hot(ctx, tx, name) == nil {
-				// Preparing failed: Prepare reports the broken query;
-				// the workflow falls back to unprepared queries.
-				break
-			}
+		for _, p := range s.st.all() {
+			// Binding the statement to the transaction prepares it on
+			// the transaction's connection, and database/sql keeps it
+			// there for later uses of the statement.
+			p.in(ctx, tx)
 		}
 		// Every request looks its session up, and every write reads the
 		// chain head: run both once to load their tables' catalog entries.
-		if _, err := tx.ExecContext(ctx, s.Query("get-session-by-token"), []byte{}); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q.GetSessionByToken, []byte{}); err != nil {
 			return fmt.Errorf("warm connection %d of %d: %w", len(txs), n, err)
 		}
-		if _, err := tx.ExecContext(ctx, audit.QueryNames()["audit-head"]); err != nil {
+		if err := audit.Touch(ctx, tx); err != nil {
 			return fmt.Errorf("warm connection %d of %d: %w", len(txs), n, err)
 		}
 	}
 	return nil
 }
 
-// Close closes the connection pool.
-func (s *Store) Close() error { return s.DB.Close() }
-
-// Query returns the named query; a missing name is a programming error and
-// is caught by the start-up test that loads every name used.
-func (s *Store) Query(name string) string {
-	q, ok := s.q[name]
-	if !ok {
-		panic("store: no query named " + name)
-	}
-	return q
-}
-
-// Queries maps a query name to its SQL.
-type Queries map[string]string
-
-// LoadQueries parses every "-- name: x" block of the .sql files in fsys.
-func LoadQueries(fsys fs.FS) (Queries, error) {
-	q := Queries{}
-	files, err := fs.Glob(fsys, "queries/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range files {
-		b, err := fs.ReadFile(fsys, f)
-		if err != nil {
-			return nil, err
-		}
-		var name string
-		var body strings.Builder
-		flush := func() error {
-			if name == "" {
-				return nil
-			}
-			text := strings.TrimSpace(body.String())
-			if text == "" {
-				return fmt.Errorf("%s: query %s is empty", f, name)
-			}
-			if _, dup := q[name]; dup {
-				return fmt.Errorf("%s: query %s defined twice", f, name)
-			}
-			q[name] = text
-			body.Reset()
-			return nil
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name:"); ok {
-				if err := flush(); err != nil {
-					return nil, err
-				}
-				name = strings.TrimSpace(rest)
-				continue
-			}
-			if name != "" {
-				body.WriteString(line)
-				body.WriteByte('\n')
-			}
-		}
-		if err := flush(); err != nil {
-			return nil, err
-		}
-	}
-	return q, nil
-}
-
-// Names lists the loaded query names, sorted.
-func (q Queries) Names() []string {
-	out := make([]string, 0, len(q))
-	for k := range q {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+// Close closes the prepared statements and the connection pool.
+func (s *Store) Close() error {
+	s.closeStatements()
+	return s.DB.Close()
 }
 
 // Prepare parses every named query on the server, so a broken query stops
@@ -200,8 +148,13 @@ func (s *Store) Prepare(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	for _, name := range s.q.Names() {
-		st, err := conn.PreparexContext(ctx, s.q[name])
+	names := make([]string, 0, len(s.all))
+	for name := range s.all {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		st, err := conn.PreparexContext(ctx, s.all[name])
 		if err != nil {
 			return fmt.Errorf("query %s: %w", name, err)
 		}
@@ -316,7 +269,7 @@ func Translate(err error) error {
 // Meta reads a site_meta value ("" when absent).
 func (s *Store) Meta(ctx context.Context, key string) (string, error) {
 	var v string
-	err := s.DB.GetContext(ctx, &v, s.Query("get-meta"), key)
+	err := s.DB.GetContext(ctx, &v, s.q.GetMeta, key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -325,6 +278,6 @@ func (s *Store) Meta(ctx context.Context, key string) (string, error) {
 
 // SetMeta writes a site_meta value.
 func (s *Store) SetMeta(ctx context.Context, key, value string) error {
-	_, err := s.DB.ExecContext(ctx, s.Query("set-meta"), key, value)
+	_, err := s.DB.ExecContext(ctx, s.q.SetMeta, key, value)
 	return Translate(err)
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"strings"
 	"testing"
@@ -89,16 +90,78 @@ func TestTranslate(t *testing.T) {
 	}
 }
 
-func TestLoadQueriesRejectsDuplicatesAndEmpty(t *testing.T) {
-	dup := fstest.MapFS{
-		"queries/a.sql": {Data: []byte("-- name: x\nSELECT 1;\n")},
-		"queries/b.sql": {Data: []byte("-- name: x\nSELECT 2;\n")},
+// sqlWith is the store's SQL files with one change made to file name.
+func sqlWith(t *testing.T, name string, change func(string) string) fstest.MapFS {
+	t.Helper()
+	out := fstest.MapFS{}
+	err := fs.WalkDir(store.QueryFS, "queries", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(store.QueryFS, p)
+		if err != nil {
+			return err
+		}
+		if p == "queries/"+name {
+			b = []byte(change(string(b)))
+		}
+		out[p] = &fstest.MapFile{Data: b}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := store.LoadQueries(dup); err == nil {
-		t.Fatal("duplicate name accepted")
+	return out
+}
+
+// A query missing, left over or broken stops the store from opening, with
+// an error naming it: start-up fails, never a request.
+func TestOpenFailsOnABadQuery(t *testing.T) {
+	dsn := testdb.NewDSN(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		change func(string) string
+		want   string
+	}{
+		{"missing", func(s string) string {
+			return strings.Replace(s, "-- name: wf-accepted-scans", "-- name: wf-accepted-scanz", 1)
+		},
+			"no query named wf-accepted-scans"},
+		{"left over", func(s string) string { return s + "\n-- name: leftover\nSELECT 1;\n" }, "query leftover is used by no field"},
+		{"broken", func(s string) string {
+			return strings.Replace(s, "SELECT count(*) FROM scans WHERE preparation_id = $1 AND step_id = $2 AND accepted;",
+				"SELECT count(*) FROM scanz WHERE preparation_id = $1;", 1)
+		}, "query wf-accepted-scans does not prepare"},
+		{"duplicate", func(s string) string { return s + "\n-- name: wf-user-id\nSELECT 1;\n" }, "query wf-user-id defined twice"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := store.OpenWithQueries(ctx, dsn, sqlWith(t, "workflow.sql", tc.change))
+			if err == nil {
+				st.Close()
+				t.Fatal("the store opened")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q does not say %q", err, tc.want)
+			}
+		})
 	}
-	empty := fstest.MapFS{"queries/a.sql": {Data: []byte("-- name: x\n\n-- name: y\nSELECT 1;")}}
-	if _, err := store.LoadQueries(empty); err == nil {
-		t.Fatal("empty query accepted")
+	st, err := store.OpenWithQueries(ctx, dsn, sqlWith(t, "workflow.sql", func(s string) string { return s }))
+	if err != nil {
+		t.Fatalf("the unchanged SQL: %v", err)
+	}
+	st.Close()
+}
+
+// A store opens only on a current schema, saying what to do otherwise.
+func TestOpenRefusesASchemaBehind(t *testing.T) {
+	ctx := context.Background()
+	c := testdb.Cluster(t)
+	if err := c.EnsureDatabase(ctx, "empty_for_open"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := store.Open(ctx, c.DSN("empty_for_open"))
+	if !errors.Is(err, store.ErrSchemaBehind) || !strings.Contains(err.Error(), "laminar migrate") {
+		t.Fatalf("Open on an empty database = %v", err)
 	}
 }

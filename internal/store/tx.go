@@ -2,19 +2,26 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/audit"
+	"github.com/laminar-rx/laminar/internal/bud"
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
 
 // Tx is one transaction on the store. A service opens it with Begin, loads
 // and saves through its methods, appends the log's events last and
-// commits; the store itself decides nothing.
+// commits; the store itself decides nothing. This file holds everything a
+// scan does in the database, in the order it does it: claim the
+// Idempotency-Key, lock the preparation, count the step's scans, open or
+// lock the container, insert the scan, append to the log, commit.
 type Tx struct {
 	s  *Store
 	tx *sqlx.Tx
@@ -69,4 +76,133 @@ func (t *Tx) GuardRuleVersionAt(ctx context.Context, at time.Time) (GuardRuleVer
 // transaction: an admin's new version applies at once.
 func (t *Tx) BUDRuleVersionAt(ctx context.Context, at time.Time) (BUDRuleVersion, error) {
 	return t.s.budRuleVersionAt(ctx, t.tx, at)
+}
+
+// ClaimIdem claims k for this transaction. claimed is false when another
+// request holds it; a concurrent duplicate waits here on the key's primary
+// key until the first one commits or rolls back.
+func (t *Tx) ClaimIdem(ctx context.Context, k IdemKey, requestHash string) (claimed bool, err error) {
+	var uid int64
+	err = t.s.getHot(ctx, t.tx, &uid, &t.s.st.idemClaim, k.UserID, k.Route, k.Key, requestHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, Translate(err)
+	}
+	return true, nil
+}
+
+// SaveIdem stores the answer of a claimed key.
+func (t *Tx) SaveIdem(ctx context.Context, k IdemKey, result, refusal []byte) error {
+	return Translate(t.s.execHot(ctx, t.tx, &t.s.st.idemSave, k.UserID, k.Route, k.Key, result, refusal))
+}
+
+// prepColumns is a preparations row joined with its order. The columns
+// land in the domain's Preparation directly; only its two JSON documents
+// (the worksheet and the final BUD) are decoded after the scan.
+type prepColumns struct {
+	workflow.Preparation
+	WorksheetJSON []byte `db:"worksheet"`
+	BUDJSON       []byte `db:"bud_result"`
+}
+
+func (r *prepColumns) decode() (*workflow.Preparation, error) {
+	p := &r.Preparation
+	p.DueAt, p.CreatedAt = p.DueAt.UTC(), p.CreatedAt.UTC()
+	if err := json.Unmarshal(r.WorksheetJSON, &p.Worksheet); err != nil {
+		return nil, apperr.Wrap(fmt.Errorf("preparation %d worksheet: %w", p.ID, err), "stored worksheet is unreadable")
+	}
+	if len(r.BUDJSON) > 0 {
+		var b bud.Result
+		if err := json.Unmarshal(r.BUDJSON, &b); err != nil {
+			return nil, apperr.Wrap(fmt.Errorf("preparation %d BUD: %w", p.ID, err), "stored BUD is unreadable")
+		}
+		p.BUD = &b
+	}
+	return p, nil
+}
+
+// LockPreparation loads a preparation and locks its row until the
+// transaction ends.
+func (t *Tx) LockPreparation(ctx context.Context, id int64) (*workflow.Preparation, error) {
+	var row prepColumns
+	if err := t.s.getHot(ctx, t.tx, &row, &t.s.st.prepLock, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, apperr.New(apperr.NotFound, "no preparation %d", id)
+		}
+		return nil, Translate(err)
+	}
+	return row.decode()
+}
+
+// SavePreparation writes a preparation's changeable fields and bumps its
+// version; a row changed by someone else since it was loaded is a 409
+// retry.
+func (t *Tx) SavePreparation(ctx context.Context, p *workflow.Preparation) error {
+	ws, err := json.Marshal(p.Worksheet)
+	if err != nil {
+		return apperr.Wrap(err, "encode worksheet")
+	}
+	var budJSON []byte
+	var budAt *time.Time
+	if p.BUD != nil {
+		if budJSON, err = json.Marshal(p.BUD); err != nil {
+			return apperr.Wrap(err, "encode BUD")
+		}
+		t := p.BUD.BUD
+		budAt = &t
+	}
+	res, err := t.tx.ExecContext(ctx, t.s.q.WfPrepSave, p.ID, p.Version, string(p.Status),
+		p.ClaimedBy, p.ClaimedAt, p.StartedAt, p.PreparedBy, p.CompletedAt, p.VerifiedBy, p.VerifiedAt,
+		p.ReleasedBy, p.ReleasedAt, budAt, budJSON, p.LabelSeq, ws)
+	if err != nil {
+		return Translate(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return apperr.WithCode(apperr.Conflict, "retry", "preparation %d changed while you were working on it; try again", p.ID)
+	}
+	p.Version++
+	return nil
+}
+
+// AcceptedScans counts the accepted scans of one step of a preparation.
+func (t *Tx) AcceptedScans(ctx context.Context, prepID int64, stepID string) (int, error) {
+	var n int
+	if err := t.s.getHot(ctx, t.tx, &n, &t.s.st.acceptedScans, prepID, stepID); err != nil {
+		return 0, Translate(err)
+	}
+	return n, nil
+}
+
+// InsertScan records a scan, accepted or refused, and sets its id.
+func (t *Tx) InsertScan(ctx context.Context, prepID int64, rec *workflow.ScanRecord) error {
+	return Translate(t.s.getHot(ctx, t.tx, &rec.ID, &t.s.st.scanInsert, prepID, rec.StepID, rec.UserID, rec.Data,
+		rec.Accepted, rec.Code, rec.Message, rec.ProductID, rec.GTIN, rec.Lot, rec.Serial, rec.ExpiresAt,
+		rec.ContainerID, rec.Warning, rec.At))
+}
+
+// OpenContainer records a serialised container as opened now, inside
+// ISO 5, by the preparation, and returns its id. opened is false (and the
+// id 0) when the container was opened before: then LockContainer reads it.
+func (t *Tx) OpenContainer(ctx context.Context, r workflow.Resolved, prepID, actor int64, now time.Time) (id int64, opened bool, err error) {
+	err = t.s.getHot(ctx, t.tx, &id, &t.s.st.containerInsert, r.Product.ID, r.GTIN, r.Lot, r.Serial,
+		string(r.Product.Container), now, actor, prepID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, Translate(err)
+	}
+	return id, true, nil
+}
+
+// LockContainer reads an opened container and locks it until the
+// transaction ends.
+func (t *Tx) LockContainer(ctx context.Context, gtin, lot, serial string) (*workflow.OpenedContainer, error) {
+	var oc workflow.OpenedContainer
+	if err := t.s.getHot(ctx, t.tx, &oc, &t.s.st.containerLock, gtin, lot, serial); err != nil {
+		return nil, Translate(err)
+	}
+	return &oc, nil
 }

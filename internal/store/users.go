@@ -87,7 +87,7 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser, ch Change) (User, er
 	var u User
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
 		var r userRow
-		if err := tx.GetContext(ctx, &r, s.Query("create-user"),
+		if err := tx.GetContext(ctx, &r, s.q.CreateUser,
 			nu.Username, nu.DisplayName, pq.StringArray(nu.Roles), nullString(nu.PasswordHash),
 			nullString(nu.Badge), nullString(nu.PINHash), ch.At); err != nil {
 			return Translate(err)
@@ -105,7 +105,7 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser, ch Change) (User, er
 // active accounts' password (pin false) or PIN hashes carry; "" when none.
 func (s *Store) CommonHashCost(ctx context.Context, pin bool) (string, error) {
 	var cost string
-	err := s.DB.GetContext(ctx, &cost, s.Query("common-hash-cost"), pin)
+	err := s.DB.GetContext(ctx, &cost, s.q.CommonHashCost, pin)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -114,22 +114,22 @@ func (s *Store) CommonHashCost(ctx context.Context, pin bool) (string, error) {
 
 // UserByID returns one account (NotFound when there is none).
 func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
-	return s.getUser(ctx, "get-user", id)
+	return s.getUser(ctx, s.q.GetUser, id)
 }
 
 // UserByUsername returns the account of a (lower-case) username.
 func (s *Store) UserByUsername(ctx context.Context, username string) (User, error) {
-	return s.getUser(ctx, "get-user-by-username", username)
+	return s.getUser(ctx, s.q.GetUserByUsername, username)
 }
 
 // UserByBadge returns the account of an (upper-case) badge.
 func (s *Store) UserByBadge(ctx context.Context, badge string) (User, error) {
-	return s.getUser(ctx, "get-user-by-badge", badge)
+	return s.getUser(ctx, s.q.GetUserByBadge, badge)
 }
 
 func (s *Store) getUser(ctx context.Context, query string, arg any) (User, error) {
 	var r userRow
-	if err := s.DB.GetContext(ctx, &r, s.Query(query), arg); err != nil {
+	if err := s.DB.GetContext(ctx, &r, query, arg); err != nil {
 		err = Translate(err)
 		if apperr.Is(err, apperr.NotFound) {
 			return User{}, apperr.WithCode(apperr.NotFound, "user_not_found", "no such user")
@@ -142,7 +142,7 @@ func (s *Store) getUser(ctx context.Context, query string, arg any) (User, error
 // Users lists every account, deactivated ones included, by username.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
 	var rows []userRow
-	if err := s.DB.SelectContext(ctx, &rows, s.Query("list-users")); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, s.q.ListUsers); err != nil {
 		return nil, Translate(err)
 	}
 	out := make([]User, len(rows))
@@ -157,7 +157,7 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 func (s *Store) SetUserRoles(ctx context.Context, id int64, roles []string, ch Change) (User, error) {
 	return s.changeUser(ctx, id, func(tx *sqlx.Tx, before User) (User, error) {
 		var r userRow
-		if err := tx.GetContext(ctx, &r, s.Query("set-user-roles"), id, pq.StringArray(roles), ch.At); err != nil {
+		if err := tx.GetContext(ctx, &r, s.q.SetUserRoles, id, pq.StringArray(roles), ch.At); err != nil {
 			return User{}, Translate(err)
 		}
 		after := r.user()
@@ -172,10 +172,10 @@ func (s *Store) SetUserRoles(ctx context.Context, id int64, roles []string, ch C
 func (s *Store) SetUserPassword(ctx context.Context, id int64, hash string, ch Change) (User, error) {
 	return s.changeUser(ctx, id, func(tx *sqlx.Tx, before User) (User, error) {
 		var r userRow
-		if err := tx.GetContext(ctx, &r, s.Query("set-user-password"), id, hash, ch.At); err != nil {
+		if err := tx.GetContext(ctx, &r, s.q.SetUserPassword, id, hash, ch.At); err != nil {
 			return User{}, Translate(err)
 		}
-		ended, err := endUserSessions(ctx, tx, s.Query("end-user-sessions"), id, ch.At, "password_reset")
+		ended, err := endUserSessions(ctx, tx, s.q.EndUserSessions, id, ch.At, "password_reset")
 		if err != nil {
 			return User{}, err
 		}
@@ -190,10 +190,10 @@ func (s *Store) SetUserPassword(ctx context.Context, id int64, hash string, ch C
 func (s *Store) SetUserPIN(ctx context.Context, id int64, badge, pinHash string, ch Change) (User, error) {
 	return s.changeUser(ctx, id, func(tx *sqlx.Tx, before User) (User, error) {
 		var r userRow
-		if err := tx.GetContext(ctx, &r, s.Query("set-user-pin"), id, nullString(badge), pinHash, ch.At); err != nil {
+		if err := tx.GetContext(ctx, &r, s.q.SetUserPIN, id, nullString(badge), pinHash, ch.At); err != nil {
 			return User{}, Translate(err)
 		}
-		ended, err := endUserSessions(ctx, tx, s.Query("end-user-sessions"), id, ch.At, "pin_reset")
+		ended, err := endUserSessions(ctx, tx, s.q.EndUserSessions, id, ch.At, "pin_reset")
 		if err != nil {
 			return User{}, err
 		}
@@ -213,10 +213,10 @@ func (s *Store) DeactivateUser(ctx context.Context, id int64, ch Change) (User, 
 			return User{}, apperr.WithCode(apperr.Conflict, "already_deactivated", "user %s is already deactivated", before.Username)
 		}
 		var r userRow
-		if err := tx.GetContext(ctx, &r, s.Query("deactivate-user"), id, ch.At); err != nil {
+		if err := tx.GetContext(ctx, &r, s.q.DeactivateUser, id, ch.At); err != nil {
 			return User{}, Translate(err)
 		}
-		ended, err := endUserSessions(ctx, tx, s.Query("end-user-sessions"), id, ch.At, "deactivated")
+		ended, err := endUserSessions(ctx, tx, s.q.EndUserSessions, id, ch.At, "deactivated")
 		if err != nil {
 			return User{}, err
 		}
@@ -232,7 +232,7 @@ func (s *Store) changeUser(ctx context.Context, id int64, fn func(tx *sqlx.Tx, b
 	var out User
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
 		var r userRow
-		if err := tx.GetContext(ctx, &r, s.Query("get-user-for-update"), id); err != nil {
+		if err := tx.GetContext(ctx, &r, s.q.GetUserForUpdate, id); err != nil {
 			err = Translate(err)
 			if apperr.Is(err, apperr.NotFound) {
 				return apperr.WithCode(apperr.NotFound, "user_not_found", "no user with id %d", id)

@@ -2,37 +2,21 @@ package store
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
-	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/laminar-rx/laminar/calc"
 	"github.com/laminar-rx/laminar/formulary"
 	"github.com/laminar-rx/laminar/internal/apperr"
-	"github.com/laminar-rx/laminar/internal/barcode"
 	"github.com/laminar-rx/laminar/internal/bud"
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
 
 // workflowCatalog is the formulary as the workflow sees it, read straight
-// from the formulary tables: products with their strengths and containers,
-// and scans resolved through product_codes and lots.
+// from the formulary tables: products with their strengths and containers.
 type workflowCatalog struct {
-	s   *Store
-	loc *time.Location
-}
-
-// WorkflowCatalog returns the formulary adapter the workflow computes
-// worksheets and checks scans with; loc is the site zone in which a
-// date-only expiry ends.
-func (s *Store) WorkflowCatalog(loc *time.Location) workflow.Catalog {
-	if loc == nil {
-		loc = time.UTC
-	}
-	return &workflowCatalog{s: s, loc: loc}
+	s *Store
 }
 
 type catalogRow struct {
@@ -94,7 +78,7 @@ func containerKind(c string) bud.Container {
 
 func (c *workflowCatalog) all(ctx context.Context) ([]workflow.Product, error) {
 	var rows []catalogRow
-	if err := c.s.DB.SelectContext(ctx, &rows, c.s.Query("wf-catalog-products")); err != nil {
+	if err := c.s.DB.SelectContext(ctx, &rows, c.s.q.WfCatalogProducts); err != nil {
 		return nil, Translate(err)
 	}
 	out := make([]workflow.Product, len(rows))
@@ -102,15 +86,6 @@ func (c *workflowCatalog) all(ctx context.Context) ([]workflow.Product, error) {
 		out[i] = r.product()
 	}
 	return out, nil
-}
-
-// Products returns the products a recipe reference names.
-func (c *workflowCatalog) Products(ctx context.Context, ref workflow.ProductRef) ([]workflow.Product, error) {
-	all, err := c.all(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return c.match(ctx, all, ref)
 }
 
 // productsOf resolves several references against one read of the formulary.
@@ -138,7 +113,7 @@ func (c *workflowCatalog) match(ctx context.Context, all []workflow.Product, ref
 	ids := map[int64]bool{}
 	if ref.NDC != "" {
 		var found []int64
-		if err := c.s.DB.SelectContext(ctx, &found, c.s.Query("wf-catalog-by-ndc"), ref.NDC); err != nil {
+		if err := c.s.DB.SelectContext(ctx, &found, c.s.q.WfCatalogByNDC, ref.NDC); err != nil {
 			return nil, Translate(err)
 		}
 		for _, id := range found {
@@ -191,82 +166,9 @@ func strengthIs(p workflow.Product, q calc.Quantity) bool {
 	return false
 }
 
-// scanLookup is the store as formulary.Lookup for one scan. It remembers
-// the product found, so that a scan refused after the product was known
-// (inactive, recalled, expired, no expiry) is still recorded with it.
-type scanLookup struct {
-	s     *Store
-	found *formulary.Product
-}
-
-func (l *scanLookup) ProductByGTIN(ctx context.Context, gtin14 string) (*formulary.Product, error) {
-	p, err := l.s.ProductByGTIN(ctx, gtin14)
-	if err == nil {
-		l.found = p
-	}
-	return p, err
-}
-
-func (l *scanLookup) ProductByNDC10(ctx context.Context, ndc10 string) (*formulary.Product, error) {
-	p, err := l.s.ProductByNDC10(ctx, ndc10)
-	if err == nil {
-		l.found = p
-	}
-	return p, err
-}
-
-func (l *scanLookup) LotByNumber(ctx context.Context, productID int64, lot string) (*formulary.Lot, error) {
-	return l.s.LotByNumber(ctx, productID, lot)
-}
-
-// ResolveScan resolves a component scan exactly as POST /barcodes/parse
-// does (formulary.ResolveParsed: case and carton GTINs by their NDC,
-// withdrawn products refused), and also requires an expiry (AI 17): the
-// parser reads a lot and expiry whose separator was dropped as one long
-// lot, and a component whose expiry is unknown cannot limit the BUD. The
-// refusal codes are bad_barcode, unknown_product, inactive_product,
-// recalled and expired; a refused scan still carries what was read.
-func (c *workflowCatalog) ResolveScan(ctx context.Context, data string, at time.Time) (workflow.Resolved, error) {
-	sc, err := barcode.Parse(data, barcode.Options{Today: at.In(c.loc), HiddenAIs: true})
-	if err != nil {
-		return workflow.Resolved{}, formulary.BadBarcode(err)
-	}
-	r := workflow.Resolved{GTIN: sc.GTIN, Lot: sc.Lot, Serial: sc.Serial}
-	if sc.Expiry != nil {
-		end := formulary.ExpiryEnd(*sc.Expiry, c.loc)
-		r.ExpiresAt = &end
-	}
-	lk := &scanLookup{s: c.s}
-	res, err := formulary.ResolveParsed(ctx, lk, sc, formulary.ResolveOptions{Now: at, Location: c.loc, RequireExpiry: true})
-	if lk.found != nil {
-		r.Product = workflowProduct(lk.found)
-	}
-	if err != nil {
-		if apperr.KindOf(err) == apperr.Refused && sc.Expiry == nil && lk.found != nil && lk.found.Active {
-			// ResolveParsed's message names the symptom; say what the
-			// parser may have done with the expiry too.
-			var ae *apperr.Error
-			if errors.As(err, &ae) && ae.Code == formulary.CodeBadBarcode {
-				e := *ae
-				e.Message = "the barcode carries no expiry date (AI 17)"
-				if sc.Lot != "" {
-					e.Message += fmt.Sprintf(" (lot read as %q: a missing separator can make the expiry part of the lot)", sc.Lot)
-				}
-				e.Message += "; scan the 2-D DataMatrix on the container, not the linear barcode"
-				return r, &e
-			}
-		}
-		return r, err
-	}
-	if res.Expiry != nil {
-		r.ExpiresAt = res.Expiry
-	}
-	return r, nil
-}
-
-// workflowProduct maps a formulary product to the workflow's snapshot of
-// it, the same way as catalogRow.product maps a catalog row.
-func workflowProduct(p *formulary.Product) workflow.Product {
+// WorkflowProduct maps a formulary product to the workflow's snapshot of
+// it, the same way as a catalog row is mapped.
+func WorkflowProduct(p *formulary.Product) workflow.Product {
 	r := catalogRow{ID: p.ID, Drug: p.Drug.Name, TallMan: p.Drug.TallMan, Hazard: string(p.Drug.Hazard),
 		PackageNDC: p.Package.NDC, DosageForm: p.DosageForm, StrengthText: p.StrengthText, Container: string(p.Container)}
 	if p.Strength != nil {
@@ -292,5 +194,5 @@ func workflowProduct(p *formulary.Product) workflow.Product {
 // ProductsOf returns the products that recipe references name, against
 // one read of the formulary.
 func (s *Store) ProductsOf(ctx context.Context, refs []workflow.ProductRef) ([]workflow.Product, error) {
-	return (&workflowCatalog{s: s, loc: time.UTC}).productsOf(ctx, refs)
+	return (&workflowCatalog{s: s}).productsOf(ctx, refs)
 }

@@ -1,7 +1,6 @@
 package workflow
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -182,15 +181,4 @@ type Resolved struct {
 	Serial  string
 	// ExpiresAt is the lot expiry as an instant (end of day in the site zone).
 	ExpiresAt *time.Time
-}
-
-// Catalog is the formulary as the workflow sees it. The store implements
-// it over the formulary tables; tests use a fixed list.
-type Catalog interface {
-	// Products returns the products a recipe reference names, in a stable order.
-	Products(ctx context.Context, ref ProductRef) ([]Product, error)
-	// ResolveScan parses scanned data and maps it to a product and lot. A
-	// refusal is an *apperr.Error of kind Refused with code bad_barcode,
-	// unknown_product, recalled or expired.
-	ResolveScan(ctx context.Context, data string, at time.Time) (Resolved, error)
 }

@@ -235,6 +235,23 @@ type OpenedContainer struct {
 	FirstPreparationID int64         `db:"first_preparation_id"`
 }
 
+// ScanEvent is the log entry of a recorded scan, accepted or refused.
+func (p *Preparation) ScanEvent(rec ScanRecord) Event {
+	typ := EvScanAccepted
+	if !rec.Accepted {
+		typ = EvScanRefused
+	}
+	payload := map[string]any{"scan_id": rec.ID, "step_id": rec.StepID, "data": rec.Data, "gtin": rec.GTIN,
+		"lot": rec.Lot, "serial": rec.Serial, "product_id": rec.ProductID}
+	if rec.ExpiresAt != nil {
+		payload["expires_at"] = rec.ExpiresAt.UTC()
+	}
+	if !rec.Accepted {
+		payload["code"], payload["message"] = rec.Code, rec.Message
+	}
+	return p.event(typ, rec.UserID, payload)
+}
+
 // CheckContainer decides whether a scanned container may be drawn from now
 // for preparation prepID. oc is its tracking row (nil for a container never
 // punctured). A single-dose container or bag used in another preparation is

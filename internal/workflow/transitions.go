@@ -241,23 +241,6 @@ func (p *Preparation) Release(actor Actor, labelData string, now time.Time) ([]E
 	return []Event{p.event(EvReleased, actor.UserID, map[string]any{"label_data": labelData})}, nil
 }
 
-// ScanEvent is the log entry of a recorded scan, accepted or refused.
-func (p *Preparation) ScanEvent(rec ScanRecord) Event {
-	typ := EvScanAccepted
-	if !rec.Accepted {
-		typ = EvScanRefused
-	}
-	payload := map[string]any{"scan_id": rec.ID, "step_id": rec.StepID, "data": rec.Data, "gtin": rec.GTIN,
-		"lot": rec.Lot, "serial": rec.Serial, "product_id": rec.ProductID}
-	if rec.ExpiresAt != nil {
-		payload["expires_at"] = rec.ExpiresAt.UTC()
-	}
-	if !rec.Accepted {
-		payload["code"], payload["message"] = rec.Code, rec.Message
-	}
-	return p.event(typ, rec.UserID, payload)
-}
-
 // MarkStep checks that stepID is a step done by hand (or a photo step) and
 // returns the event of marking it done.
 func (p *Preparation) MarkStep(actor Actor, stepID string) (Event, error) {
