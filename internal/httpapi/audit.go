@@ -146,7 +146,20 @@ var AuditCSVHeader = []string{"id", "at", "type", "actor_id", "actor", "preparat
 // exportAuditCSV streams the matching events as CSV. No cell can start
 // with a spreadsheet formula character: types and usernames are lower-case
 // words, payloads start with "{".
+//
+// An export reads through the store's small streaming pool, never the main
+// one, and each person may run only a few at once: a client that stops
+// reading holds its connection only until the write timeout.
 func (a *API) exportAuditCSV(c echo.Context, f audit.Filter) error {
+	release, err := a.exports.acquire(PrincipalOf(c).UserID, max(1, a.Config.Security.ExportsPerUser))
+	if err != nil {
+		return err
+	}
+	defer release()
+	db, err := a.Store.Streams()
+	if err != nil {
+		return err
+	}
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	w.Header().Set(echo.HeaderContentDisposition, `attachment; filename="laminar-audit.csv"`)
@@ -166,7 +179,7 @@ func (a *API) exportAuditCSV(c echo.Context, f audit.Filter) error {
 		}
 		return nil
 	}
-	err := audit.Each(c.Request().Context(), a.Store.DB, f, func(e audit.Entry) error {
+	err = audit.Each(c.Request().Context(), db, f, func(e audit.Entry) error {
 		if err := start(); err != nil {
 			return err
 		}

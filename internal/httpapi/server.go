@@ -62,6 +62,8 @@ type API struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// exports counts each person's running log exports.
+	exports exportLimit
 	// routePaths are the registered route patterns (the metric labels).
 	routePaths map[string]bool
 	// extra holds services built by route files, keyed by name.

@@ -37,6 +37,8 @@ type Store struct {
 	all map[string]string
 	st  statements
 	dsn string
+	// streams is the small pool of long streaming reads (streams.go).
+	streams streams
 }
 
 // DSN is the connection string the store was opened with (it holds the
@@ -137,7 +139,7 @@ func (s *Store) Warm(ctx context.Context, n int) error {
 // Close closes the prepared statements and the connection pool.
 func (s *Store) Close() error {
 	s.closeStatements()
-	return s.DB.Close()
+	return errors.Join(s.closeStreams(), s.DB.Close())
 }
 
 // Prepare parses every named query on the server, so a broken query stops

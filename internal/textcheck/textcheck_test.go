@@ -60,3 +60,15 @@ func FuzzJSON(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkJSON is the check's cost on a typical order body.
+func BenchmarkJSON(b *testing.B) {
+	body := []byte(`{"patient":{"mrn":"00123456","name":"Müller, Zoë","birth_date":"1961-04-02","weight":"72.5 kg","height":"170 cm","location":"4 West 12"},` +
+		`"drug":"ceFAZolin","dose":"2 g","route":"IV","diluent":"NS","final_volume":"100 mL","due_at":"2026-12-03T10:00:00Z","priority":"routine"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := JSON(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
