@@ -31,7 +31,7 @@ func TestParseSamples(t *testing.T) {
 			"MSH-12": "2.5.1", "PID-3": "MRN200001", "PID-3.5": "MR", "PID-5": "Rivera", "PID-5.2": "Maria",
 			"PID-7": "19700315", "PV1-3": "4W", "PV1-3.2": "12", "ORC-1": "NW", "ORC-2": "ORD7001",
 			"ORC-12.2": "Kildare", "RXE-2.1": "60505-6243-4", "RXE-2.3": "NDC", "RXE-3": "2", "RXE-5": "g",
-			"RXE-23": "100", "RXE-24": "mL/h", "TQ1-7": "20261203090000", "TQ1-9": "",
+			"RXE-23": "100", "RXE-24": "mL/h", "TQ1-7": "20261203090000", "TQ1-9": "S",
 			"RXR-1": "IV", "RXC-1": "B", "RXC-3": "100", "OBX-3": "29463-7", "OBX-5": "68.5",
 		}, 11},
 		{"rde-o11-custom-encoding.hl7", map[string]string{
