@@ -14,6 +14,7 @@ func init() {
 		(*API).workflowRoutes,
 		(*API).competencyRoutes,
 		(*API).downtimeRoutes,
+		(*API).interopRoutes,
 		(*API).webRoutes,
 	}
 }

@@ -33,8 +33,11 @@ CREATE TABLE interface_inbox (
     replayed_by    bigint      NULL REFERENCES users (id),
     replayed_at    timestamptz NULL
 );
--- The same control ID from the same sender is the same message.
-CREATE UNIQUE INDEX interface_inbox_message ON interface_inbox (channel, sender, control_id) WHERE control_id <> '';
+-- The same control ID from the same sender is the same message. A message
+-- rejected as unreadable (AR) is kept but not matched: the sender may send
+-- a corrected one under the same control ID.
+CREATE UNIQUE INDEX interface_inbox_message ON interface_inbox (channel, sender, control_id)
+    WHERE control_id <> '' AND status <> 'rejected';
 CREATE INDEX interface_inbox_status ON interface_inbox (status, id);
 CREATE INDEX interface_inbox_received ON interface_inbox (received_at DESC, id DESC);
 
