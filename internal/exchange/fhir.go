@@ -224,8 +224,8 @@ func (s *Service) MedicationRequest(ctx context.Context, orderID int64) (fhir.Me
 	mr := fhir.MedicationRequest{ResourceType: "MedicationRequest", ID: strconv.FormatInt(orderID, 10), Intent: "order",
 		Status: "active", Priority: fhirPriority(o.Priority),
 		MedicationCodeableConcept: &fhir.CodeableConcept{Text: o.Drug},
-		Subject: fhir.Reference{Identifier: &fhir.Identifier{Value: o.Patient.MRN}, Display: o.Patient.Name},
-		AuthoredOn: o.CreatedAt.UTC().Format(time.RFC3339),
+		Subject:                   fhir.Reference{Identifier: &fhir.Identifier{Value: o.Patient.MRN}, Display: o.Patient.Name},
+		AuthoredOn:                o.CreatedAt.UTC().Format(time.RFC3339),
 	}
 	if o.Status == "cancelled" {
 		mr.Status = "cancelled"
@@ -242,8 +242,8 @@ func (s *Service) MedicationRequest(ctx context.Context, orderID int64) (fhir.Me
 		return mr, err
 	}
 	d := fhir.Dosage{
-		Route:  &fhir.CodeableConcept{Text: o.Route},
-		Timing: &fhir.Timing{Repeat: &fhir.TimingRepeat{BoundsPeriod: &fhir.Period{Start: o.DueAt.UTC().Format(time.RFC3339)}}},
+		Route:       &fhir.CodeableConcept{Text: o.Route},
+		Timing:      &fhir.Timing{Repeat: &fhir.TimingRepeat{BoundsPeriod: &fhir.Period{Start: o.DueAt.UTC().Format(time.RFC3339)}}},
 		DoseAndRate: []fhir.DoseAndRate{{DoseQuantity: fhirQuantity(o.Dose)}},
 	}
 	mr.DosageInstruction = []fhir.Dosage{d}

@@ -176,7 +176,7 @@ func TestFromMedicationRequest(t *testing.T) {
 func TestDispenseRDS(t *testing.T) {
 	d := Dispense{Kind: "dispense", PreparationID: 42, OrderID: 7, Placer: "ORD7001", Receiver: "PHARMSYS^GENHOSP",
 		Patient: Patient{MRN: "MRN200001", Name: "Rivera, Maria", BirthDate: "1970-03-15", Location: "4W-12"},
-		Drug: "cefazolin", Dose: "2 g", Volume: "100 mL", Route: "IV", At: now, By: "tech1"}
+		Drug:    "cefazolin", Dose: "2 g", Volume: "100 mL", Route: "IV", At: now, By: "tech1"}
 	m, err := hl7.Parse(d.RDS())
 	if err != nil {
 		t.Fatal(err)
