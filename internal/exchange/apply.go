@@ -147,6 +147,9 @@ func (s *Service) workflowOrder(ctx context.Context, o *interop.Order, now time.
 	} else if !isNotFound(err) {
 		return workflow.Order{}, err
 	}
+	// Pharmacy orders often carry no ward (FHIR has none in the request,
+	// PV1 is optional): say so on the label rather than refuse the order.
+	fill(&p.Location, LocationNotGiven)
 	in := workflow.OrderInput{
 		Patient: workflow.PatientInput{MRN: p.MRN, Name: p.Name, BirthDate: p.BirthDate, Weight: p.Weight, Height: p.Height, Location: p.Location},
 		Drug:    drug, Dose: o.Dose, Route: o.Route, Diluent: diluent, FinalVolume: o.Volume,
@@ -158,6 +161,10 @@ func (s *Service) workflowOrder(ctx context.Context, o *interop.Order, now time.
 	}
 	return wo, nil
 }
+
+// LocationNotGiven is the patient location of an order whose message
+// gave none and whose patient no admission message placed.
+const LocationNotGiven = "not given"
 
 func fill(dst *string, v string) {
 	if strings.TrimSpace(*dst) == "" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/laminar-rx/laminar/calc"
@@ -231,7 +232,11 @@ func (s *Service) MedicationRequest(ctx context.Context, orderID int64) (fhir.Me
 		mr.Status = "cancelled"
 	}
 	if ext, err := s.st.ExternalOrderOf(ctx, orderID); err == nil {
-		mr.Identifier = []fhir.Identifier{{Value: ext.Placer}}
+		id := fhir.Identifier{Value: ext.Placer}
+		if sys, v, ok := strings.Cut(ext.Placer, "|"); ok {
+			id = fhir.Identifier{System: sys, Value: v}
+		}
+		mr.Identifier = []fhir.Identifier{id}
 		switch ext.State {
 		case "held":
 			mr.Status = "on-hold"
