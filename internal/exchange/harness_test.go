@@ -3,6 +3,7 @@ package exchange_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -23,7 +24,15 @@ import (
 	"github.com/laminar-rx/laminar/internal/testdb"
 )
 
-func TestMain(m *testing.M) { testdb.Main(m) }
+func TestMain(m *testing.M) {
+	// The crash test runs the server in a child process (this test binary
+	// again) so that it can kill it.
+	if os.Getenv(childEnv) == "1" {
+		runChildServer()
+		return
+	}
+	testdb.Main(m)
+}
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
@@ -66,7 +75,7 @@ func startServer(t *testing.T, extra env) *server {
 }
 
 // sample reads a message from testdata/hl7.
-func sample(t *testing.T, name string) []byte {
+func sample(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "hl7", name))
 	if err != nil {
@@ -222,4 +231,15 @@ func (r *receiver) messages() []*hl7.Message {
 // replace returns msg with old replaced by new (once).
 func replace(msg []byte, old, new string) []byte {
 	return []byte(strings.Replace(string(msg), old, new, 1))
+}
+
+// srvStore opens the database at url for checks.
+func srvStore(t *testing.T, url string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
