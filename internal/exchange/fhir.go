@@ -118,6 +118,9 @@ func (s *Service) applyFHIRStored(ctx context.Context, msg store.InboxMessage, a
 			status, code = http.StatusBadRequest, "required"
 		}
 		resp := outcomeResponse(status, code, p.Message, p.At.Path)
+		oo := resp.Resource.(fhir.OperationOutcome)
+		oo.Issue[0].Details = &fhir.CodeableConcept{Coding: []fhir.Coding{{System: "urn:laminar:error", Code: p.Code}}}
+		resp.Resource = oo
 		return resp, s.finishFHIR(ctx, msg.ID, resp, "error", "AE", p, 0, now)
 	}
 	if err != nil {

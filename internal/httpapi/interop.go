@@ -71,11 +71,10 @@ func fhirError(c echo.Context, status int, e *apperr.Error) (error, bool) {
 	if code == "" {
 		code = "exception"
 	}
-	msg := e.Message
-	if e.Field != "" {
-		msg = e.Field + ": " + msg
-	}
-	return fhirJSON(c, status, exchange.OperationOutcome(code, msg, "")), true
+	oo := exchange.OperationOutcome(code, e.Message, e.Field)
+	// Laminar's own error code travels in details, as in every other answer.
+	oo.Issue[0].Details = &fhir.CodeableConcept{Coding: []fhir.Coding{{System: "urn:laminar:error", Code: e.CodeOrKind()}}, Text: e.Message}
+	return fhirJSON(c, status, oo), true
 }
 
 func fhirJSON(c echo.Context, status int, v any) error {
