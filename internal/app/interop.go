@@ -35,6 +35,8 @@ func (a *App) startInterfaces(ctx context.Context, opt Options) error {
 	ex := exchange.New(a.Store, exchange.Book{Svc: a.API.Compounding, St: a.Store},
 		exchange.Options{Location: cfg.Location, Now: opt.Now, Log: a.Log, Outbound: cfg.MLLPOut})
 	a.ifaces.exchange = ex
+	// A release or waste writes its dispense message in its own transaction.
+	a.API.Compounding.OnClose(ex.EnqueueDispense)
 	a.API.Exchange = ex
 	a.API.APIKeys = apikey.New(a.Store, opt.Now)
 	if n, err := ex.Recover(ctx); err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"time"
 
-	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
@@ -30,20 +29,24 @@ func (b Book) Create(ctx context.Context, o workflow.Order, actor int64, now tim
 	return d.Value.OrderID, d.Value.PreparationID, err
 }
 
-// Stop cancels the order.
+// Stop ends the order: preparations not started are cancelled, those
+// under way are held for a pharmacist.
 func (b Book) Stop(ctx context.Context, orderID int64, kind StopKind, reason string, replacement, actor int64, now time.Time, key string) error {
-	_, err := b.Svc.CancelOrder(ctx, orderID, reason, actor, now, keyOf(actor, key))
+	_, err := b.Svc.StopOrder(ctx, compounding.StopInput{OrderID: orderID, Kind: string(kind), Reason: reason,
+		Replacement: replacement, Actor: actor, Now: now}, keyOf(actor, key))
 	return err
 }
 
-// Hold is not available yet.
+// Hold holds every open preparation of the order.
 func (b Book) Hold(ctx context.Context, orderID int64, reason string, actor int64, now time.Time, key string) error {
-	return apperr.New(apperr.Refused, "holding an order is not supported")
+	_, err := b.Svc.HoldOrder(ctx, orderID, reason, actor, now, keyOf(actor, key))
+	return err
 }
 
-// Resume is not available yet.
+// Resume lifts the holds the ordering system put.
 func (b Book) Resume(ctx context.Context, orderID int64, actor int64, now time.Time, key string) error {
-	return apperr.New(apperr.Refused, "releasing a hold is not supported")
+	_, err := b.Svc.ResumeOrder(ctx, orderID, actor, now, keyOf(actor, key))
+	return err
 }
 
 // Order reads an order.

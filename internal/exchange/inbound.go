@@ -183,6 +183,11 @@ func (s *Service) reweigh(ctx context.Context, inboxID, orderID int64, w calc.Qu
 	if c, err := o.Patient.Weight.Cmp(w); err != nil || c == 0 {
 		return nil
 	}
+	// An order already held for a change has been replaced: its new
+	// version is the one to look at.
+	if held, err := s.st.OrderHeld(ctx, orderID); err != nil || held {
+		return err
+	}
 	old := o.Patient.Weight.String()
 	o.Patient.Weight = &w
 	step := fmt.Sprintf("reweigh:%d", orderID)

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/laminar-rx/laminar/internal/hl7"
 	"github.com/laminar-rx/laminar/internal/mllp"
 	"github.com/laminar-rx/laminar/internal/store"
@@ -33,11 +31,11 @@ func Backoff(n int) time.Duration {
 // wasted ("waste") preparation into the outbox, in tx: the transaction of
 // the release or waste itself, so the message exists if and only if the
 // event does. Nothing is written when no outbound address is configured.
-func (s *Service) EnqueueDispense(ctx context.Context, tx sqlx.ExtContext, prepID int64, kind, reason string, now time.Time) error {
+func (s *Service) EnqueueDispense(ctx context.Context, tx *store.Tx, prepID int64, kind, reason string, now time.Time) error {
 	if s.opt.Outbound == "" {
 		return nil
 	}
-	row, err := s.st.DispensedRowOf(ctx, tx, prepID)
+	row, err := tx.DispensedRow(ctx, prepID)
 	if err != nil {
 		return err
 	}
@@ -49,7 +47,7 @@ func (s *Service) EnqueueDispense(ctx context.Context, tx sqlx.ExtContext, prepI
 		d.At = now
 	}
 	d.Receiver = row.Sender
-	return s.st.EnqueueOutbox(ctx, tx, store.OutboxItem{Kind: kind, PreparationID: prepID, Destination: s.opt.Outbound,
+	return tx.EnqueueOutbox(ctx, store.OutboxItem{Kind: kind, PreparationID: prepID, Destination: s.opt.Outbound,
 		ControlID: d.ControlID(), Body: d.RDS(), CreatedAt: now})
 }
 

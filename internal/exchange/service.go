@@ -37,7 +37,7 @@ type OrderBook interface {
 	// Stop ends an order: preparations not started are cancelled, one in
 	// progress (or made and not yet released) is held for a pharmacist
 	// with kind; replacement is the preparation queued from the changed
-	// order, 0 when none.
+	// order, 0 when none. The order is cancelled once nothing is held.
 	Stop(ctx context.Context, orderID int64, kind StopKind, reason string, replacement, actor int64, now time.Time, key string) error
 	// Hold holds every open preparation of an order (HD).
 	Hold(ctx context.Context, orderID int64, reason string, actor int64, now time.Time, key string) error

@@ -15,6 +15,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/apikey"
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/exchange"
 	"github.com/laminar-rx/laminar/internal/fhir"
 	"github.com/laminar-rx/laminar/internal/interop"
@@ -45,6 +46,9 @@ func (a *API) interopRoutes() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/interfaces/code-map", Handler: a.listCodeMap, Roles: mappingEditor},
 		{Method: http.MethodPut, Path: "/api/v1/interfaces/code-map", Handler: a.putCodeMap, Roles: mappingEditor},
 		{Method: http.MethodDelete, Path: "/api/v1/interfaces/code-map", Handler: a.deleteCodeMap, Roles: mappingEditor},
+		{Method: http.MethodGet, Path: "/api/v1/holds", Handler: a.listHolds, Roles: queueReaders},
+		{Method: http.MethodGet, Path: "/api/v1/preparations/:id/hold", Handler: a.getHold, Roles: Anyone},
+		{Method: http.MethodPost, Path: "/api/v1/preparations/:id/hold", Handler: a.decideHold, Roles: pharmacists},
 		{Method: http.MethodGet, Path: "/api/v1/api-keys", Handler: a.listAPIKeys, Roles: admins},
 		{Method: http.MethodPost, Path: "/api/v1/api-keys", Handler: a.createAPIKey, Roles: admins},
 		{Method: http.MethodPost, Path: "/api/v1/api-keys/:id/revoke", Handler: a.revokeAPIKey, Roles: admins},
@@ -384,4 +388,57 @@ func (a *API) revokeAPIKey(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"id": id, "revoked": true})
+}
+
+// ---------------------------------------------------------------------------
+// Holds put by the ordering system
+
+func (a *API) listHolds(c echo.Context) error {
+	items, err := a.Store.OpenHolds(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": items})
+}
+
+func (a *API) getHold(c echo.Context) error {
+	id, err := wfID(c, "id")
+	if err != nil {
+		return err
+	}
+	h, err := a.Store.OpenHold(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if h == nil {
+		return apperr.WithCode(apperr.NotFound, "not_on_hold", "preparation %d is not on hold", id)
+	}
+	return c.JSON(http.StatusOK, h)
+}
+
+type holdDecisionInput struct {
+	Decision string `json:"decision"`
+	Reason   string `json:"reason"`
+}
+
+func (a *API) decideHold(c echo.Context) error {
+	id, err := wfID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in holdDecisionInput
+	body, err := decodeJSON(c, &in)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Reason) == "" {
+		return apperr.InvalidField("reason", "is required: say why the preparation goes on or stops")
+	}
+	key, err := idempotency(c, body)
+	if err != nil {
+		return err
+	}
+	d, err := a.Compounding.DecideHold(c.Request().Context(), compounding.HoldDecision{PreparationID: id, Decision: in.Decision,
+		Reason: strings.TrimSpace(in.Reason), Actor: PrincipalOf(c).UserID, Now: a.now()}, key)
+	return respond(c, http.StatusOK, d, err)
 }

@@ -29,14 +29,6 @@ type OutboxItem struct {
 	SentAt        *time.Time `db:"sent_at" json:"sent_at,omitempty"`
 }
 
-// EnqueueOutbox adds a message to the outbox in the caller's transaction
-// (the one that releases or wastes the preparation), so the message exists
-// exactly when the event does. The same control ID twice is one message.
-func (s *Store) EnqueueOutbox(ctx context.Context, tx sqlx.ExecerContext, it OutboxItem) error {
-	_, err := tx.ExecContext(ctx, s.Query("outbox-insert"), it.Kind, it.PreparationID, it.Destination, it.ControlID, it.Body, it.CreatedAt)
-	return Translate(err)
-}
-
 // DispensedRowOf reads a preparation with its order for a dispense
 // message, in the caller's transaction.
 func (s *Store) DispensedRowOf(ctx context.Context, q sqlx.QueryerContext, prepID int64) (DispensedRow, error) {

@@ -166,3 +166,25 @@ SELECT p.id AS preparation_id, p.order_id, p.status, p.released_at, o.patient_mr
 FROM preparations p JOIN orders o ON o.id = p.order_id
 LEFT JOIN external_orders e ON e.order_id = o.id
 WHERE p.id = $1;
+
+-- name: hold-open
+SELECT id, preparation_id, kind, reason, inbox_id, replacement_id, created_at, decision, decided_by, decided_at, decision_reason
+FROM preparation_holds WHERE preparation_id = $1 AND decided_at IS NULL;
+
+-- name: hold-insert
+INSERT INTO preparation_holds (preparation_id, kind, reason, replacement_id, created_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (preparation_id) WHERE decided_at IS NULL DO NOTHING;
+
+-- name: hold-decide
+UPDATE preparation_holds SET decision = $2, decided_by = $3, decided_at = $4, decision_reason = $5
+WHERE id = $1 AND decided_at IS NULL;
+
+-- name: holds-open-list
+SELECT h.id, h.preparation_id, h.kind, h.reason, h.inbox_id, h.replacement_id, h.created_at, h.decision, h.decided_by,
+       h.decided_at, h.decision_reason
+FROM preparation_holds h WHERE h.decided_at IS NULL ORDER BY h.created_at, h.id;
+
+-- name: order-held
+SELECT EXISTS (SELECT 1 FROM preparation_holds h JOIN preparations p ON p.id = h.preparation_id
+               WHERE p.order_id = $1 AND h.decided_at IS NULL);
