@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // prepOf returns the first preparation of the newest order of a patient.
