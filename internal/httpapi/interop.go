@@ -295,6 +295,14 @@ func (a *API) putCodeMap(c echo.Context) error {
 	}
 	m := store.CodeMapping{System: strings.TrimSpace(in.System), Code: strings.TrimSpace(in.Code),
 		Drug: strings.ToLower(strings.Join(strings.Fields(in.Drug), " ")), Note: strings.TrimSpace(in.Note), UpdatedAt: a.now()}
+	if err := a.saveMapping(c, m); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+// saveMapping checks and stores a code mapping.
+func (a *API) saveMapping(c echo.Context, m store.CodeMapping) error {
 	switch {
 	case m.Code == "" || len(m.Code) > 100:
 		return apperr.InvalidField("code", "is required: the sender's drug code (at most 100 characters)")
@@ -314,10 +322,7 @@ func (a *API) putCodeMap(c echo.Context) error {
 	if !known {
 		return apperr.WithCode(apperr.Refused, "no_recipe", "%q has no master formulation record; map codes only to drugs Laminar can prepare", m.Drug)
 	}
-	if err := a.Store.PutCodeMapping(c.Request().Context(), m, PrincipalOf(c).UserID); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, m)
+	return a.Store.PutCodeMapping(c.Request().Context(), m, PrincipalOf(c).UserID)
 }
 
 func (a *API) deleteCodeMap(c echo.Context) error {
