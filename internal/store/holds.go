@@ -38,7 +38,7 @@ func openHold(ctx context.Context, s *Store, q interface {
 	GetContext(ctx context.Context, dest any, query string, args ...any) error
 }, prepID int64) (*Hold, error) {
 	var h Hold
-	if err := q.GetContext(ctx, &h, s.Query("hold-open"), prepID); err != nil {
+	if err := q.GetContext(ctx, &h, s.q.IfaceHoldOpen, prepID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, nil
 		}
@@ -50,20 +50,20 @@ func openHold(ctx context.Context, s *Store, q interface {
 // InsertHold holds a preparation; a preparation already held keeps its
 // first open hold.
 func (t *Tx) InsertHold(ctx context.Context, h Hold) error {
-	_, err := t.tx.ExecContext(ctx, t.s.Query("hold-insert"), h.PreparationID, h.Kind, h.Reason, h.ReplacementID, h.CreatedAt)
+	_, err := t.tx.ExecContext(ctx, t.s.q.IfaceHoldInsert, h.PreparationID, h.Kind, h.Reason, h.ReplacementID, h.CreatedAt)
 	return Translate(err)
 }
 
 // DecideHold closes a hold with a decision.
 func (t *Tx) DecideHold(ctx context.Context, id int64, decision string, by int64, at time.Time, reason string) error {
-	_, err := t.tx.ExecContext(ctx, t.s.Query("hold-decide"), id, decision, nullID(by), at, reason)
+	_, err := t.tx.ExecContext(ctx, t.s.q.IfaceHoldDecide, id, decision, nullID(by), at, reason)
 	return Translate(err)
 }
 
 // OpenHolds lists every open hold, oldest first.
 func (s *Store) OpenHolds(ctx context.Context) ([]Hold, error) {
 	out := []Hold{}
-	err := s.DB.SelectContext(ctx, &out, s.Query("holds-open-list"))
+	err := s.DB.SelectContext(ctx, &out, s.q.IfaceHoldsOpenList)
 	return out, Translate(err)
 }
 
@@ -71,7 +71,7 @@ func (s *Store) OpenHolds(ctx context.Context) ([]Hold, error) {
 // that releases or wastes the preparation), so the message exists exactly
 // when the event does. The same control ID twice is one message.
 func (t *Tx) EnqueueOutbox(ctx context.Context, it OutboxItem) error {
-	_, err := t.tx.ExecContext(ctx, t.s.Query("outbox-insert"), it.Kind, it.PreparationID, it.Destination, it.ControlID, it.Body, it.CreatedAt)
+	_, err := t.tx.ExecContext(ctx, t.s.q.IfaceOutboxInsert, it.Kind, it.PreparationID, it.Destination, it.ControlID, it.Body, it.CreatedAt)
 	return Translate(err)
 }
 
@@ -84,6 +84,6 @@ func (t *Tx) DispensedRow(ctx context.Context, prepID int64) (DispensedRow, erro
 // OrderHeld reports whether a preparation of the order is on hold.
 func (s *Store) OrderHeld(ctx context.Context, orderID int64) (bool, error) {
 	var held bool
-	err := s.DB.GetContext(ctx, &held, s.Query("order-held"), orderID)
+	err := s.DB.GetContext(ctx, &held, s.q.IfaceOrderHeld, orderID)
 	return held, Translate(err)
 }

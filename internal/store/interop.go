@@ -43,13 +43,13 @@ type InboxMessage struct {
 // message instead and created is false.
 func (s *Store) InboxReceive(ctx context.Context, m InboxMessage) (got InboxMessage, created bool, err error) {
 	var id int64
-	err = s.DB.GetContext(ctx, &id, s.Query("inbox-insert"), m.Channel, m.Sender, m.ControlID, m.MessageType, m.Body, m.ReceivedAt)
+	err = s.DB.GetContext(ctx, &id, s.q.IfaceInboxInsert, m.Channel, m.Sender, m.ControlID, m.MessageType, m.Body, m.ReceivedAt)
 	switch {
 	case err == nil:
 		m.ID, m.Status = id, "received"
 		return m, true, nil
 	case errors.Is(err, sql.ErrNoRows):
-		err = s.DB.GetContext(ctx, &got, s.Query("inbox-by-key"), m.Channel, m.Sender, m.ControlID)
+		err = s.DB.GetContext(ctx, &got, s.q.IfaceInboxByKey, m.Channel, m.Sender, m.ControlID)
 		return got, false, Translate(err)
 	}
 	return InboxMessage{}, false, Translate(err)
@@ -59,7 +59,7 @@ func (s *Store) InboxReceive(ctx context.Context, m InboxMessage) (got InboxMess
 // rejection sent, and returns its ID.
 func (s *Store) InboxReject(ctx context.Context, m InboxMessage) (int64, error) {
 	var id int64
-	err := s.DB.GetContext(ctx, &id, s.Query("inbox-insert-rejected"), m.Channel, m.Sender, m.ControlID, m.MessageType,
+	err := s.DB.GetContext(ctx, &id, s.q.IfaceInboxInsertRejected, m.Channel, m.Sender, m.ControlID, m.MessageType,
 		m.Body, m.Ack, m.ErrorCode, m.ErrorField, m.ErrorMessage, m.ReceivedAt)
 	return id, Translate(err)
 }
@@ -81,7 +81,7 @@ func (s *Store) InboxFinish(ctx context.Context, id int64, o InboxOutcome) error
 	if o.Status == "applied" {
 		applied = &o.At
 	}
-	_, err := s.DB.ExecContext(ctx, s.Query("inbox-finish"), id, o.Status, o.AckCode, o.Ack,
+	_, err := s.DB.ExecContext(ctx, s.q.IfaceInboxFinish, id, o.Status, o.AckCode, o.Ack,
 		o.ErrorCode, o.ErrorField, o.ErrorMessage, o.OrderID, applied)
 	return Translate(err)
 }
@@ -89,7 +89,7 @@ func (s *Store) InboxFinish(ctx context.Context, id int64, o InboxOutcome) error
 // InboxMessageByID returns one stored message.
 func (s *Store) InboxMessageByID(ctx context.Context, id int64) (InboxMessage, error) {
 	var m InboxMessage
-	if err := s.DB.GetContext(ctx, &m, s.Query("inbox-get"), id); err != nil {
+	if err := s.DB.GetContext(ctx, &m, s.q.IfaceInboxGet, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return m, apperr.New(apperr.NotFound, "no interface message %d", id)
 		}
@@ -100,7 +100,7 @@ func (s *Store) InboxMessageByID(ctx context.Context, id int64) (InboxMessage, e
 
 // InboxMarkReplayed records who replayed a message.
 func (s *Store) InboxMarkReplayed(ctx context.Context, id, by int64, at time.Time) error {
-	_, err := s.DB.ExecContext(ctx, s.Query("inbox-replayed"), id, by, at)
+	_, err := s.DB.ExecContext(ctx, s.q.IfaceInboxReplayed, id, by, at)
 	return Translate(err)
 }
 
@@ -108,7 +108,7 @@ func (s *Store) InboxMarkReplayed(ctx context.Context, id, by int64, at time.Tim
 // stopped in between), oldest first.
 func (s *Store) InboxPending(ctx context.Context, limit int) ([]int64, error) {
 	var ids []int64
-	err := s.DB.SelectContext(ctx, &ids, s.Query("inbox-pending"), limit)
+	err := s.DB.SelectContext(ctx, &ids, s.q.IfaceInboxPending, limit)
 	return ids, Translate(err)
 }
 
@@ -149,7 +149,7 @@ func (s *Store) InboxCounts(ctx context.Context) (map[string]int, error) {
 		Status string `db:"status"`
 		N      int    `db:"n"`
 	}
-	if err := s.DB.SelectContext(ctx, &rows, s.Query("inbox-counts")); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, s.q.IfaceInboxCounts); err != nil {
 		return nil, Translate(err)
 	}
 	out := map[string]int{}
@@ -175,7 +175,7 @@ type ExternalOrder struct {
 // the order as it was before), or a NotFound error.
 func (s *Store) LatestExternalOrder(ctx context.Context, sender, placer string, notBy int64) (ExternalOrder, error) {
 	var e ExternalOrder
-	if err := s.DB.GetContext(ctx, &e, s.Query("external-order-latest"), sender, placer, notBy); err != nil {
+	if err := s.DB.GetContext(ctx, &e, s.q.IfaceExternalOrderLatest, sender, placer, notBy); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return e, apperr.New(apperr.NotFound, "no order %s from %s", placer, sender)
 		}
@@ -188,7 +188,7 @@ func (s *Store) LatestExternalOrder(ctx context.Context, sender, placer string, 
 // a NotFound error for an order typed into Laminar.
 func (s *Store) ExternalOrderOf(ctx context.Context, orderID int64) (ExternalOrder, error) {
 	var e ExternalOrder
-	if err := s.DB.GetContext(ctx, &e, s.Query("external-order-by-order"), orderID); err != nil {
+	if err := s.DB.GetContext(ctx, &e, s.q.IfaceExternalOrderByOrder, orderID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return e, apperr.New(apperr.NotFound, "order %d did not come from an interface", orderID)
 		}
@@ -200,14 +200,14 @@ func (s *Store) ExternalOrderOf(ctx context.Context, orderID int64) (ExternalOrd
 // LinkExternalOrder records that a sender's order (this version) became a
 // Laminar order. Linking the same order again changes nothing.
 func (s *Store) LinkExternalOrder(ctx context.Context, e ExternalOrder) error {
-	_, err := s.DB.ExecContext(ctx, s.Query("external-order-insert"), e.Sender, e.Placer, e.Version, e.OrderID, e.InboxID, e.CreatedAt)
+	_, err := s.DB.ExecContext(ctx, s.q.IfaceExternalOrderInsert, e.Sender, e.Placer, e.Version, e.OrderID, e.InboxID, e.CreatedAt)
 	return Translate(err)
 }
 
 // SetExternalOrderState records the sender's view of an order: active,
 // held or stopped.
 func (s *Store) SetExternalOrderState(ctx context.Context, orderID int64, state string) error {
-	_, err := s.DB.ExecContext(ctx, s.Query("external-order-state"), orderID, state)
+	_, err := s.DB.ExecContext(ctx, s.q.IfaceExternalOrderState, orderID, state)
 	return Translate(err)
 }
 
@@ -240,11 +240,11 @@ type PatientUpdate struct {
 // patient's open orders to the new location.
 func (s *Store) UpsertPatient(ctx context.Context, u PatientUpdate) error {
 	return s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.Query("patient-upsert"), u.MRN, u.Name, u.BirthDate, u.WeightValue, u.WeightUnit,
+		if _, err := tx.ExecContext(ctx, s.q.IfacePatientUpsert, u.MRN, u.Name, u.BirthDate, u.WeightValue, u.WeightUnit,
 			u.HeightValue, u.HeightUnit, u.Location, u.Discharged, u.At); err != nil {
 			return Translate(err)
 		}
-		_, err := tx.ExecContext(ctx, s.Query("orders-set-location"), u.MRN, u.Location)
+		_, err := tx.ExecContext(ctx, s.q.IfaceOrdersSetLocation, u.MRN, u.Location)
 		return Translate(err)
 	})
 }
@@ -253,7 +253,7 @@ func (s *Store) UpsertPatient(ctx context.Context, u PatientUpdate) error {
 // NotFound error.
 func (s *Store) KnownPatient(ctx context.Context, mrn string) (KnownPatient, error) {
 	var p KnownPatient
-	if err := s.DB.GetContext(ctx, &p, s.Query("patient-get"), mrn); err != nil {
+	if err := s.DB.GetContext(ctx, &p, s.q.IfacePatientGet, mrn); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return p, apperr.New(apperr.NotFound, "no patient %s", mrn)
 		}
@@ -265,7 +265,7 @@ func (s *Store) KnownPatient(ctx context.Context, mrn string) (KnownPatient, err
 // OpenOrdersOfPatient lists the IDs of a patient's open orders.
 func (s *Store) OpenOrdersOfPatient(ctx context.Context, mrn string) ([]int64, error) {
 	var ids []int64
-	err := s.DB.SelectContext(ctx, &ids, s.Query("orders-open-of-patient"), mrn)
+	err := s.DB.SelectContext(ctx, &ids, s.q.IfaceOrdersOpenOfPatient, mrn)
 	return ids, Translate(err)
 }
 
@@ -282,7 +282,7 @@ type CodeMapping struct {
 // for a mapping stored with system ""), or a NotFound error.
 func (s *Store) MappedDrug(ctx context.Context, system, code string) (CodeMapping, error) {
 	var m CodeMapping
-	if err := s.DB.GetContext(ctx, &m, s.Query("code-map-get"), system, code); err != nil {
+	if err := s.DB.GetContext(ctx, &m, s.q.IfaceCodeMapGet, system, code); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return m, apperr.New(apperr.NotFound, "no mapping for code %s", code)
 		}
@@ -294,33 +294,33 @@ func (s *Store) MappedDrug(ctx context.Context, system, code string) (CodeMappin
 // CodeMappings lists the mapping table.
 func (s *Store) CodeMappings(ctx context.Context) ([]CodeMapping, error) {
 	out := []CodeMapping{}
-	err := s.DB.SelectContext(ctx, &out, s.Query("code-map-list"))
+	err := s.DB.SelectContext(ctx, &out, s.q.IfaceCodeMapList)
 	return out, Translate(err)
 }
 
 // PutCodeMapping adds or replaces a mapping.
 func (s *Store) PutCodeMapping(ctx context.Context, m CodeMapping, by int64) error {
-	_, err := s.DB.ExecContext(ctx, s.Query("code-map-put"), m.System, m.Code, m.Drug, m.Note, nullID(by), m.UpdatedAt)
+	_, err := s.DB.ExecContext(ctx, s.q.IfaceCodeMapPut, m.System, m.Code, m.Drug, m.Note, nullID(by), m.UpdatedAt)
 	return Translate(err)
 }
 
 // DeleteCodeMapping removes a mapping.
 func (s *Store) DeleteCodeMapping(ctx context.Context, system, code string) error {
-	_, err := s.DB.ExecContext(ctx, s.Query("code-map-delete"), system, code)
+	_, err := s.DB.ExecContext(ctx, s.q.IfaceCodeMapDelete, system, code)
 	return Translate(err)
 }
 
 // RecipeDrugs lists every drug that has a master formulation record.
 func (s *Store) RecipeDrugs(ctx context.Context) ([]string, error) {
 	var out []string
-	err := s.DB.SelectContext(ctx, &out, s.Query("recipe-drugs"))
+	err := s.DB.SelectContext(ctx, &out, s.q.IfaceRecipeDrugs)
 	return out, Translate(err)
 }
 
 // FormularyDrugNames lists every drug name of the formulary, lower-case.
 func (s *Store) FormularyDrugNames(ctx context.Context) ([]string, error) {
 	var out []string
-	err := s.DB.SelectContext(ctx, &out, s.Query("formulary-drug-names"))
+	err := s.DB.SelectContext(ctx, &out, s.q.IfaceFormularyDrugNames)
 	return out, Translate(err)
 }
 
@@ -339,20 +339,20 @@ type APIKey struct {
 // CreateAPIKey stores the hash of a new key and returns its ID.
 func (s *Store) CreateAPIKey(ctx context.Context, userID int64, name, prefix string, hash []byte, by int64, at time.Time) (int64, error) {
 	var id int64
-	err := s.DB.GetContext(ctx, &id, s.Query("apikey-insert"), userID, name, prefix, hash, nullID(by), at)
+	err := s.DB.GetContext(ctx, &id, s.q.IfaceAPIKeyInsert, userID, name, prefix, hash, nullID(by), at)
 	return id, Translate(err)
 }
 
 // APIKeys lists every key, revoked ones too.
 func (s *Store) APIKeys(ctx context.Context) ([]APIKey, error) {
 	out := []APIKey{}
-	err := s.DB.SelectContext(ctx, &out, s.Query("apikey-list"))
+	err := s.DB.SelectContext(ctx, &out, s.q.IfaceAPIKeyList)
 	return out, Translate(err)
 }
 
 // RevokeAPIKey ends a key; a key already revoked or unknown is NotFound.
 func (s *Store) RevokeAPIKey(ctx context.Context, id, by int64, at time.Time) error {
-	res, err := s.DB.ExecContext(ctx, s.Query("apikey-revoke"), id, at, nullID(by))
+	res, err := s.DB.ExecContext(ctx, s.q.IfaceAPIKeyRevoke, id, at, nullID(by))
 	if err != nil {
 		return Translate(err)
 	}
@@ -375,7 +375,7 @@ type APIKeyUser struct {
 // APIKeyByHash returns the account of a live key, or a NotFound error.
 func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (APIKeyUser, error) {
 	var u APIKeyUser
-	if err := s.DB.GetContext(ctx, &u, s.Query("apikey-by-hash"), hash); err != nil {
+	if err := s.DB.GetContext(ctx, &u, s.q.IfaceAPIKeyByHash, hash); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return u, apperr.New(apperr.NotFound, "unknown API key")
 		}
@@ -386,7 +386,7 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (APIKeyUser, erro
 
 // TouchAPIKey records when a key was last used.
 func (s *Store) TouchAPIKey(ctx context.Context, id int64, at time.Time) error {
-	_, err := s.DB.ExecContext(ctx, s.Query("apikey-touch"), id, at)
+	_, err := s.DB.ExecContext(ctx, s.q.IfaceAPIKeyTouch, id, at)
 	return Translate(err)
 }
 
@@ -414,14 +414,14 @@ type DispensedRow struct {
 // DispensedOfPatient lists a patient's released preparations, oldest first.
 func (s *Store) DispensedOfPatient(ctx context.Context, mrn string) ([]DispensedRow, error) {
 	out := []DispensedRow{}
-	err := s.DB.SelectContext(ctx, &out, s.Query("dispensed-of-patient"), mrn)
+	err := s.DB.SelectContext(ctx, &out, s.q.IfaceDispensedOfPatient, mrn)
 	return out, Translate(err)
 }
 
 // FirstPreparationOf returns the first preparation queued for an order.
 func (s *Store) FirstPreparationOf(ctx context.Context, orderID int64) (int64, error) {
 	var id int64
-	if err := s.DB.GetContext(ctx, &id, s.Query("first-preparation-of-order"), orderID); err != nil {
+	if err := s.DB.GetContext(ctx, &id, s.q.IfaceFirstPreparationOfOrder, orderID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, apperr.New(apperr.NotFound, "order %d has no preparation", orderID)
 		}
@@ -468,7 +468,7 @@ func quantityOf(v *decimal.Decimal, u *string) (*calc.Quantity, error) {
 // OrderByID returns an order as stored.
 func (s *Store) OrderByID(ctx context.Context, id int64) (workflow.Order, error) {
 	var r orderRow
-	if err := s.DB.GetContext(ctx, &r, s.Query("order-get"), id); err != nil {
+	if err := s.DB.GetContext(ctx, &r, s.q.IfaceOrderGet, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return workflow.Order{}, apperr.New(apperr.NotFound, "no order %d", id)
 		}

@@ -33,7 +33,7 @@ type OutboxItem struct {
 // message, in the caller's transaction.
 func (s *Store) DispensedRowOf(ctx context.Context, q sqlx.QueryerContext, prepID int64) (DispensedRow, error) {
 	var r DispensedRow
-	if err := sqlx.GetContext(ctx, q, &r, s.Query("dispensed-of-preparation"), prepID); err != nil {
+	if err := sqlx.GetContext(ctx, q, &r, s.q.IfaceDispensedOfPreparation, prepID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return r, apperr.New(apperr.NotFound, "no preparation %d", prepID)
 		}
@@ -45,7 +45,7 @@ func (s *Store) DispensedRowOf(ctx context.Context, q sqlx.QueryerContext, prepI
 // Outbox lists the newest messages of the outbox.
 func (s *Store) Outbox(ctx context.Context, limit int) ([]OutboxItem, error) {
 	out := []OutboxItem{}
-	err := s.DB.SelectContext(ctx, &out, s.Query("outbox-list"), limit)
+	err := s.DB.SelectContext(ctx, &out, s.q.IfaceOutboxList, limit)
 	return out, Translate(err)
 }
 
@@ -67,7 +67,7 @@ func (s *Store) SendDue(ctx context.Context, now time.Time, send func(OutboxItem
 	}
 	defer func() { _ = tx.Rollback() }()
 	var items []OutboxItem
-	if err := tx.SelectContext(ctx, &items, s.Query("outbox-due"), now, 1); err != nil {
+	if err := tx.SelectContext(ctx, &items, s.q.IfaceOutboxDue, now, 1); err != nil {
 		return false, Translate(err)
 	}
 	if len(items) == 0 {
@@ -76,14 +76,14 @@ func (s *Store) SendDue(ctx context.Context, now time.Time, send func(OutboxItem
 	it := items[0]
 	res := send(it)
 	if res.Err == nil {
-		_, err = tx.ExecContext(ctx, s.Query("outbox-sent"), it.ID, time.Now().UTC(), res.AckCode)
+		_, err = tx.ExecContext(ctx, s.q.IfaceOutboxSent, it.ID, time.Now().UTC(), res.AckCode)
 	} else {
 		msg := res.Err.Error()
 		if len(msg) > 500 {
 			msg = msg[:500]
 		}
 		next := res.Retry
-		_, err = tx.ExecContext(ctx, s.Query("outbox-retry"), it.ID, next.UTC(), msg, res.AckCode, next.IsZero())
+		_, err = tx.ExecContext(ctx, s.q.IfaceOutboxRetry, it.ID, next.UTC(), msg, res.AckCode, next.IsZero())
 	}
 	if err != nil {
 		return true, Translate(err)
@@ -93,7 +93,7 @@ func (s *Store) SendDue(ctx context.Context, now time.Time, send func(OutboxItem
 
 // RequeueOutbox puts a failed message back in the queue, due now.
 func (s *Store) RequeueOutbox(ctx context.Context, id int64, now time.Time) error {
-	res, err := s.DB.ExecContext(ctx, s.Query("outbox-requeue"), id, now)
+	res, err := s.DB.ExecContext(ctx, s.q.IfaceOutboxRequeue, id, now)
 	if err != nil {
 		return Translate(err)
 	}
