@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: run test build image vet deps-postgres deps-chromium deps-poppler deps-npm deps-test fmt-check bench
+.PHONY: run test build image vet deps-postgres deps-chromium deps-poppler deps-npm deps-hl7 deps-test fmt-check bench
 
 build:
 	$(GO) build -o $(BIN) ./cmd/laminar
@@ -39,7 +39,7 @@ fmt-check:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./calc/ ./internal/barcode/ ./internal/bud/
 
-deps-test: deps-postgres deps-chromium deps-poppler deps-npm
+deps-test: deps-postgres deps-chromium deps-poppler deps-npm deps-hl7
 
 # PostgreSQL server binaries (initdb, postgres) from Debian's packages.
 deps-postgres:
@@ -69,4 +69,19 @@ deps-npm:
 	@if ! command -v npm >/dev/null 2>&1; then \
 		echo "Installing npm (Debian package npm)..."; \
 		$(APT) update -qq && $(APT) install -y -qq --no-install-recommends npm; \
+	fi
+
+# Clients the interface tests drive the MLLP listener with, written by
+# others: Debian's mllp_send (package python3-hl7) and, through npm,
+# @medplum/hl7 version 4 (version 5 needs a newer Node), installed into the
+# user's cache like axe-core, never into the repository.
+deps-hl7: deps-npm
+	@if [ ! -x /usr/bin/mllp_send ]; then \
+		echo "Installing mllp_send (Debian package python3-hl7)..."; \
+		$(APT) update -qq && $(APT) install -y -qq --no-install-recommends python3-hl7; \
+	fi
+	@dir="$${LAMINAR_MEDPLUM_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/laminar/medplum-hl7}"; \
+	if [ ! -f "$$dir/node_modules/@medplum/hl7/package.json" ]; then \
+		echo "Installing @medplum/hl7@4 with npm into $$dir..."; \
+		mkdir -p "$$dir" && npm install --no-save --no-audit --no-fund --prefix "$$dir" @medplum/hl7@4 >/dev/null; \
 	fi

@@ -16,6 +16,7 @@ type Page interface {
 var pageList = []Page{
 	ErrorPage{}, LoginPage{}, QueuePage{}, PrepPage{}, VerifyQueuePage{}, VerifyListFragment{},
 	VerifyPage{}, LogPage{}, AdminListPage{}, AdminFormPage{}, CompetencyPage{},
+	InterfacesPage{},
 }
 
 // PageNames lists the template names of every page.
@@ -38,6 +39,8 @@ type Viewer struct {
 	CanPrepare, CanVerify, CanAudit, CanAdmin bool
 	// CanCompetency: may record and review competencies.
 	CanCompetency bool
+	// CanInterfaces: may see the interface inbox, replay and decide holds.
+	CanInterfaces bool
 }
 
 // Layout is what every full page carries.
@@ -272,6 +275,9 @@ type PrepPage struct {
 	// LabelURL is the printable label, once the preparation is complete.
 	LabelURL string
 	Error    string
+	// Hold is set while a change from the ordering system holds the
+	// preparation: the screen says stop.
+	Hold *HoldBanner
 }
 
 // PageName implements Page.

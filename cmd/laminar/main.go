@@ -59,6 +59,7 @@ func commands() []command {
 		{"restore", "restore a backup into an empty database: laminar restore FILE", cmdRestore},
 		{"healthcheck", "exit 0 when the local server is ready (for container and service health checks)", cmdHealthcheck},
 		{"downtime", "write the downtime report: laminar downtime export DIR", cmdDowntime},
+		{"hl7", "send HL7 v2 messages over MLLP: laminar hl7 send FILE --to HOST:PORT", cmdHL7},
 	}
 }
 

@@ -64,6 +64,7 @@ type App struct {
 	// capturing printer of a demo server (nil otherwise).
 	DemoBalance *balance.Simulator
 	DemoPrinter *CapturePrinter
+	ifaces      interfaces
 	// ReadyIn is the time from Start to serving.
 	ReadyIn time.Duration
 }
@@ -78,6 +79,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 	a := &App{Config: cfg, Log: log, served: make(chan error, 1), beforeRestart: opt.BeforeRestart}
 	defer func() {
 		if err != nil {
+			_ = a.stopInterfaces(context.Background())
 			a.closeDB()
 		}
 	}()
@@ -137,6 +139,9 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 	a.API = &httpapi.API{Store: a.Store, Log: log, Config: cfg, Now: opt.Now, Live: a.Live, Devices: devs}
 	a.API.Auth = newAuthenticator(a.Store, cfg, opt.Now)
 	a.API.DBDown = a.DatabaseDown
+	if err = a.startInterfaces(ctx, opt); err != nil {
+		return nil, err
+	}
 	a.Echo = httpapi.New(a.API)
 	restarts := prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "laminar_database_restarts_total", Help: "Restarts of the private database after it stopped unexpectedly.",
@@ -229,6 +234,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 		// otherwise keep the graceful shutdown waiting.
 		errs = append(errs, a.closeLive(), a.Echo.Server.Shutdown(ctx))
 	}
+	errs = append(errs, a.stopInterfaces(ctx))
 	errs = append(errs, a.closeDB())
 	return errors.Join(errs...)
 }

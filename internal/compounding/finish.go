@@ -152,6 +152,9 @@ func (s *Service) Verify(ctx context.Context, in VerifyInput, key *Key) (Done[Ve
 		if err != nil {
 			return outcome[VerifyResult]{}, err
 		}
+		if err := refuseHeld(ctx, tx, p.ID); err != nil {
+			return outcome[VerifyResult]{}, err
+		}
 		events, err := p.Verify(in.Actor, in.Decision, in.Reason, in.Now)
 		if err != nil {
 			return outcome[VerifyResult]{}, err
@@ -167,6 +170,9 @@ func (s *Service) Verify(ctx context.Context, in VerifyInput, key *Key) (Done[Ve
 			}
 			out.RemakeID = &remake
 			events = append(events, evs...)
+			if err := s.closed(ctx, tx, p.ID, "waste", in.Reason, in.Now); err != nil {
+				return outcome[VerifyResult]{}, err
+			}
 		}
 		if err := tx.SavePreparation(ctx, p); err != nil {
 			return outcome[VerifyResult]{}, err

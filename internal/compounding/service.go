@@ -42,12 +42,30 @@ type Service struct {
 	// qualified decides whether a person may claim work: their
 	// competencies must be current for its category and hazard.
 	qualified Qualifier
+	// onClose runs in the transaction that releases or wastes a
+	// preparation (the interfaces' outbox); nil: nothing.
+	onClose CloseHook
 }
 
 // Qualifier decides whether a person may claim work of a compounding
 // category (and hazard) at a time; competency.Service is one.
 type Qualifier interface {
 	CheckClaim(ctx context.Context, userID int64, category string, hazardous bool, now time.Time) error
+}
+
+// CloseHook is told, inside the transaction, that a preparation was
+// released (kind "dispense") or wasted ("waste", with the reason); an
+// error rolls the release back.
+type CloseHook func(ctx context.Context, tx *store.Tx, prepID int64, kind, reason string, now time.Time) error
+
+// OnClose sets the hook run when a preparation is released or wasted.
+func (s *Service) OnClose(h CloseHook) { s.onClose = h }
+
+func (s *Service) closed(ctx context.Context, tx *store.Tx, prepID int64, kind, reason string, now time.Time) error {
+	if s.onClose == nil {
+		return nil
+	}
+	return s.onClose(ctx, tx, prepID, kind, reason, now)
 }
 
 // New returns the service on st; loc is the site's time zone (nil: UTC).

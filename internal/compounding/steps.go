@@ -52,7 +52,7 @@ func (s *Service) change(ctx context.Context, id int64, key *Key, do func(p *wor
 // later claim by anyone else is a 409 claimed_elsewhere; claiming again
 // what one already holds is not an error.
 func (s *Service) Claim(ctx context.Context, id int64, actor workflow.Actor, now time.Time, key *Key) (Done[State], error) {
-	return s.change(ctx, id, key, func(p *workflow.Preparation) ([]workflow.Event, error) {
+	return s.changeUnheld(ctx, id, key, func(p *workflow.Preparation) ([]workflow.Event, error) {
 		if p.Status.Allows(workflow.ActClaim) == nil {
 			// A new claim: the person must hold the competencies the
 			// preparation's category and hazard need (422 competency_lapsed).
@@ -62,6 +62,29 @@ func (s *Service) Claim(ctx context.Context, id int64, actor workflow.Actor, now
 			}
 		}
 		return p.Claim(actor, now)
+	})
+}
+
+// changeUnheld is change for a preparation that must not be on hold.
+func (s *Service) changeUnheld(ctx context.Context, id int64, key *Key, do func(p *workflow.Preparation) ([]workflow.Event, error)) (Done[State], error) {
+	return write(ctx, s, key, func(tx *store.Tx) (outcome[State], error) {
+		p, err := tx.LockPreparation(ctx, id)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		if err := refuseHeld(ctx, tx, id); err != nil {
+			return outcome[State]{}, err
+		}
+		events, err := do(p)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		if len(events) > 0 {
+			if err := tx.SavePreparation(ctx, p); err != nil {
+				return outcome[State]{}, err
+			}
+		}
+		return outcome[State]{value: stateOf(p), events: events}, nil
 	})
 }
 
@@ -76,8 +99,25 @@ func (s *Service) ReleaseClaim(ctx context.Context, id int64, actor workflow.Act
 // Release sends a verified preparation to the floor when the scanned label
 // is its current one (see workflow.Preparation.Release).
 func (s *Service) Release(ctx context.Context, id int64, labelData string, actor workflow.Actor, now time.Time, key *Key) (Done[State], error) {
-	return s.change(ctx, id, key, func(p *workflow.Preparation) ([]workflow.Event, error) {
-		return p.Release(actor, labelData, now)
+	return write(ctx, s, key, func(tx *store.Tx) (outcome[State], error) {
+		p, err := tx.LockPreparation(ctx, id)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		if err := refuseHeld(ctx, tx, id); err != nil {
+			return outcome[State]{}, err
+		}
+		events, err := p.Release(actor, labelData, now)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		if err := tx.SavePreparation(ctx, p); err != nil {
+			return outcome[State]{}, err
+		}
+		if err := s.closed(ctx, tx, p.ID, "dispense", "", now); err != nil {
+			return outcome[State]{}, err
+		}
+		return outcome[State]{value: stateOf(p), events: events}, nil
 	})
 }
 
@@ -89,6 +129,9 @@ func working(ctx context.Context, tx *store.Tx, id int64, a workflow.Action, act
 		return nil, err
 	}
 	if err := p.CheckWorking(a, actor, true); err != nil {
+		return nil, err
+	}
+	if err := refuseHeld(ctx, tx, id); err != nil {
 		return nil, err
 	}
 	return p, nil

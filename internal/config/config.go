@@ -46,6 +46,12 @@ type Config struct {
 	Operations Operations
 	// Security are the log anchor's and the HTTP limits' settings (security.go).
 	Security Security
+	// MLLPAddr is where the HL7 v2 MLLP listener listens (LAMINAR_MLLP_ADDR);
+	// "" runs none.
+	MLLPAddr string
+	// MLLPOut is host:port of the system that receives dispense messages
+	// (RDS^O13) over MLLP (LAMINAR_MLLP_OUT); "" sends none.
+	MLLPOut string
 }
 
 // DefaultDBPool is the connection pool size measured best for scans (50
@@ -140,6 +146,20 @@ func Load(getenv func(string) string) (Config, error) {
 			c.DBPool = n
 		}
 	}
+	for _, hp := range []struct {
+		name string
+		dst  *string
+	}{{"LAMINAR_MLLP_ADDR", &c.MLLPAddr}, {"LAMINAR_MLLP_OUT", &c.MLLPOut}} {
+		if v := strings.TrimSpace(getenv(hp.name)); v != "" {
+			if _, port, err := net.SplitHostPort(v); err != nil {
+				bad(hp.name, "%q is not host:port (for example 127.0.0.1:2575)", v)
+			} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+				bad(hp.name, "port %q in %q is not a number from 0 to 65535", port, v)
+			} else {
+				*hp.dst = v
+			}
+		}
+	}
 	for _, d := range []struct {
 		name string
 		dst  *time.Duration
@@ -192,6 +212,8 @@ func (c Config) Masked() []string {
 		"LAMINAR_DB_POOL=" + strconv.Itoa(c.DBPool),
 		"LAMINAR_DOWNTIME_DIR=" + c.DowntimeDir,
 		"LAMINAR_DOWNTIME_EVERY=" + c.DowntimeEvery.String(),
+		"LAMINAR_MLLP_ADDR=" + c.MLLPAddr,
+		"LAMINAR_MLLP_OUT=" + c.MLLPOut,
 	}, append(c.Operations.masked(), c.Security.masked()...)...)
 }
 

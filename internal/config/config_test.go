@@ -41,6 +41,8 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"pool zero", "LAMINAR_DB_POOL", "0"},
 		{"pool negative", "LAMINAR_DB_POOL", "-4"},
 		{"pool over the cap", "LAMINAR_DB_POOL", "101"},
+		{"mllp addr without port", "LAMINAR_MLLP_ADDR", "127.0.0.1"},
+		{"mllp out port too large", "LAMINAR_MLLP_OUT", "127.0.0.1:99999"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

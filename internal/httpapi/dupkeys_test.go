@@ -49,5 +49,8 @@ func errorField(rec *httptest.ResponseRecorder) string {
 		} `json:"error"`
 	}
 	_ = json.Unmarshal(rec.Body.Bytes(), &env)
+	if env.Error.Field == "" {
+		return outcomeIssue(rec).field
+	}
 	return env.Error.Field
 }

@@ -15,6 +15,7 @@ func init() {
 		(*API).deviceRoutes,
 		(*API).competencyRoutes,
 		(*API).downtimeRoutes,
+		(*API).interopRoutes,
 		(*API).webRoutes,
 	}
 }

@@ -25,13 +25,14 @@ import (
 // publicRoutes are the only routes anyone may call without logging in.
 // Adding a route here is a security decision: say why beside it.
 var publicRoutes = map[string]string{
-	"GET /healthz":       "liveness probe",
-	"GET /readyz":        "readiness probe",
-	"GET /metrics":       "Prometheus scrape",
-	"POST /api/v1/login": "how a session is obtained",
-	"GET /login":         "the sign-in page",
-	"POST /login":        "the sign-in form",
-	"GET /static/:file":  "stylesheets and scripts of the sign-in page",
+	"GET /healthz":          "liveness probe",
+	"GET /readyz":           "readiness probe",
+	"GET /metrics":          "Prometheus scrape",
+	"POST /api/v1/login":    "how a session is obtained",
+	"GET /login":            "the sign-in page",
+	"POST /login":           "the sign-in form",
+	"GET /static/:file":     "stylesheets and scripts of the sign-in page",
+	"GET /fhir/r4/metadata": "the FHIR capability statement clients read before logging in",
 }
 
 // authServer is the real server with the real auth service, on a fresh
@@ -124,7 +125,39 @@ func errorCode(rec *httptest.ResponseRecorder) string {
 		} `json:"error"`
 	}
 	_ = json.Unmarshal(rec.Body.Bytes(), &env)
+	if env.Error.Code == "" {
+		return outcomeIssue(rec).code
+	}
 	return env.Error.Code
+}
+
+type issue struct{ code, field string }
+
+// outcomeIssue reads the code and element of a FHIR route's error, an
+// OperationOutcome whose issue carries Laminar's code in details.
+func outcomeIssue(rec *httptest.ResponseRecorder) issue {
+	var oo struct {
+		ResourceType string `json:"resourceType"`
+		Issue        []struct {
+			Details struct {
+				Coding []struct {
+					Code string `json:"code"`
+				} `json:"coding"`
+			} `json:"details"`
+			Expression []string `json:"expression"`
+		} `json:"issue"`
+	}
+	if json.Unmarshal(rec.Body.Bytes(), &oo) != nil || oo.ResourceType != "OperationOutcome" || len(oo.Issue) == 0 {
+		return issue{}
+	}
+	var is issue
+	if c := oo.Issue[0].Details.Coding; len(c) > 0 {
+		is.code = c[0].Code
+	}
+	if e := oo.Issue[0].Expression; len(e) > 0 {
+		is.field = e[0]
+	}
+	return is
 }
 
 var pathParam = regexp.MustCompile(`:[a-z_]+|\*`)

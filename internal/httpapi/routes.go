@@ -85,6 +85,12 @@ func (a *API) guard(r Route) echo.HandlerFunc {
 				return err
 			}
 		}
+		if tok := TokenOf(c); p == nil && tok != "" && a.APIKeys != nil {
+			var err error
+			if p, err = a.APIKeys.Authenticate(c.Request().Context(), tok); err != nil {
+				return err
+			}
+		}
 		if p == nil {
 			return apperr.WithCode(apperr.Unauthorized, "unauthenticated", "log in first: send Authorization: Bearer <token> or the session cookie")
 		}

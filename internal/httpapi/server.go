@@ -19,11 +19,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/laminar-rx/laminar/internal/apikey"
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/config"
 	"github.com/laminar-rx/laminar/internal/devices"
+	"github.com/laminar-rx/laminar/internal/exchange"
 	"github.com/laminar-rx/laminar/internal/live"
 	"github.com/laminar-rx/laminar/internal/store"
 )
@@ -58,6 +60,10 @@ type API struct {
 	// closes it (closing ends the streams, so do it before a graceful
 	// shutdown waits for requests to finish).
 	Live *live.Hub
+	// APIKeys resolves interface API keys and manages them (nil: none).
+	APIKeys *apikey.Service
+	// Exchange is the interface service: FHIR, inbox, replay (nil: off).
+	Exchange *exchange.Service
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -288,6 +294,8 @@ func (a *API) handleError(err error, c echo.Context) {
 	var werr error
 	if c.Request().Method == http.MethodHead {
 		werr = c.NoContent(status)
+	} else if h, ok := fhirError(c, status, e); ok {
+		werr = h
 	} else if h, ok := a.htmlErrorPage(c, status, e); ok {
 		werr = h
 	} else {

@@ -45,7 +45,7 @@ func (a *API) webRoutes() []Route {
 	a.extra["web"] = w
 	page := []echo.MiddlewareFunc{pageHeaders, middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024})}
 	form := []echo.MiddlewareFunc{pageHeaders, RequireCSRF}
-	return []Route{
+	return append(append([]Route{
 		{Method: http.MethodGet, Path: "/static/:file", Handler: w.static, Public: true},
 		{Method: http.MethodGet, Path: "/login", Handler: w.loginPage, Public: true, Middleware: page},
 		{Method: http.MethodPost, Path: "/login", Handler: w.loginSubmit, Public: true, Middleware: page},
@@ -63,6 +63,7 @@ func (a *API) webRoutes() []Route {
 		{Method: http.MethodGet, Path: "/events/preparations", Handler: w.events, Roles: rolesLive},
 
 		{Method: http.MethodGet, Path: "/log", Handler: w.log, Roles: rolesAudit, Middleware: page},
+	}, w.interfacesRoutes(page, form)...), []Route{
 
 		{Method: http.MethodGet, Path: "/competency", Handler: w.competencyOverview, Roles: competencyReviewers, Middleware: page},
 		{Method: http.MethodGet, Path: "/competency/:id", Handler: w.competencyPerson, Roles: competencyReviewers, Middleware: page},
@@ -82,7 +83,7 @@ func (a *API) webRoutes() []Route {
 		{Method: http.MethodPost, Path: "/admin/users/new", Handler: w.userSave, Roles: rolesAdmin, Middleware: form},
 		{Method: http.MethodGet, Path: "/admin/users/:id", Handler: w.userForm, Roles: rolesAdmin, Middleware: page},
 		{Method: http.MethodPost, Path: "/admin/users/:id", Handler: w.userSave, Roles: rolesAdmin, Middleware: form},
-	}
+	}...)
 }
 
 // pageHeaders sets the security headers of HTML pages: scripts only from
@@ -131,6 +132,7 @@ func viewerOf(p *auth.Principal) *web.Viewer {
 	v.CanAudit = p.Has(rolesAudit...)
 	v.CanAdmin = p.Has(rolesAdmin...)
 	v.CanCompetency = p.Has(competencyReviewers...)
+	v.CanInterfaces = p.Has(rolesVerify...)
 	return v
 }
 

@@ -145,6 +145,11 @@ func (w *webUI) prep(c echo.Context) error {
 	pg := web.PrepPage{Layout: w.layout(c, fmt.Sprintf("#%d %s", prep.ID, prep.Worksheet.DrugDisplay), "queue"), Prep: view}
 	pg.Mine = prep.Status == workflow.StatusInProgress && prep.ClaimedBy != nil && *prep.ClaimedBy == p.UserID
 	pg.LabelURL = fmt.Sprintf("/api/v1/preparations/%d/label?format=html", prep.ID)
+	if h, err := w.api.Store.OpenHold(ctx, prep.ID); err != nil {
+		return err
+	} else if h != nil {
+		pg.Hold = &web.HoldBanner{Reason: h.Reason}
+	}
 	return w.render(c, http.StatusOK, pg)
 }
 

@@ -128,4 +128,47 @@ type queries struct {
 	WfPhotoGet           string `sql:"wf-photo-get"`
 	WfOverrideInsert     string `sql:"wf-override-insert"`
 	WfOverridesOf        string `sql:"wf-overrides-of"`
+	// interop.sql
+	IfaceInboxInsert             string `sql:"inbox-insert"`
+	IfaceInboxInsertRejected     string `sql:"inbox-insert-rejected"`
+	IfaceInboxByKey              string `sql:"inbox-by-key"`
+	IfaceInboxGet                string `sql:"inbox-get"`
+	IfaceInboxFinish             string `sql:"inbox-finish"`
+	IfaceInboxReplayed           string `sql:"inbox-replayed"`
+	IfaceInboxPending            string `sql:"inbox-pending"`
+	IfaceInboxCounts             string `sql:"inbox-counts"`
+	IfaceExternalOrderLatest     string `sql:"external-order-latest"`
+	IfaceFirstPreparationOfOrder string `sql:"first-preparation-of-order"`
+	IfaceExternalOrderByOrder    string `sql:"external-order-by-order"`
+	IfaceExternalOrderInsert     string `sql:"external-order-insert"`
+	IfaceExternalOrderState      string `sql:"external-order-state"`
+	IfacePatientUpsert           string `sql:"patient-upsert"`
+	IfacePatientGet              string `sql:"patient-get"`
+	IfaceOrdersOpenOfPatient     string `sql:"orders-open-of-patient"`
+	IfaceOrdersSetLocation       string `sql:"orders-set-location"`
+	IfaceCodeMapGet              string `sql:"code-map-get"`
+	IfaceCodeMapList             string `sql:"code-map-list"`
+	IfaceCodeMapPut              string `sql:"code-map-put"`
+	IfaceCodeMapDelete           string `sql:"code-map-delete"`
+	IfaceRecipeDrugs             string `sql:"recipe-drugs"`
+	IfaceFormularyDrugNames      string `sql:"formulary-drug-names"`
+	IfaceOutboxInsert            string `sql:"outbox-insert"`
+	IfaceOutboxDue               string `sql:"outbox-due"`
+	IfaceOutboxSent              string `sql:"outbox-sent"`
+	IfaceOutboxRetry             string `sql:"outbox-retry"`
+	IfaceOutboxList              string `sql:"outbox-list"`
+	IfaceOutboxRequeue           string `sql:"outbox-requeue"`
+	IfaceAPIKeyInsert            string `sql:"apikey-insert"`
+	IfaceAPIKeyList              string `sql:"apikey-list"`
+	IfaceAPIKeyRevoke            string `sql:"apikey-revoke"`
+	IfaceAPIKeyByHash            string `sql:"apikey-by-hash"`
+	IfaceAPIKeyTouch             string `sql:"apikey-touch"`
+	IfaceDispensedOfPatient      string `sql:"dispensed-of-patient"`
+	IfaceOrderGet                string `sql:"order-get"`
+	IfaceDispensedOfPreparation  string `sql:"dispensed-of-preparation"`
+	IfaceHoldOpen                string `sql:"hold-open"`
+	IfaceHoldInsert              string `sql:"hold-insert"`
+	IfaceHoldDecide              string `sql:"hold-decide"`
+	IfaceHoldsOpenList           string `sql:"holds-open-list"`
+	IfaceOrderHeld               string `sql:"order-held"`
 }
