@@ -62,9 +62,10 @@ func TestEvidencePageMarksDowntime(t *testing.T) {
 			weights = append(weights, map[string]any{"step_id": s.ID, "measured": s.Expects.ExpectedWeight})
 		}
 	}
+	// Times to the nanosecond: the demo order may be less than a second old.
 	now := time.Now().UTC()
 	body, _ := json.Marshal(map[string]any{"made_by": "tech2", "checked_by": "paper check by R. Ortiz",
-		"started_at": now.Add(-time.Second).Format(time.RFC3339), "completed_at": now.Format(time.RFC3339),
+		"started_at": now.Format(time.RFC3339Nano), "completed_at": now.Format(time.RFC3339Nano),
 		"components": comps, "weights": weights, "password": "demo-pharm1"})
 	if rec := doAs(e, "POST", fmt.Sprintf("/api/v1/preparations/%d/downtime", id), pharm, string(body)); rec.Code != 200 {
 		t.Fatalf("record = %d %s", rec.Code, rec.Body)
