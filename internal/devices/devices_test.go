@@ -295,20 +295,24 @@ func TestPrinterValidation(t *testing.T) {
 	}
 }
 
-// captor is a printer on a loopback port: it keeps every job it receives.
+// captor is a printer on a loopback port: it keeps every job it receives
+// and signals each one, since it reads on its own goroutine.
 type captor struct {
 	mu   sync.Mutex
 	jobs []string
+	got  chan struct{}
 	ln   net.Listener
 }
 
-func newCaptor(t *testing.T) *captor {
+func newCaptor(t *testing.T) *captor { return newCaptorAt(t, "127.0.0.1:0") }
+
+func newCaptorAt(t *testing.T, addr string) *captor {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &captor{ln: ln}
+	c := &captor{ln: ln, got: make(chan struct{}, 64)}
 	go func() {
 		for {
 			conn, err := ln.Accept()
@@ -320,10 +324,25 @@ func newCaptor(t *testing.T) *captor {
 			c.mu.Lock()
 			c.jobs = append(c.jobs, string(b))
 			c.mu.Unlock()
+			c.got <- struct{}{}
 		}
 	}()
 	t.Cleanup(func() { ln.Close() })
 	return c
+}
+
+// wait returns the jobs once n have arrived (the sender has returned
+// before the captor finished reading).
+func (c *captor) wait(t *testing.T, n int) []string {
+	t.Helper()
+	for range n {
+		select {
+		case <-c.got:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("the printer received %d of %d jobs", len(c.received()), n)
+		}
+	}
+	return c.received()
 }
 
 func (c *captor) received() []string {
@@ -355,7 +374,7 @@ func TestPrintQueueSendsZPL(t *testing.T) {
 	if n, err := f.svc.ProcessDue(ctx); err != nil || n != 1 {
 		t.Fatalf("process: %d %v", n, err)
 	}
-	got := cap.received()
+	got := cap.wait(t, 1)
 	if len(got) != 1 || !strings.HasPrefix(got[0], "^XA") || !strings.Contains(got[0], "^FD"+workflow.LabelData(f.prep, 1)+"^FS") {
 		t.Fatalf("printer received %q", got)
 	}
@@ -425,36 +444,12 @@ func TestPrinterRefusingTheConnection(t *testing.T) {
 	if _, err := f.svc.ProcessDue(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if len(cap.received()) != 1 {
+	if len(cap.wait(t, 1)) != 1 {
 		t.Fatal("the retried job was not printed")
 	}
 	if st, _ := f.svc.LabelPrinted(ctx, f.prep, 1); st != "printed" {
 		t.Fatalf("after the retry: %q", st)
 	}
-}
-
-func newCaptorAt(t *testing.T, addr string) *captor {
-	t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &captor{ln: ln}
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			b, _ := io.ReadAll(conn)
-			conn.Close()
-			c.mu.Lock()
-			c.jobs = append(c.jobs, string(b))
-			c.mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() { ln.Close() })
-	return c
 }
 
 // Every named query parses and plans against the migrated schema.
