@@ -144,6 +144,7 @@ func (s *Service) transcribe(ws *workflow.Worksheet, in DowntimeInput, rec *work
 	return nil
 }
 
+// productNames maps every product a worksheet may use to the product.
 func productNames(ws *workflow.Worksheet) map[int64]workflow.Product {
 	names := map[int64]workflow.Product{ws.Product.ID: ws.Product}
 	for _, list := range [][]workflow.Product{ws.AllowedProducts, ws.AllowedDiluents} {
@@ -160,15 +161,9 @@ func productNames(ws *workflow.Worksheet) map[int64]workflow.Product {
 // downtimeComponents are the record's lots as BUD components.
 func (s *Service) downtimeComponents(ws *workflow.Worksheet, rec *workflow.DowntimeRecord) []bud.Component {
 	names := productNames(ws)
-	var out []bud.Component
+	out := make([]bud.Component, 0, len(rec.Components))
 	for _, c := range rec.Components {
-		prod := names[c.ProductID]
-		comp := bud.Component{Name: prod.Label() + " lot " + c.Lot, ExpiresAt: c.ExpiresAt, Container: prod.Container,
-			Hazardous: prod.Hazardous, InUseLimit: prod.InUseLimit}
-		if comp.Container == "" {
-			comp.Container = bud.ContainerSingleDose
-		}
-		out = append(out, comp)
+		out = append(out, budComponent(names[c.ProductID], c.Lot, c.ExpiresAt))
 	}
 	return out
 }

@@ -52,28 +52,14 @@ func (s *Service) Complete(ctx context.Context, id int64, actor workflow.Actor, 
 
 // components turns the containers a preparation used into BUD components.
 func components(p *workflow.Preparation, uses []store.ContainerUse, start time.Time) []bud.Component {
-	names := map[int64]workflow.Product{}
-	names[p.Worksheet.Product.ID] = p.Worksheet.Product
-	if p.Worksheet.Diluent != nil {
-		for _, d := range p.Worksheet.AllowedDiluents {
-			names[d.ID] = d
-		}
-	}
-	for _, a := range p.Worksheet.AllowedProducts {
-		names[a.ID] = a
-	}
+	names := productNames(&p.Worksheet)
 	var out []bud.Component
 	for _, r := range uses {
 		if r.ProductID == nil || r.ExpiresAt == nil {
 			// Without an expiry (a linear barcode) the lot cannot limit the BUD.
 			continue
 		}
-		prod := names[*r.ProductID]
-		c := bud.Component{Name: prod.Label() + " lot " + r.Lot, ExpiresAt: *r.ExpiresAt, Container: prod.Container,
-			Hazardous: prod.Hazardous, InUseLimit: prod.InUseLimit}
-		if c.Container == "" {
-			c.Container = bud.ContainerSingleDose
-		}
+		c := budComponent(names[*r.ProductID], r.Lot, *r.ExpiresAt)
 		// A container opened before this preparation started is checked
 		// against its in-use limit at the start.
 		if r.OpenedAt != nil && r.OpenedAt.Before(start) && r.First != nil && *r.First != p.ID {
@@ -83,6 +69,17 @@ func components(p *workflow.Preparation, uses []store.ContainerUse, start time.T
 		out = append(out, c)
 	}
 	return out
+}
+
+// budComponent is one lot of a product as a BUD component (a container of
+// unknown kind counts as single-dose).
+func budComponent(prod workflow.Product, lot string, expires time.Time) bud.Component {
+	c := bud.Component{Name: prod.Label() + " lot " + lot, ExpiresAt: expires, Container: prod.Container,
+		Hazardous: prod.Hazardous, InUseLimit: prod.InUseLimit}
+	if c.Container == "" {
+		c.Container = bud.ContainerSingleDose
+	}
+	return c
 }
 
 // LabelPrint is a label issued for printing.
