@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/laminar-rx/laminar/calc"
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
@@ -35,7 +34,8 @@ type OrderCreated struct {
 }
 
 // CreateOrder stores a validated order and its first preparation, whose
-// worksheet is computed from the recipe in force for the drug.
+// worksheet is computed from the recipe in force for the drug: its newest
+// approved version (a newer draft is not followed).
 func (s *Service) CreateOrder(ctx context.Context, o workflow.Order, actor int64, now time.Time, key *Key) (Done[OrderCreated], error) {
 	if d, err := Replay[OrderCreated](ctx, s, key); d.Replayed || err != nil {
 		return d, err
@@ -45,18 +45,11 @@ func (s *Service) CreateOrder(ctx context.Context, o workflow.Order, actor int64
 		return Done[OrderCreated]{}, err
 	}
 	if !found {
-		e := apperr.WithCode(apperr.Refused, "no_recipe", "there is no master formulation record for %q; an admin must add one first", o.Drug)
+		e := apperr.WithCode(apperr.Refused, "no_recipe", "there is no approved master formulation record for %q; one must be written and approved by a pharmacist first", o.Drug)
 		e.Field = "drug"
 		return Done[OrderCreated]{}, e
 	}
-	if o.FinalVolume == nil && recipe.DefaultFinalVolume != "" {
-		if fv, err := calc.Parse(recipe.DefaultFinalVolume); err == nil {
-			o.FinalVolume = &fv
-			if o.Diluent == "" {
-				o.Diluent = recipe.DefaultDiluent
-			}
-		}
-	}
+	o = withRecipeDefaults(o, recipe)
 	products, err := s.st.ProductsOf(ctx, recipe.Products)
 	if err != nil {
 		return Done[OrderCreated]{}, err

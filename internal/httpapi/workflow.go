@@ -47,7 +47,8 @@ func (a *API) workflowRoutes() []Route {
 		{Method: http.MethodPost, Path: "/api/v1/orders/:id/cancel", Handler: a.cancelOrder, Roles: ordering},
 		{Method: http.MethodGet, Path: "/api/v1/recipes", Handler: a.listRecipes, Roles: Anyone},
 		{Method: http.MethodGet, Path: "/api/v1/recipes/:id", Handler: a.getRecipe, Roles: Anyone},
-		{Method: http.MethodPost, Path: "/api/v1/recipes", Handler: a.createRecipe, Roles: admins},
+		{Method: http.MethodPost, Path: "/api/v1/recipes", Handler: a.createRecipe, Roles: recipeAuthors},
+		{Method: http.MethodPost, Path: "/api/v1/recipes/:id/approve", Handler: a.approveRecipe, Roles: pharmacists},
 		{Method: http.MethodGet, Path: "/api/v1/queue", Handler: a.getQueue, Roles: queueReaders},
 		{Method: http.MethodGet, Path: "/api/v1/verifications", Handler: a.getVerifications, Roles: pharmacists},
 		{Method: http.MethodGet, Path: p, Handler: a.getPreparation, Roles: Anyone},
@@ -201,6 +202,9 @@ func (a *API) createRecipe(c echo.Context) error {
 	}
 	if in.ID != 0 || in.Version != 0 || !in.CreatedAt.IsZero() || in.CreatedBy != nil {
 		return apperr.InvalidField("version", "id, version, created_at and created_by are assigned by Laminar; leave them out")
+	}
+	if in.Status != "" || in.ApprovedBy != nil || in.ApprovedAt != nil {
+		return apperr.InvalidField("status", "a new version is a draft until a pharmacist approves it (POST /api/v1/recipes/{id}/approve); leave status, approved_by and approved_at out")
 	}
 	key, err := idempotency(c, body)
 	if err != nil {

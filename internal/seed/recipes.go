@@ -135,13 +135,19 @@ func DemoRecipes() []workflow.Recipe {
 	}
 }
 
-// seedRecipes stores the demo recipes, created by the demo admin.
+// seedRecipes stores the demo recipes, written by the demo admin and
+// approved by the demo pharmacist pharm1.
 func seedRecipes(ctx context.Context, st *store.Store, now time.Time) error {
 	admin, _ := st.UserIDByName(ctx, "admin1")
+	pharmacist, _ := st.UserIDByName(ctx, "pharm1")
 	svc := compounding.New(st, time.UTC)
 	for _, r := range DemoRecipes() {
-		if _, err := svc.CreateRecipe(ctx, r, admin, now, nil); err != nil {
+		d, err := svc.CreateRecipe(ctx, r, admin, now, nil)
+		if err != nil {
 			return fmt.Errorf("recipe %s: %w", r.Drug, err)
+		}
+		if _, err := svc.ApproveRecipe(ctx, d.Value.ID, pharmacist, now, nil); err != nil {
+			return fmt.Errorf("approve recipe %s: %w", r.Drug, err)
 		}
 	}
 	return nil

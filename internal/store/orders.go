@@ -23,6 +23,10 @@ type recipeRow struct {
 	Body      []byte    `db:"body"`
 	CreatedBy *int64    `db:"created_by"`
 	CreatedAt time.Time `db:"created_at"`
+	// Status, ApprovedBy and ApprovedAt are the version's approval.
+	Status     string     `db:"status"`
+	ApprovedBy *int64     `db:"approved_by"`
+	ApprovedAt *time.Time `db:"approved_at"`
 }
 
 func (r recipeRow) recipe() (workflow.Recipe, error) {
@@ -31,24 +35,32 @@ func (r recipeRow) recipe() (workflow.Recipe, error) {
 		return rc, apperr.Wrap(fmt.Errorf("recipe %d: %w", r.ID, err), "stored recipe is unreadable")
 	}
 	rc.ID, rc.Drug, rc.Version, rc.Name, rc.CreatedBy, rc.CreatedAt = r.ID, r.Drug, r.Version, r.Name, r.CreatedBy, r.CreatedAt.UTC()
+	rc.Status, rc.ApprovedBy, rc.ApprovedAt = workflow.RecipeStatus(r.Status), r.ApprovedBy, nil
+	if r.ApprovedAt != nil {
+		at := r.ApprovedAt.UTC()
+		rc.ApprovedAt = &at
+	}
 	return rc, nil
 }
 
 // InsertRecipe stores r as the next version of its drug's recipe and
 // returns it with its id, version and creation filled in.
 func (t *Tx) InsertRecipe(ctx context.Context, r workflow.Recipe, actor int64, now time.Time) (workflow.Recipe, error) {
+	// The approval lives in columns only; a new version starts as a draft.
+	r.Status, r.ApprovedBy, r.ApprovedAt = "", nil, nil
 	body, err := json.Marshal(r)
 	if err != nil {
 		return r, apperr.Wrap(err, "encode recipe")
 	}
 	var row struct {
-		ID      int64 `db:"id"`
-		Version int   `db:"version"`
+		ID      int64  `db:"id"`
+		Version int    `db:"version"`
+		Status  string `db:"status"`
 	}
 	if err := t.tx.GetContext(ctx, &row, t.s.q.WfRecipeInsert, r.Drug, r.Name, body, nullID(actor), now); err != nil {
 		return r, Translate(err)
 	}
-	r.ID, r.Version, r.CreatedAt = row.ID, row.Version, now.UTC()
+	r.ID, r.Version, r.CreatedAt, r.Status = row.ID, row.Version, now.UTC(), workflow.RecipeStatus(row.Status)
 	if actor != 0 {
 		r.CreatedBy = &actor
 	}
@@ -67,8 +79,8 @@ func (s *Store) Recipe(ctx context.Context, id int64) (workflow.Recipe, error) {
 	return row.recipe()
 }
 
-// CurrentRecipe returns the newest recipe version of a drug; found is
-// false when the drug has none.
+// CurrentRecipe returns the recipe version in force for a drug, its newest
+// approved version; found is false when the drug has none.
 func (s *Store) CurrentRecipe(ctx context.Context, drug string) (r workflow.Recipe, found bool, err error) {
 	var row recipeRow
 	if err := s.DB.GetContext(ctx, &row, s.q.WfRecipeCurrent, drug); err != nil {
@@ -84,7 +96,8 @@ func (s *Store) CurrentRecipe(ctx context.Context, drug string) (r workflow.Reci
 // RecipeFilter narrows a recipe listing.
 type RecipeFilter struct {
 	Drug string
-	// Current keeps only the newest version of each drug.
+	// Current keeps only the version in force of each drug: its newest
+	// approved version.
 	Current bool
 }
 
@@ -100,7 +113,7 @@ func (s *Store) Recipes(ctx context.Context, f RecipeFilter) ([]workflow.Recipe,
 		if f.Drug != "" && row.Drug != f.Drug {
 			continue
 		}
-		if f.Current && seen[row.Drug] {
+		if f.Current && (seen[row.Drug] || row.Status != string(workflow.RecipeApproved)) {
 			continue
 		}
 		seen[row.Drug] = true

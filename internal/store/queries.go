@@ -91,6 +91,8 @@ type queries struct {
 	WfRecipeGet          string `sql:"wf-recipe-get"`
 	WfRecipeCurrent      string `sql:"wf-recipe-current"`
 	WfRecipeList         string `sql:"wf-recipe-list"`
+	WfRecipeLock         string `sql:"wf-recipe-lock"`
+	WfRecipeApprove      string `sql:"wf-recipe-approve"`
 	WfOrderInsert        string `sql:"wf-order-insert"`
 	WfOrderLock          string `sql:"wf-order-lock"`
 	WfOrderCancel        string `sql:"wf-order-cancel"`

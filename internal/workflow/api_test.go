@@ -319,7 +319,8 @@ func TestRequestRejections(t *testing.T) {
 		{"release: number", "tech1", "POST", path(done, "/release"), map[string]any{"label_data": 5}, 400, "wrong_type", "label_data"},
 		{"cancel: no reason", "pharm1", "POST", "/api/v1/orders/1/cancel", map[string]any{}, 400, "invalid", "reason"},
 		{"cancel: unknown field", "pharm1", "POST", "/api/v1/orders/1/cancel", map[string]any{"why": "x"}, 400, "unknown_field", "why"},
-		{"recipe: not admin", "pharm1", "POST", "/api/v1/recipes", map[string]any{}, 403, "forbidden", ""},
+		{"recipe: technician", "tech1", "POST", "/api/v1/recipes", map[string]any{}, 403, "forbidden", ""},
+		{"recipe: approval given", "pharm1", "POST", "/api/v1/recipes", map[string]any{"drug": "x", "status": "approved"}, 400, "invalid", "status"},
 		{"recipe: unknown field", "admin1", "POST", "/api/v1/recipes", map[string]any{"drug": "x", "colour": "red"}, 400, "unknown_field", "colour"},
 		{"recipe: version given", "admin1", "POST", "/api/v1/recipes", map[string]any{"drug": "x", "version": 3}, 400, "invalid", "version"},
 		{"recipe: invalid", "admin1", "POST", "/api/v1/recipes", map[string]any{"drug": "x", "name": "x"}, 400, "invalid", ""},
@@ -393,7 +394,7 @@ func TestQueueAndRecipes(t *testing.T) {
 	}
 	rcp := list.Items[0]
 	before := h.order(cefazolinOrder(time.Now().Add(time.Hour)))
-	for _, k := range []string{"id", "version", "created_at", "created_by"} {
+	for _, k := range []string{"id", "version", "created_at", "created_by", "status", "approved_by", "approved_at"} {
 		delete(rcp, k)
 	}
 	rcp["name"] = "ceFAZolin IVPB v2"
@@ -407,6 +408,7 @@ func TestQueueAndRecipes(t *testing.T) {
 		t.Fatalf("new version = %d", v2.Version)
 	}
 	h.must(http.StatusOK, "pharm1", "GET", fmt.Sprintf("/api/v1/recipes/%d", v2.ID), nil)
+	h.must(http.StatusOK, "pharm1", "POST", fmt.Sprintf("/api/v1/recipes/%d/approve", v2.ID), map[string]any{"password": "demo-pharm1"})
 	after := h.order(cefazolinOrder(time.Now().Add(time.Hour)))
 	if got := h.prep(before).Quantities["reconstituted_volume"].Value; got != "3 mL" {
 		t.Errorf("existing worksheet changed by a new recipe version: %s", got)

@@ -20,6 +20,11 @@ type Recipe struct {
 	DosageForm string    `json:"dosage_form,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
 	CreatedBy  *int64    `json:"created_by,omitempty"`
+	// Status is draft until a pharmacist other than the author approves
+	// the version (see Approve); only approved versions are followed.
+	Status     RecipeStatus `json:"status"`
+	ApprovedBy *int64       `json:"approved_by,omitempty"`
+	ApprovedAt *time.Time   `json:"approved_at,omitempty"`
 
 	// Products are the drug products allowed, in order of preference.
 	Products []ProductRef `json:"products"`

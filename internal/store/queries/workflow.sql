@@ -1,19 +1,27 @@
 -- The preparation workflow: recipes, orders, preparations and every step.
 
 -- name: wf-recipe-insert
+-- A new version is a draft (the column's default) until approved.
 INSERT INTO recipes (drug, version, name, body, created_by, created_at)
 VALUES ($1, (SELECT coalesce(max(version), 0) + 1 FROM recipes WHERE drug = $1), $2, $3, $4, $5)
-RETURNING id, version;
+RETURNING id, version, status;
 
 -- name: wf-recipe-get
-SELECT id, drug, version, name, body, created_by, created_at FROM recipes WHERE id = $1;
+SELECT id, drug, version, name, body, created_by, created_at, status, approved_by, approved_at FROM recipes WHERE id = $1;
+
+-- name: wf-recipe-lock
+SELECT id, drug, version, name, body, created_by, created_at, status, approved_by, approved_at FROM recipes WHERE id = $1 FOR UPDATE;
 
 -- name: wf-recipe-current
-SELECT id, drug, version, name, body, created_by, created_at FROM recipes
-WHERE drug = $1 ORDER BY version DESC LIMIT 1;
+-- The version in force: the newest approved one (a newer draft is not used).
+SELECT id, drug, version, name, body, created_by, created_at, status, approved_by, approved_at FROM recipes
+WHERE drug = $1 AND status = 'approved' ORDER BY version DESC LIMIT 1;
 
 -- name: wf-recipe-list
-SELECT id, drug, version, name, body, created_by, created_at FROM recipes ORDER BY drug, version DESC;
+SELECT id, drug, version, name, body, created_by, created_at, status, approved_by, approved_at FROM recipes ORDER BY drug, version DESC;
+
+-- name: wf-recipe-approve
+UPDATE recipes SET status = 'approved', approved_by = $2, approved_at = $3 WHERE id = $1 AND status = 'draft';
 
 -- name: wf-order-insert
 INSERT INTO orders (patient_mrn, patient_name, patient_birth_date, weight_value, weight_unit,
