@@ -69,8 +69,15 @@ func (s *Service) CreateOrder(ctx context.Context, o workflow.Order, actor int64
 		if err != nil {
 			return outcome[OrderCreated]{}, err
 		}
+		// A maximum per day is judged with the patient's other orders of
+		// the drug; the patient's orders are locked until this one is in.
+		same, err := tx.SameDrugDoses(ctx, o.Patient.MRN, o.Drug, o.DueAt)
+		if err != nil {
+			return outcome[OrderCreated]{}, err
+		}
 		ws, err := workflow.ComputeWorksheet(workflow.WorksheetInput{
-			Order: o, Recipe: recipe, Products: products, Diluents: diluents, Rules: rv.Rules, Guards: gv.Rules, Now: now, Location: s.loc,
+			Order: o, Recipe: recipe, Products: products, Diluents: diluents, Rules: rv.Rules, Guards: gv.Rules,
+			SameDrug: same, Now: now, Location: s.loc,
 		})
 		if err != nil {
 			return outcome[OrderCreated]{}, err

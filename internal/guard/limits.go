@@ -2,6 +2,7 @@ package guard
 
 import (
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -20,6 +21,19 @@ type Facts struct {
 	Duration *calc.Quantity
 	// Concentration is the final concentration in the container.
 	Concentration *calc.Quantity
+	// At is when the dose is due; Others are the patient's other doses of
+	// the drug due within 24 hours of it (open orders, in the database).
+	// With them a per-day maximum is judged on the total of any 24 hours
+	// that hold this dose, not on this dose alone.
+	At     time.Time
+	Others []Dose
+}
+
+// Dose is one other dose of the drug for the same patient: the amount its
+// worksheet delivers and when it is due.
+type Dose struct {
+	Amount calc.Quantity
+	At     time.Time
 }
 
 // Finding is one dose-range or rate limit the dose is outside of. Any
@@ -103,9 +117,16 @@ func (l DoseLimit) check(f Facts) []Finding {
 		add(FindDoseBelowMin, "dose", f.Delivered, l.MinPerDose, false)
 	}
 	if l.MaxPerDay != "" {
-		// One dose above the daily maximum is out of range whatever the frequency.
-		if perDay, err := f.Delivered.Div(calc.MustParse("1 day")); err == nil {
+		// One dose above the daily maximum is out of range whatever the
+		// frequency; otherwise the total of any 24 hours that hold it is.
+		before := len(out)
+		if perDay, err := f.Delivered.Div(oneDay); err == nil {
 			add(FindDoseAboveDailyMax, "dose", perDay, l.MaxPerDay, true)
+		}
+		if len(out) == before {
+			if fd, ok := l.dailyTotal(f, where); ok {
+				out = append(out, fd)
+			}
 		}
 	}
 	if l.MaxPerKg != "" && f.Weight != nil {

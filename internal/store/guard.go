@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/laminar-rx/laminar/calc"
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/audit"
 	"github.com/laminar-rx/laminar/internal/guard"
@@ -184,4 +186,31 @@ func (s *Store) insertGuardRules(ctx context.Context, tx *sqlx.Tx, actor *int64,
 		return GuardRuleVersion{}, Translate(err)
 	}
 	return v, nil
+}
+
+// SameDrugDoses locks the patient's orders for the rest of the transaction
+// (so orders placed together are judged one after the other) and returns
+// the doses of the patient's open orders of drug due within 24 hours of
+// at, as their worksheets deliver them.
+func (t *Tx) SameDrugDoses(ctx context.Context, mrn, drug string, at time.Time) ([]guard.Dose, error) {
+	if _, err := t.tx.ExecContext(ctx, t.s.q.GuardPatientLock, mrn); err != nil {
+		return nil, Translate(err)
+	}
+	var rows []struct {
+		DueAt     time.Time `db:"due_at"`
+		Delivered string    `db:"delivered"`
+	}
+	name := strings.ToLower(strings.Join(strings.Fields(drug), " "))
+	if err := t.tx.SelectContext(ctx, &rows, t.s.q.GuardPatientDoses, mrn, name, at.Add(-24*time.Hour), at.Add(24*time.Hour)); err != nil {
+		return nil, Translate(err)
+	}
+	out := make([]guard.Dose, 0, len(rows))
+	for _, r := range rows {
+		q, err := calc.Parse(r.Delivered)
+		if err != nil {
+			continue // a worksheet from before the delivered dose was recorded
+		}
+		out = append(out, guard.Dose{Amount: q, At: r.DueAt})
+	}
+	return out, nil
 }

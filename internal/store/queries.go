@@ -56,6 +56,8 @@ type queries struct {
 	GuardRulesLatest        string `sql:"guard-rules-latest"`
 	GuardRulesVersionExists string `sql:"guard-rules-version-exists"`
 	GuardRulesInsert        string `sql:"guard-rules-insert"`
+	GuardPatientLock        string `sql:"guard-patient-lock"`
+	GuardPatientDoses       string `sql:"guard-patient-doses"`
 	// housekeeping.sql
 	HkSessions    string `sql:"hk-sessions"`
 	HkThrottle    string `sql:"hk-throttle"`

@@ -179,7 +179,10 @@ type WorksheetInput struct {
 	Rules    bud.Rules
 	// Guards is the guard table in force: syringes and floors, rounding
 	// limits, plausible ranges, dose limits and the high-alert list.
-	Guards   guard.Rules
+	Guards guard.Rules
+	// SameDrug are the patient's other open orders of the drug due within
+	// 24 hours of this one: a maximum per day is judged on their total.
+	SameDrug []guard.Dose
 	Now      time.Time
 	Location *time.Location
 }

@@ -296,6 +296,7 @@ func (c *computation) checkLimits() error {
 	c.ws.Holds = c.in.Guards.CheckDose(guard.Facts{
 		Drug: o.Drug, Route: o.Route, Line: o.Line, Delivered: c.draw.Delivered,
 		Weight: o.Patient.Weight, BSA: c.dose.BSA, Duration: o.InfuseOver, Concentration: &c.finalConc,
+		At: o.DueAt, Others: c.in.SameDrug,
 	})
 	return nil
 }
