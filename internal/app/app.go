@@ -26,6 +26,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/pgcluster"
 	"github.com/laminar-rx/laminar/internal/seed"
 	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/webui"
 )
 
 // Options change how the server starts.
@@ -140,6 +141,12 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 	a.API.Auth = newAuthenticator(a.Store, cfg, opt.Now)
 	a.API.DBDown = a.DatabaseDown
 	if err = a.startInterfaces(ctx, opt); err != nil {
+		return nil, err
+	}
+	// The screens use the same services as the JSON API.
+	a.API.Pages, err = webui.New(webui.Deps{Store: a.Store, Compounding: a.API.Compounding, Competency: a.API.CompetencyService(),
+		Auth: a.API.Auth, Exchange: a.API.Exchange, Live: a.Live, Config: cfg, Log: log, Now: opt.Now})
+	if err != nil {
 		return nil, err
 	}
 	a.Echo = httpapi.New(a.API)

@@ -12,6 +12,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/config"
 	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/testdb"
+	"github.com/laminar-rx/laminar/internal/webui"
 )
 
 // bareServer serves the HTTP API on an empty database, without demo data:
@@ -23,6 +24,9 @@ func bareServer(t *testing.T) string {
 		t.Fatal(err)
 	}
 	api := &httpapi.API{Store: testdb.New(t), Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if api.Pages, err = webui.New(webui.Deps{Store: api.Store, Config: cfg, Log: api.Log}); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(httpapi.New(api))
 	t.Cleanup(srv.Close)
 	return srv.URL

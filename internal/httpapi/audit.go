@@ -36,6 +36,12 @@ const (
 // type (comma-separated), preparation_id, cursor, order (asc or desc) and
 // limit. The web UI's log screen uses it too.
 func (a *API) AuditFilter(c echo.Context) (audit.Filter, error) {
+	return ParseAuditFilter(c, a.Config.Location)
+}
+
+// ParseAuditFilter is AuditFilter with dates read at the site's time zone
+// loc (nil: UTC).
+func ParseAuditFilter(c echo.Context, loc *time.Location) (audit.Filter, error) {
 	var f audit.Filter
 	q := c.QueryParams()
 	parseTime := func(field string) (time.Time, error) {
@@ -46,7 +52,6 @@ func (a *API) AuditFilter(c echo.Context) (audit.Filter, error) {
 		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
 			return t, nil
 		}
-		loc := a.Config.Location
 		if loc == nil {
 			loc = time.UTC
 		}

@@ -12,8 +12,8 @@ import (
 	"github.com/laminar-rx/laminar/internal/competency"
 )
 
-// competencyReviewers record and review competencies.
-var competencyReviewers = []auth.Role{auth.Admin, auth.SafetyOfficer}
+// CompetencyReviewers record and review competencies.
+var CompetencyReviewers = []auth.Role{auth.Admin, auth.SafetyOfficer}
 
 // competencyRoutes: who may compound — records per person, the overview
 // of lapsed and expiring people, and the versioned rule table.
@@ -21,10 +21,10 @@ func (a *API) competencyRoutes() []Route {
 	csrf := []echo.MiddlewareFunc{RequireCSRF}
 	return []Route{
 		{Method: http.MethodGet, Path: "/api/v1/competencies", Handler: a.competencyOverview, Roles: []auth.Role{auth.Admin, auth.SafetyOfficer, auth.Pharmacist}},
-		{Method: http.MethodGet, Path: "/api/v1/users/:id/competencies", Handler: a.listCompetencies, Roles: competencyReviewers},
+		{Method: http.MethodGet, Path: "/api/v1/users/:id/competencies", Handler: a.listCompetencies, Roles: CompetencyReviewers},
 		{Method: http.MethodGet, Path: "/api/v1/me/competencies", Handler: a.myCompetencies, Roles: Anyone},
-		{Method: http.MethodPost, Path: "/api/v1/users/:id/competencies", Handler: a.recordCompetency, Roles: competencyReviewers, Middleware: csrf},
-		{Method: http.MethodGet, Path: "/api/v1/users/:id/competencies/:record_id/evidence", Handler: a.competencyEvidence, Roles: competencyReviewers},
+		{Method: http.MethodPost, Path: "/api/v1/users/:id/competencies", Handler: a.recordCompetency, Roles: CompetencyReviewers, Middleware: csrf},
+		{Method: http.MethodGet, Path: "/api/v1/users/:id/competencies/:record_id/evidence", Handler: a.competencyEvidence, Roles: CompetencyReviewers},
 		{Method: http.MethodGet, Path: "/api/v1/competency-rules", Handler: a.competencyRules, Roles: Anyone},
 		{Method: http.MethodPost, Path: "/api/v1/competency-rules", Handler: a.addCompetencyRules, Roles: []auth.Role{auth.Admin}, Middleware: csrf},
 	}

@@ -44,9 +44,9 @@ var fmValidate = func() *validator.Validate {
 	return v
 }()
 
-// fmCheck runs the struct validator and turns its findings into one
+// CheckFields runs the struct validator and turns its findings into one
 // apperr error: Field is the first field at fault, Fields all of them.
-func fmCheck(v any) error {
+func CheckFields(v any) error {
 	err := fmValidate.Struct(v)
 	if err == nil {
 		return nil
@@ -95,7 +95,9 @@ func fmID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-func fmActor(c echo.Context) *int64 {
+// ActorID is the caller's user id for the formulary's change records
+// (nil when there is no caller).
+func ActorID(c echo.Context) *int64 {
 	if p := PrincipalOf(c); p != nil && p.UserID != 0 {
 		id := p.UserID
 		return &id
@@ -165,14 +167,14 @@ func (a *API) createProduct(c echo.Context) error {
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	if err := fmCheck(in); err != nil {
+	if err := CheckFields(in); err != nil {
 		return err
 	}
 	p, err := in.Product()
 	if err != nil {
 		return err
 	}
-	out, err := a.Store.CreateProduct(c.Request().Context(), p, fmActor(c))
+	out, err := a.Store.CreateProduct(c.Request().Context(), p, ActorID(c))
 	if err != nil {
 		return err
 	}
@@ -188,14 +190,14 @@ func (a *API) updateProduct(c echo.Context) error {
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	if err := fmCheck(in); err != nil {
+	if err := CheckFields(in); err != nil {
 		return err
 	}
 	p, err := in.Product()
 	if err != nil {
 		return err
 	}
-	out, err := a.Store.UpdateProduct(c.Request().Context(), id, p, fmActor(c))
+	out, err := a.Store.UpdateProduct(c.Request().Context(), id, p, ActorID(c))
 	if err != nil {
 		return err
 	}
@@ -233,11 +235,11 @@ func (a *API) setLotStatus(c echo.Context) error {
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	if err := fmCheck(in); err != nil {
+	if err := CheckFields(in); err != nil {
 		return err
 	}
 	lot, err := a.Store.SetLotStatus(c.Request().Context(), formulary.LotChange{ProductID: id, Lot: in.Lot,
-		Status: formulary.LotStatus(in.Status), Reason: in.Reason}, fmActor(c))
+		Status: formulary.LotStatus(in.Status), Reason: in.Reason}, ActorID(c))
 	if err != nil {
 		return err
 	}

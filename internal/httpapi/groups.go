@@ -16,6 +16,5 @@ func init() {
 		(*API).competencyRoutes,
 		(*API).downtimeRoutes,
 		(*API).interopRoutes,
-		(*API).webRoutes,
 	}
 }

@@ -295,14 +295,15 @@ func (a *API) putCodeMap(c echo.Context) error {
 	}
 	m := store.CodeMapping{System: strings.TrimSpace(in.System), Code: strings.TrimSpace(in.Code),
 		Drug: strings.ToLower(strings.Join(strings.Fields(in.Drug), " ")), Note: strings.TrimSpace(in.Note), UpdatedAt: a.now()}
-	if err := a.saveMapping(c, m); err != nil {
+	if err := SaveCodeMapping(c, a.Store, m); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, m)
 }
 
-// saveMapping checks and stores a code mapping.
-func (a *API) saveMapping(c echo.Context, m store.CodeMapping) error {
+// SaveCodeMapping checks and stores a code mapping for the caller (the
+// interop API and the Interfaces screen).
+func SaveCodeMapping(c echo.Context, st *store.Store, m store.CodeMapping) error {
 	switch {
 	case m.Code == "" || len(m.Code) > 100:
 		return apperr.InvalidField("code", "is required: the sender's drug code (at most 100 characters)")
@@ -311,7 +312,7 @@ func (a *API) saveMapping(c echo.Context, m store.CodeMapping) error {
 	case m.Drug == "":
 		return apperr.InvalidField("drug", "is required: the formulary drug the code stands for, e.g. \"cefazolin\"")
 	}
-	drugs, err := a.Store.RecipeDrugs(c.Request().Context())
+	drugs, err := st.RecipeDrugs(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -322,7 +323,7 @@ func (a *API) saveMapping(c echo.Context, m store.CodeMapping) error {
 	if !known {
 		return apperr.WithCode(apperr.Refused, "no_recipe", "%q has no master formulation record; map codes only to drugs Laminar can prepare", m.Drug)
 	}
-	return a.Store.PutCodeMapping(c.Request().Context(), m, PrincipalOf(c).UserID)
+	return st.PutCodeMapping(c.Request().Context(), m, PrincipalOf(c).UserID)
 }
 
 func (a *API) deleteCodeMap(c echo.Context) error {

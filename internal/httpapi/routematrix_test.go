@@ -20,6 +20,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/testdb"
+	"github.com/laminar-rx/laminar/internal/webui"
 )
 
 // publicRoutes are the only routes anyone may call without logging in.
@@ -60,6 +61,11 @@ func newAuthServer(t testing.TB) *authServer {
 	s := &authServer{st: testdb.New(t), clock: &authClock{t: time.Now().UTC()}, users: map[auth.Role]auth.User{}, log: &bytes.Buffer{}}
 	s.svc = auth.NewService(s.st, auth.Options{SessionIdle: cfg.SessionIdle, TabletIdle: cfg.TabletIdle, Now: s.clock.now, Hash: auth.FastParams})
 	s.api = &httpapi.API{Store: s.st, Config: cfg, Log: slog.New(slog.NewJSONHandler(s.log, nil)), Auth: s.svc, Now: s.clock.now}
+	// The screens join the route table, so the walk covers them too.
+	s.api.Pages, err = webui.New(webui.Deps{Store: s.st, Auth: s.svc, Config: cfg, Log: s.api.Log, Now: s.clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	s.e = httpapi.New(s.api)
 	for _, r := range auth.AllRoles {
 		name := "m_" + string(r)

@@ -38,6 +38,9 @@ func (a *API) Routes() []Route {
 	for _, group := range routeGroups {
 		rs = append(rs, group(a)...)
 	}
+	if a.Pages != nil {
+		rs = append(rs, a.Pages.Routes()...)
+	}
 	return rs
 }
 
@@ -96,7 +99,7 @@ func (a *API) guard(r Route) echo.HandlerFunc {
 		}
 		c.Set("principal", p)
 		if !p.Has(r.Roles...) {
-			return apperr.WithCode(apperr.Forbidden, "forbidden", "your role may not do this (allowed: %s)", rolesText(r.Roles))
+			return apperr.WithCode(apperr.Forbidden, "forbidden", "your role may not do this (allowed: %s)", RolesText(r.Roles))
 		}
 		// A cookie-authenticated unsafe request must prove it came from a
 		// Laminar page; bearer-token clients are exempt.
@@ -107,7 +110,8 @@ func (a *API) guard(r Route) echo.HandlerFunc {
 	}
 }
 
-func rolesText(rs []auth.Role) string {
+// RolesText lists roles for a message: "pharmacist, admin".
+func RolesText(rs []auth.Role) string {
 	s := make([]string, len(rs))
 	for i, r := range rs {
 		s[i] = string(r)

@@ -64,6 +64,9 @@ type API struct {
 	APIKeys *apikey.Service
 	// Exchange is the interface service: FHIR, inbox, replay (nil: off).
 	Exchange *exchange.Service
+	// Pages are the browser screens (package webui), mounted beside the
+	// JSON API in the one route table (nil: none).
+	Pages Pages
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -229,9 +232,9 @@ func StatusOf(k apperr.Kind) int {
 	return http.StatusInternalServerError
 }
 
-// toAppErr converts echo's own errors (no route, wrong method, body too
+// ToAppErr converts echo's own errors (no route, wrong method, body too
 // large) into an *apperr.Error, and anything else as apperr.From does.
-func toAppErr(err error) *apperr.Error {
+func ToAppErr(err error) *apperr.Error {
 	var ae *apperr.Error
 	var he *echo.HTTPError
 	if !errors.As(err, &ae) && errors.As(err, &he) {
@@ -268,7 +271,7 @@ func (a *API) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	e := toAppErr(err)
+	e := ToAppErr(err)
 	if e.Kind == apperr.Internal && store.Unavailable(e.Err) {
 		// Whatever layer let a lost connection through, the caller is
 		// told to retry, not that Laminar is broken.
@@ -306,8 +309,20 @@ func (a *API) handleError(err error, c echo.Context) {
 	}
 }
 
+// Pages are the browser screens: their routes join the route table, and
+// their error page answers the errors of browser navigations.
+type Pages interface {
+	Routes() []Route
+	// ErrorPage writes the error as a page when the request is a browser
+	// navigation, and reports whether it did.
+	ErrorPage(c echo.Context, status int, e *apperr.Error) (error, bool)
+}
+
 // htmlErrorPage lets the web UI render its own error page for browser
-// navigations (webErrorPage decides which requests are those).
+// navigations (the UI decides which requests are those).
 func (a *API) htmlErrorPage(c echo.Context, status int, e *apperr.Error) (error, bool) {
-	return webErrorPage(a, c, status, e)
+	if a.Pages == nil {
+		return nil, false
+	}
+	return a.Pages.ErrorPage(c, status, e)
 }

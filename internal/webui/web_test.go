@@ -1,4 +1,4 @@
-package httpapi_test
+package webui_test
 
 import (
 	"bufio"
@@ -17,11 +17,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/config"
 	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/live/pglisten"
 	"github.com/laminar-rx/laminar/internal/seed"
 	"github.com/laminar-rx/laminar/internal/testdb"
+	"github.com/laminar-rx/laminar/internal/webui"
 )
 
 // webServer is the whole HTTP API on a database with the demo data and
@@ -51,8 +53,12 @@ func webServer(t *testing.T) (*echo.Echo, *httpapi.API) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { hub.Close() })
-	a := &httpapi.API{Store: st, Config: cfg, Log: log, Live: hub,
+	a := &httpapi.API{Store: st, Config: cfg, Log: log, Live: hub, Compounding: compounding.New(st, cfg.Location),
 		Auth: auth.NewService(st, auth.Options{SessionIdle: cfg.SessionIdle, TabletIdle: cfg.TabletIdle})}
+	a.Pages, err = webui.New(webui.Deps{Store: st, Compounding: a.Compounding, Auth: a.Auth, Live: hub, Config: cfg, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return httpapi.New(a), a
 }
 

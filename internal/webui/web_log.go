@@ -1,4 +1,4 @@
-package httpapi
+package webui
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/audit"
+	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
 )
@@ -45,7 +46,7 @@ func (w *webUI) log(c echo.Context) error {
 	status := http.StatusOK
 	f, err := w.api.AuditFilter(c)
 	if err != nil {
-		e := toAppErr(err)
+		e := httpapi.ToAppErr(err)
 		if e.Kind != apperr.Invalid {
 			return err
 		}

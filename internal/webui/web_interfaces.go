@@ -1,4 +1,4 @@
-package httpapi
+package webui
 
 import (
 	"errors"
@@ -10,14 +10,15 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/compounding"
+	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/interop"
 	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/web"
 )
 
 // interfacesRoutes are the pharmacists' interface screen and its forms.
-func (w *webUI) interfacesRoutes(page, form []echo.MiddlewareFunc) []Route {
-	return []Route{
+func (w *webUI) interfacesRoutes(page, form []echo.MiddlewareFunc) []httpapi.Route {
+	return []httpapi.Route{
 		{Method: http.MethodGet, Path: "/interfaces", Handler: w.interfaces, Roles: rolesVerify, Middleware: page},
 		{Method: http.MethodPost, Path: "/interfaces/:id/replay", Handler: w.interfacesReplay, Roles: rolesVerify, Middleware: form},
 		{Method: http.MethodPost, Path: "/interfaces/holds/:id", Handler: w.interfacesDecide, Roles: rolesVerify, Middleware: form},
@@ -84,7 +85,7 @@ func (w *webUI) interfacesReplay(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := ex.Replay(c.Request().Context(), id, PrincipalOf(c).UserID)
+	m, err := ex.Replay(c.Request().Context(), id, httpapi.PrincipalOf(c).UserID)
 	var p *interop.Problem
 	switch {
 	case errors.As(err, &p):
@@ -107,7 +108,7 @@ func (w *webUI) interfacesDecide(c echo.Context) error {
 		return redirectWithFlash(c, "/interfaces", fmt.Sprintf("Preparation %d: give a reason for the decision.", id))
 	}
 	d, err := w.api.Compounding.DecideHold(c.Request().Context(), compounding.HoldDecision{PreparationID: id,
-		Decision: c.FormValue("decision"), Reason: reason, Actor: PrincipalOf(c).UserID, Now: w.api.now()}, nil)
+		Decision: c.FormValue("decision"), Reason: reason, Actor: httpapi.PrincipalOf(c).UserID, Now: w.api.now()}, nil)
 	var e *apperr.Error
 	if errors.As(err, &e) && e.Kind != apperr.Internal && e.Kind != apperr.Unavailable {
 		return redirectWithFlash(c, "/interfaces", fmt.Sprintf("Preparation %d: %s", id, e.Message))

@@ -1,4 +1,4 @@
-package httpapi
+package webui
 
 import (
 	"net/http"
@@ -12,13 +12,14 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/web"
 )
 
 // webUI serves the browser screens. Its handlers call the same store and
 // domain functions as the JSON API; in-page actions use the JSON API itself.
 type webUI struct {
-	api  *API
+	api  *Deps
 	site *web.Site
 }
 
@@ -32,25 +33,18 @@ var (
 	rolesLive     = []auth.Role{auth.Technician, auth.Pharmacist, auth.SafetyOfficer, auth.Admin}
 )
 
-// webRoutes are the browser screens. Like every route they sit in the one
+// Routes are the browser screens. Like every route they sit in the one
 // route table with their roles; an unauthenticated browser navigation is
-// sent to the login page by webErrorPage.
-func (a *API) webRoutes() []Route {
-	site, err := web.Load()
-	if err != nil {
-		// A page without its template is a build defect: stop the boot.
-		panic(err)
-	}
-	w := &webUI{api: a, site: site}
-	a.extra["web"] = w
+// sent to the login page by ErrorPage.
+func (w *webUI) Routes() []httpapi.Route {
 	page := []echo.MiddlewareFunc{pageHeaders, middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024})}
-	form := []echo.MiddlewareFunc{pageHeaders, RequireCSRF}
-	return append(append([]Route{
+	form := []echo.MiddlewareFunc{pageHeaders, httpapi.RequireCSRF}
+	return append(append([]httpapi.Route{
 		{Method: http.MethodGet, Path: "/static/:file", Handler: w.static, Public: true},
 		{Method: http.MethodGet, Path: "/login", Handler: w.loginPage, Public: true, Middleware: page},
 		{Method: http.MethodPost, Path: "/login", Handler: w.loginSubmit, Public: true, Middleware: page},
-		{Method: http.MethodPost, Path: "/logout", Handler: w.logout, Roles: Anyone, Middleware: form},
-		{Method: http.MethodGet, Path: "/", Handler: w.home, Roles: Anyone, Middleware: page},
+		{Method: http.MethodPost, Path: "/logout", Handler: w.logout, Roles: httpapi.Anyone, Middleware: form},
+		{Method: http.MethodGet, Path: "/", Handler: w.home, Roles: httpapi.Anyone, Middleware: page},
 
 		{Method: http.MethodGet, Path: "/tablet", Handler: w.queue, Roles: rolesPrepare, Middleware: page},
 		{Method: http.MethodPost, Path: "/tablet/prep/:id/claim", Handler: w.claim, Roles: rolesPrepare, Middleware: form},
@@ -63,11 +57,11 @@ func (a *API) webRoutes() []Route {
 		{Method: http.MethodGet, Path: "/events/preparations", Handler: w.events, Roles: rolesLive},
 
 		{Method: http.MethodGet, Path: "/log", Handler: w.log, Roles: rolesAudit, Middleware: page},
-	}, w.interfacesRoutes(page, form)...), []Route{
+	}, w.interfacesRoutes(page, form)...), []httpapi.Route{
 
-		{Method: http.MethodGet, Path: "/competency", Handler: w.competencyOverview, Roles: competencyReviewers, Middleware: page},
-		{Method: http.MethodGet, Path: "/competency/:id", Handler: w.competencyPerson, Roles: competencyReviewers, Middleware: page},
-		{Method: http.MethodPost, Path: "/competency/:id", Handler: w.competencyRecord, Roles: competencyReviewers, Middleware: form},
+		{Method: http.MethodGet, Path: "/competency", Handler: w.competencyOverview, Roles: httpapi.CompetencyReviewers, Middleware: page},
+		{Method: http.MethodGet, Path: "/competency/:id", Handler: w.competencyPerson, Roles: httpapi.CompetencyReviewers, Middleware: page},
+		{Method: http.MethodPost, Path: "/competency/:id", Handler: w.competencyRecord, Roles: httpapi.CompetencyReviewers, Middleware: form},
 
 		{Method: http.MethodGet, Path: "/admin/products", Handler: w.products, Roles: rolesAdmin, Middleware: page},
 		{Method: http.MethodGet, Path: "/admin/products/new", Handler: w.productForm, Roles: rolesAdmin, Middleware: page},
@@ -110,7 +104,7 @@ func (w *webUI) render(c echo.Context, status int, p web.Page) error {
 // layout builds the common part of a page for the caller.
 func (w *webUI) layout(c echo.Context, title, active string) web.Layout {
 	l := web.Layout{Title: title, Active: active, Loc: w.api.Config.Location, CSRF: w.csrfToken(c)}
-	if p := PrincipalOf(c); p != nil {
+	if p := httpapi.PrincipalOf(c); p != nil {
 		l.User = viewerOf(p)
 	}
 	if f, err := c.Cookie(flashCookie); err == nil && f.Value != "" {
@@ -131,7 +125,7 @@ func viewerOf(p *auth.Principal) *web.Viewer {
 	v.CanVerify = p.Has(rolesVerify...)
 	v.CanAudit = p.Has(rolesAudit...)
 	v.CanAdmin = p.Has(rolesAdmin...)
-	v.CanCompetency = p.Has(competencyReviewers...)
+	v.CanCompetency = p.Has(httpapi.CompetencyReviewers...)
 	v.CanInterfaces = p.Has(rolesVerify...)
 	return v
 }
@@ -147,7 +141,7 @@ func redirectWithFlash(c echo.Context, to, msg string) error {
 
 // home sends each person to the screen of their main job.
 func (w *webUI) home(c echo.Context) error {
-	p := PrincipalOf(c)
+	p := httpapi.PrincipalOf(c)
 	switch {
 	case p.Has(auth.Technician):
 		return c.Redirect(http.StatusSeeOther, "/tablet")
@@ -158,7 +152,7 @@ func (w *webUI) home(c echo.Context) error {
 	case p.Has(auth.Admin):
 		return c.Redirect(http.StatusSeeOther, "/admin/products")
 	}
-	return apperr.WithCode(apperr.Forbidden, "no_screen", "your role (%s) has no screens; it is for machine clients", rolesText(p.Roles))
+	return apperr.WithCode(apperr.Forbidden, "no_screen", "your role (%s) has no screens; it is for machine clients", httpapi.RolesText(p.Roles))
 }
 
 // static serves an asset under its checksum name for a year: a new
@@ -192,15 +186,11 @@ func wantsHTML(r *http.Request) bool {
 	return strings.Contains(r.Header.Get(echo.HeaderAccept), "text/html")
 }
 
-// webErrorPage renders errors of browser navigations as a page: an
+// ErrorPage renders errors of browser navigations as a page: an
 // unauthenticated one goes to the login page and comes back after.
-func webErrorPage(a *API, c echo.Context, status int, e *apperr.Error) (error, bool) {
+func (w *webUI) ErrorPage(c echo.Context, status int, e *apperr.Error) (error, bool) {
 	r := c.Request()
 	if !wantsHTML(r) {
-		return nil, false
-	}
-	w, _ := a.extra["web"].(*webUI)
-	if w == nil {
 		return nil, false
 	}
 	if status == http.StatusUnauthorized {
@@ -274,7 +264,7 @@ func (w *webUI) events(c echo.Context) error {
 	_ = rc.SetReadDeadline(time.Time{})
 	// The session is looked at again every sessionRecheck and before each
 	// event: a logout or a deactivation ends the stream.
-	token := TokenOf(c)
+	token := httpapi.TokenOf(c)
 	recheck := time.NewTicker(sessionRecheck)
 	defer recheck.Stop()
 	stillSignedIn := func() bool {

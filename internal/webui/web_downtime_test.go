@@ -1,4 +1,4 @@
-package httpapi_test
+package webui_test
 
 import (
 	"encoding/json"

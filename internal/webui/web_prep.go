@@ -1,4 +1,4 @@
-package httpapi
+package webui
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
 )
@@ -65,7 +66,7 @@ func (w *webUI) queue(c echo.Context) error {
 
 func (w *webUI) renderQueue(c echo.Context, status int, problem string) error {
 	ctx := c.Request().Context()
-	p := PrincipalOf(c)
+	p := httpapi.PrincipalOf(c)
 	items, err := w.api.Compounding.Queue(ctx)
 	if err != nil {
 		return err
@@ -113,17 +114,17 @@ func (w *webUI) claim(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := PrincipalOf(c)
+	p := httpapi.PrincipalOf(c)
 	ctx := c.Request().Context()
 	if _, err := w.api.Compounding.Claim(ctx, id, actorFor(p), w.api.Now(), nil); err != nil {
 		if prep, gerr := w.api.Compounding.Preparation(ctx, id); gerr == nil && prep.ClaimedBy != nil && *prep.ClaimedBy == p.UserID {
 			return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/tablet/prep/%d", id))
 		}
-		e := toAppErr(err)
+		e := httpapi.ToAppErr(err)
 		if e.Kind == apperr.Internal {
 			return err
 		}
-		return w.renderQueue(c, StatusOf(e.Kind), e.Message)
+		return w.renderQueue(c, httpapi.StatusOf(e.Kind), e.Message)
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/tablet/prep/%d", id))
 }
@@ -135,7 +136,7 @@ func (w *webUI) prep(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	p := PrincipalOf(c)
+	p := httpapi.PrincipalOf(c)
 	prep, err := w.api.Compounding.Preparation(ctx, id)
 	if err != nil {
 		return err

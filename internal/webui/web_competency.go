@@ -1,4 +1,4 @@
-package httpapi
+package webui
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/competency"
+	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/web"
 )
 
@@ -23,7 +24,7 @@ var stateWords = map[string]string{
 }
 
 func (w *webUI) competencyOverview(c echo.Context) error {
-	people, rules, err := w.api.CompetencyService().Overview(c.Request().Context())
+	people, rules, err := w.api.Competency.Overview(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -78,7 +79,7 @@ func (w *webUI) competencyPerson(c echo.Context) error {
 }
 
 func (w *webUI) competencyPage(c echo.Context, id int64, in competency.NewRecord) (web.CompetencyPage, error) {
-	svc := w.api.CompetencyService()
+	svc := w.api.Competency
 	ps, rules, err := svc.Of(c.Request().Context(), id)
 	if err != nil {
 		return web.CompetencyPage{}, err
@@ -145,7 +146,7 @@ func (w *webUI) competencyRecord(c echo.Context) error {
 	}
 	in := competency.NewRecord{Kind: c.FormValue("kind"), PassedAt: c.FormValue("passed_at"), Result: c.FormValue("result"),
 		Evaluator: c.FormValue("evaluator"), Note: c.FormValue("note")}
-	_, err = w.api.CompetencyService().Record(c.Request().Context(), PrincipalOf(c).UserID, id, in)
+	_, err = w.api.Competency.Record(c.Request().Context(), httpapi.PrincipalOf(c).UserID, id, in)
 	if err == nil {
 		return redirectWithFlash(c, fmt.Sprintf("/competency/%d", id), "Recorded.")
 	}
@@ -157,13 +158,13 @@ func (w *webUI) competencyRecord(c echo.Context) error {
 		return perr
 	}
 	fieldErrors(&pg.Form, err)
-	return w.render(c, StatusOf(apperr.KindOf(err)), pg)
+	return w.render(c, httpapi.StatusOf(apperr.KindOf(err)), pg)
 }
 
 // competencyDue lists, for the queue, each technician's competencies that
 // lapse within the announcement window or already did.
 func (w *webUI) competencyDue(ctx context.Context) ([]string, error) {
-	people, _, err := w.api.CompetencyService().Overview(ctx)
+	people, _, err := w.api.Competency.Overview(ctx)
 	if err != nil {
 		return nil, err
 	}

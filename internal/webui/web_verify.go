@@ -1,4 +1,4 @@
-package httpapi
+package webui
 
 import (
 	"time"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/compounding"
+	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
 )
@@ -36,7 +37,7 @@ func (w *webUI) verifyList(c echo.Context) error {
 
 func (w *webUI) verifyListData(c echo.Context) (web.VerifyListFragment, error) {
 	ctx := c.Request().Context()
-	me := PrincipalOf(c).UserID
+	me := httpapi.PrincipalOf(c).UserID
 	waiting, err := w.api.Compounding.Verifications(ctx)
 	if err != nil {
 		return web.VerifyListFragment{}, err
@@ -73,7 +74,7 @@ func (w *webUI) verifyData(c echo.Context) (web.VerifyPage, error) {
 		return web.VerifyPage{}, err
 	}
 	ctx := c.Request().Context()
-	me := PrincipalOf(c)
+	me := httpapi.PrincipalOf(c)
 	p, err := w.api.Compounding.Preparation(ctx, id)
 	if err != nil {
 		return web.VerifyPage{}, err
@@ -132,7 +133,7 @@ func (w *webUI) verifyData(c echo.Context) (web.VerifyPage, error) {
 		return web.VerifyPage{}, err
 	}
 	for _, ph := range photos {
-		pg.Photos = append(pg.Photos, web.PhotoEvidence{URL: PhotoURL(p.ID, ph.ID), At: ph.TakenAt, Step: steps[ph.StepID]})
+		pg.Photos = append(pg.Photos, web.PhotoEvidence{URL: httpapi.PhotoURL(p.ID, ph.ID), At: ph.TakenAt, Step: steps[ph.StepID]})
 	}
 	if pg.Downtime, err = w.downtimeEvidence(ctx, p.ID, nm); err != nil {
 		return web.VerifyPage{}, err
@@ -172,22 +173,22 @@ func (w *webUI) verifySubmit(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	me := PrincipalOf(c)
+	me := httpapi.PrincipalOf(c)
 	if err := svc.ReauthPassword(ctx, me, secret); err != nil {
-		e := toAppErr(err)
+		e := httpapi.ToAppErr(err)
 		if e.Kind == apperr.Internal {
 			return err
 		}
-		return fail(StatusOf(e.Kind), "pin", e.Message)
+		return fail(httpapi.StatusOf(e.Kind), "pin", e.Message)
 	}
 	d, err := w.api.Compounding.Verify(ctx, compounding.VerifyInput{PreparationID: pg.Prep.ID, Actor: actorFor(me),
 		Decision: workflow.Decision(pg.Decision), Reason: pg.Reason, Now: w.api.Now()}, nil)
 	if err != nil {
-		e := toAppErr(err)
+		e := httpapi.ToAppErr(err)
 		if e.Kind == apperr.Internal {
 			return err
 		}
-		return fail(StatusOf(e.Kind), e.Field, e.Message)
+		return fail(httpapi.StatusOf(e.Kind), e.Field, e.Message)
 	}
 	res := d.Value
 	msg := fmt.Sprintf("#%d approved: it can be released.", res.PreparationID)

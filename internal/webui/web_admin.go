@@ -1,4 +1,4 @@
-package httpapi
+package webui
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"github.com/laminar-rx/laminar/formulary"
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
@@ -34,7 +35,7 @@ func adminTabs(active string) []web.Tab {
 // fieldErrors spreads an apperr's field messages over the form fields;
 // what fits no field becomes the form's error.
 func fieldErrors(pg *web.AdminFormPage, err error) {
-	e := toAppErr(err)
+	e := httpapi.ToAppErr(err)
 	fields := map[string]string{}
 	for k, v := range e.Fields {
 		fields[k] = v
@@ -187,7 +188,7 @@ func (w *webUI) productSave(c echo.Context) error {
 		pg.Heading, pg.Submit = "Add a product", "Add product"
 	}
 	save := func() (*formulary.Product, error) {
-		if err := fmCheck(in); err != nil {
+		if err := httpapi.CheckFields(in); err != nil {
 			return nil, err
 		}
 		p, err := in.Product()
@@ -195,13 +196,13 @@ func (w *webUI) productSave(c echo.Context) error {
 			return nil, err
 		}
 		if isNew {
-			return w.api.Store.CreateProduct(c.Request().Context(), p, fmActor(c))
+			return w.api.Store.CreateProduct(c.Request().Context(), p, httpapi.ActorID(c))
 		}
 		id, err := idParam(c, "id")
 		if err != nil {
 			return nil, err
 		}
-		return w.api.Store.UpdateProduct(c.Request().Context(), id, p, fmActor(c))
+		return w.api.Store.UpdateProduct(c.Request().Context(), id, p, httpapi.ActorID(c))
 	}
 	p, err := save()
 	if err != nil {
@@ -209,7 +210,7 @@ func (w *webUI) productSave(c echo.Context) error {
 			return err
 		}
 		fieldErrors(&pg, err)
-		return w.render(c, StatusOf(apperr.KindOf(err)), pg)
+		return w.render(c, httpapi.StatusOf(apperr.KindOf(err)), pg)
 	}
 	return redirectWithFlash(c, "/admin/products", fmt.Sprintf("Saved %s %s.", p.Drug.DisplayName(), p.StrengthText))
 }
@@ -292,7 +293,7 @@ func (w *webUI) recipeSave(c echo.Context) error {
 	body := c.FormValue("recipe")
 	pg := web.AdminFormPage{Layout: w.layout(c, "Recipe", "admin"), Tabs: adminTabs("recipes"), Back: "/admin/recipes",
 		Action: "/admin/recipes/new", Submit: "Save as a new version", Heading: "Save a recipe", Fields: recipeFields(body)}
-	if err := DuplicateKeys([]byte(body)); err != nil {
+	if err := httpapi.DuplicateKeys([]byte(body)); err != nil {
 		pg.Fields[0].Error = "This is not a valid recipe: " + err.Error()
 		return w.render(c, http.StatusBadRequest, pg)
 	}
@@ -303,12 +304,12 @@ func (w *webUI) recipeSave(c echo.Context) error {
 		pg.Fields[0].Error = "This is not a valid recipe: " + err.Error()
 		return w.render(c, http.StatusBadRequest, pg)
 	}
-	d, err := w.api.Compounding.CreateRecipe(c.Request().Context(), r, PrincipalOf(c).UserID, w.api.Now(), nil)
+	d, err := w.api.Compounding.CreateRecipe(c.Request().Context(), r, httpapi.PrincipalOf(c).UserID, w.api.Now(), nil)
 	if err != nil {
 		if apperr.KindOf(err) == apperr.Internal {
 			return err
 		}
-		e := toAppErr(err)
+		e := httpapi.ToAppErr(err)
 		msgs := []string{}
 		if e.Field != "" {
 			msgs = append(msgs, e.Field+": "+e.Message)
@@ -322,7 +323,7 @@ func (w *webUI) recipeSave(c echo.Context) error {
 			msgs = append(msgs, e.Message)
 		}
 		pg.Fields[0].Error = strings.Join(msgs, "; ")
-		return w.render(c, StatusOf(e.Kind), pg)
+		return w.render(c, httpapi.StatusOf(e.Kind), pg)
 	}
 	return redirectWithFlash(c, "/admin/recipes", fmt.Sprintf("Saved %s version %d.", d.Value.Name, d.Value.Version))
 }
@@ -352,7 +353,7 @@ func (w *webUI) users(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	us, err := svc.Users(c.Request().Context(), PrincipalOf(c))
+	us, err := svc.Users(c.Request().Context(), httpapi.PrincipalOf(c))
 	if err != nil {
 		return err
 	}
@@ -433,7 +434,7 @@ func (w *webUI) userForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := svc.User(c.Request().Context(), PrincipalOf(c), id)
+	u, err := svc.User(c.Request().Context(), httpapi.PrincipalOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -448,7 +449,7 @@ func (w *webUI) userSave(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	me := PrincipalOf(c)
+	me := httpapi.PrincipalOf(c)
 	form, _ := c.FormParams()
 	var roles []auth.Role
 	for _, r := range form["roles"] {
@@ -468,7 +469,7 @@ func (w *webUI) userSave(c echo.Context) error {
 			return err
 		}
 		fieldErrors(&pg, err)
-		return w.render(c, StatusOf(apperr.KindOf(err)), pg)
+		return w.render(c, httpapi.StatusOf(apperr.KindOf(err)), pg)
 	}
 	if isNew {
 		created, err := svc.CreateUser(ctx, me, auth.NewUser{Username: u.Username, DisplayName: u.DisplayName, Roles: roles,

@@ -1,4 +1,4 @@
-package httpapi
+package webui
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/web"
 )
 
@@ -72,7 +73,7 @@ func (w *webUI) loginSubmit(c echo.Context) error {
 		pg.Mode = "badge"
 	}
 	ck, err := c.Cookie(loginCSRFCookie)
-	if err != nil || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(c.FormValue(CSRFField))) != 1 {
+	if err != nil || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(c.FormValue(httpapi.CSRFField))) != 1 {
 		pg.Error = "The sign-in form expired. Please try again."
 		return w.renderLogin(c, http.StatusForbidden, pg)
 	}
@@ -105,7 +106,7 @@ func (w *webUI) loginSubmit(c echo.Context) error {
 	}
 	sess, _, err := svc.Login(c.Request().Context(), cred, c.Request().RemoteAddr)
 	if err != nil {
-		e := toAppErr(err)
+		e := httpapi.ToAppErr(err)
 		if e.Kind == apperr.Internal || e.Kind == apperr.Unavailable {
 			return err
 		}
@@ -113,9 +114,9 @@ func (w *webUI) loginSubmit(c echo.Context) error {
 		if e.Kind == apperr.TooMany && e.RetryAfter > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 		}
-		return w.renderLogin(c, StatusOf(e.Kind), pg)
+		return w.renderLogin(c, httpapi.StatusOf(e.Kind), pg)
 	}
-	SetSessionCookie(c, sess)
+	httpapi.SetSessionCookie(c, sess)
 	return c.Redirect(http.StatusSeeOther, pg.Next)
 }
 
@@ -125,13 +126,13 @@ func (w *webUI) logout(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := svc.Logout(c.Request().Context(), PrincipalOf(c)); err != nil {
+	if err := svc.Logout(c.Request().Context(), httpapi.PrincipalOf(c)); err != nil {
 		return err
 	}
-	ClearSessionCookie(c)
+	httpapi.ClearSessionCookie(c)
 	return c.Redirect(http.StatusSeeOther, "/login")
 }
 
 // csrfToken is the anti-forgery token of the caller's session, for forms
 // and for the X-CSRF-Token header of in-page requests.
-func (w *webUI) csrfToken(c echo.Context) string { return CSRFTokenOf(c) }
+func (w *webUI) csrfToken(c echo.Context) string { return httpapi.CSRFTokenOf(c) }
