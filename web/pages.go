@@ -140,6 +140,10 @@ type QueueCard struct {
 	CompletedAt time.Time
 	// Own marks work the viewer prepared: they may not verify it.
 	Own bool
+	// FirstCheckBy names the pharmacist who made the first check of a
+	// preparation awaiting its second; Remake is the reason a pharmacist
+	// rejected the preparation this one remakes.
+	FirstCheckBy string
 }
 
 // PriorityText is the priority in words.
@@ -352,8 +356,12 @@ type VerifyPage struct {
 	// Downtime is set when the preparation was made on paper during
 	// downtime and transcribed afterwards.
 	Downtime *DowntimeEvidence
-	// Own is true when the viewer prepared it: they may not verify it.
-	Own bool
+	// Own says why the viewer may not verify it ("" when they may): they
+	// had a hand in making it, or made its first check.
+	Own string
+	// FirstCheck is the first check of a preparation awaiting its second
+	// (who and when), "" otherwise.
+	FirstCheck string
 	// CanDecide is true when the preparation awaits verification.
 	CanDecide bool
 	Decision  string

@@ -140,9 +140,12 @@ type VerifyResult struct {
 	RemakeID *int64 `json:"remake_id,omitempty"`
 }
 
-// Verify records a pharmacist's approval or rejection. The preparer may
-// never verify their own work (403 self_verification). A rejection records
-// the waste (the components used) and queues a remake of the same order.
+// Verify records a pharmacist's approval or rejection. Nobody who had a
+// hand in making the preparation may verify it (403 self_verification);
+// where the site requires an independent double check, the first approval
+// leaves it awaiting_second_check for a second, different pharmacist. A
+// rejection records the waste (the components used) and queues a remake
+// of the same order.
 func (s *Service) Verify(ctx context.Context, in VerifyInput, key *Key) (Done[VerifyResult], error) {
 	return write(ctx, s, key, func(tx *store.Tx) (outcome[VerifyResult], error) {
 		p, err := tx.LockPreparation(ctx, in.PreparationID)
@@ -152,11 +155,15 @@ func (s *Service) Verify(ctx context.Context, in VerifyInput, key *Key) (Done[Ve
 		if err := refuseHeld(ctx, tx, p.ID); err != nil {
 			return outcome[VerifyResult]{}, err
 		}
-		events, err := p.Verify(in.Actor, in.Decision, in.Reason, in.Now)
+		hands, err := tx.Hands(ctx, p.ID)
 		if err != nil {
 			return outcome[VerifyResult]{}, err
 		}
-		if err := tx.InsertVerification(ctx, p.ID, in.Actor.UserID, string(in.Decision), in.Reason, *p.VerifiedAt); err != nil {
+		events, err := p.Verify(in.Actor, in.Decision, in.Reason, in.Now, hands)
+		if err != nil {
+			return outcome[VerifyResult]{}, err
+		}
+		if err := tx.InsertVerification(ctx, p.ID, in.Actor.UserID, string(in.Decision), in.Reason, in.Now.UTC()); err != nil {
 			return outcome[VerifyResult]{}, err
 		}
 		out := VerifyResult{PreparationID: p.ID, Decision: in.Decision}

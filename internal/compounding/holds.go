@@ -101,7 +101,7 @@ func (s *Service) StopOrder(ctx context.Context, in StopInput, key *Key) (Done[S
 					return outcome[StopResult]{}, err
 				}
 				out.Cancelled = append(out.Cancelled, p.ID)
-			case workflow.StatusInProgress, workflow.StatusCompleted, workflow.StatusVerified:
+			case workflow.StatusInProgress, workflow.StatusCompleted, workflow.StatusSecondCheck, workflow.StatusVerified:
 				h := store.Hold{PreparationID: p.ID, Kind: in.Kind, Reason: in.Reason, CreatedAt: in.Now}
 				if in.Replacement != 0 {
 					r := in.Replacement

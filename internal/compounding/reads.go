@@ -53,3 +53,13 @@ func (s *Service) Photo(ctx context.Context, prepID, photoID int64) (contentType
 func (s *Service) UserName(ctx context.Context, id *int64) string {
 	return s.st.UserName(ctx, id)
 }
+
+// Hands is who had a hand in a preparation and who approved it so far.
+func (s *Service) Hands(ctx context.Context, prepID int64) (workflow.Hands, error) {
+	return s.st.Hands(ctx, prepID)
+}
+
+// Approvals lists a preparation's approvals, oldest first.
+func (s *Service) Approvals(ctx context.Context, prepID int64) ([]store.Approval, error) {
+	return s.st.Approvals(ctx, prepID)
+}

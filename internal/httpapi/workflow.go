@@ -278,6 +278,9 @@ type prepView struct {
 	Marks   []workflow.MarkRecord   `json:"marks"`
 	// Overrides are the pharmacist overrides of the dose limits held.
 	Overrides []store.Override `json:"overrides,omitempty"`
+	// Approvals are the pharmacists' approvals, oldest first: two where
+	// the site requires an independent double check.
+	Approvals []store.Approval `json:"approvals,omitempty"`
 }
 
 func viewOf(p *workflow.Preparation) prepView {
@@ -313,6 +316,12 @@ func (a *API) getPreparation(c echo.Context) error {
 	v := viewOf(p)
 	if len(p.Worksheet.Holds) > 0 {
 		if v.Overrides, err = a.Compounding.Overrides(c.Request().Context(), id); err != nil {
+			return err
+		}
+	}
+	switch p.Status {
+	case workflow.StatusSecondCheck, workflow.StatusVerified, workflow.StatusReleased:
+		if v.Approvals, err = a.Compounding.Approvals(c.Request().Context(), id); err != nil {
 			return err
 		}
 	}

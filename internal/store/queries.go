@@ -10,6 +10,9 @@ type queries struct {
 	BUDRulesLatest        string `sql:"bud-rules-latest"`
 	BUDRulesVersionExists string `sql:"bud-rules-version-exists"`
 	BUDRulesInsert        string `sql:"bud-rules-insert"`
+	// checks.sql
+	ChecksHands     string `sql:"checks-hands"`
+	ChecksApprovals string `sql:"checks-approvals"`
 	// competency.sql
 	CompetencyRulesAt     string `sql:"competency-rules-at"`
 	InsertCompetencyRules string `sql:"insert-competency-rules"`

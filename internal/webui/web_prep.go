@@ -55,6 +55,10 @@ func cardOf(it workflow.QueueItem, me int64, nm *names) web.QueueCard {
 	}
 	c.Mine = it.ClaimedBy != nil && *it.ClaimedBy == me
 	c.Own = it.PreparedBy != nil && *it.PreparedBy == me
+	if it.FirstCheckBy != nil {
+		c.FirstCheckBy = nm.of(it.FirstCheckBy)
+		c.Own = c.Own || *it.FirstCheckBy == me
+	}
 	return c
 }
 
@@ -157,7 +161,8 @@ func (w *webUI) prep(c echo.Context) error {
 var statusText = map[workflow.Status]string{
 	workflow.StatusNeedsOverride: "Needs pharmacist override",
 	workflow.StatusQueued:        "Queued", workflow.StatusInProgress: "In progress", workflow.StatusCompleted: "Awaiting verification",
-	workflow.StatusVerified: "Verified", workflow.StatusReleased: "Released", workflow.StatusRejected: "Rejected", workflow.StatusCancelled: "Cancelled",
+	workflow.StatusSecondCheck: "Awaiting second check",
+	workflow.StatusVerified:    "Verified", workflow.StatusReleased: "Released", workflow.StatusRejected: "Rejected", workflow.StatusCancelled: "Cancelled",
 }
 
 var quantityLabels = []struct{ key, label string }{

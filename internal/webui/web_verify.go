@@ -1,9 +1,10 @@
 package webui
 
 import (
+	"context"
+	"fmt"
 	"time"
 
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -95,8 +96,10 @@ func (w *webUI) verifyData(c echo.Context) (web.VerifyPage, error) {
 				o.UserName, o.At.In(loc).Format("2006-01-02 15:04"), o.Reason))
 		}
 	}
-	pg.Own = p.PreparedBy != nil && *p.PreparedBy == me.UserID
-	pg.CanDecide = p.Status == workflow.StatusCompleted && me.Has(rolesVerify...)
+	if err := w.checks(ctx, p, me.UserID, &pg); err != nil {
+		return web.VerifyPage{}, err
+	}
+	pg.CanDecide = p.Status.Allows(workflow.ActVerify) == nil && me.Has(rolesVerify...)
 	products := map[int64]string{}
 	ws := &p.Worksheet
 	for _, pr := range append(append([]workflow.Product{ws.Product}, ws.AllowedProducts...), ws.AllowedDiluents...) {
@@ -165,8 +168,8 @@ func (w *webUI) verifySubmit(c echo.Context) error {
 		return fail(http.StatusBadRequest, "reason", "The reason is longer than 2,000 characters.")
 	case secret == "":
 		return fail(http.StatusBadRequest, "pin", "Enter your PIN or password to sign the decision.")
-	case pg.Own:
-		return fail(http.StatusForbidden, "", "You prepared this; another pharmacist must verify it.")
+	case pg.Own != "":
+		return fail(http.StatusForbidden, "", pg.Own)
 	}
 	svc, err := w.logins()
 	if err != nil {
@@ -192,6 +195,9 @@ func (w *webUI) verifySubmit(c echo.Context) error {
 	}
 	res := d.Value
 	msg := fmt.Sprintf("#%d approved: it can be released.", res.PreparationID)
+	if res.Status == workflow.StatusSecondCheck {
+		msg = fmt.Sprintf("#%d approved: first check made; a second pharmacist must check it before it is released.", res.PreparationID)
+	}
 	if pg.Decision == "reject" {
 		msg = fmt.Sprintf("#%d rejected; the waste is recorded", res.PreparationID)
 		if res.RemakeID != nil {
@@ -200,4 +206,32 @@ func (w *webUI) verifySubmit(c echo.Context) error {
 		msg += "."
 	}
 	return redirectWithFlash(c, "/verify", msg)
+}
+
+// checks fills in who made the first check of a preparation awaiting its
+// second, and why the viewer may not verify it: they had a hand in making
+// it, or made the first check.
+func (w *webUI) checks(ctx context.Context, p *workflow.Preparation, me int64, pg *web.VerifyPage) error {
+	hands, err := w.api.Compounding.Hands(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	if err := p.Independent(workflow.Actor{UserID: me}, hands); err != nil {
+		m := toAppErr(err).Message
+		pg.Own = strings.ToUpper(m[:1]) + m[1:] + "."
+	}
+	if p.Status != workflow.StatusSecondCheck {
+		return nil
+	}
+	apps, err := w.api.Compounding.Approvals(ctx, p.ID)
+	if err != nil || len(apps) == 0 {
+		return err
+	}
+	loc := w.api.Config.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	pg.FirstCheck = fmt.Sprintf("First check by %s on %s. A second pharmacist, who neither made it nor made the first check, must approve it before it is released.",
+		apps[0].UserName, apps[0].At.In(loc).Format("2006-01-02 15:04"))
+	return nil
 }

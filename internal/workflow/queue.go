@@ -27,6 +27,9 @@ type QueueItem struct {
 	PreparedBy  *int64     `json:"prepared_by,omitempty" db:"prepared_by"`
 	CompletedAt *time.Time `json:"completed_at,omitempty" db:"completed_at"`
 	RemakeOf    *int64     `json:"remake_of,omitempty" db:"remake_of"`
+	// FirstCheckBy is the pharmacist who made the first check of a
+	// preparation awaiting its second (verification queue only).
+	FirstCheckBy *int64 `json:"first_check_by,omitempty" db:"first_check_by"`
 }
 
 // Group is a set of identical preparations that can be made as a batch.

@@ -13,10 +13,15 @@ const (
 	StatusQueued     Status = "queued"      // waiting for a technician
 	StatusInProgress Status = "in_progress" // claimed: one technician works it
 	StatusCompleted  Status = "completed"   // all steps done; awaiting verification
-	StatusVerified   Status = "verified"    // a pharmacist approved it
-	StatusReleased   Status = "released"    // label scanned out to the floor; closed
-	StatusRejected   Status = "rejected"    // a pharmacist rejected it; wasted
-	StatusCancelled  Status = "cancelled"   // its order was cancelled
+	// StatusSecondCheck is a high-alert preparation one pharmacist has
+	// approved where the site requires an independent double check: a
+	// second pharmacist, who neither made it nor made the first check,
+	// must approve it too before it can be released.
+	StatusSecondCheck Status = "awaiting_second_check"
+	StatusVerified    Status = "verified"  // a pharmacist approved it
+	StatusReleased    Status = "released"  // label scanned out to the floor; closed
+	StatusRejected    Status = "rejected"  // a pharmacist rejected it; wasted
+	StatusCancelled   Status = "cancelled" // its order was cancelled
 	// StatusNeedsOverride holds a preparation whose dose is outside its
 	// drug's dose-range or rate limits until a pharmacist overrides it.
 	StatusNeedsOverride Status = "needs_pharmacist_override"
@@ -36,9 +41,14 @@ const (
 	ActComplete     Action = "complete"
 	ActLabel        Action = "label"
 	ActVerify       Action = "verify"
-	ActRelease      Action = "release"
-	ActCancel       Action = "cancel"
-	ActOverride     Action = "override"
+	// The three outcomes of a verification: the decision, and whether the
+	// site requires a second check that has not been made yet, pick one.
+	ActApprove    Action = "approve"
+	ActFirstCheck Action = "first_check"
+	ActReject     Action = "reject"
+	ActRelease    Action = "release"
+	ActCancel     Action = "cancel"
+	ActOverride   Action = "override"
 )
 
 // allowedIn is the state machine: the statuses in which each action is
@@ -53,10 +63,13 @@ var allowedIn = map[Action][]Status{
 	ActComplete:     {StatusInProgress},
 	// A preparation made on paper during downtime is recorded afterwards.
 	ActRecordDowntime: {StatusQueued, StatusInProgress},
-	ActLabel:          {StatusCompleted, StatusVerified, StatusReleased},
-	ActVerify:         {StatusCompleted},
+	ActLabel:          {StatusCompleted, StatusSecondCheck, StatusVerified, StatusReleased},
+	ActVerify:         {StatusCompleted, StatusSecondCheck},
+	ActApprove:        {StatusCompleted, StatusSecondCheck},
+	ActFirstCheck:     {StatusCompleted},
+	ActReject:         {StatusCompleted, StatusSecondCheck},
 	ActRelease:        {StatusVerified},
-	ActCancel:         {StatusNeedsOverride, StatusQueued, StatusInProgress, StatusCompleted, StatusVerified},
+	ActCancel:         {StatusNeedsOverride, StatusQueued, StatusInProgress, StatusCompleted, StatusSecondCheck, StatusVerified},
 	ActOverride:       {StatusNeedsOverride},
 }
 
@@ -66,6 +79,9 @@ var next = map[Action]Status{
 	ActReleaseClaim:   StatusQueued,
 	ActComplete:       StatusCompleted,
 	ActRecordDowntime: StatusCompleted,
+	ActApprove:        StatusVerified,
+	ActFirstCheck:     StatusSecondCheck,
+	ActReject:         StatusRejected,
 	ActRelease:        StatusReleased,
 	ActCancel:         StatusCancelled,
 	ActOverride:       StatusQueued,
@@ -93,7 +109,8 @@ func (s Status) Allows(a Action) error {
 }
 
 // Next returns the status after a, or s itself when a does not change it.
-// Verification decides between verified and rejected, so it is not here.
+// A verification is one of approve, first_check or reject (see
+// Preparation.Verify), each with its own status.
 func (s Status) Next(a Action) Status {
 	if n, ok := next[a]; ok {
 		return n
@@ -104,7 +121,7 @@ func (s Status) Next(a Action) Status {
 // Open reports whether the preparation still needs work or a decision.
 func (s Status) Open() bool {
 	switch s {
-	case StatusNeedsOverride, StatusQueued, StatusInProgress, StatusCompleted, StatusVerified:
+	case StatusNeedsOverride, StatusQueued, StatusInProgress, StatusCompleted, StatusSecondCheck, StatusVerified:
 		return true
 	}
 	return false

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"slices"
 	"time"
 
 	"github.com/laminar-rx/laminar/internal/apperr"
@@ -36,6 +37,7 @@ const (
 	EvLabelPrinted      = "preparation.label_printed"
 	EvLabelReprinted    = "preparation.label_reprinted"
 	EvVerified          = "preparation.verified"
+	EvFirstCheck        = "preparation.first_check"
 	EvRejected          = "preparation.rejected"
 	EvWaste             = "preparation.waste_recorded"
 	EvRemakeQueued      = "preparation.remake_queued"
@@ -192,27 +194,77 @@ const (
 	Reject  Decision = "reject"
 )
 
-// Verify records a pharmacist's decision. The preparer may never verify
-// their own work (403 self_verification). Approval leads to verified,
-// rejection to rejected: the decision, not the action, picks the status,
-// so Status.Next does not cover it. A rejection's waste and remake are
-// recorded by the caller.
-func (p *Preparation) Verify(actor Actor, d Decision, reason string, now time.Time) ([]Event, error) {
+// Hands is who had a hand in a preparation, as the service finds it in
+// what was recorded.
+type Hands struct {
+	// Made maps everyone who performed a step of the preparation (claimed
+	// it, scanned, weighed, tared, marked a step, took a photo, completed
+	// it, printed its label, made it during downtime) to the first thing
+	// they did, in words ("scanned a component").
+	Made map[int64]string
+	// Approved lists the pharmacists who have approved it so far: the
+	// first check of a preparation waiting for its second.
+	Approved []int64
+}
+
+// DoubleCheck reports whether the site requires an independent double
+// check of this preparation: two different pharmacists approve it.
+func (p *Preparation) DoubleCheck() bool {
+	return p.Worksheet.HighAlert != nil && p.Worksheet.HighAlert.DoubleCheck
+}
+
+// Independent reports nil when actor may verify the preparation: nobody
+// who had a hand in making it may (403 self_verification), and the second
+// check of a double-checked preparation is never made by the pharmacist
+// who made the first (403 double_check_not_independent).
+func (p *Preparation) Independent(actor Actor, hands Hands) error {
+	what, made := hands.Made[actor.UserID]
+	if !made && p.PreparedBy != nil && *p.PreparedBy == actor.UserID {
+		what, made = "completed it", true
+	}
+	if made {
+		return apperr.WithCode(apperr.Forbidden, "self_verification",
+			"you %s: someone who had no hand in making preparation %d must verify it", what, p.ID)
+	}
+	if p.Status == StatusSecondCheck && slices.Contains(hands.Approved, actor.UserID) {
+		return apperr.WithCode(apperr.Forbidden, "double_check_not_independent",
+			"you made the first check of preparation %d: a second, different pharmacist must make the independent double check", p.ID)
+	}
+	return nil
+}
+
+// Verify records a pharmacist's decision, through the state table: a
+// rejection is reject; an approval is first_check when the site requires
+// an independent double check and none has been made yet, else approve.
+// Nobody who had a hand in the preparation may verify it, and the second
+// check is never made by the first checker (see Independent). A
+// rejection's waste and remake are recorded by the caller.
+func (p *Preparation) Verify(actor Actor, d Decision, reason string, now time.Time, hands Hands) ([]Event, error) {
 	if err := p.Status.Allows(ActVerify); err != nil {
 		return nil, err
 	}
-	if p.PreparedBy != nil && *p.PreparedBy == actor.UserID {
-		return nil, apperr.WithCode(apperr.Forbidden, "self_verification",
-			"you prepared preparation %d; another pharmacist must verify it", p.ID)
+	if err := p.Independent(actor, hands); err != nil {
+		return nil, err
 	}
-	t := now.UTC()
-	p.VerifiedBy, p.VerifiedAt = &actor.UserID, &t
-	if d == Approve {
-		p.Status = StatusVerified
-		return []Event{p.event(EvVerified, actor.UserID, map[string]any{"reason": reason})}, nil
+	a, typ := ActApprove, EvVerified
+	switch {
+	case d == Reject:
+		a, typ = ActReject, EvRejected
+	case p.DoubleCheck() && p.Status == StatusCompleted:
+		a, typ = ActFirstCheck, EvFirstCheck
 	}
-	p.Status = StatusRejected
-	return []Event{p.event(EvRejected, actor.UserID, map[string]any{"reason": reason})}, nil
+	payload := map[string]any{"reason": reason}
+	if p.Status == StatusSecondCheck && len(hands.Approved) > 0 {
+		payload["first_check_by"] = hands.Approved[0]
+	}
+	if a == ActFirstCheck {
+		payload["second_check_required"] = true
+	} else {
+		t := now.UTC()
+		p.VerifiedBy, p.VerifiedAt = &actor.UserID, &t
+	}
+	p.Status = p.Status.Next(a)
+	return []Event{p.event(typ, actor.UserID, payload)}, nil
 }
 
 // Release sends a verified preparation to the floor when labelData is its

@@ -6,6 +6,7 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/bud"
+	"github.com/laminar-rx/laminar/internal/guard"
 )
 
 func codeOf(err error) string {
@@ -57,13 +58,13 @@ func TestTransitionsFollowTheStateTable(t *testing.T) {
 	if p.Status != StatusInProgress.Next(ActComplete) || p.ClaimedBy != nil || p.BUD == nil || evs[0].Type != EvCompleted {
 		t.Fatalf("complete: %v %+v", p.Status, evs)
 	}
-	if _, err := p.Verify(tech, Approve, "", now); codeOf(err) != "self_verification" {
+	if _, err := p.Verify(tech, Approve, "", now, Hands{}); codeOf(err) != "self_verification" {
 		t.Fatalf("self verification: %v", err)
 	}
 	if _, err := p.Release(pharm, LabelData(7, 1), now); codeOf(err) != "wrong_state" {
 		t.Fatalf("release before verification: %v", err)
 	}
-	if evs, err := p.Verify(pharm, Approve, "ok", now); err != nil || p.Status != StatusVerified || evs[0].Type != EvVerified {
+	if evs, err := p.Verify(pharm, Approve, "ok", now, Hands{Made: map[int64]string{tech.UserID: "claimed it"}}); err != nil || p.Status != StatusVerified || evs[0].Type != EvVerified {
 		t.Fatalf("approve: %v %v", err, p.Status)
 	}
 	if _, err := p.Release(pharm, LabelData(7, 1), now); codeOf(err) != "stale_label" {
@@ -99,12 +100,84 @@ func TestRejectAndCancel(t *testing.T) {
 	now := time.Now()
 	p := &Preparation{ID: 1, OrderID: 5, Status: StatusCompleted, PreparedBy: new(int64)}
 	*p.PreparedBy = 1
-	if evs, err := p.Verify(Actor{UserID: 2}, Reject, "cloudy", now); err != nil || p.Status != StatusRejected || evs[0].Type != EvRejected {
+	if evs, err := p.Verify(Actor{UserID: 2}, Reject, "cloudy", now, Hands{}); err != nil || p.Status != StatusRejected || evs[0].Type != EvRejected {
 		t.Fatalf("reject: %v %v", err, p.Status)
 	}
 	q := &Preparation{ID: 2, OrderID: 5, Status: StatusInProgress, ClaimedBy: new(int64)}
 	evs := q.Cancel(3, "stopped")
 	if q.Status != StatusInProgress.Next(ActCancel) || q.ClaimedBy != nil || len(evs) != 1 || evs[0].Payload["from"] != StatusInProgress {
 		t.Fatalf("cancel: %v %+v", q.Status, evs)
+	}
+}
+
+// Verification goes through the state table: the decision, whether the
+// site requires an independent double check, and who had a hand in the
+// preparation pick the action and so the status; nobody who made it and
+// not the first checker may make the second check.
+func TestVerificationThroughTheStateTable(t *testing.T) {
+	const maker, other, first, second = 1, 2, 3, 4
+	made := map[int64]string{maker: "completed it", other: "scanned a component"}
+	cases := []struct {
+		name     string
+		double   bool
+		from     Status
+		actor    int64
+		decision Decision
+		approved []int64
+		want     Status
+		event    string
+		code     string
+	}{
+		{"approval", false, StatusCompleted, first, Approve, nil, StatusVerified, EvVerified, ""},
+		{"rejection", false, StatusCompleted, first, Reject, nil, StatusRejected, EvRejected, ""},
+		{"first check of a double-checked one", true, StatusCompleted, first, Approve, nil, StatusSecondCheck, EvFirstCheck, ""},
+		{"rejection at the first check", true, StatusCompleted, first, Reject, nil, StatusRejected, EvRejected, ""},
+		{"second check by another", true, StatusSecondCheck, second, Approve, []int64{first}, StatusVerified, EvVerified, ""},
+		{"second check by the first checker", true, StatusSecondCheck, first, Approve, []int64{first}, StatusSecondCheck, "", "double_check_not_independent"},
+		{"rejection at the second check", true, StatusSecondCheck, second, Reject, []int64{first}, StatusRejected, EvRejected, ""},
+		{"the completer verifying", false, StatusCompleted, maker, Approve, nil, StatusCompleted, "", "self_verification"},
+		{"one who scanned verifying", true, StatusCompleted, other, Reject, nil, StatusCompleted, "", "self_verification"},
+		{"one who scanned at the second check", true, StatusSecondCheck, other, Approve, []int64{first}, StatusSecondCheck, "", "self_verification"},
+		{"verifying before completion", false, StatusInProgress, first, Approve, nil, StatusInProgress, "", "wrong_state"},
+		{"verifying a verified one", true, StatusVerified, second, Approve, []int64{first, 5}, StatusVerified, "", "wrong_state"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &Preparation{ID: 9, Status: tc.from, PreparedBy: new(int64)}
+			*p.PreparedBy = maker
+			if tc.double {
+				p.Worksheet.HighAlert = &guard.HighAlertFlag{Category: "concentrated electrolytes", DoubleCheck: true}
+			}
+			evs, err := p.Verify(Actor{UserID: tc.actor}, tc.decision, "r", time.Now(), Hands{Made: made, Approved: tc.approved})
+			if codeOf(err) != tc.code || p.Status != tc.want {
+				t.Fatalf("%s from %s: status %s, error %v; want %s %q", tc.decision, tc.from, p.Status, err, tc.want, tc.code)
+			}
+			if tc.code != "" {
+				if len(evs) != 0 || p.VerifiedBy != nil {
+					t.Fatalf("a refused verification changed something: %+v %v", evs, p.VerifiedBy)
+				}
+				return
+			}
+			if len(evs) != 1 || evs[0].Type != tc.event {
+				t.Fatalf("events %+v, want one %s", evs, tc.event)
+			}
+			// Every status a verification leaves is the table's.
+			var a Action = ActApprove
+			switch tc.event {
+			case EvRejected:
+				a = ActReject
+			case EvFirstCheck:
+				a = ActFirstCheck
+			}
+			if tc.from.Next(a) != p.Status || tc.from.Allows(a) != nil {
+				t.Fatalf("%s from %s is not in the table", a, tc.from)
+			}
+			if (p.VerifiedBy != nil) != (p.Status != StatusSecondCheck) {
+				t.Fatalf("verified_by %v at %s", p.VerifiedBy, p.Status)
+			}
+		})
+	}
+	if StatusSecondCheck.Allows(ActRelease) == nil || StatusSecondCheck.Allows(ActLabel) != nil || !StatusSecondCheck.Open() {
+		t.Fatal("a preparation awaiting its second check must not be released, may be labelled, and is open")
 	}
 }

@@ -304,7 +304,7 @@
 
     function current() {
       var st = root.dataset.status;
-      if (st === 'completed' || st === 'verified' || st === 'released') { return $('#step-label'); }
+      if (st === 'completed' || st === 'awaiting_second_check' || st === 'verified' || st === 'released') { return $('#step-label'); }
       if (!mine) { return null; }
       for (var i = 0; i < steps.length; i++) {
         if (steps[i].dataset.done !== '1' || steps[i].dataset.failed === '1') { return steps[i]; }

@@ -88,9 +88,11 @@ SELECT p.id, p.order_id, p.status, p.batch_key, p.claimed_by, p.prepared_by, p.c
        coalesce(p.worksheet->'quantities'->'dose'->>'display', '') AS dose_display,
        coalesce(p.worksheet->>'drug_display', o.drug) AS drug,
        coalesce((p.worksheet->>'hazardous')::boolean, false) AS hazardous,
-       coalesce(p.worksheet->'high_alert'->>'category', '') AS high_alert
+       coalesce(p.worksheet->'high_alert'->>'category', '') AS high_alert,
+       (SELECT v.pharmacist_id FROM verifications v
+        WHERE v.preparation_id = p.id AND v.decision = 'approve' ORDER BY v.id LIMIT 1) AS first_check_by
 FROM preparations p JOIN orders o ON o.id = p.order_id
-WHERE p.status = 'completed'
+WHERE p.status IN ('completed', 'awaiting_second_check')
 ORDER BY p.completed_at, p.id;
 
 -- name: wf-scans-of
