@@ -217,7 +217,7 @@ func (w *webUI) checks(ctx context.Context, p *workflow.Preparation, me int64, p
 		return err
 	}
 	if err := p.Independent(workflow.Actor{UserID: me}, hands); err != nil {
-		m := toAppErr(err).Message
+		m := httpapi.ToAppErr(err).Message
 		pg.Own = strings.ToUpper(m[:1]) + m[1:] + "."
 	}
 	if p.Status != workflow.StatusSecondCheck {
