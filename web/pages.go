@@ -16,7 +16,7 @@ type Page interface {
 var pageList = []Page{
 	ErrorPage{}, LoginPage{}, QueuePage{}, PrepPage{}, VerifyQueuePage{}, VerifyListFragment{},
 	VerifyPage{}, LogPage{}, AdminListPage{}, AdminFormPage{}, CompetencyPage{},
-	InterfacesPage{},
+	InterfacesPage{}, RecipeEditPage{}, RecipeDiffPage{}, ConfirmPage{},
 }
 
 // PageNames lists the template names of every page.
@@ -41,6 +41,8 @@ type Viewer struct {
 	CanCompetency bool
 	// CanInterfaces: may see the interface inbox, replay and decide holds.
 	CanInterfaces bool
+	// CanRecipes: may read, write and (a pharmacist) approve recipes.
+	CanRecipes bool
 }
 
 // Layout is what every full page carries.

@@ -48,7 +48,7 @@ func samplePrep() Preparation {
 func samplePages() []Page {
 	l := sampleLayout()
 	card := QueueCard{ID: 7, Drug: "cefazolin", Dose: "1000 mg", Volume: "50 mL", Diluent: "NS", DueAt: due, Priority: PriorityStat, Location: "4W", PreparedBy: "tech1", CompletedAt: due}
-	return []Page{
+	return append(recipeSamples(l), []Page{
 		ErrorPage{Layout: l, Status: 404, Message: "no such preparation", Back: "/tablet"},
 		LoginPage{Layout: Layout{Title: "Sign in", Loc: l.Loc}, Mode: "badge", Error: "wrong PIN", Field: "pin"},
 		LoginPage{Layout: Layout{Title: "Sign in", Loc: l.Loc}, Mode: "password", Username: "tech1"},
@@ -78,7 +78,7 @@ func samplePages() []Page {
 			Rows:    []CompetencyRow{{Name: "media-fill test", State: "lapsed", StateWords: "Lapsed", CurrentThrough: "2026-11-30", LastPassed: "2026-05-30"}},
 			Records: []CompetencyRecordRow{{Kind: "media-fill test", Result: "pass", Passed: "2026-05-30", EvidenceURL: "/x"}},
 			Form:    AdminFormPage{Heading: "Record", Fields: []Field{{Name: "kind", Type: "select", Options: []Option{{Value: "media_fill", Label: "media-fill test"}}}, {Name: "note", Type: "textarea"}}}},
-	}
+	}...)
 }
 
 func TestEveryPageRenders(t *testing.T) {

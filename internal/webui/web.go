@@ -57,7 +57,7 @@ func (w *webUI) Routes() []httpapi.Route {
 		{Method: http.MethodGet, Path: "/events/preparations", Handler: w.events, Roles: rolesLive},
 
 		{Method: http.MethodGet, Path: "/log", Handler: w.log, Roles: rolesAudit, Middleware: page},
-	}, w.interfacesRoutes(page, form)...), []httpapi.Route{
+	}, append(w.interfacesRoutes(page, form), w.recipeRoutes(page, form)...)...), []httpapi.Route{
 
 		{Method: http.MethodGet, Path: "/competency", Handler: w.competencyOverview, Roles: httpapi.CompetencyReviewers, Middleware: page},
 		{Method: http.MethodGet, Path: "/competency/:id", Handler: w.competencyPerson, Roles: httpapi.CompetencyReviewers, Middleware: page},
@@ -68,10 +68,6 @@ func (w *webUI) Routes() []httpapi.Route {
 		{Method: http.MethodPost, Path: "/admin/products/new", Handler: w.productSave, Roles: rolesAdmin, Middleware: form},
 		{Method: http.MethodGet, Path: "/admin/products/:id", Handler: w.productForm, Roles: rolesAdmin, Middleware: page},
 		{Method: http.MethodPost, Path: "/admin/products/:id", Handler: w.productSave, Roles: rolesAdmin, Middleware: form},
-		{Method: http.MethodGet, Path: "/admin/recipes", Handler: w.recipes, Roles: rolesAdmin, Middleware: page},
-		{Method: http.MethodGet, Path: "/admin/recipes/new", Handler: w.recipeForm, Roles: rolesAdmin, Middleware: page},
-		{Method: http.MethodPost, Path: "/admin/recipes/new", Handler: w.recipeSave, Roles: rolesAdmin, Middleware: form},
-		{Method: http.MethodGet, Path: "/admin/recipes/:id", Handler: w.recipeForm, Roles: rolesAdmin, Middleware: page},
 		{Method: http.MethodGet, Path: "/admin/users", Handler: w.users, Roles: rolesAdmin, Middleware: page},
 		{Method: http.MethodGet, Path: "/admin/users/new", Handler: w.userForm, Roles: rolesAdmin, Middleware: page},
 		{Method: http.MethodPost, Path: "/admin/users/new", Handler: w.userSave, Roles: rolesAdmin, Middleware: form},
@@ -127,6 +123,7 @@ func viewerOf(p *auth.Principal) *web.Viewer {
 	v.CanAdmin = p.Has(rolesAdmin...)
 	v.CanCompetency = p.Has(httpapi.CompetencyReviewers...)
 	v.CanInterfaces = p.Has(rolesVerify...)
+	v.CanRecipes = p.Has(rolesRecipes...)
 	return v
 }
 

@@ -1,9 +1,7 @@
 package webui
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -15,7 +13,6 @@ import (
 	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/store"
-	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
 )
 
@@ -213,119 +210,6 @@ func (w *webUI) productSave(c echo.Context) error {
 		return w.render(c, httpapi.StatusOf(apperr.KindOf(err)), pg)
 	}
 	return redirectWithFlash(c, "/admin/products", fmt.Sprintf("Saved %s %s.", p.Drug.DisplayName(), p.StrengthText))
-}
-
-// ----------------------------------------------------------------- recipes
-
-func (w *webUI) recipes(c echo.Context) error {
-	rs, err := w.api.Compounding.Recipes(c.Request().Context(), store.RecipeFilter{})
-	if err != nil {
-		return err
-	}
-	pg := web.AdminListPage{Layout: w.layout(c, "Recipes", "admin"), Heading: "Master formulation records", Tabs: adminTabs("recipes"),
-		Intro:  "Each change makes a new version; a preparation keeps the version it was made with.",
-		NewURL: "/admin/recipes/new", NewText: "Add a recipe",
-		Columns: []web.Column{{Title: "Recipe"}, {Title: "Drug"}, {Title: "Version", Numeric: true}, {Title: "Category"}, {Title: "Storage"}, {Title: "Stability"}}}
-	for _, r := range rs {
-		pg.Rows = append(pg.Rows, web.Row{Cells: []string{r.Name, r.Drug, fmt.Sprint(r.Version), string(r.Category), string(r.Storage), r.StabilityLimit},
-			URL: fmt.Sprintf("/admin/recipes/%d", r.ID)})
-	}
-	return w.render(c, http.StatusOK, pg)
-}
-
-// A recipe has nested parts (products, steps, reconstitution), so its
-// form edits the recipe as JSON; the fields beside it are the ones people
-// look for first.
-func recipeFields(body string) []web.Field {
-	return []web.Field{{Name: "recipe", Label: "Recipe (JSON)", Type: "textarea", Value: body,
-		Help: "drug, name, products, diluents, reconstitution, steps, category, storage, stability_limit … Saving makes a new version."}}
-}
-
-func (w *webUI) recipeForm(c echo.Context) error {
-	pg := web.AdminFormPage{Layout: w.layout(c, "Recipe", "admin"), Tabs: adminTabs("recipes"), Back: "/admin/recipes",
-		Action: "/admin/recipes/new", Submit: "Save as a new version"}
-	var r workflow.Recipe
-	if c.Param("id") != "" {
-		id, err := idParam(c, "id")
-		if err != nil {
-			return err
-		}
-		if r, err = w.api.Compounding.Recipe(c.Request().Context(), id); err != nil {
-			return err
-		}
-		pg.Heading = fmt.Sprintf("%s — version %d", r.Name, r.Version)
-		r.ID, r.Version, r.CreatedAt, r.CreatedBy = 0, 0, r.CreatedAt.Truncate(0), nil
-	} else {
-		pg.Heading = "Add a recipe"
-		r = workflow.Recipe{Steps: []workflow.StepTemplate{{ID: "scan-bag", Kind: workflow.StepScanDiluent}, {ID: "scan-vial", Kind: workflow.StepScanVial}}}
-	}
-	b, err := recipeJSON(r)
-	if err != nil {
-		return err
-	}
-	pg.Fields = recipeFields(b)
-	return w.render(c, http.StatusOK, pg)
-}
-
-// recipeJSON writes a recipe for editing, without the fields Laminar
-// assigns.
-func recipeJSON(r workflow.Recipe) (string, error) {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return "", apperr.Wrap(err, "show recipe")
-	}
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	for _, k := range []string{"id", "version", "created_at", "created_by"} {
-		delete(m, k)
-	}
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(m); err != nil {
-		return "", apperr.Wrap(err, "show recipe")
-	}
-	return out.String(), nil
-}
-
-func (w *webUI) recipeSave(c echo.Context) error {
-	body := c.FormValue("recipe")
-	pg := web.AdminFormPage{Layout: w.layout(c, "Recipe", "admin"), Tabs: adminTabs("recipes"), Back: "/admin/recipes",
-		Action: "/admin/recipes/new", Submit: "Save as a new version", Heading: "Save a recipe", Fields: recipeFields(body)}
-	if err := httpapi.DuplicateKeys([]byte(body)); err != nil {
-		pg.Fields[0].Error = "This is not a valid recipe: " + err.Error()
-		return w.render(c, http.StatusBadRequest, pg)
-	}
-	var r workflow.Recipe
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
-		pg.Fields[0].Error = "This is not a valid recipe: " + err.Error()
-		return w.render(c, http.StatusBadRequest, pg)
-	}
-	d, err := w.api.Compounding.CreateRecipe(c.Request().Context(), r, httpapi.PrincipalOf(c).UserID, w.api.Now(), nil)
-	if err != nil {
-		if apperr.KindOf(err) == apperr.Internal {
-			return err
-		}
-		e := httpapi.ToAppErr(err)
-		msgs := []string{}
-		if e.Field != "" {
-			msgs = append(msgs, e.Field+": "+e.Message)
-		}
-		for k, v := range e.Fields {
-			if k != e.Field {
-				msgs = append(msgs, k+": "+v)
-			}
-		}
-		if len(msgs) == 0 {
-			msgs = append(msgs, e.Message)
-		}
-		pg.Fields[0].Error = strings.Join(msgs, "; ")
-		return w.render(c, httpapi.StatusOf(e.Kind), pg)
-	}
-	return redirectWithFlash(c, "/admin/recipes", fmt.Sprintf("Saved %s version %d.", d.Value.Name, d.Value.Version))
 }
 
 // ------------------------------------------------------------------- users
