@@ -16,7 +16,7 @@ type Page interface {
 var pageList = []Page{
 	ErrorPage{}, LoginPage{}, QueuePage{}, PrepPage{}, VerifyQueuePage{}, VerifyListFragment{},
 	VerifyPage{}, LogPage{}, AdminListPage{}, AdminFormPage{}, CompetencyPage{},
-	InterfacesPage{}, RecipeEditPage{}, RecipeDiffPage{}, ConfirmPage{},
+	InterfacesPage{}, RecipeEditPage{}, RecipeDiffPage{}, ConfirmPage{}, GuardRulesPage{},
 }
 
 // PageNames lists the template names of every page.
@@ -43,6 +43,8 @@ type Viewer struct {
 	CanInterfaces bool
 	// CanRecipes: may read, write and (a pharmacist) approve recipes.
 	CanRecipes bool
+	// CanGuard: may read the guard rails (dose limits, rounding limits).
+	CanGuard bool
 }
 
 // Layout is what every full page carries.

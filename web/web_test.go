@@ -78,6 +78,15 @@ func samplePages() []Page {
 			Rows:    []CompetencyRow{{Name: "media-fill test", State: "lapsed", StateWords: "Lapsed", CurrentThrough: "2026-11-30", LastPassed: "2026-05-30"}},
 			Records: []CompetencyRecordRow{{Kind: "media-fill test", Result: "pass", Passed: "2026-05-30", EvidenceURL: "/x"}},
 			Form:    AdminFormPage{Heading: "Record", Fields: []Field{{Name: "kind", Type: "select", Options: []Option{{Value: "media_fill", Label: "media-fill test"}}}, {Name: "note", Type: "textarea"}}}},
+		GuardRulesPage{Layout: l, Version: "v1", EffectiveFrom: "2026-11-24 14:30", Rounding: "Warn above 5%",
+			Syringes:  []SyringeRow{{Capacity: "1 mL", Graduation: "0.01 mL", Floor: "0.1 mL"}},
+			Plausible: []PlausibleRow{{Name: "Weight", Range: "0.2 kg to 650 kg", Outside: "Refused"}},
+			Limits:    []LimitRow{{Drug: "potassium chloride", Route: "IV", DoseUnit: "mEq", Rate: "20 mEq/h", ConcentrationPeripheral: "0.1 mEq/mL", EditURL: "/guard-rails?drug=x#change"}},
+			HighAlert: []HighAlertRow{{Category: "opioids", Drugs: "morphine"}},
+			History:   []GuardVersionRow{{Version: "v1", State: "In force"}}, CanEdit: true,
+			Form: AdminFormPage{Heading: "Add", Error: "x", Fields: []Field{{Name: "line", Type: "select", Options: []Option{{Value: "", Label: "Any line"}}},
+				{Name: "source", Type: "textarea"}, {Name: "remove", Type: "checkbox"}, {Name: "drug", Error: "required"}}}},
+		GuardRulesPage{Layout: l, None: true},
 	}...)
 }
 

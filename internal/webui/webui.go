@@ -1,6 +1,7 @@
 // Package webui serves Laminar's browser screens beside the JSON API: the
 // technician's queue and preparation screen, the pharmacist's verification,
-// the log, competencies, interfaces and the admin's formulary and accounts.
+// the log, competencies, interfaces, the guard rails and the admin's formulary
+// and accounts.
 // Its routes join the JSON API's one route table (httpapi.API.Pages), so
 // each screen's roles stand beside it and the same guard checks them. The
 // page templates and page models live in the web package.
