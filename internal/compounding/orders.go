@@ -2,6 +2,7 @@ package compounding
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/laminar-rx/laminar/internal/apperr"
@@ -58,6 +59,10 @@ func (s *Service) CreateOrder(ctx context.Context, o workflow.Order, actor int64
 	if err != nil {
 		return Done[OrderCreated]{}, err
 	}
+	components, err := s.componentsOf(ctx, recipe)
+	if err != nil {
+		return Done[OrderCreated]{}, err
+	}
 	return write(ctx, s, key, func(tx *store.Tx) (outcome[OrderCreated], error) {
 		// The provisional BUD uses the rule version in force now, read in
 		// this transaction: an admin's new version applies at once.
@@ -76,8 +81,8 @@ func (s *Service) CreateOrder(ctx context.Context, o workflow.Order, actor int64
 			return outcome[OrderCreated]{}, err
 		}
 		ws, err := workflow.ComputeWorksheet(workflow.WorksheetInput{
-			Order: o, Recipe: recipe, Products: products, Diluents: diluents, Rules: rv.Rules, Guards: gv.Rules,
-			SameDrug: same, Now: now, Location: s.loc,
+			Order: o, Recipe: recipe, Products: products, Diluents: diluents, Components: components,
+			Rules: rv.Rules, Guards: gv.Rules, SameDrug: same, Now: now, Location: s.loc,
 		})
 		if err != nil {
 			return outcome[OrderCreated]{}, err
@@ -98,6 +103,35 @@ func (s *Service) CreateOrder(ctx context.Context, o workflow.Order, actor int64
 				"dose": ws.Quantities["dose"].Value, "volume": ws.Quantities["volume"].Value}),
 		}}, nil
 	})
+}
+
+// componentsOf resolves the other components a recipe names, each scanned
+// in its own step: the reconstitution diluent and the dilution's diluent,
+// by the products the recipe lists for them or else by their name.
+func (s *Service) componentsOf(ctx context.Context, r workflow.Recipe) (map[string][]workflow.Product, error) {
+	out := map[string][]workflow.Product{}
+	add := func(of, name string, refs []workflow.ProductRef) error {
+		if len(refs) == 0 && strings.TrimSpace(name) != "" {
+			refs = []workflow.ProductRef{{Drug: strings.ToLower(strings.Join(strings.Fields(name), " "))}}
+		}
+		if len(refs) == 0 {
+			return nil
+		}
+		ps, err := s.st.ProductsOf(ctx, refs)
+		out[of] = ps
+		return err
+	}
+	if rc := r.Reconstitution; rc != nil {
+		if err := add(workflow.OfReconDiluent, rc.Diluent, rc.Products); err != nil {
+			return nil, err
+		}
+	}
+	if d := r.Dilution; d != nil {
+		if err := add(workflow.OfDilutionDiluent, d.Diluent, d.Products); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // OrderCancelled is the answer to a cancellation.

@@ -239,6 +239,11 @@ type ScanInput struct {
 	Data          string
 	Actor         workflow.Actor
 	Now           time.Time
+	// Entry is scanner (the default) or typed, with its reason and witness.
+	Entry workflow.Entry
+	// ContainerNo confirms a container without a serial that looks like
+	// one already scanned for the step as a different one (0: none).
+	ContainerNo int
 }
 
 // RecordScan checks a scan against the step and records it. A refused scan
@@ -257,6 +262,12 @@ func (s *Service) RecordScan(ctx context.Context, in ScanInput, key *Key) (Done[
 	return write(ctx, s, key, func(tx *store.Tx) (outcome[workflow.ScanRecord], error) {
 		p, err := working(ctx, tx, in.PreparationID, workflow.ActScan, in.Actor)
 		if err != nil {
+			return outcome[workflow.ScanRecord]{}, err
+		}
+		if in.Entry.Source == "" {
+			in.Entry.Source = workflow.SourceScanner
+		}
+		if err := p.Worksheet.CheckTyped(in.Entry, in.Actor.UserID); err != nil {
 			return outcome[workflow.ScanRecord]{}, err
 		}
 		rec, refusal, err := s.judgeScan(ctx, tx, p, in, resolved, resolveErr)
@@ -279,7 +290,7 @@ func (s *Service) judgeScan(ctx context.Context, tx *store.Tx, p *workflow.Prepa
 		return rec, nil, err
 	}
 	rec = workflow.ScanRecord{StepID: in.StepID, UserID: in.Actor.UserID, Data: in.Data, At: in.Now.UTC(),
-		GTIN: resolved.GTIN, Lot: resolved.Lot, Serial: resolved.Serial, ExpiresAt: resolved.ExpiresAt}
+		GTIN: resolved.GTIN, Lot: resolved.Lot, Serial: resolved.Serial, ExpiresAt: resolved.ExpiresAt, Entry: in.Entry}
 	if resolved.Product.ID != 0 {
 		pid := resolved.Product.ID
 		rec.ProductID = &pid
@@ -290,7 +301,17 @@ func (s *Service) judgeScan(ctx context.Context, tx *store.Tx, p *workflow.Prepa
 		if err != nil {
 			return rec, nil, err
 		}
-		_, refusal = ws.CheckScan(in.StepID, resolved, workflow.AcceptedCount(in.StepID, n))
+		var step *workflow.Step
+		if step, refusal = ws.CheckScan(in.StepID, resolved, workflow.AcceptedCount(in.StepID, n)); refusal == nil {
+			// The same container twice counts once: a serial seen before
+			// is refused, a look-alike without one needs a counted
+			// confirmation.
+			earlier, err := tx.AcceptedScansOfGTIN(ctx, p.ID, resolved.GTIN)
+			if err != nil {
+				return rec, nil, err
+			}
+			rec.ContainerNo, refusal = workflow.CheckRepeat(step, resolved, earlier, n, in.ContainerNo)
+		}
 	}
 	if refusal == nil && resolved.Serial != "" && resolved.Lot != "" {
 		// The in-use rules matter only for a serialised container; the

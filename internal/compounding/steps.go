@@ -146,6 +146,9 @@ type WeightInput struct {
 	Now           time.Time
 	// Balance is set when the server read Measured from a balance itself.
 	Balance *BalanceReading
+	// Typed is the reason and witness of a weight typed by hand (one
+	// without Balance); its Source is set here.
+	Typed workflow.Entry
 }
 
 // BalanceReading is where a weight read from a balance came from: kept
@@ -172,6 +175,8 @@ type WeightResult struct {
 	BalanceID   int64  `json:"balance_id,omitempty"`
 	Raw         string `json:"raw,omitempty"`
 	Readability string `json:"readability,omitempty"`
+	// Entry says whether the weight was read from a balance or typed.
+	workflow.Entry
 }
 
 // RecordWeight records a weight check; a failed one is recorded (pass
@@ -182,11 +187,21 @@ func (s *Service) RecordWeight(ctx context.Context, in WeightInput, key *Key) (D
 		if err != nil {
 			return outcome[WeightResult]{}, err
 		}
+		// A weight not read from a balance was typed: it needs a reason,
+		// and a witness where the site requires one.
+		entry := workflow.Entry{Source: workflow.SourceBalance}
+		if in.Balance == nil {
+			entry = in.Typed
+			entry.Source = workflow.SourceTyped
+		}
 		w, err := workflow.CheckWeight(&p.Worksheet, in.StepID, in.Measured)
 		if err != nil {
 			return outcome[WeightResult]{}, err
 		}
-		row := store.WeightRow{PreparationID: p.ID, StepID: in.StepID, UserID: in.Actor.UserID, Check: w, At: in.Now}
+		if err := p.Worksheet.CheckTyped(entry, in.Actor.UserID); err != nil {
+			return outcome[WeightResult]{}, err
+		}
+		row := store.WeightRow{PreparationID: p.ID, StepID: in.StepID, UserID: in.Actor.UserID, Check: w, At: in.Now, Entry: entry}
 		if b := in.Balance; b != nil {
 			g, err := readabilityGrams(b.Readability)
 			if err != nil {
@@ -200,10 +215,11 @@ func (s *Service) RecordWeight(ctx context.Context, in WeightInput, key *Key) (D
 		}
 		out := WeightResult{ID: id, StepID: in.StepID, Pass: w.Result.Pass, Expected: w.Result.Expected.String(),
 			Deviation: plainDec(w.Result.Deviation) + "%", Measured: w.Measured.String(),
-			Tolerance: plainDec(w.Tolerance) + "%", Steps: w.Result.Steps}
+			Tolerance: plainDec(w.Tolerance) + "%", Steps: w.Result.Steps, Entry: entry}
 		payload := map[string]any{
 			"weight_id": id, "step_id": in.StepID, "measured": out.Measured, "expected": out.Expected,
 			"deviation": out.Deviation, "tolerance": out.Tolerance, "pass": out.Pass}
+		entry.Payload(payload)
 		if b := in.Balance; b != nil {
 			out.BalanceID, out.Raw, out.Readability = b.BalanceID, b.Raw, b.Readability
 			payload["balance_id"], payload["raw"], payload["readability"] = b.BalanceID, b.Raw, b.Readability
@@ -222,6 +238,15 @@ func (s *Service) MarkStep(ctx context.Context, id int64, stepID string, actor w
 		ev, err := p.MarkStep(actor, stepID)
 		if err != nil {
 			return outcome[State]{}, err
+		}
+		for _, scan := range p.Worksheet.ScansBefore(stepID) {
+			n, err := tx.AcceptedScans(ctx, p.ID, scan.ID)
+			if err != nil {
+				return outcome[State]{}, err
+			}
+			if n < max(scan.Expects.Count, 1) {
+				return outcome[State]{}, workflow.ScanFirst(stepID, scan)
+			}
 		}
 		if err := tx.InsertMark(ctx, id, stepID, actor.UserID, now); err != nil {
 			return outcome[State]{}, err

@@ -47,6 +47,37 @@ type Rules struct {
 	DoseLimits []DoseLimit `json:"dose_limits"`
 	// HighAlert is the high-alert medication list.
 	HighAlert HighAlert `json:"high_alert"`
+	// TypedEntry says when a typed scan or weight needs a witness.
+	TypedEntry TypedEntry `json:"typed_entry,omitzero"`
+}
+
+// The witness policies of typed entries.
+const (
+	WitnessHighAlert = "high_alert"
+	WitnessAlways    = "always"
+	WitnessNever     = "never"
+)
+
+// TypedEntry is the site's rule for a barcode or a weight typed by hand
+// instead of read by the scanner or the balance: it always needs a reason,
+// and a second person's badge and PIN when Witness says so: "high_alert"
+// (the default, also when empty) for high-alert medications, "always", or
+// "never".
+type TypedEntry struct {
+	Witness string `json:"witness,omitempty"`
+	Source  string `json:"source,omitempty"`
+}
+
+// WitnessTyped reports whether a typed entry for a preparation of a drug
+// (high-alert or not) needs a witness under this table.
+func (r Rules) WitnessTyped(highAlert bool) bool {
+	switch r.TypedEntry.Witness {
+	case WitnessAlways:
+		return true
+	case WitnessNever:
+		return false
+	}
+	return highAlert
 }
 
 // Rounding holds the deviation limits, in percent ("5%").
@@ -172,6 +203,11 @@ func (r Rules) Validate() error {
 	}
 	if err := r.Rounding.validate(); err != nil {
 		return err
+	}
+	switch r.TypedEntry.Witness {
+	case "", WitnessHighAlert, WitnessAlways, WitnessNever:
+	default:
+		return bad("typed_entry.witness", "%q is not high_alert, always or never", r.TypedEntry.Witness)
 	}
 	if len(r.Syringes) == 0 {
 		return bad("syringes", "must list at least one syringe")

@@ -391,6 +391,54 @@ func (a *API) complete(c echo.Context) error {
 type scanInput struct {
 	Data   string `json:"data"`
 	StepID string `json:"step_id"`
+	// Source is scanner (the default) or typed.
+	Source string `json:"source"`
+	// ContainerNo confirms a container without a serial that looks like
+	// one already scanned for the step: "this is container 2 of 2".
+	ContainerNo int `json:"container_no"`
+	typedInput
+}
+
+// typedInput is what a typed scan or weight carries besides its value:
+// the reason, and the witness's badge and PIN where the site requires them.
+type typedInput struct {
+	Reason       string `json:"reason"`
+	WitnessBadge string `json:"witness_badge"`
+	WitnessPIN   string `json:"witness_pin"`
+}
+
+// entry reads a typed entry's reason and checks its witness's badge and
+// PIN as a badge login is checked; typed is false for an entry read by a
+// device, which takes neither. The service then requires the reason (422
+// reason_required) and, where the worksheet needs one, the witness.
+func (a *API) entry(c echo.Context, typed bool, in typedInput) (workflow.Entry, error) {
+	if !typed {
+		if in.Reason != "" || in.WitnessBadge != "" || in.WitnessPIN != "" {
+			return workflow.Entry{}, apperr.InvalidField("reason", "only a typed entry takes a reason and a witness")
+		}
+		return workflow.Entry{}, nil
+	}
+	e := workflow.Entry{Source: workflow.SourceTyped, TypedReason: strings.TrimSpace(in.Reason)}
+	if len(e.TypedReason) > workflow.MaxTypedReason {
+		return e, apperr.InvalidField("reason", "is longer than %d characters", workflow.MaxTypedReason)
+	}
+	if in.WitnessBadge == "" && in.WitnessPIN == "" {
+		return e, nil
+	}
+	w, err := a.AuthService().CheckWitness(c.Request().Context(), PrincipalOf(c).UserID, in.WitnessBadge, in.WitnessPIN, ClientAddr(c))
+	if err != nil {
+		return e, err
+	}
+	e.WitnessID = &w.UserID
+	return e, nil
+}
+
+// withoutPIN is the part of a request the idempotency hash covers: the
+// witness's PIN is left out, so a retry is recognised whatever was typed.
+func withoutPIN[T any](in T, clear func(*T)) []byte {
+	clear(&in)
+	b, _ := json.Marshal(in)
+	return b
 }
 
 func (a *API) scan(c echo.Context) error {
@@ -399,25 +447,35 @@ func (a *API) scan(c echo.Context) error {
 		return err
 	}
 	var in scanInput
-	body, err := decodeJSON(c, &in)
-	if err != nil {
+	if _, err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if in.StepID == "" {
+	switch {
+	case in.StepID == "":
 		return apperr.InvalidField("step_id", "is required: the step the scan is for")
-	}
-	if in.Data == "" {
+	case in.Data == "":
 		return apperr.InvalidField("data", "is required: the scanned barcode data")
-	}
-	if len(in.Data) > 512 {
+	case len(in.Data) > 512:
 		return apperr.InvalidField("data", "is longer than 512 bytes; no barcode carries that much")
+	case in.Source != "" && in.Source != workflow.SourceScanner && in.Source != workflow.SourceTyped:
+		return apperr.InvalidField("source", "%q is not scanner or typed", in.Source)
+	case in.ContainerNo < 0 || in.ContainerNo > 100:
+		return apperr.InvalidField("container_no", "must be the container's number in the step, from 1")
 	}
-	key, err := idempotency(c, body)
+	key, err := idempotency(c, withoutPIN(in, func(v *scanInput) { v.WitnessPIN = "" }))
 	if err != nil {
 		return err
 	}
-	d, err := a.Compounding.RecordScan(c.Request().Context(), compounding.ScanInput{PreparationID: id, StepID: in.StepID,
-		Data: in.Data, Actor: actorOf(c), Now: a.now()}, key)
+	ctx := c.Request().Context()
+	if d, err := compounding.Replay[workflow.ScanRecord](ctx, a.Compounding, key); d.Replayed || err != nil {
+		return respond(c, http.StatusCreated, d, err)
+	}
+	entry, err := a.entry(c, in.Source == workflow.SourceTyped, in.typedInput)
+	if err != nil {
+		return err
+	}
+	d, err := a.Compounding.RecordScan(ctx, compounding.ScanInput{PreparationID: id, StepID: in.StepID,
+		Data: in.Data, Actor: actorOf(c), Now: a.now(), Entry: entry, ContainerNo: in.ContainerNo}, key)
 	return respond(c, http.StatusCreated, d, err)
 }
 
@@ -425,8 +483,9 @@ type weightInput struct {
 	StepID   string `json:"step_id"`
 	Measured string `json:"measured"`
 	// BalanceID makes the server read the weight from that balance; the
-	// client then sends no number.
+	// client then sends no number. A weight without it is typed.
 	BalanceID int64 `json:"balance_id"`
+	typedInput
 }
 
 func (a *API) weigh(c echo.Context) error {
@@ -435,8 +494,7 @@ func (a *API) weigh(c echo.Context) error {
 		return err
 	}
 	var in weightInput
-	body, err := decodeJSON(c, &in)
-	if err != nil {
+	if _, err := decodeJSON(c, &in); err != nil {
 		return err
 	}
 	if in.StepID == "" {
@@ -449,12 +507,19 @@ func (a *API) weigh(c echo.Context) error {
 	case in.BalanceID == 0 && strings.TrimSpace(in.Measured) == "":
 		return apperr.InvalidField("measured", "is required, e.g. \"10.42 g\" (or give balance_id to read the balance)")
 	}
-	key, err := idempotency(c, body)
+	key, err := idempotency(c, withoutPIN(in, func(v *weightInput) { v.WitnessPIN = "" }))
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
+	if d, err := compounding.Replay[compounding.WeightResult](ctx, a.Compounding, key); d.Replayed || err != nil {
+		return respond(c, http.StatusCreated, d, err)
+	}
+	if wi.Typed, err = a.entry(c, in.BalanceID == 0, in.typedInput); err != nil {
+		return err
+	}
 	if in.BalanceID != 0 {
-		rd, err := a.devices().svc.Weigh(c.Request().Context(), devices.StepInput{BalanceID: in.BalanceID, PreparationID: id,
+		rd, err := a.devices().svc.Weigh(ctx, devices.StepInput{BalanceID: in.BalanceID, PreparationID: id,
 			StepID: in.StepID, Actor: wi.Actor})
 		if err != nil {
 			return err
@@ -462,7 +527,7 @@ func (a *API) weigh(c echo.Context) error {
 		wi.Measured = rd.Measured
 		wi.Balance = &compounding.BalanceReading{BalanceID: rd.BalanceID, Raw: rd.Raw, Readability: rd.Readability}
 	}
-	d, err := a.Compounding.RecordWeight(c.Request().Context(), wi, key)
+	d, err := a.Compounding.RecordWeight(ctx, wi, key)
 	return respond(c, http.StatusCreated, d, err)
 }
 

@@ -29,6 +29,7 @@ func standardSteps(recon bool, weighDiluent bool) []workflow.StepTemplate {
 		{ID: "scan-vial", Kind: workflow.StepScanVial},
 	}
 	if recon {
+		s = append(s, workflow.StepTemplate{ID: "scan-water", Kind: workflow.StepScanDiluent, Of: workflow.OfReconDiluent})
 		if weighDiluent {
 			s = append(s, workflow.StepTemplate{ID: "weigh-diluent", Kind: workflow.StepWeigh, Of: "reconstitution_diluent",
 				Instruction: "Draw the sterile water for one vial and weigh the syringe (tare first)"})
@@ -45,8 +46,10 @@ func standardSteps(recon bool, weighDiluent bool) []workflow.StepTemplate {
 }
 
 var (
-	nsBags  = []workflow.ProductRef{{Drug: "sodium chloride 0.9%", Presentation: "bag"}}
-	d5wBags = []workflow.ProductRef{{Drug: "dextrose 5%", Presentation: "bag"}}
+	// waterVials are the sterile water containers a powder is dissolved with.
+	waterVials = []workflow.ProductRef{{Drug: "sterile water for injection", Presentation: "single_dose"}}
+	nsBags     = []workflow.ProductRef{{Drug: "sodium chloride 0.9%", Presentation: "bag"}}
+	d5wBags    = []workflow.ProductRef{{Drug: "dextrose 5%", Presentation: "bag"}}
 )
 
 // DemoRecipes are the master formulation records of the demo data. Products
@@ -58,7 +61,7 @@ func DemoRecipes() []workflow.Recipe {
 			Products: []workflow.ProductRef{{NDC: "60505-6243-4"}}, Diluents: append(append([]workflow.ProductRef{}, nsBags...), d5wBags...),
 			DefaultDiluent: "sodium chloride 0.9%", DefaultFinalVolume: "100 mL",
 			Reconstitution: &workflow.Reconstitution{Diluent: "sterile water for injection", DiluentVolume: "2.5 mL",
-				Displacement: "0.5 mL", DiluentSpecificGravity: "1", Reference: srcCefazolin + "; " + waterSG},
+				Displacement: "0.5 mL", DiluentSpecificGravity: "1", Reference: srcCefazolin + "; " + waterSG, Products: waterVials},
 			MaxDose:  "3 g",
 			Steps:    standardSteps(true, true),
 			Category: bud.Category2, Method: bud.MethodAseptic, StartingComponents: bud.StartingSterile,
@@ -70,7 +73,7 @@ func DemoRecipes() []workflow.Recipe {
 			Products: []workflow.ProductRef{{NDC: "43538-810-10"}}, Diluents: append(append([]workflow.ProductRef{}, nsBags...), d5wBags...),
 			DefaultDiluent: "sodium chloride 0.9%", DefaultFinalVolume: "250 mL",
 			Reconstitution: &workflow.Reconstitution{Diluent: "sterile water for injection", DiluentVolume: "20 mL",
-				Displacement: "0 mL", DiluentSpecificGravity: "1", Reference: srcVancomycin + "; " + waterSG},
+				Displacement: "0 mL", DiluentSpecificGravity: "1", Reference: srcVancomycin + "; " + waterSG, Products: waterVials},
 			MaxDose:          "3 g",
 			MaxConcentration: "5 mg/mL",
 			Steps:            standardSteps(true, true),
@@ -84,7 +87,7 @@ func DemoRecipes() []workflow.Recipe {
 			DefaultDiluent: "sodium chloride 0.9%", DefaultFinalVolume: "100 mL",
 			Reconstitution: &workflow.Reconstitution{Diluent: "sterile water for injection", DiluentVolume: "19.2 mL",
 				Displacement: "0.8 mL", DiluentSpecificGravity: "1",
-				Reference: srcCeftriaxone + "; displacement derived from the stated about 100 mg/mL; " + waterSG},
+				Reference: srcCeftriaxone + "; displacement derived from the stated about 100 mg/mL; " + waterSG, Products: waterVials},
 			MaxDose:  "4 g",
 			Steps:    standardSteps(true, false),
 			Category: bud.Category2, Method: bud.MethodAseptic, StartingComponents: bud.StartingSterile,

@@ -110,6 +110,7 @@ type queries struct {
 	WfVerifications      string `sql:"wf-verifications"`
 	WfScansOf            string `sql:"wf-scans-of"`
 	WfScanInsert         string `sql:"wf-scan-insert"`
+	WfScansOfGTIN        string `sql:"wf-scans-of-gtin"`
 	WfWeightsOf          string `sql:"wf-weights-of"`
 	WfWeightInsert       string `sql:"wf-weight-insert"`
 	WfMarksOf            string `sql:"wf-marks-of"`

@@ -43,6 +43,8 @@ type WeightRow struct {
 	At            time.Time
 	// Balance is set for a weight the server read from a balance.
 	Balance *WeightBalance
+	// Entry is how the weight was entered (read or typed, with reason and witness).
+	Entry workflow.Entry
 }
 
 // WeightBalance is the balance a weight was read from and what it said.
@@ -64,7 +66,8 @@ func (t *Tx) InsertWeight(ctx context.Context, w WeightRow) (int64, error) {
 	}
 	if err := t.tx.GetContext(ctx, &id, t.s.q.WfWeightInsert, w.PreparationID, w.StepID, w.UserID,
 		w.Check.Measured.Value, w.Check.Measured.Unit.String(), w.Check.Result.Expected.Value, w.Check.Result.Deviation,
-		w.Check.Tolerance, w.Check.Result.Pass, w.At.UTC(), balanceID, raw, readability); err != nil {
+		w.Check.Tolerance, w.Check.Result.Pass, w.At.UTC(), balanceID, raw, readability,
+		w.Entry.Source, w.Entry.TypedReason, w.Entry.WitnessID); err != nil {
 		return 0, Translate(err)
 	}
 	return id, nil

@@ -179,7 +179,16 @@ func (t *Tx) AcceptedScans(ctx context.Context, prepID int64, stepID string) (in
 func (t *Tx) InsertScan(ctx context.Context, prepID int64, rec *workflow.ScanRecord) error {
 	return Translate(t.s.getHot(ctx, t.tx, &rec.ID, &t.s.st.scanInsert, prepID, rec.StepID, rec.UserID, rec.Data,
 		rec.Accepted, rec.Code, rec.Message, rec.ProductID, rec.GTIN, rec.Lot, rec.Serial, rec.ExpiresAt,
-		rec.ContainerID, rec.Warning, rec.At))
+		rec.ContainerID, rec.Warning, rec.At, rec.ContainerNo, rec.Source, rec.TypedReason, rec.WitnessID))
+}
+
+// AcceptedScansOfGTIN returns a preparation's accepted scans of one GTIN.
+func (t *Tx) AcceptedScansOfGTIN(ctx context.Context, prepID int64, gtin string) ([]workflow.ScanRecord, error) {
+	var out []workflow.ScanRecord
+	if err := t.tx.SelectContext(ctx, &out, t.s.q.WfScansOfGTIN, prepID, gtin); err != nil {
+		return nil, Translate(err)
+	}
+	return out, nil
 }
 
 // OpenContainer records a serialised container as opened now, inside

@@ -45,12 +45,10 @@ func (h *harness) doSteps(id int64, user string, n int) {
 		}
 		n--
 		switch s.Kind {
-		case "scan_diluent":
-			h.must(http.StatusCreated, user, "POST", path(id, "/scans"), map[string]any{"step_id": s.ID, "data": gs1(w.AllowedDiluents[0].GTIN, exp, "BAG1", "")})
-		case "scan_vial":
-			for i := 0; i < s.Expects.Count; i++ {
+		case "scan_diluent", "scan_vial":
+			for i := 0; i < max(s.Expects.Count, 1); i++ {
 				r := h.call(user, "POST", path(id, "/scans"), map[string]any{"step_id": s.ID,
-					"data": gs1(w.AllowedProducts[0].GTIN, exp, "LOT1", fmt.Sprintf("S%d", serialSeq.Add(1)))})
+					"data": gs1(w.gtinOf(h.t, s.Expects.ProductIDs[0]), exp, "LOT1", fmt.Sprintf("S%d", serialSeq.Add(1)))})
 				if r.code() == "step_already_done" {
 					break
 				}
@@ -59,11 +57,37 @@ func (h *harness) doSteps(id int64, user string, n int) {
 				}
 			}
 		case "weigh":
-			h.must(http.StatusCreated, user, "POST", path(id, "/weights"), map[string]any{"step_id": s.ID, "measured": s.Expects.ExpectedWeight})
+			h.must(http.StatusCreated, user, "POST", path(id, "/weights"), h.typedWeight(user, s.ID, s.Expects.ExpectedWeight))
 		default:
 			h.must(http.StatusOK, user, "POST", path(id, "/steps/"+s.ID+"/done"), nil)
 		}
 	}
+}
+
+// typedWeight is a weight typed on the keypad, with a reason and a
+// colleague as witness (for a high-alert drug the site requires one).
+func (h *harness) typedWeight(user, step, measured string) map[string]any {
+	witness := "TECH2"
+	if user == "tech2" {
+		witness = "TECH1"
+	}
+	return map[string]any{"step_id": step, "measured": measured, "reason": "test: no balance at this hood",
+		"witness_badge": witness, "witness_pin": "2468"}
+}
+
+// gtinOf returns the GTIN of a product the worksheet allows.
+func (w worksheet) gtinOf(t testing.TB, productID int64) string {
+	t.Helper()
+	for _, p := range append(append([]struct {
+		ID   int64  `json:"id"`
+		GTIN string `json:"gtin"`
+	}{}, w.AllowedProducts...), w.AllowedDiluents...) {
+		if p.ID == productID {
+			return p.GTIN
+		}
+	}
+	t.Fatalf("product %d is not among the allowed products and diluents", productID)
+	return ""
 }
 
 func simpleOrder(drug, dose, diluent, volume string) map[string]any {

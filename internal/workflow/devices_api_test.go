@@ -40,12 +40,10 @@ func TestWeighOnBalanceOverAPI(t *testing.T) {
 	weighed := false
 	for _, s := range w.Steps {
 		switch s.Kind {
-		case "scan_diluent":
-			h.must(http.StatusCreated, "tech1", "POST", path(id, "/scans"), map[string]any{"step_id": s.ID, "data": gs1(w.AllowedDiluents[0].GTIN, exp, "BAG1", "")})
-		case "scan_vial":
+		case "scan_diluent", "scan_vial":
 			for i := 0; i < s.Expects.Count; i++ {
 				h.must(http.StatusCreated, "tech1", "POST", path(id, "/scans"), map[string]any{"step_id": s.ID,
-					"data": gs1(w.AllowedProducts[0].GTIN, exp, "LOT1", fmt.Sprintf("S%d", serialSeq.Add(1)))})
+					"data": gs1(w.gtinOf(t, s.Expects.ProductIDs[0]), exp, "LOT1", fmt.Sprintf("S%d", serialSeq.Add(1)))})
 			}
 		case "weigh":
 			weighed = true

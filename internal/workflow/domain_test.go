@@ -154,6 +154,13 @@ func demoProducts() (drugs, bags []Product) {
 		}
 }
 
+// components are the sterile water vial that dissolves a powder and the
+// saline that dilutes a small dose.
+func components(bags []Product) map[string][]Product {
+	water := Product{ID: 20, Drug: "sterile water for injection", Strength: "100%", Container: bud.ContainerSingleDose, Volume: q("10 mL"), GTIN: "00363323185107"}
+	return map[string][]Product{OfReconDiluent: {water}, OfDilutionDiluent: bags[:1]}
+}
+
 func cefazolinRecipe() Recipe {
 	r := Recipe{
 		ID: 7, Version: 2, Drug: "cefazolin", Name: "ceFAZolin IVPB",
@@ -190,7 +197,8 @@ func compute(t testing.TB, o Order, r Recipe) (Worksheet, error) {
 			ps = append(ps, p)
 		}
 	}
-	return ComputeWorksheet(WorksheetInput{Order: o, Recipe: r, Products: ps, Diluents: bags, Rules: bud.DefaultRules(), Guards: guard.DefaultRules(), Now: t0, Location: time.UTC})
+	return ComputeWorksheet(WorksheetInput{Order: o, Recipe: r, Products: ps, Diluents: bags, Components: components(bags),
+		Rules: bud.DefaultRules(), Guards: guard.DefaultRules(), Now: t0, Location: time.UTC})
 }
 
 func TestRecipeValidate(t *testing.T) {
@@ -461,7 +469,8 @@ func TestIncompleteAndWeights(t *testing.T) {
 		})
 	}
 	all := Progress{
-		Scans:   []ScanRecord{{ID: 1, StepID: "bag", Accepted: true}, {ID: 2, StepID: "vial", Accepted: true}, {ID: 3, StepID: "vial", Accepted: true}},
+		Scans: []ScanRecord{{ID: 1, StepID: "bag", Accepted: true}, {ID: 2, StepID: "vial", Accepted: true}, {ID: 3, StepID: "vial", Accepted: true},
+			{ID: 4, StepID: "scan-reconstitution-diluent", Accepted: true}},
 		Weights: []WeightRecord{{ID: 1, StepID: "wd", Pass: true}},
 		Marks:   []MarkRecord{{StepID: "recon"}, {StepID: "draw"}, {StepID: "inspect"}},
 	}
@@ -701,7 +710,7 @@ func BenchmarkComputeWorksheet(b *testing.B) {
 	o := orderOf(b, func(o *OrderInput) { o.InfuseOver = "30 min" })
 	r := cefazolinRecipe()
 	drugs, bags := demoProducts()
-	in := WorksheetInput{Order: o, Recipe: r, Products: drugs[:2], Diluents: bags, Rules: bud.DefaultRules(), Guards: guard.DefaultRules(), Now: t0, Location: time.UTC}
+	in := WorksheetInput{Order: o, Recipe: r, Products: drugs[:2], Diluents: bags, Components: components(bags), Rules: bud.DefaultRules(), Guards: guard.DefaultRules(), Now: t0, Location: time.UTC}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := ComputeWorksheet(in); err != nil {

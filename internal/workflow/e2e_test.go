@@ -104,6 +104,8 @@ func TestEndToEnd(t *testing.T) {
 		h.must(http.StatusCreated, "pt1", "POST", path(id, "/scans"),
 			map[string]any{"step_id": "scan-vial", "data": gs1(vial, exp, "C42", fmt.Sprintf("SER%d", i))})
 	}
+	h.must(http.StatusCreated, "pt1", "POST", path(id, "/scans"), map[string]any{"step_id": "scan-water",
+		"data": gs1(w.gtinOf(t, w.stepExpects(t, "scan-water")), exp, "W3", "")})
 	// A third vial is one too many.
 	if r := h.call("pt1", "POST", path(id, "/scans"), map[string]any{"step_id": "scan-vial", "data": gs1(vial, exp, "C42", "SER3")}); r.code() != "step_already_done" {
 		t.Fatalf("extra vial: %d %s", r.Status, r.Body)
@@ -115,7 +117,7 @@ func TestEndToEnd(t *testing.T) {
 		Expected  string `json:"expected"`
 		Deviation string `json:"deviation"`
 	}
-	h.must(http.StatusCreated, "pt1", "POST", path(id, "/weights"), map[string]any{"step_id": "weigh-diluent", "measured": "2.8 g"}).json(t, &wr)
+	h.must(http.StatusCreated, "pt1", "POST", path(id, "/weights"), h.typedWeight("pt1", "weigh-diluent", "2.8 g")).json(t, &wr)
 	if wr.Pass || wr.Expected != "2.5 g" || wr.Deviation != "12%" {
 		t.Fatalf("bad weight answer: %+v", wr)
 	}
@@ -125,7 +127,7 @@ func TestEndToEnd(t *testing.T) {
 	if r := h.call("pt1", "POST", path(id, "/complete"), nil); r.Status != http.StatusUnprocessableEntity || r.code() != "steps_incomplete" || r.field() != "weigh-diluent" {
 		t.Fatalf("complete with a failed weight: %d %s", r.Status, r.Body)
 	}
-	h.must(http.StatusCreated, "pt1", "POST", path(id, "/weights"), map[string]any{"step_id": "weigh-diluent", "measured": "2.51 g"}).json(t, &wr)
+	h.must(http.StatusCreated, "pt1", "POST", path(id, "/weights"), h.typedWeight("pt1", "weigh-diluent", "2.51 g")).json(t, &wr)
 	if !wr.Pass {
 		t.Fatalf("good weight failed: %+v", wr)
 	}
@@ -207,7 +209,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("the log has no %s event for the preparation (has %v)", typ, seen)
 		}
 	}
-	if seen[workflow.EvScanAccepted] != 3 || seen[workflow.EvWeight] != 2 {
+	if seen[workflow.EvScanAccepted] != 4 || seen[workflow.EvWeight] != 2 {
 		t.Errorf("event counts: %v", seen)
 	}
 	rep, err := audit.Verify(context.Background(), h.st.DB)

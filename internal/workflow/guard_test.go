@@ -35,7 +35,7 @@ func heparinRecipe(dilution bool) Recipe {
 func computeWith(t testing.TB, o Order, r Recipe, products []Product) (Worksheet, error) {
 	t.Helper()
 	_, bags := demoProducts()
-	return ComputeWorksheet(WorksheetInput{Order: o, Recipe: r, Products: products, Diluents: bags,
+	return ComputeWorksheet(WorksheetInput{Order: o, Recipe: r, Products: products, Diluents: bags, Components: components(bags),
 		Rules: bud.DefaultRules(), Guards: guard.DefaultRules(), Now: t0, Location: time.UTC})
 }
 
@@ -81,7 +81,7 @@ func TestHeparinTooSmallToMeasure(t *testing.T) {
 	for _, s := range ws.Steps {
 		kinds = append(kinds, string(s.Kind))
 	}
-	if strings.Join(kinds, ",") != "scan_vial,dilute,draw,inspect" {
+	if strings.Join(kinds, ",") != "scan_vial,scan_diluent,dilute,draw,inspect" {
 		t.Errorf("steps %v", kinds)
 	}
 	dil, _ := ws.Step("dilute")

@@ -301,6 +301,7 @@ type worksheet struct {
 	Steps []struct {
 		ID      string `json:"id"`
 		Kind    string `json:"kind"`
+		Of      string `json:"of"`
 		Done    bool   `json:"done"`
 		State   string `json:"state"`
 		Expects struct {

@@ -26,6 +26,12 @@ type ScanRecord struct {
 	ContainerID *int64     `json:"container_id,omitempty" db:"container_id"`
 	Warning     string     `json:"warning,omitempty" db:"warning"`
 	At          time.Time  `json:"at" db:"at"`
+	// ContainerNo is set when the technician confirmed a container without
+	// a serial that looks like one already scanned as a different one:
+	// "container 2 of 2".
+	ContainerNo int `json:"container_no,omitempty" db:"container_no"`
+	// Entry says whether the barcode was scanned or typed.
+	Entry
 }
 
 // WeightRecord is one recorded weight check.
@@ -43,6 +49,8 @@ type WeightRecord struct {
 	// balance: which one, and its own reply line.
 	BalanceID *int64 `json:"balance_id,omitempty" db:"balance_id"`
 	Raw       string `json:"raw,omitempty" db:"balance_raw"`
+	// Entry says whether the weight was read from a balance or typed.
+	Entry
 }
 
 // MarkRecord is a manual step marked done.
@@ -195,6 +203,13 @@ func (ws *Worksheet) CheckScan(stepID string, r Resolved, p Progress) (*Step, er
 	if s.Kind == StepScanDiluent && ws.Diluent != nil {
 		want = *ws.Diluent
 	}
+	if s.Of != "" {
+		for _, p := range ws.AllowedDiluents {
+			if len(s.Expects.ProductIDs) > 0 && p.ID == s.Expects.ProductIDs[0] {
+				want = p
+			}
+		}
+	}
 	if r.Product.Drug == want.Drug {
 		return s, Refusal("wrong_strength", "scanned %s, but step %s needs %s: same drug, wrong strength or size",
 			r.Product.Label(), s.ID, want.Label())
@@ -249,6 +264,13 @@ func (p *Preparation) ScanEvent(rec ScanRecord) Event {
 	if !rec.Accepted {
 		payload["code"], payload["message"] = rec.Code, rec.Message
 	}
+	if rec.ContainerNo > 0 {
+		payload["container_no"] = rec.ContainerNo
+		if s, ok := p.Worksheet.Step(rec.StepID); ok {
+			payload["confirmed"] = fmt.Sprintf("container %d of %d", rec.ContainerNo, max(s.Expects.Count, 1))
+		}
+	}
+	rec.Entry.payload(payload)
 	return p.event(typ, rec.UserID, payload)
 }
 

@@ -90,6 +90,10 @@ type Reconstitution struct {
 	// DiluentSpecificGravity lets the diluent addition be weighed (water 1).
 	DiluentSpecificGravity string `json:"diluent_specific_gravity,omitempty"`
 	Reference              string `json:"reference,omitempty"`
+	// Products are the diluent containers allowed (scanned before the
+	// powder is dissolved); empty means every formulary product of the
+	// drug named by Diluent.
+	Products []ProductRef `json:"products,omitempty"`
 }
 
 // Dilution says how the stock may be diluted first when the dose's volume
@@ -102,6 +106,9 @@ type Dilution struct {
 	// SpecificGravity of the diluted solution lets its draw be weighed.
 	SpecificGravity string `json:"specific_gravity,omitempty"`
 	Reference       string `json:"reference,omitempty"`
+	// Products are the diluent containers allowed (scanned before the
+	// dilution is made); empty means every formulary product of Diluent.
+	Products []ProductRef `json:"products,omitempty"`
 }
 
 // StepKind is the kind of a preparation step.
@@ -132,13 +139,21 @@ func (k StepKind) IsManual() bool {
 
 var stepKinds = []StepKind{StepScanDiluent, StepScanVial, StepReconstitute, StepDraw, StepWeigh, StepInject, StepInspect, StepPhoto}
 
+// What a scan_diluent or weigh step is of, besides the defaults.
+const (
+	OfReconDiluent    = "reconstitution_diluent"
+	OfDilutionDiluent = "dilution_diluent"
+)
+
 // StepTemplate is one step of a recipe.
 type StepTemplate struct {
 	ID          string   `json:"id"`
 	Kind        StepKind `json:"kind"`
 	Instruction string   `json:"instruction,omitempty"`
 	// Of says what a weigh step weighs: "draw" (the drawn drug solution,
-	// the default) or "reconstitution_diluent".
+	// the default) or "reconstitution_diluent"; and what a scan_diluent
+	// step scans: the base solution (empty), "reconstitution_diluent" or
+	// "dilution_diluent".
 	Of string `json:"of,omitempty"`
 }
 
@@ -200,6 +215,16 @@ func (r *Recipe) Normalize() {
 	for i := range r.Diluents {
 		r.Diluents[i].Drug = normalizeDrug(r.Diluents[i].Drug)
 	}
+	if rc := r.Reconstitution; rc != nil {
+		for i := range rc.Products {
+			rc.Products[i].Drug = normalizeDrug(rc.Products[i].Drug)
+		}
+	}
+	if d := r.Dilution; d != nil {
+		for i := range d.Products {
+			d.Products[i].Drug = normalizeDrug(d.Products[i].Drug)
+		}
+	}
 }
 
 // Validate checks a recipe as an admin submits it; every error names its field.
@@ -226,6 +251,16 @@ func (r *Recipe) validateProducts(v fieldErrors) {
 	}
 	for i, p := range r.Diluents {
 		checkRef(v, fmt.Sprintf("diluents[%d]", i), p)
+	}
+	if rc := r.Reconstitution; rc != nil {
+		for i, p := range rc.Products {
+			checkRef(v, fmt.Sprintf("reconstitution.products[%d]", i), p)
+		}
+	}
+	if d := r.Dilution; d != nil {
+		for i, p := range d.Products {
+			checkRef(v, fmt.Sprintf("dilution.products[%d]", i), p)
+		}
 	}
 	if r.DefaultFinalVolume != "" {
 		v.quantity("default_final_volume", r.DefaultFinalVolume, "mL", "100 mL", "1 mL", "5000 mL")
@@ -345,6 +380,15 @@ func (r *Recipe) validateSteps(v fieldErrors) {
 		}
 		if s.Kind == StepWeigh && s.Of == "reconstitution_diluent" && r.Reconstitution == nil {
 			v.add(f+".of", "weighs the reconstitution diluent, but the recipe has no reconstitution")
+		}
+		if s.Kind == StepScanDiluent && s.Of != "" && s.Of != OfReconDiluent && s.Of != OfDilutionDiluent {
+			v.add(f+".of", "%q is not reconstitution_diluent or dilution_diluent (or empty for the base solution)", short(s.Of))
+		}
+		if s.Kind == StepScanDiluent && s.Of == OfReconDiluent && r.Reconstitution == nil {
+			v.add(f+".of", "scans the reconstitution diluent, but the recipe has no reconstitution")
+		}
+		if s.Kind == StepScanDiluent && s.Of == OfDilutionDiluent && r.Dilution == nil {
+			v.add(f+".of", "scans the dilution's diluent, but the recipe has no dilution")
 		}
 		if s.Kind == StepReconstitute && r.Reconstitution == nil {
 			v.add(f+".kind", "a reconstitute step needs the recipe's reconstitution section")

@@ -86,11 +86,14 @@ type Expect struct {
 // Step is one step of a preparation, with what it expects. State and Done
 // are filled in when the preparation is read.
 type Step struct {
-	ID          string   `json:"id"`
-	Kind        StepKind `json:"kind"`
-	Instruction string   `json:"instruction"`
-	Expects     Expect   `json:"expects"`
-	Done        bool     `json:"done"`
+	ID   string   `json:"id"`
+	Kind StepKind `json:"kind"`
+	// Of says what a scan_diluent step scans: the base solution (empty),
+	// the reconstitution diluent or the dilution's diluent.
+	Of          string `json:"of,omitempty"`
+	Instruction string `json:"instruction"`
+	Expects     Expect `json:"expects"`
+	Done        bool   `json:"done"`
 	// State is pending, done or failed (a weight out of tolerance).
 	State string `json:"state"`
 }
@@ -146,6 +149,9 @@ type Worksheet struct {
 	GuardVersion string `json:"guard_version,omitempty"`
 	// HighAlert is set for a medication on the high-alert list.
 	HighAlert *guard.HighAlertFlag `json:"high_alert,omitempty"`
+	// TypedWitness says whether a typed scan or weight needs a second
+	// person's badge and PIN (the site's rule when it was computed).
+	TypedWitness *bool `json:"typed_entry_witness,omitempty"`
 	// Holds are the dose-range and rate limits the delivered dose is
 	// outside of; any hold keeps the preparation at
 	// needs_pharmacist_override until a pharmacist overrides it.
@@ -176,7 +182,11 @@ type WorksheetInput struct {
 	Products []Product
 	// Diluents are the base solutions the recipe allows.
 	Diluents []Product
-	Rules    bud.Rules
+	// Components are the other components the recipe names, each scanned
+	// in its own step: the products allowed for OfReconDiluent (the
+	// reconstitution diluent) and OfDilutionDiluent (the dilution's).
+	Components map[string][]Product
+	Rules      bud.Rules
 	// Guards is the guard table in force: syringes and floors, rounding
 	// limits, plausible ranges, dose limits and the high-alert list.
 	Guards guard.Rules
@@ -270,6 +280,8 @@ func (c *computation) start() {
 	if f, ok := c.in.Guards.HighAlertOf(o.Drug); ok {
 		c.ws.HighAlert = &f
 	}
+	witness := c.in.Guards.WitnessTyped(c.ws.HighAlert != nil)
+	c.ws.TypedWitness = &witness
 }
 
 // checkPatient refuses a weight or height outside the plausible ranges of

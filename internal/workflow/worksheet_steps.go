@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/laminar-rx/laminar/calc"
 )
@@ -10,12 +11,13 @@ import (
 // each with what it expects; the intermediate dilution, when there is one,
 // comes before the draw.
 func (c *computation) buildSteps() error {
-	for _, t := range c.in.Recipe.Steps {
+	base := c.ws.AllowedDiluents
+	for _, t := range c.componentScans(c.in.Recipe.Steps) {
 		if t.Kind == StepDraw && c.ws.Dilution != nil {
 			c.ws.Steps = append(c.ws.Steps, c.diluteStep())
 		}
-		s := Step{ID: t.ID, Kind: t.Kind, Instruction: t.Instruction, State: "pending"}
-		keep, err := c.fillStep(t, &s)
+		s := Step{ID: t.ID, Kind: t.Kind, Of: t.Of, Instruction: t.Instruction, State: "pending"}
+		keep, err := c.fillStep(t, &s, base)
 		if err != nil {
 			return err
 		}
@@ -26,9 +28,99 @@ func (c *computation) buildSteps() error {
 	return nil
 }
 
+// componentScans returns the recipe's steps with a scan of every component
+// it names: a recipe that reconstitutes (or dilutes first) but does not scan
+// that diluent gets the scan before the first step that uses it.
+func (c *computation) componentScans(steps []StepTemplate) []StepTemplate {
+	r := c.in.Recipe
+	has := map[string]bool{}
+	ids := map[string]bool{}
+	for _, t := range steps {
+		ids[t.ID] = true
+		if t.Kind == StepScanDiluent {
+			has[t.Of] = true
+		}
+	}
+	need := func(of string, uses func(StepTemplate) bool) {
+		if has[of] {
+			return
+		}
+		id := "scan-" + strings.ReplaceAll(of, "_", "-")
+		for ids[id] {
+			id += "-1"
+		}
+		for i, t := range steps {
+			if uses(t) {
+				steps = append(steps[:i:i], append([]StepTemplate{{ID: id, Kind: StepScanDiluent, Of: of}}, steps[i:]...)...)
+				return
+			}
+		}
+	}
+	if r.Reconstitution != nil && c.reconDiluent != nil {
+		need(OfReconDiluent, func(t StepTemplate) bool {
+			return t.Kind == StepReconstitute || (t.Kind == StepWeigh && t.Of == OfReconDiluent)
+		})
+	}
+	if c.ws.Dilution != nil {
+		need(OfDilutionDiluent, func(t StepTemplate) bool { return t.Kind == StepDraw })
+	}
+	return steps
+}
+
+// componentStep fills a scan of a component other than the drug and the
+// base solution: the products the recipe allows for it (listed among the
+// allowed diluents too), one container.
+func (c *computation) componentStep(t StepTemplate, s *Step) (bool, error) {
+	r := c.in.Recipe
+	var name string
+	switch {
+	case t.Of == OfReconDiluent && r.Reconstitution != nil && c.reconDiluent != nil:
+		name = r.Reconstitution.Diluent
+	case t.Of == OfDilutionDiluent && r.Dilution != nil && c.ws.Dilution != nil:
+		name = r.Dilution.Diluent
+	default:
+		// The powder needs no reconstitution (a solution was chosen) or
+		// the dose needs no dilution: there is nothing to scan.
+		return false, nil
+	}
+	ps := c.in.Components[t.Of]
+	if len(ps) == 0 {
+		return false, refuse("no_diluent_product", "recipe."+t.Of,
+			"the recipe %q names %s, but no formulary product of it is allowed: it cannot be scanned", r.Name, or(name, "a diluent"))
+	}
+	s.Expects.Count = 1
+	for _, p := range ps {
+		s.Expects.ProductIDs = append(s.Expects.ProductIDs, p.ID)
+		s.Expects.Products = append(s.Expects.Products, p.Label())
+		if !c.ws.allows(p.ID) {
+			c.ws.AllowedDiluents = append(c.ws.AllowedDiluents, p)
+		}
+	}
+	what := "the " + or(name, ps[0].Label())
+	if t.Of == OfReconDiluent {
+		what += " used to dissolve the powder"
+	} else {
+		what += " for the dilution"
+	}
+	s.Instruction = or(s.Instruction, "Scan "+what)
+	return true, nil
+}
+
+// allows reports whether a product is among the allowed products or diluents.
+func (ws *Worksheet) allows(id int64) bool {
+	for _, list := range [][]Product{ws.AllowedProducts, ws.AllowedDiluents} {
+		for _, p := range list {
+			if p.ID == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // fillStep fills in what one step expects; keep is false for a step that
 // does not apply to this preparation.
-func (c *computation) fillStep(t StepTemplate, s *Step) (keep bool, err error) {
+func (c *computation) fillStep(t StepTemplate, s *Step, base []Product) (keep bool, err error) {
 	switch t.Kind {
 	case StepScanVial:
 		s.Expects.Count = int(c.vials.Vials)
@@ -38,12 +130,15 @@ func (c *computation) fillStep(t StepTemplate, s *Step) (keep bool, err error) {
 		}
 		s.Instruction = or(s.Instruction, fmt.Sprintf("Scan %d × %s", c.vials.Vials, c.prod.Label()))
 	case StepScanDiluent:
+		if t.Of != "" {
+			return c.componentStep(t, s)
+		}
 		if c.ws.Diluent == nil {
 			c.ws.Warnings = append(c.ws.Warnings, "step "+t.ID+" scans a diluent, but the order has no base solution; it was left out")
 			return false, nil
 		}
 		s.Expects.Count = 1
-		for _, p := range c.ws.AllowedDiluents {
+		for _, p := range base {
 			s.Expects.ProductIDs = append(s.Expects.ProductIDs, p.ID)
 			s.Expects.Products = append(s.Expects.Products, p.Label())
 		}

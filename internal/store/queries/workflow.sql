@@ -97,24 +97,33 @@ ORDER BY p.completed_at, p.id;
 
 -- name: wf-scans-of
 SELECT id, step_id, user_id, raw_data, accepted, refusal_code, refusal_message, product_id, gtin, lot,
-       serial, expires_at, container_id, warning, at
+       serial, expires_at, container_id, warning, at, container_no, source, typed_reason, witness_id
 FROM scans WHERE preparation_id = $1 ORDER BY id;
 
 -- name: wf-scan-insert
 INSERT INTO scans (preparation_id, step_id, user_id, raw_data, accepted, refusal_code, refusal_message,
-                   product_id, gtin, lot, serial, expires_at, container_id, warning, at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                   product_id, gtin, lot, serial, expires_at, container_id, warning, at,
+                   container_no, source, typed_reason, witness_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 RETURNING id;
+
+-- name: wf-scans-of-gtin
+-- A preparation's accepted scans of one GTIN: a container scanned again is
+-- told from a new one by these.
+SELECT id, step_id, user_id, raw_data, accepted, refusal_code, refusal_message, product_id, gtin, lot,
+       serial, expires_at, container_id, warning, at, container_no, source, typed_reason, witness_id
+FROM scans WHERE preparation_id = $1 AND gtin = $2 AND accepted ORDER BY id;
 
 -- name: wf-weights-of
 SELECT id, step_id, user_id, measured_value, measured_unit, expected_g, deviation_pct, tolerance_pct, pass, at,
-       balance_id, balance_raw
+       balance_id, balance_raw, source, typed_reason, witness_id
 FROM weights WHERE preparation_id = $1 ORDER BY id;
 
 -- name: wf-weight-insert
 INSERT INTO weights (preparation_id, step_id, user_id, measured_value, measured_unit, expected_g,
-                     deviation_pct, tolerance_pct, pass, at, balance_id, balance_raw, readability_g)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                     deviation_pct, tolerance_pct, pass, at, balance_id, balance_raw, readability_g,
+                     source, typed_reason, witness_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 RETURNING id;
 
 -- name: wf-marks-of
