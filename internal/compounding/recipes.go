@@ -47,6 +47,10 @@ func (s *Service) PreviewWorksheet(ctx context.Context, r workflow.Recipe, o wor
 	if err != nil {
 		return workflow.Worksheet{}, err
 	}
+	components, err := s.componentsOf(ctx, r)
+	if err != nil {
+		return workflow.Worksheet{}, err
+	}
 	rv, err := s.st.BUDRuleVersionAt(ctx, now)
 	if err != nil {
 		return workflow.Worksheet{}, err
@@ -56,7 +60,8 @@ func (s *Service) PreviewWorksheet(ctx context.Context, r workflow.Recipe, o wor
 		return workflow.Worksheet{}, err
 	}
 	return workflow.ComputeWorksheet(workflow.WorksheetInput{
-		Order: o, Recipe: r, Products: products, Diluents: diluents, Rules: rv.Rules, Guards: guards, Now: now, Location: s.loc,
+		Order: o, Recipe: r, Products: products, Diluents: diluents, Components: components,
+		Rules: rv.Rules, Guards: guards, Now: now, Location: s.loc,
 	})
 }
 

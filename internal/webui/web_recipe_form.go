@@ -3,6 +3,7 @@ package webui
 import (
 	"fmt"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -276,18 +277,18 @@ func recipeFromForm(f url.Values) (r workflow.Recipe, errs, raw map[string]strin
 	rc := workflow.Reconstitution{Diluent: v("reconstitution.diluent"), DiluentVolume: v("reconstitution.diluent_volume"),
 		Displacement: v("reconstitution.displacement"), DiluentSpecificGravity: v("reconstitution.diluent_specific_gravity"),
 		Reference: v("reconstitution.reference")}
-	if rc != (workflow.Reconstitution{}) {
+	if !reflect.ValueOf(rc).IsZero() {
 		r.Reconstitution = &rc
 	}
 	d := workflow.Dilution{Diluent: v("dilution.diluent"), Concentration: v("dilution.concentration"), Volume: v("dilution.volume"),
 		SpecificGravity: v("dilution.specific_gravity"), Reference: v("dilution.reference")}
-	if d != (workflow.Dilution{}) {
+	if !reflect.ValueOf(d).IsZero() {
 		r.Dilution = &d
 	}
 	for i := 0; i < maxFormRows; i++ {
 		p := fmt.Sprintf("steps[%d]", i)
 		st := workflow.StepTemplate{ID: v(p + ".id"), Kind: workflow.StepKind(v(p + ".kind")), Instruction: v(p + ".instruction"), Of: v(p + ".of")}
-		if st.Kind != workflow.StepWeigh {
+		if st.Kind != workflow.StepWeigh && st.Kind != workflow.StepScanDiluent {
 			st.Of = ""
 		}
 		if st.ID != "" || st.Kind != "" || st.Instruction != "" {
