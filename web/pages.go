@@ -148,6 +148,16 @@ type QueueCard struct {
 	// preparation awaiting its second; Remake is the reason a pharmacist
 	// rejected the preparation this one remakes.
 	FirstCheckBy string
+	// Overdue marks a card whose due time has passed when the page was
+	// drawn (the countdown keeps it current in the browser).
+	Overdue bool
+	// RemakeOf is the rejected preparation this one remakes (0: none);
+	// RemadeBy the remake queued for a rejected one.
+	RemakeOf, RemadeBy int64
+	// StatusText is the status in words.
+	StatusText string
+	// Waited is how long it has waited for its check ("1 h 5 min").
+	Waited string
 }
 
 // PriorityText is the priority in words.
@@ -170,10 +180,35 @@ type QueueGroup struct {
 	Batch bool
 }
 
-// QueuePage is the technician's queue.
+// QueueFilter is the queue screen's filter and page, as the URL carries
+// them.
+type QueueFilter struct {
+	Priority, Status, Ward string
+	Page                   int
+}
+
+// QueueTail is a short list under the queue: the newest few of a kind and
+// how many there are.
+type QueueTail struct {
+	Cards []QueueCard
+	Total int
+}
+
+// QueuePage is the technician's queue: one window of it.
 type QueuePage struct {
 	Layout
 	Groups []QueueGroup
+	// Filter is the window shown; Wards the wards with work queued.
+	Filter QueueFilter
+	Wards  []string
+	// Total is how many preparations match the filter; Pages how many
+	// pages they fill; From and To the positions shown on this page.
+	Total, Pages, From, To int
+	// PrevURL and NextURL page through the queue ("" at either end).
+	PrevURL, NextURL string
+	// Waiting (for a pharmacist's check), Ready (to release) and Rejected
+	// (with their remakes) are the lists under the queue.
+	Waiting, Ready, Rejected QueueTail
 	// Mine lists what the technician has claimed and not finished.
 	Mine  []QueueCard
 	Now   time.Time

@@ -2,6 +2,7 @@ package compounding
 
 import (
 	"context"
+	"time"
 
 	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
@@ -62,4 +63,25 @@ func (s *Service) Hands(ctx context.Context, prepID int64) (workflow.Hands, erro
 // Approvals lists a preparation's approvals, oldest first.
 func (s *Service) Approvals(ctx context.Context, prepID int64) ([]store.Approval, error) {
 	return s.st.Approvals(ctx, prepID)
+}
+
+// QueueWindow returns one page of the queue, most urgent first, and how
+// many preparations match the filter in all.
+func (s *Service) QueueWindow(ctx context.Context, f store.QueueFilter) ([]workflow.QueueItem, int, error) {
+	return s.st.QueueWindow(ctx, f)
+}
+
+// QueueClaimed lists what one technician holds and has not finished.
+func (s *Service) QueueClaimed(ctx context.Context, userID int64) ([]workflow.QueueItem, error) {
+	return s.st.QueueClaimed(ctx, userID)
+}
+
+// QueueAfter lists the newest preparations in some statuses since a time.
+func (s *Service) QueueAfter(ctx context.Context, statuses []workflow.Status, since time.Time, limit int) ([]store.QueueRow, error) {
+	return s.st.QueueAfter(ctx, statuses, since, limit)
+}
+
+// QueueWards lists the wards that have something in the queue.
+func (s *Service) QueueWards(ctx context.Context) ([]string, error) {
+	return s.st.QueueWards(ctx)
 }

@@ -108,6 +108,10 @@ type queries struct {
 	WfPrepSave           string `sql:"wf-prep-save"`
 	WfQueue              string `sql:"wf-queue"`
 	WfVerifications      string `sql:"wf-verifications"`
+	WfQueueWindow        string `sql:"wf-queue-window"`
+	WfQueueClaimed       string `sql:"wf-queue-claimed"`
+	WfQueueAfter         string `sql:"wf-queue-after"`
+	WfQueueWards         string `sql:"wf-queue-wards"`
 	WfScansOf            string `sql:"wf-scans-of"`
 	WfScanInsert         string `sql:"wf-scan-insert"`
 	WfScansOfGTIN        string `sql:"wf-scans-of-gtin"`

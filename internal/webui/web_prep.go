@@ -49,6 +49,7 @@ func cardOf(it workflow.QueueItem, me int64, nm *names) web.QueueCard {
 		ID: it.PreparationID, Drug: it.Drug, Dose: it.Dose, DueAt: it.DueAt, Priority: string(it.Priority),
 		Status: string(it.Status), Location: it.Location, Hazardous: it.Hazardous, HighAlert: it.HighAlert,
 		ClaimedBy: nm.of(it.ClaimedBy), PreparedBy: nm.of(it.PreparedBy),
+		Volume: it.FinalVolume, Diluent: it.Diluent, Route: it.Route,
 	}
 	if it.CompletedAt != nil {
 		c.CompletedAt = *it.CompletedAt
@@ -60,55 +61,6 @@ func cardOf(it workflow.QueueItem, me int64, nm *names) web.QueueCard {
 		c.Own = c.Own || *it.FirstCheckBy == me
 	}
 	return c
-}
-
-// queue is the technician's list of what to make next, in the order the
-// workflow sorts it, identical preparations gathered into batches.
-func (w *webUI) queue(c echo.Context) error {
-	return w.renderQueue(c, http.StatusOK, "")
-}
-
-func (w *webUI) renderQueue(c echo.Context, status int, problem string) error {
-	ctx := c.Request().Context()
-	p := httpapi.PrincipalOf(c)
-	items, err := w.api.Compounding.Queue(ctx)
-	if err != nil {
-		return err
-	}
-	nm := w.names(ctx)
-	batches := map[string]int{}
-	for _, g := range workflow.Groups(items) {
-		batches[g.BatchKey] = g.Count
-	}
-	pg := web.QueuePage{Layout: w.layout(c, "Queue", "queue"), Error: problem, Now: w.api.Now()}
-	if pg.CompetencyDue, err = w.competencyDue(ctx); err != nil {
-		return err
-	}
-	at := map[string]int{}
-	for _, it := range items {
-		card := cardOf(it, p.UserID, nm)
-		if card.Mine {
-			pg.Mine = append(pg.Mine, card)
-			continue
-		}
-		if it.Status == workflow.StatusQueued && batches[it.BatchKey] > 1 {
-			if i, ok := at[it.BatchKey]; ok {
-				pg.Groups[i].Cards = append(pg.Groups[i].Cards, card)
-				continue
-			}
-			at[it.BatchKey] = len(pg.Groups)
-			pg.Groups = append(pg.Groups, web.QueueGroup{Title: it.Drug + " " + web.Dose(it.Dose), Batch: true, Cards: []web.QueueCard{card}})
-			continue
-		}
-		// Single preparations run together in one untitled group until the
-		// next batch.
-		if n := len(pg.Groups); n > 0 && pg.Groups[n-1].Title == "" {
-			pg.Groups[n-1].Cards = append(pg.Groups[n-1].Cards, card)
-		} else {
-			pg.Groups = append(pg.Groups, web.QueueGroup{Cards: []web.QueueCard{card}})
-		}
-	}
-	return w.render(c, status, pg)
 }
 
 // claim takes a preparation and opens its guided steps. Claiming one the

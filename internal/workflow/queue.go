@@ -21,6 +21,11 @@ type QueueItem struct {
 	BatchKey      string    `json:"batch_key" db:"batch_key"`
 	Location      string    `json:"location" db:"location"`
 	Hazardous     bool      `json:"hazardous" db:"hazardous"`
+	// Route, Diluent and FinalVolume describe the bag on a queue card
+	// (filled by the queue screen's window, empty elsewhere).
+	Route       string `json:"route,omitempty" db:"route"`
+	Diluent     string `json:"diluent,omitempty" db:"diluent"`
+	FinalVolume string `json:"final_volume,omitempty" db:"final_volume"`
 	// HighAlert is the high-alert category, "" for none.
 	HighAlert   string     `json:"high_alert,omitempty" db:"high_alert"`
 	ClaimedBy   *int64     `json:"claimed_by,omitempty" db:"claimed_by"`

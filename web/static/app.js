@@ -763,7 +763,13 @@
   function initQueue() {
     hoodBar();
     releaseOnScan();
-    live($('#live-region'), location.pathname, function (html) {
+    // The filters apply as soon as one is chosen: no extra tap.
+    var filter = $('form.queue-filter');
+    if (filter) {
+      $$('select', filter).forEach(function (sel) { sel.addEventListener('change', function () { filter.submit(); }); });
+    }
+    // The live region is the same window (filters and page) as the page.
+    live($('#live-region'), location.pathname + location.search, function (html) {
       var doc = new DOMParser().parseFromString(html, 'text/html'), r = doc.getElementById('live-region');
       return r ? r.innerHTML : '';
     });
