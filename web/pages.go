@@ -539,6 +539,10 @@ type AdminFormPage struct {
 	Error   string
 	Back    string
 	Tabs    []Tab
+	// Intro is a paragraph under the heading; Links lead to related
+	// forms (a product's stability entries).
+	Intro string
+	Links []Tab
 }
 
 // PageName implements Page.

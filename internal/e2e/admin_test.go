@@ -150,3 +150,159 @@ func TestRecipeEditorApprovalAndDiff(t *testing.T) {
 	pharm.assertPlainWords("recipe comparison")
 	pharm.screen(r, "recipe-diff")
 }
+
+// TestAdminListsAndForms checks the admin's lists and forms: role
+// checkboxes a gloved finger can hit (44 px, the label clickable), single
+// checkboxes at the start of their row, deactivation asked for again on a
+// page of its own, a volume column that tells the dextrose 5% bags apart,
+// and a product's reconstitution and stability entries edited with their
+// errors beside the fields.
+func TestAdminListsAndForms(t *testing.T) {
+	a := server(t)
+	base := a.URL()
+	r := newReport(t)
+	defer r.write(t)
+	api := login(t, base, "admin1")
+	admin := newBrowser(t, "admin", base)
+	admin.loginPassword("admin1")
+
+	// Products: the volume column.
+	admin.open("/admin/products?q=dextrose")
+	heads := evalIn[[]string](admin, `[...document.querySelectorAll('thead th')].map(th => th.innerText.trim())`)
+	if !strings.Contains(strings.Join(heads, "|"), "Volume") {
+		t.Errorf("the products list has no volume column: %q", heads)
+	}
+	rows := evalIn[[]string](admin, `[...document.querySelectorAll('tbody tr')].filter(tr => /dextrose 5%/.test(tr.cells[0].innerText))
+		.map(tr => [0, 1, 2, 3].map(i => tr.cells[i].innerText.trim()).join(' | '))`)
+	seen := map[string]bool{}
+	for _, row := range rows {
+		if seen[row] {
+			t.Errorf("two dextrose 5%% rows read the same: %q", row)
+		}
+		seen[row] = true
+	}
+	if len(rows) < 5 || !seen["dextrose 5% | 50 mg/mL | 50 mL | bag"] {
+		t.Errorf("dextrose 5%% rows: %q", rows)
+	}
+	admin.assertPlainWords("products list")
+	admin.screen(r, "admin-products-volume")
+
+	// A powder's reconstitution, edited in its form.
+	var cef product
+	for _, p := range api.products("cefazolin") {
+		if p.Container == "single_dose" {
+			cef = p
+			break
+		}
+	}
+	admin.open(fmt.Sprintf("/admin/products/%d", cef.ID))
+	if v := evalIn[string](admin, `(document.getElementById('f-reconstitution[0].diluent_volume') || {}).value || ''`); v == "" {
+		t.Fatalf("the product form does not show the reconstitution")
+	}
+	admin.setField("reconstitution[0].available_volume", "1 mL")
+	admin.submitAndWait(`button[type=submit].big`, "the refused reconstitution")
+	if e := admin.text(`[id="e-reconstitution[0].available_volume"]`); e == "" {
+		t.Errorf("no error beside the volume after reconstitution: %s", admin.text(".form-error"))
+	}
+	admin.assertPlainWords("product form with an error")
+	admin.screen(r, "product-reconstitution-error")
+	admin.setField("reconstitution[0].available_volume", "3.1 mL")
+	admin.submitAndWait(`button[type=submit].big`, "the saved product")
+	if !strings.Contains(admin.text(".flash"), "Saved") {
+		t.Fatalf("the product was not saved: %s", admin.text("main"))
+	}
+	var got struct {
+		Reconstitution []struct {
+			AvailableVolume string `json:"available_volume"`
+		} `json:"reconstitution"`
+	}
+	api.call("GET", fmt.Sprintf("/api/v1/products/%d", cef.ID), nil, &got)
+	if len(got.Reconstitution) == 0 || got.Reconstitution[0].AvailableVolume != "3.1 mL" {
+		t.Errorf("reconstitution after the save: %+v", got.Reconstitution)
+	}
+
+	// Its drug's stability entries.
+	admin.open(fmt.Sprintf("/admin/products/%d/stability", cef.ID))
+	n := evalIn[int](admin, `document.querySelectorAll('[id$=".limit_hours"]').length`)
+	add := fmt.Sprintf("stability[%d].", n-1)
+	admin.setField(add+"diluent", "sodium chloride 0.9%")
+	admin.setField(add+"limit_hours", "a day")
+	admin.submitAndWait(`button[type=submit].big`, "the refused stability entry")
+	if e := admin.text(fmt.Sprintf(`[id="e-%slimit_hours"]`, add)); !strings.Contains(e, "hours") {
+		t.Errorf("no error beside the hold time: %q / %s", e, admin.text(".form-error"))
+	}
+	admin.assertPlainWords("stability form")
+	admin.screen(r, "product-stability")
+	admin.setField(add+"limit_hours", "24")
+	admin.submitAndWait(`button[type=submit].big`, "the saved stability entry")
+	if !strings.Contains(admin.text(".flash"), "stability entries") {
+		t.Fatalf("stability not saved: %s", admin.text("main"))
+	}
+
+	// Users: large role checkboxes, the deactivation confirmed.
+	var tech2 int64
+	var users struct {
+		Users []struct {
+			ID       int64  `json:"id"`
+			Username string `json:"username"`
+		} `json:"users"`
+	}
+	api.call("GET", "/api/v1/users", nil, &users)
+	for _, u := range users.Users {
+		if u.Username == "tech2" {
+			tech2 = u.ID
+		}
+	}
+	admin.open(fmt.Sprintf("/admin/users/%d", tech2))
+	sizes := evalIn[[]float64](admin, `[...document.querySelectorAll('fieldset.checks input[type=checkbox]')].map(i => Math.min(i.getBoundingClientRect().width, i.getBoundingClientRect().height))`)
+	if len(sizes) < 4 {
+		t.Fatalf("role checkboxes: %v", sizes)
+	}
+	for _, s := range sizes {
+		if s < 44 {
+			t.Errorf("a role checkbox is %.0f px, under 44 px", s)
+		}
+	}
+	if h := evalIn[float64](admin, `document.querySelector('fieldset.checks label').getBoundingClientRect().height`); h < 44 {
+		t.Errorf("a role's label is %.0f px high", h)
+	}
+	before := evalIn[bool](admin, `[...document.querySelectorAll('fieldset.checks input')].find(i => i.value === 'pharmacist').checked`)
+	evalIn[chromedp.Void](admin, `[...document.querySelectorAll('fieldset.checks label')].find(l => l.innerText.trim() === 'pharmacist').scrollIntoView({block: 'center'})`)
+	// The label's middle is its word, right of the box.
+	admin.run(chromedp.Click(chromedp.CSS(`fieldset.checks label:has(input[value=pharmacist])`), chromedp.NodeVisible))
+	if after := evalIn[bool](admin, `[...document.querySelectorAll('fieldset.checks input')].find(i => i.value === 'pharmacist').checked`); after == before {
+		t.Errorf("tapping the word of a role does not tick it")
+	}
+	evalIn[chromedp.Void](admin, `[...document.querySelectorAll('fieldset.checks input')].find(i => i.value === 'pharmacist').checked = false`)
+	if off := evalIn[float64](admin, `document.getElementById('f-deactivate').getBoundingClientRect().left - document.getElementById('f-deactivate').closest('.field').getBoundingClientRect().left`); off > 24 {
+		t.Errorf("the deactivate checkbox floats %.0f px into its row", off)
+	}
+	admin.assertPlainWords("user form")
+	admin.screen(r, "admin-user-form")
+	evalIn[chromedp.Void](admin, `document.getElementById('f-deactivate').checked = true`)
+	admin.submitAndWait(`button[type=submit].big`, "the confirmation")
+	if !strings.Contains(admin.text("main"), "cannot be undone") || !strings.Contains(admin.text("h1"), "Deactivate tech2") {
+		t.Fatalf("no confirmation before deactivating: %s", admin.text("main"))
+	}
+	admin.assertPlainWords("deactivation confirmation")
+	admin.screen(r, "user-deactivate-confirm")
+	admin.tap(`a.btn.secondary.big`)
+	admin.waitFor("back on the form", `location.pathname.startsWith('/admin/users/') && !!document.getElementById('f-deactivate')`, 10*time.Second)
+	var u struct {
+		Active bool `json:"active"`
+	}
+	api.call("GET", fmt.Sprintf("/api/v1/users/%d", tech2), nil, &u)
+	if !u.Active {
+		t.Fatalf("going back deactivated the account")
+	}
+	evalIn[chromedp.Void](admin, `document.getElementById('f-deactivate').checked = true`)
+	admin.submitAndWait(`button[type=submit].big`, "the confirmation")
+	admin.submitAndWait(`button.bad.big`, "the deactivation")
+	if !strings.Contains(admin.text(".flash"), "Deactivated tech2") {
+		t.Fatalf("not deactivated: %s", admin.text("main"))
+	}
+	api.call("GET", fmt.Sprintf("/api/v1/users/%d", tech2), nil, &u)
+	if u.Active {
+		t.Errorf("tech2 is still active after the confirmation")
+	}
+}

@@ -49,6 +49,7 @@ type queries struct {
 	ListLots                     string `sql:"list-lots"`
 	InsertStability              string `sql:"insert-stability"`
 	StabilityByDrug              string `sql:"stability-by-drug"`
+	DeleteStabilityByDrug        string `sql:"delete-stability-by-drug"`
 	ImportProducts               string `sql:"import-products"`
 	CuratedCodes                 string `sql:"curated-codes"`
 	ImportCodes                  string `sql:"import-codes"`

@@ -45,13 +45,15 @@ func fieldErrors(pg *web.AdminFormPage, err error) {
 	var rest []string
 	for k, v := range fields {
 		name := k
-		if i := strings.IndexAny(name, ".["); i > 0 {
-			name = name[:i]
+		if pg.FieldByName(name) == nil {
+			if i := strings.IndexAny(name, ".["); i > 0 {
+				name = name[:i]
+			}
 		}
 		if f := pg.FieldByName(name); f != nil {
-			f.Error = v
+			f.Error = plainWords(v)
 		} else {
-			rest = append(rest, k+": "+v)
+			rest = append(rest, plainWords(k+": "+v))
 		}
 	}
 	switch {
@@ -86,18 +88,24 @@ func (w *webUI) products(c echo.Context) error {
 	}
 	pg := web.AdminListPage{Layout: w.layout(c, "Products", "admin"), Heading: "Formulary products", Tabs: adminTabs("products"),
 		Search: true, Query: q, NewURL: "/admin/products/new", NewText: "Add a product",
-		Columns: []web.Column{{Title: "Drug"}, {Title: "Strength"}, {Title: "Container"}, {Title: "NDC"}, {Title: "Labeler"}, {Title: "Hazardous"}}}
+		Columns: []web.Column{{Title: "Drug"}, {Title: "Strength"}, {Title: "Volume", Numeric: true}, {Title: "Container"}, {Title: "NDC"}, {Title: "Labeler"}, {Title: "Hazardous"}}}
 	for _, p := range ps {
 		v := formulary.ViewOf(p)
 		haz := ""
 		if v.Hazardous {
-			haz = "yes (" + v.NIOSHTable + ")"
+			haz = "yes (" + hazardWords[v.NIOSHTable] + ")"
 		}
 		strength := v.StrengthDisplay
 		if strength == "" {
 			strength = v.StrengthText
 		}
-		pg.Rows = append(pg.Rows, web.Row{Cells: []string{v.DisplayName, strength, strings.ReplaceAll(v.Container, "_", " "), v.NDC, v.Labeler, haz},
+		volume := ""
+		if v.Volume != "" {
+			volume = web.Dose(v.Volume)
+		} else if v.ReconstitutedVolume != "" {
+			volume = web.Dose(v.ReconstitutedVolume) + " when reconstituted"
+		}
+		pg.Rows = append(pg.Rows, web.Row{Cells: []string{v.DisplayName, strength, volume, containerWords[v.Container], v.NDC, v.Labeler, haz},
 			URL: fmt.Sprintf("/admin/products/%d", v.ID), Muted: !v.Active})
 	}
 	return w.render(c, http.StatusOK, pg)
@@ -105,12 +113,30 @@ func (w *webUI) products(c echo.Context) error {
 
 var containers = []string{"single_dose", "multiple_dose", "pharmacy_bulk", "ampule", "bag"}
 
+// The words of the formulary's codes on screen.
+var (
+	containerWords = map[string]string{"single_dose": "single-dose vial", "multiple_dose": "multiple-dose vial",
+		"pharmacy_bulk": "pharmacy bulk package", "ampule": "ampule", "bag": "bag", "": ""}
+	hazardWords = map[string]string{"niosh_table1": "NIOSH table 1", "niosh_table2": "NIOSH table 2", "none": "not hazardous", "": "not hazardous"}
+)
+
+// labelled makes options whose labels are words, in the order of values.
+func labelled(values []string, words map[string]string, selected string) []web.Option {
+	out := options(values, selected)
+	for i := range out {
+		if w, ok := words[out[i].Value]; ok {
+			out[i].Label = w
+		}
+	}
+	return out
+}
+
 func productFields(in formulary.ProductInput) []web.Field {
 	active := in.Active == nil || *in.Active
-	return []web.Field{
+	fields := []web.Field{
 		{Name: "drug", Label: "Drug (generic name)", Value: in.Drug, Required: true},
 		{Name: "tall_man", Label: "Tall-man spelling", Value: in.TallMan, Help: "For look-alike names, e.g. ceFAZolin."},
-		{Name: "hazard", Label: "Hazardous drug", Type: "select", Options: options([]string{"none", "niosh_table1", "niosh_table2"}, in.Hazard)},
+		{Name: "hazard", Label: "Hazardous drug", Type: "select", Options: labelled([]string{"none", "niosh_table1", "niosh_table2"}, hazardWords, in.Hazard)},
 		{Name: "brand", Label: "Brand", Value: in.Brand},
 		{Name: "package_ndc", Label: "Package NDC", Value: in.PackageNDC, Required: true, Help: "As printed, with hyphens: 60505-6243-4."},
 		{Name: "unit_ndcs", Label: "Unit-of-use NDCs", Value: strings.Join(in.UnitNDCs, ", "), Help: "The NDC on each vial or bag, comma-separated."},
@@ -119,12 +145,54 @@ func productFields(in formulary.ProductInput) []web.Field {
 		{Name: "strength", Label: "Strength", Value: in.Strength, Help: "Amount per container of a powder (1 g) or concentration of a liquid (2 mEq/mL)."},
 		{Name: "strength_text", Label: "Strength as labelled", Value: in.StrengthText},
 		{Name: "volume", Label: "Volume per container", Value: in.Volume, Help: "e.g. 100 mL"},
-		{Name: "container", Label: "Container", Type: "select", Options: options(containers, in.Container)},
+		{Name: "container", Label: "Container", Type: "select", Options: labelled(containers, containerWords, in.Container)},
 		{Name: "specific_gravity", Label: "Specific gravity", Value: in.SpecificGravity, InputMode: "decimal", Help: "Needed for a weight check of the liquid; leave empty when unknown."},
+		{Name: "reconstituted_volume", Label: "Volume after reconstitution (powder)", Value: in.ReconstitutedVolume, Help: "As listed, e.g. 15 mL for 3.375 g/15 mL."},
 		{Name: "storage", Label: "Storage", Value: in.Storage},
 		{Name: "note", Label: "Note", Type: "textarea", Value: in.Note},
+		{Name: "source_url", Label: "Source (label or package insert address)", Value: in.SourceURL, InputMode: "url"},
 		{Name: "active", Label: "In use (unticked: withdrawn, cannot be scanned into new preparations)", Type: "checkbox", Checked: active},
 	}
+	return append(fields, reconstitutionFields(in.Reconstitution)...)
+}
+
+// reconstitutionFields are a powder's reconstitution directions, each
+// direction a group of fields, plus an empty one to add a direction.
+func reconstitutionFields(rs []formulary.ReconstitutionInput) []web.Field {
+	var out []web.Field
+	for i := 0; i <= len(rs); i++ {
+		var r formulary.ReconstitutionInput
+		if i < len(rs) {
+			r = rs[i]
+		}
+		p := fmt.Sprintf("reconstitution[%d].", i)
+		n := fmt.Sprintf("Reconstitution %d: ", i+1)
+		if i == len(rs) {
+			n = "Add a reconstitution: "
+		}
+		out = append(out,
+			web.Field{Name: p + "diluent", Label: n + "diluent", Value: r.Diluent, Help: "e.g. sterile water for injection"},
+			web.Field{Name: p + "diluent_volume", Label: n + "diluent volume", Value: r.DiluentVolume, Help: "e.g. 2.5 mL"},
+			web.Field{Name: p + "available_volume", Label: n + "volume after reconstitution", Value: r.AvailableVolume, Help: "As the label gives it, e.g. 3 mL; the difference is the powder's displacement."},
+			web.Field{Name: p + "concentration", Label: n + "concentration as labelled", Value: r.Concentration, Help: "e.g. about 330 mg/mL"},
+			web.Field{Name: p + "note", Label: n + "note", Value: r.Note})
+	}
+	return out
+}
+
+// reconstitutionsFromForm reads the directions, skipping empty ones.
+func reconstitutionsFromForm(c echo.Context) []formulary.ReconstitutionInput {
+	var out []formulary.ReconstitutionInput
+	for i := 0; i < maxFormRows; i++ {
+		p := fmt.Sprintf("reconstitution[%d].", i)
+		v := func(k string) string { return strings.TrimSpace(c.FormValue(p + k)) }
+		r := formulary.ReconstitutionInput{Diluent: v("diluent"), DiluentVolume: v("diluent_volume"), AvailableVolume: v("available_volume"),
+			Concentration: v("concentration"), Note: v("note")}
+		if r != (formulary.ReconstitutionInput{}) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (w *webUI) productForm(c echo.Context) error {
@@ -145,7 +213,12 @@ func (w *webUI) productForm(c echo.Context) error {
 	v := formulary.ViewOf(p)
 	in := formulary.ProductInput{Drug: v.Drug, TallMan: v.TallMan, Hazard: v.NIOSHTable, Brand: v.Brand, PackageNDC: v.NDC,
 		Labeler: v.Labeler, DosageForm: v.DosageForm, Strength: v.Strength, StrengthText: v.StrengthText, Volume: v.Volume,
-		Container: v.Container, Storage: v.Storage, Note: v.Note, Active: &v.Active}
+		Container: v.Container, Storage: v.Storage, Note: v.Note, Active: &v.Active,
+		ReconstitutedVolume: v.ReconstitutedVolume, SourceURL: v.SourceURL}
+	for _, r := range v.Reconstitution {
+		in.Reconstitution = append(in.Reconstitution, formulary.ReconstitutionInput{Diluent: r.Diluent, DiluentVolume: r.DiluentVolume,
+			AvailableVolume: r.AvailableVolume, Concentration: r.Concentration, Note: r.Note})
+	}
 	if in.Hazard == "" {
 		in.Hazard = "none"
 	}
@@ -158,6 +231,7 @@ func (w *webUI) productForm(c echo.Context) error {
 		}
 	}
 	pg.Heading, pg.Action, pg.Submit = "Edit "+v.DisplayName+" "+v.StrengthText, c.Request().URL.Path, "Save changes"
+	pg.Links = []web.Tab{{Title: "Stability of " + v.DisplayName, URL: fmt.Sprintf("/admin/products/%d/stability", id)}}
 	pg.Fields = productFields(in)
 	return w.render(c, http.StatusOK, pg)
 }
@@ -172,6 +246,8 @@ func (w *webUI) productSave(c echo.Context) error {
 		Volume: strings.TrimSpace(c.FormValue("volume")), Container: c.FormValue("container"),
 		SpecificGravity: strings.TrimSpace(c.FormValue("specific_gravity")), Storage: strings.TrimSpace(c.FormValue("storage")),
 		Note: strings.TrimSpace(c.FormValue("note")), Active: &active,
+		ReconstitutedVolume: strings.TrimSpace(c.FormValue("reconstituted_volume")), SourceURL: strings.TrimSpace(c.FormValue("source_url")),
+		Reconstitution: reconstitutionsFromForm(c),
 	}
 	for _, n := range strings.Split(c.FormValue("unit_ndcs"), ",") {
 		if n = strings.TrimSpace(n); n != "" {
@@ -298,7 +374,7 @@ func userFields(isNew bool, u auth.User) []web.Field {
 			Help: "4 to 8 digits, with a badge."},
 	)
 	if !isNew && u.Active {
-		f = append(f, web.Field{Name: "deactivate", Label: "Deactivate this account now (its sessions end; it cannot be undone)", Type: "checkbox"})
+		f = append(f, web.Field{Name: "deactivate", Label: "Deactivate this account (its sessions end; it cannot be undone — you are asked to confirm)", Type: "checkbox"})
 	}
 	return f
 }
@@ -373,6 +449,16 @@ func (w *webUI) userSave(c echo.Context) error {
 	}
 	pg.Heading = "Edit " + before.Username
 	if c.FormValue("deactivate") == "1" {
+		if c.FormValue("confirm") != "1" {
+			// It cannot be undone: ask once more, on a page of its own,
+			// which works without JavaScript.
+			return w.render(c, http.StatusOK, web.ConfirmPage{Layout: w.layout(c, "Deactivate "+before.Username, "admin"), Tabs: adminTabs("users"),
+				Heading: "Deactivate " + before.Username + "?",
+				Message: fmt.Sprintf("%s (%s) will be signed out at once and can no longer sign in or be given work. This cannot be undone: "+
+					"to let them work again an admin must add a new account.", orWords(before.DisplayName, before.Username), before.Username),
+				Action: c.Request().URL.Path, Hidden: []web.Option{{Value: "deactivate", Label: "1"}, {Value: "confirm", Label: "1"}},
+				Confirm: "Yes, deactivate " + before.Username, Back: c.Request().URL.Path})
+		}
 		if _, err := svc.Deactivate(ctx, me, id); err != nil {
 			return fail(err)
 		}

@@ -30,7 +30,7 @@ var rolesRecipes = []auth.Role{auth.Admin, auth.Pharmacist}
 func (w *webUI) recipeRoutes(page, form []echo.MiddlewareFunc) []httpapi.Route {
 	// The editor's answer to a preview is a whole page: compress it.
 	formGzip := append(append([]echo.MiddlewareFunc{}, form...), middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}))
-	return []httpapi.Route{
+	return append([]httpapi.Route{
 		{Method: http.MethodGet, Path: "/admin/recipes", Handler: w.recipes, Roles: rolesRecipes, Middleware: page},
 		{Method: http.MethodGet, Path: "/admin/recipes/new", Handler: w.recipeForm, Roles: rolesRecipes, Middleware: page},
 		{Method: http.MethodPost, Path: "/admin/recipes/new", Handler: w.recipeSubmit, Roles: rolesRecipes, Middleware: formGzip},
@@ -38,7 +38,7 @@ func (w *webUI) recipeRoutes(page, form []echo.MiddlewareFunc) []httpapi.Route {
 		{Method: http.MethodPost, Path: "/admin/recipes/:id", Handler: w.recipeSubmit, Roles: rolesRecipes, Middleware: formGzip},
 		{Method: http.MethodPost, Path: "/admin/recipes/:id/approve", Handler: w.recipeApprove, Roles: rolesVerify, Middleware: form},
 		{Method: http.MethodGet, Path: "/admin/recipes/:id/diff", Handler: w.recipeDiff, Roles: rolesRecipes, Middleware: page},
-	}
+	}, w.stabilityRoutes(page, formGzip)...)
 }
 
 // recipeTabs are the admin tabs for an admin; a pharmacist sees recipes only.

@@ -180,3 +180,6 @@ WHERE p.source = 'curated' AND c.ndc10 = ANY ($1::text[]);
 INSERT INTO product_codes (product_id, kind, ndc, ndc10, ndc11, gtin14)
 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
 ON CONFLICT DO NOTHING;
+
+-- name: delete-stability-by-drug
+DELETE FROM stability WHERE drug_id = $1;
