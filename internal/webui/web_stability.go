@@ -64,9 +64,9 @@ func stabilityFields(es []stabilityInput) []web.Field {
 func (w *webUI) stabilityPage(c echo.Context, p *formulary.Product, es []stabilityInput) web.AdminFormPage {
 	return web.AdminFormPage{Layout: w.layout(c, "Stability", "admin"), Tabs: adminTabs("products"),
 		Heading: "Stability of " + p.Drug.DisplayName(), Action: c.Request().URL.Path, Submit: "Save the stability entries",
-		Back:  fmt.Sprintf("/admin/products/%d", p.ID),
-		Intro: "These entries belong to the drug: every product of " + p.Drug.DisplayName() + " uses them. Empty an entry's fields to remove it.",
-		Links: []web.Tab{{Title: "Back to the product", URL: fmt.Sprintf("/admin/products/%d", p.ID)}},
+		Back:   fmt.Sprintf("/admin/products/%d", p.ID),
+		Intro:  "These entries belong to the drug: every product of " + p.Drug.DisplayName() + " uses them. Empty an entry's fields to remove it.",
+		Links:  []web.Tab{{Title: "Back to the product", URL: fmt.Sprintf("/admin/products/%d", p.ID)}},
 		Fields: stabilityFields(es)}
 }
 
