@@ -317,6 +317,9 @@ type PrepPage struct {
 	Mine bool
 	// LabelURL is the printable label, once the preparation is complete.
 	LabelURL string
+	// PrintNow opens the label to print as the page loads (a new label
+	// was just issued).
+	PrintNow bool
 	Error    string
 	// Hold is set while a change from the ordering system holds the
 	// preparation: the screen says stop.

@@ -14,7 +14,7 @@ import (
 
 // Complete closes compounding: every step must be done (and the last
 // weight of each weigh step passed); the BUD is computed from the real
-// start and the lots used, and stored.
+// start and the lots used, and stored; label 1 is issued.
 func (s *Service) Complete(ctx context.Context, id int64, actor workflow.Actor, now time.Time, key *Key) (Done[State], error) {
 	return write(ctx, s, key, func(tx *store.Tx) (outcome[State], error) {
 		p, err := working(ctx, tx, id, workflow.ActComplete, actor)
@@ -43,6 +43,11 @@ func (s *Service) Complete(ctx context.Context, id int64, actor workflow.Actor, 
 			return outcome[State]{}, err
 		}
 		events := p.Complete(actor, result, len(comps), now)
+		label, err := firstLabel(ctx, tx, p, actor, now)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		events = append(events, label...)
 		if err := tx.SavePreparation(ctx, p); err != nil {
 			return outcome[State]{}, err
 		}
@@ -82,44 +87,83 @@ func budComponent(prod workflow.Product, lot string, expires time.Time) bud.Comp
 	return c
 }
 
-// LabelPrint is a label issued for printing.
-type LabelPrint struct {
+// LabelView is a preparation's current label with the names printed on it.
+type LabelView struct {
 	Preparation *workflow.Preparation
 	Seq         int
-	Reprint     bool
 	PreparedBy  string
 	VerifiedBy  string
 }
 
-// PrintLabel issues the next label of a completed preparation. Every print
-// gets the next sequence number and supersedes the earlier ones (an old
-// printout can no longer release the bag); every print after the first is
-// audited as a reprint.
-func (s *Service) PrintLabel(ctx context.Context, id int64, format string, actor workflow.Actor, now time.Time) (LabelPrint, error) {
-	d, err := write(ctx, s, nil, func(tx *store.Tx) (outcome[LabelPrint], error) {
+// CurrentLabel returns the label that releases a completed preparation
+// now. It issues nothing: showing or printing a label again never changes
+// which one is current (409 no_label when none was issued).
+func (s *Service) CurrentLabel(ctx context.Context, id int64) (LabelView, error) {
+	p, err := s.st.Preparation(ctx, id)
+	if err != nil {
+		return LabelView{}, err
+	}
+	seq, err := p.CurrentLabel()
+	if err != nil {
+		return LabelView{}, err
+	}
+	return LabelView{Preparation: p, Seq: seq, PreparedBy: s.st.UserName(ctx, p.PreparedBy),
+		VerifiedBy: s.st.UserName(ctx, p.VerifiedBy)}, nil
+}
+
+// LabelIssued is a new label: it supersedes the one before it, whose
+// printouts can no longer release the preparation.
+type LabelIssued struct {
+	PreparationID int64  `json:"preparation_id"`
+	LabelSeq      int    `json:"label_seq"`
+	LabelData     string `json:"label_data"`
+	Supersedes    string `json:"supersedes,omitempty"`
+}
+
+// IssueLabel issues the next label of a completed preparation (a label
+// lost or damaged is replaced by a new number, never reprinted as the
+// same): audited as a reprint, the old label superseded.
+func (s *Service) IssueLabel(ctx context.Context, id int64, format string, actor workflow.Actor, now time.Time, key *Key) (Done[LabelIssued], error) {
+	return write(ctx, s, key, func(tx *store.Tx) (outcome[LabelIssued], error) {
 		p, err := tx.LockPreparation(ctx, id)
 		if err != nil {
-			return outcome[LabelPrint]{}, err
+			return outcome[LabelIssued]{}, err
 		}
-		data, events, err := p.IssueLabel(actor, format)
+		old := p.LabelSeq
+		events, err := issueLabel(ctx, tx, p, format, actor, now)
 		if err != nil {
-			return outcome[LabelPrint]{}, err
-		}
-		if err := tx.InsertLabel(ctx, p.ID, p.LabelSeq, data, format, actor.UserID, now); err != nil {
-			return outcome[LabelPrint]{}, err
+			return outcome[LabelIssued]{}, err
 		}
 		if err := tx.SavePreparation(ctx, p); err != nil {
-			return outcome[LabelPrint]{}, err
+			return outcome[LabelIssued]{}, err
 		}
-		return outcome[LabelPrint]{value: LabelPrint{Preparation: p, Seq: p.LabelSeq, Reprint: p.LabelSeq > 1}, events: events}, nil
+		out := LabelIssued{PreparationID: p.ID, LabelSeq: p.LabelSeq, LabelData: workflow.LabelData(p.ID, p.LabelSeq)}
+		if old > 0 {
+			out.Supersedes = workflow.LabelData(p.ID, old)
+		}
+		return outcome[LabelIssued]{value: out, events: events}, nil
 	})
+}
+
+// issueLabel issues p's next label and records it; the caller saves p.
+func issueLabel(ctx context.Context, tx *store.Tx, p *workflow.Preparation, format string, actor workflow.Actor, now time.Time) ([]workflow.Event, error) {
+	data, events, err := p.IssueLabel(actor, format)
 	if err != nil {
-		return LabelPrint{}, err
+		return nil, err
 	}
-	lp := d.Value
-	lp.PreparedBy = s.st.UserName(ctx, lp.Preparation.PreparedBy)
-	lp.VerifiedBy = s.st.UserName(ctx, lp.Preparation.VerifiedBy)
-	return lp, nil
+	if err := tx.InsertLabel(ctx, p.ID, p.LabelSeq, data, format, actor.UserID, now); err != nil {
+		return nil, err
+	}
+	return events, nil
+}
+
+// firstLabel issues label 1 of a preparation just completed, when it has
+// none.
+func firstLabel(ctx context.Context, tx *store.Tx, p *workflow.Preparation, actor workflow.Actor, now time.Time) ([]workflow.Event, error) {
+	if p.LabelSeq > 0 {
+		return nil, nil
+	}
+	return issueLabel(ctx, tx, p, workflow.CompletionLabel, actor, now)
 }
 
 // VerifyInput is a pharmacist's decision.

@@ -381,7 +381,7 @@ func (a *API) printLabel(c echo.Context) error {
 		return apperr.InvalidField("printer_id", "is required: the printer to print on")
 	}
 	ctx := c.Request().Context()
-	l, err := a.currentLabel(ctx, id, actorOf(c))
+	l, err := a.currentLabel(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -393,25 +393,12 @@ func (a *API) printLabel(c echo.Context) error {
 }
 
 // currentLabel builds the preparation's current label (the one label_seq
-// names). A completed preparation that has none yet gets its first one
-// issued here, as printing it from the browser would.
-func (a *API) currentLabel(ctx context.Context, id int64, actor workflow.Actor) (workflow.Label, error) {
-	p, err := a.Compounding.Preparation(ctx, id)
+// names). It issues nothing: completion issued label 1, and POST …/labels
+// issues the next (409 no_label when there is none).
+func (a *API) currentLabel(ctx context.Context, id int64) (workflow.Label, error) {
+	lv, err := a.Compounding.CurrentLabel(ctx, id)
 	if err != nil {
 		return workflow.Label{}, err
 	}
-	seq := p.LabelSeq
-	if seq == 0 {
-		lp, err := a.Compounding.PrintLabel(ctx, id, "zpl", actor, a.now())
-		if err != nil {
-			return workflow.Label{}, err
-		}
-		p, seq = lp.Preparation, lp.Seq
-	}
-	var budAt *time.Time
-	if p.BUD != nil {
-		budAt = &p.BUD.BUD
-	}
-	return workflow.BuildLabel(&p.Worksheet, p.ID, seq, a.Compounding.UserName(ctx, p.PreparedBy),
-		a.Compounding.UserName(ctx, p.VerifiedBy), budAt, a.now(), a.Config.Location), nil
+	return a.labelOf(lv), nil
 }

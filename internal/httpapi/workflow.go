@@ -61,6 +61,7 @@ func (a *API) workflowRoutes() []Route {
 		{Method: http.MethodGet, Path: p + "/photos/:photo_id", Handler: a.getPhoto, Roles: Anyone},
 		{Method: http.MethodPost, Path: p + "/complete", Handler: a.complete, Roles: technicians},
 		{Method: http.MethodGet, Path: p + "/label", Handler: a.label, Roles: Anyone},
+		{Method: http.MethodPost, Path: p + "/labels", Handler: a.issueLabel, Roles: []auth.Role{auth.Technician, auth.Pharmacist}},
 		{Method: http.MethodPost, Path: p + "/verify", Handler: a.verify, Roles: pharmacists},
 		{Method: http.MethodPost, Path: p + "/override", Handler: a.override, Roles: pharmacists},
 		{Method: http.MethodPost, Path: p + "/release", Handler: a.release, Roles: []auth.Role{auth.Technician, auth.Pharmacist}},
@@ -609,8 +610,9 @@ func (a *API) getPhoto(c echo.Context) error {
 // ---------------------------------------------------------------------------
 // Label, verification, release
 
-// label prints the current label. Every call issues a new label sequence
-// number that supersedes the earlier prints (see compounding.Service.PrintLabel).
+// label shows the current label (the one label_seq names) as PDF, HTML or
+// ZPL. It issues nothing: however often it is shown or printed, the label
+// on the bag stays the current one. POST …/labels issues a new one.
 func (a *API) label(c echo.Context) error {
 	id, err := wfID(c, "id")
 	if err != nil {
@@ -623,26 +625,21 @@ func (a *API) label(c echo.Context) error {
 	if format != "pdf" && format != "html" && format != "zpl" {
 		return apperr.InvalidField("format", "%q is not pdf, html or zpl", format)
 	}
-	lp, err := a.Compounding.PrintLabel(c.Request().Context(), id, format, actorOf(c), a.now())
+	lv, err := a.Compounding.CurrentLabel(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
-	p := lp.Preparation
-	var budAt *time.Time
-	if p.BUD != nil {
-		budAt = &p.BUD.BUD
-	}
-	l := workflow.BuildLabel(&p.Worksheet, p.ID, lp.Seq, lp.PreparedBy, lp.VerifiedBy, budAt, a.now(), a.Config.Location)
+	l := a.labelOf(lv)
 	c.Response().Header().Set("X-Label-Data", l.Data)
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	if format == "zpl" {
+	switch format {
+	case "zpl":
 		zpl, err := l.ZPL(workflow.DefaultStock)
 		if err != nil {
 			return err
 		}
 		return c.Blob(http.StatusOK, "text/plain; charset=utf-8", zpl)
-	}
-	if format == "html" {
+	case "html":
 		img, err := l.Barcode(240)
 		if err != nil {
 			return err
@@ -658,8 +655,56 @@ func (a *API) label(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, `inline; filename="label-P`+strconv.FormatInt(p.ID, 10)+`.pdf"`)
+	c.Response().Header().Set(echo.HeaderContentDisposition, `inline; filename="label-P`+strconv.FormatInt(id, 10)+`.pdf"`)
 	return c.Blob(http.StatusOK, "application/pdf", pdf)
+}
+
+// labelOf builds the label model of a current label.
+func (a *API) labelOf(lv compounding.LabelView) workflow.Label {
+	p := lv.Preparation
+	var budAt *time.Time
+	if p.BUD != nil {
+		budAt = &p.BUD.BUD
+	}
+	return workflow.BuildLabel(&p.Worksheet, p.ID, lv.Seq, lv.PreparedBy, lv.VerifiedBy, budAt, a.now(), a.Config.Location)
+}
+
+type labelsInput struct {
+	// Format is how the new label will be printed (pdf, html or zpl),
+	// recorded with it; pdf when left out.
+	Format string `json:"format"`
+}
+
+// issueLabel issues the next label of a completed preparation (201): the
+// old one is superseded and can no longer release it.
+func (a *API) issueLabel(c echo.Context) error {
+	id, err := wfID(c, "id")
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return apperr.WithCode(apperr.Invalid, "malformed_json", "the request body could not be read")
+	}
+	var in labelsInput
+	if len(bytes.TrimSpace(body)) > 0 {
+		c.Request().Body = io.NopCloser(bytes.NewReader(body))
+		if _, err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	if in.Format == "" {
+		in.Format = "pdf"
+	}
+	if in.Format != "pdf" && in.Format != "html" && in.Format != "zpl" {
+		return apperr.InvalidField("format", "%q is not pdf, html or zpl", in.Format)
+	}
+	key, err := idempotency(c, body)
+	if err != nil {
+		return err
+	}
+	d, err := a.Compounding.IssueLabel(c.Request().Context(), id, in.Format, actorOf(c), a.now(), key)
+	return respond(c, http.StatusCreated, d, err)
 }
 
 type verifyInput struct {

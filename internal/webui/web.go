@@ -49,6 +49,7 @@ func (w *webUI) Routes() []httpapi.Route {
 		{Method: http.MethodGet, Path: "/tablet", Handler: w.queue, Roles: rolesPrepare, Middleware: page},
 		{Method: http.MethodPost, Path: "/tablet/prep/:id/claim", Handler: w.claim, Roles: rolesPrepare, Middleware: form},
 		{Method: http.MethodGet, Path: "/tablet/prep/:id", Handler: w.prep, Roles: rolesPrepare, Middleware: page},
+		{Method: http.MethodPost, Path: "/tablet/prep/:id/labels", Handler: w.newLabel, Roles: rolesPrepare, Middleware: form},
 
 		{Method: http.MethodGet, Path: "/verify", Handler: w.verifyQueue, Roles: rolesVerify, Middleware: page},
 		{Method: http.MethodGet, Path: "/verify/list", Handler: w.verifyList, Roles: rolesVerify, Middleware: page},

@@ -85,6 +85,29 @@ func (w *webUI) claim(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/tablet/prep/%d", id))
 }
 
+// newLabel issues a new label for a damaged or lost one (the form's POST,
+// with its CSRF token): the old label can no longer release the bag. The
+// page then opens the new label to print.
+func (w *webUI) newLabel(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := w.api.Compounding.IssueLabel(c.Request().Context(), id, "html", actorFor(httpapi.PrincipalOf(c)), w.api.Now(), nil)
+	if err != nil {
+		e := httpapi.ToAppErr(err)
+		if e.Kind == apperr.Internal {
+			return err
+		}
+		return redirectWithFlash(c, fmt.Sprintf("/tablet/prep/%d", id), "No new label: "+e.Message)
+	}
+	msg := fmt.Sprintf("Label %d issued.", d.Value.LabelSeq)
+	if d.Value.Supersedes != "" {
+		msg = fmt.Sprintf("Label %d issued: it replaces label %d, which can no longer release the bag. Put the new label on.", d.Value.LabelSeq, d.Value.LabelSeq-1)
+	}
+	return redirectWithFlash(c, fmt.Sprintf("/tablet/prep/%d?print=1", id), msg)
+}
+
 // prep is the guided preparation: one step at a time.
 func (w *webUI) prep(c echo.Context) error {
 	id, err := idParam(c, "id")
@@ -102,6 +125,7 @@ func (w *webUI) prep(c echo.Context) error {
 	pg := web.PrepPage{Layout: w.layout(c, fmt.Sprintf("#%d %s", prep.ID, prep.Worksheet.DrugDisplay), "queue"), Prep: view}
 	pg.Mine = prep.Status == workflow.StatusInProgress && prep.ClaimedBy != nil && *prep.ClaimedBy == p.UserID
 	pg.LabelURL = fmt.Sprintf("/api/v1/preparations/%d/label?format=html", prep.ID)
+	pg.PrintNow = c.QueryParam("print") == "1"
 	if h, err := w.api.Store.OpenHold(ctx, prep.ID); err != nil {
 		return err
 	} else if h != nil {

@@ -176,19 +176,20 @@ func TestEndToEnd(t *testing.T) {
 	}
 	h.must(http.StatusOK, "pharm2", "POST", path(id, "/verify"), map[string]any{"decision": "approve", "password": "demo-pharm2"})
 
-	// Release: a reprint supersedes label 1; another preparation's label is wrong.
+	// Release: a new label supersedes label 1 (showing the label again
+	// issued nothing); another preparation's label is wrong.
 	h.must(http.StatusOK, "pharm1", "GET", path(id, "/label?format=pdf"), nil)
+	if seq := h.prep(id).LabelSeq; seq != 1 {
+		t.Fatalf("label_seq = %d after showing label 1 three times, want 1", seq)
+	}
+	h.must(http.StatusCreated, "tech1", "POST", path(id, "/labels"), nil)
 	if r := h.call("tech1", "POST", path(id, "/release"), map[string]any{"label_data": want}); r.code() != "stale_label" {
 		t.Fatalf("stale label: %d %s", r.Status, r.Body)
 	}
 	if r := h.call("tech1", "POST", path(id, "/release"), map[string]any{"label_data": fmt.Sprintf("LMN-P%d-L1", id+1000)}); r.code() != "wrong_label" {
 		t.Fatalf("wrong label: %d %s", r.Status, r.Body)
 	}
-	// The HTML print and the PDF reprint were labels 2 and 3; the current one releases.
-	if seq := h.prep(id).LabelSeq; seq != 3 {
-		t.Fatalf("label_seq = %d after three prints, want 3", seq)
-	}
-	h.must(http.StatusOK, "tech1", "POST", path(id, "/release"), map[string]any{"label_data": fmt.Sprintf("]d1LMN-P%d-L3", id)})
+	h.must(http.StatusOK, "tech1", "POST", path(id, "/release"), map[string]any{"label_data": fmt.Sprintf("]d1LMN-P%d-L2", id)})
 	if got := h.prep(id).Status; got != "released" {
 		t.Fatalf("status after release = %s", got)
 	}

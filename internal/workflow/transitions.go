@@ -169,9 +169,15 @@ func (p *Preparation) Cancel(actor int64, reason string) []Event {
 	return []Event{p.event(EvCancelled, actor, map[string]any{"order_id": p.OrderID, "from": from, "reason": reason})}
 }
 
-// IssueLabel issues the next label of a completed preparation: every print
-// gets the next sequence number and supersedes the earlier ones; every
-// print after the first is a reprint.
+// CompletionLabel is the format recorded for the label issued with
+// completion: issued, not yet printed by anyone.
+const CompletionLabel = ""
+
+// IssueLabel issues the next label of a completed preparation: every
+// label gets the next sequence number and supersedes the earlier ones;
+// every label after the first is a reprint. Completing a preparation
+// issues label 1 (format CompletionLabel); a person issues the next one
+// (POST …/labels), never a page or a printer showing the current one.
 func (p *Preparation) IssueLabel(actor Actor, format string) (data string, events []Event, err error) {
 	if err := p.Status.Allows(ActLabel); err != nil {
 		return "", nil, err
@@ -183,6 +189,20 @@ func (p *Preparation) IssueLabel(actor Actor, format string) (data string, event
 		typ = EvLabelReprinted
 	}
 	return data, []Event{p.event(typ, actor.UserID, map[string]any{"seq": p.LabelSeq, "label_data": data, "format": format})}, nil
+}
+
+// CurrentLabel is the sequence number of the label that releases the
+// preparation now: 409 not_completed before completion, 409 no_label when
+// none has been issued.
+func (p *Preparation) CurrentLabel() (int, error) {
+	if err := p.Status.Allows(ActLabel); err != nil {
+		return 0, err
+	}
+	if p.LabelSeq == 0 {
+		return 0, apperr.WithCode(apperr.Conflict, "no_label",
+			"no label has been issued for preparation %d yet: print a new one (POST /api/v1/preparations/%d/labels)", p.ID, p.ID)
+	}
+	return p.LabelSeq, nil
 }
 
 // Decision is a pharmacist's verdict on a completed preparation.

@@ -627,10 +627,10 @@
         }, function () { complete.disabled = false; feedback('bad', 'Not saved', 'The connection is down; try again.'); });
       });
     }
-    // showLabel prints a label. Every load of the label issues a new one
-    // (an older printout can no longer release the bag), so it loads only
-    // on completion or when the technician asks for a reprint — never just
-    // because the page was opened.
+    // showLabel prints the current label (completion issued label 1).
+    // Showing it issues nothing; a new label, superseding the old one, is
+    // the form's POST ("Label damaged or lost?"), after which the page
+    // opens with data-print-now.
     function showLabel() {
       var frame = $('#label-frame'), url = root.dataset.label || (base + '/label?format=html');
       if (!frame) { return; }
@@ -643,6 +643,7 @@
     }
     var again = $('#print-label');
     if (again) { again.addEventListener('click', function () { showLabel(); }); }
+    if (root.dataset.printNow === '1') { showLabel(); }
 
     // Replay an action the page had sent but not heard back about.
     var left = pendingList().filter(function (p) { return p.url.indexOf(base + '/') === 0; });

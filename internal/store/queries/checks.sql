@@ -4,7 +4,9 @@
 -- Everyone who performed a step of a preparation, with the first thing
 -- they did: a claim (from the log, $2 is its event type), a scan (accepted
 -- or refused), a weight, a tare, a step marked done, a photo, a label
--- printed, completing it, or making it on paper during downtime.
+-- printed (issued by a person or sent to a printer; label 1, issued with
+-- completion, has the format ''), completing it, or making it on paper
+-- during downtime.
 SELECT DISTINCT ON (user_id) user_id, what FROM (
     SELECT actor_id AS user_id, 'claimed it' AS what, at FROM audit_events
     WHERE preparation_id = $1 AND type = $2 AND actor_id IS NOT NULL
@@ -13,7 +15,9 @@ SELECT DISTINCT ON (user_id) user_id, what FROM (
     UNION ALL SELECT user_id, 'tared the balance', at FROM balance_tares WHERE preparation_id = $1
     UNION ALL SELECT user_id, 'marked a step done', at FROM step_marks WHERE preparation_id = $1
     UNION ALL SELECT user_id, 'took a photo', at FROM photos WHERE preparation_id = $1
-    UNION ALL SELECT printed_by, 'printed its label', printed_at FROM labels WHERE preparation_id = $1
+    UNION ALL SELECT printed_by, 'printed its label', printed_at FROM labels
+    WHERE preparation_id = $1 AND format <> ''
+    UNION ALL SELECT requested_by, 'printed its label', created_at FROM print_jobs WHERE preparation_id = $1
     UNION ALL SELECT prepared_by, 'completed it', completed_at FROM preparations
     WHERE id = $1 AND prepared_by IS NOT NULL
     UNION ALL SELECT made_by, 'made it during downtime', recorded_at FROM downtime_records WHERE preparation_id = $1
