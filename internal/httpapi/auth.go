@@ -219,14 +219,6 @@ func (a *API) me(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-func userID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id < 1 {
-		return 0, apperr.InvalidField("id", "user id %q is not a positive whole number", c.Param("id"))
-	}
-	return id, nil
-}
-
 func (a *API) listUsers(c echo.Context) error {
 	us, err := a.AuthService().Users(c.Request().Context(), PrincipalOf(c))
 	if err != nil {
@@ -236,7 +228,7 @@ func (a *API) listUsers(c echo.Context) error {
 }
 
 func (a *API) getUser(c echo.Context) error {
-	id, err := userID(c)
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -261,7 +253,7 @@ func (a *API) createUser(c echo.Context) error {
 }
 
 func (a *API) setRoles(c echo.Context) error {
-	id, err := userID(c)
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -279,7 +271,7 @@ func (a *API) setRoles(c echo.Context) error {
 }
 
 func (a *API) resetPassword(c echo.Context) error {
-	id, err := userID(c)
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -297,7 +289,7 @@ func (a *API) resetPassword(c echo.Context) error {
 }
 
 func (a *API) resetPIN(c echo.Context) error {
-	id, err := userID(c)
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -316,7 +308,7 @@ func (a *API) resetPIN(c echo.Context) error {
 }
 
 func (a *API) deactivateUser(c echo.Context) error {
-	id, err := userID(c)
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}

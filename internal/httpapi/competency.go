@@ -7,7 +7,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/competency"
 )
@@ -45,7 +44,7 @@ func (a *API) competencyOverview(c echo.Context) error {
 
 // listCompetencies shows a person's records to a reviewer.
 func (a *API) listCompetencies(c echo.Context) error {
-	id, err := userID(c)
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -69,7 +68,7 @@ func (a *API) showCompetencies(c echo.Context, id int64) error {
 }
 
 func (a *API) recordCompetency(c echo.Context) error {
-	id, err := userID(c)
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -86,13 +85,13 @@ func (a *API) recordCompetency(c echo.Context) error {
 }
 
 func (a *API) competencyEvidence(c echo.Context) error {
-	id, err := userID(c)
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	rid, err := strconv.ParseInt(c.Param("record_id"), 10, 64)
-	if err != nil || rid < 1 {
-		return apperr.InvalidField("record_id", "%q is not a positive whole number", c.Param("record_id"))
+	rid, err := PathID(c, "record_id")
+	if err != nil {
+		return err
 	}
 	ev, err := a.CompetencyService().Evidence(c.Request().Context(), id, rid)
 	if err != nil {

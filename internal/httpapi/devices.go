@@ -90,7 +90,7 @@ func (d *deviceAPI) registerBalance(c echo.Context) error {
 }
 
 func (d *deviceAPI) getBalance(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func (d *deviceAPI) getBalance(c echo.Context) error {
 }
 
 func (d *deviceAPI) updateBalance(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (d *deviceAPI) updateBalance(c echo.Context) error {
 // reading is one immediate reading (stable or not), JSON as the command
 // prints it.
 func (d *deviceAPI) reading(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ const (
 // with {"weight","stable","raw"}, or "fault" with {"code","message"} while
 // the balance cannot be read (the stream goes on; the fault may clear).
 func (d *deviceAPI) live(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ type simulateInput struct {
 
 // simulate changes a simulated balance (demo and training only).
 func (d *deviceAPI) simulate(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -218,7 +218,7 @@ type tareInput struct {
 
 // tare tares the balance at the start of a weigh step.
 func (d *deviceAPI) tare(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -260,7 +260,7 @@ func (d *deviceAPI) registerPrinter(c echo.Context) error {
 }
 
 func (d *deviceAPI) getPrinter(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -272,7 +272,7 @@ func (d *deviceAPI) getPrinter(c echo.Context) error {
 }
 
 func (d *deviceAPI) updatePrinter(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -304,7 +304,7 @@ func (d *deviceAPI) listJobs(c echo.Context) error {
 }
 
 func (d *deviceAPI) getJob(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -316,7 +316,7 @@ func (d *deviceAPI) getJob(c echo.Context) error {
 }
 
 func (d *deviceAPI) retryJob(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -369,7 +369,7 @@ type printInput struct {
 // through the print queue (202: queued; follow the job). It issues no new
 // label: POST …/labels does that.
 func (a *API) printLabel(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ type downtimeRequest struct {
 // the password): 200 with the preparation's state, now completed and
 // waiting for verification.
 func (a *API) recordDowntime(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (a *API) recordDowntime(c echo.Context) error {
 
 // getDowntime shows the paper record of a preparation made during downtime.
 func (a *API) getDowntime(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -87,14 +87,6 @@ func fmMessage(fe validator.FieldError) string {
 	return "is not valid (" + fe.Tag() + ")"
 }
 
-func fmID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.InvalidField("id", "%q is not a product ID", c.Param("id"))
-	}
-	return id, nil
-}
-
 // ActorID is the caller's user id for the formulary's change records
 // (nil when there is no caller).
 func ActorID(c echo.Context) *int64 {
@@ -151,7 +143,7 @@ func (a *API) listProducts(c echo.Context) error {
 }
 
 func (a *API) getProduct(c echo.Context) error {
-	id, err := fmID(c)
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -182,7 +174,7 @@ func (a *API) createProduct(c echo.Context) error {
 }
 
 func (a *API) updateProduct(c echo.Context) error {
-	id, err := fmID(c)
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -227,7 +219,7 @@ func lotViewOf(l formulary.Lot) lotView {
 }
 
 func (a *API) setLotStatus(c echo.Context) error {
-	id, err := fmID(c)
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -247,7 +239,7 @@ func (a *API) setLotStatus(c echo.Context) error {
 }
 
 func (a *API) listLots(c echo.Context) error {
-	id, err := fmID(c)
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -283,7 +275,7 @@ type stabilityView struct {
 
 // productStability lists the stability entries of the product's drug.
 func (a *API) productStability(c echo.Context) error {
-	id, err := fmID(c)
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}

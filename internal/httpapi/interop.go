@@ -145,11 +145,11 @@ func (a *API) fhirPost(want string) echo.HandlerFunc {
 }
 
 func (a *API) fhirGetMedicationRequest(c echo.Context) error {
-	ex, err := a.exchange()
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	id, err := wfID(c, "id")
+	ex, err := a.exchange()
 	if err != nil {
 		return err
 	}
@@ -231,7 +231,7 @@ func (a *API) listInbox(c echo.Context) error {
 }
 
 func (a *API) getInboxMessage(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -243,11 +243,11 @@ func (a *API) getInboxMessage(c echo.Context) error {
 }
 
 func (a *API) replayInbox(c echo.Context) error {
-	ex, err := a.exchange()
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	id, err := wfID(c, "id")
+	ex, err := a.exchange()
 	if err != nil {
 		return err
 	}
@@ -382,11 +382,11 @@ func (a *API) createAPIKey(c echo.Context) error {
 }
 
 func (a *API) revokeAPIKey(c echo.Context) error {
-	ks, err := a.apiKeys()
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	id, err := wfID(c, "id")
+	ks, err := a.apiKeys()
 	if err != nil {
 		return err
 	}
@@ -408,7 +408,7 @@ func (a *API) listHolds(c echo.Context) error {
 }
 
 func (a *API) getHold(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -428,7 +428,7 @@ type holdDecisionInput struct {
 }
 
 func (a *API) decideHold(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ type overrideInput struct {
 // needs_pharmacist_override: a reason and the password again, like a
 // verification; both are in the log and on the evidence page.
 func (a *API) override(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}

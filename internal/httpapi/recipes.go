@@ -22,7 +22,7 @@ type approveInput struct {
 // approveRecipe approves a draft recipe version: a pharmacist who did not
 // write it, re-entering their password as for a verification.
 func (a *API) approveRecipe(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -110,14 +110,6 @@ func wfJSON(c echo.Context, status int, v any) error {
 	return c.JSONBlob(status, b)
 }
 
-func wfID(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.New(apperr.NotFound, "%q is not a %s", c.Param(name), strings.TrimSuffix(name, "_id"))
-	}
-	return id, nil
-}
-
 func actorOf(c echo.Context) workflow.Actor {
 	p := PrincipalOf(c)
 	return workflow.Actor{UserID: p.UserID, Admin: p.Has(auth.Admin)}
@@ -152,7 +144,7 @@ type cancelInput struct {
 }
 
 func (a *API) cancelOrder(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -182,7 +174,7 @@ func (a *API) listRecipes(c echo.Context) error {
 }
 
 func (a *API) getRecipe(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -306,7 +298,7 @@ func viewOf(p *workflow.Preparation) prepView {
 }
 
 func (a *API) getPreparation(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -352,7 +344,7 @@ func emptyBody(c echo.Context) ([]byte, error) {
 
 // simple runs a bodiless state change through idempotency.
 func (a *API) simple(c echo.Context, do func(ctx context.Context, id int64, key *compounding.Key) (compounding.Done[compounding.State], error)) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -443,7 +435,7 @@ func withoutPIN[T any](in T, clear func(*T)) []byte {
 }
 
 func (a *API) scan(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -490,7 +482,7 @@ type weightInput struct {
 }
 
 func (a *API) weigh(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -543,7 +535,7 @@ func (a *API) stepDone(c echo.Context) error {
 const MaxPhotoBytes = 2 << 20
 
 func (a *API) photo(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -589,11 +581,11 @@ func PhotoURL(prepID, photoID int64) string {
 // getPhoto serves a photo's bytes for the pharmacist's review. Photos never
 // change, so the browser may keep one for a day, privately.
 func (a *API) getPhoto(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
-	photoID, err := wfID(c, "photo_id")
+	photoID, err := PathID(c, "photo_id")
 	if err != nil {
 		return err
 	}
@@ -614,7 +606,7 @@ func (a *API) getPhoto(c echo.Context) error {
 // ZPL. It issues nothing: however often it is shown or printed, the label
 // on the bag stays the current one. POST …/labels issues a new one.
 func (a *API) label(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -714,7 +706,7 @@ type verifyInput struct {
 }
 
 func (a *API) verify(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -765,7 +757,7 @@ type releaseInput struct {
 }
 
 func (a *API) release(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -234,15 +234,6 @@ func safeNext(next string) string {
 	return next
 }
 
-// idParam reads a positive integer path parameter.
-func idParam(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.WithCode(apperr.NotFound, "not_found", "%q is not a %s number", c.Param(name), name)
-	}
-	return id, nil
-}
-
 // sessionRecheck is how often a live stream checks that its session is
 // still good (a variable: tests shorten it).
 var sessionRecheck = 5 * time.Second

@@ -202,7 +202,7 @@ func (w *webUI) productForm(c echo.Context) error {
 		pg.Fields = productFields(formulary.ProductInput{Container: "single_dose", Hazard: "none"})
 		return w.render(c, http.StatusOK, pg)
 	}
-	id, err := idParam(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -255,6 +255,13 @@ func (w *webUI) productSave(c echo.Context) error {
 		}
 	}
 	isNew := c.Param("id") == ""
+	var id int64
+	if !isNew {
+		var err error
+		if id, err = httpapi.PathID(c, "id"); err != nil {
+			return err
+		}
+	}
 	pg := web.AdminFormPage{Layout: w.layout(c, "Product", "admin"), Tabs: adminTabs("products"), Back: "/admin/products",
 		Action: c.Request().URL.Path, Fields: productFields(in), Heading: "Edit product", Submit: "Save changes"}
 	if isNew {
@@ -270,10 +277,6 @@ func (w *webUI) productSave(c echo.Context) error {
 		}
 		if isNew {
 			return w.api.Store.CreateProduct(c.Request().Context(), p, httpapi.ActorID(c))
-		}
-		id, err := idParam(c, "id")
-		if err != nil {
-			return nil, err
 		}
 		return w.api.Store.UpdateProduct(c.Request().Context(), id, p, httpapi.ActorID(c))
 	}
@@ -386,7 +389,7 @@ func (w *webUI) userForm(c echo.Context) error {
 		pg.Fields = userFields(true, auth.User{Roles: []auth.Role{auth.Technician}})
 		return w.render(c, http.StatusOK, pg)
 	}
-	id, err := idParam(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -439,7 +442,7 @@ func (w *webUI) userSave(c echo.Context) error {
 		}
 		return redirectWithFlash(c, "/admin/users", "Added "+created.Username+".")
 	}
-	id, err := idParam(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ func attentionWords(s competency.Standing) string {
 }
 
 func (w *webUI) competencyPerson(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func (w *webUI) competencyPage(c echo.Context, id int64, in competency.NewRecord
 }
 
 func (w *webUI) competencyRecord(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}

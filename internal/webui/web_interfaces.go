@@ -77,7 +77,7 @@ func (w *webUI) interfaces(c echo.Context) error {
 }
 
 func (w *webUI) interfacesReplay(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (w *webUI) interfacesReplay(c echo.Context) error {
 }
 
 func (w *webUI) interfacesDecide(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}

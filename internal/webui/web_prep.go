@@ -66,7 +66,7 @@ func cardOf(it workflow.QueueItem, me int64, nm *names) web.QueueCard {
 // claim takes a preparation and opens its guided steps. Claiming one the
 // technician already holds (a double tap) just opens it.
 func (w *webUI) claim(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (w *webUI) newLabel(c echo.Context) error {
 
 // prep is the guided preparation: one step at a time.
 func (w *webUI) prep(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/laminar-rx/laminar/internal/apperr"
+	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
@@ -16,7 +17,7 @@ import (
 // recipeDiff shows two versions of a drug's recipe side by side: the
 // older on the left, every field the editor has, changed ones marked.
 func (w *webUI) recipeDiff(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}

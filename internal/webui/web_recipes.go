@@ -119,7 +119,7 @@ func (w *webUI) recipeForm(c echo.Context) error {
 	r := workflow.Recipe{Steps: []workflow.StepTemplate{{ID: "scan-bag", Kind: workflow.StepScanDiluent}, {ID: "scan-vial", Kind: workflow.StepScanVial}}}
 	r.Normalize()
 	if c.Param("id") != "" {
-		id, err := idParam(c, "id")
+		id, err := httpapi.PathID(c, "id")
 		if err != nil {
 			return err
 		}
@@ -323,7 +323,7 @@ func (w *webUI) preview(c echo.Context, r workflow.Recipe, get func(string) stri
 // recipeApprove approves a draft as a pharmacist who did not write it,
 // with the password re-entered; a refusal shows the recipe again with why.
 func (w *webUI) recipeApprove(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,7 @@ func (w *webUI) verifyPage(c echo.Context) error {
 }
 
 func (w *webUI) verifyData(c echo.Context) (web.VerifyPage, error) {
-	id, err := idParam(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return web.VerifyPage{}, err
 	}
