@@ -198,6 +198,13 @@ func orWords(a, b string) string {
 // form as a new draft version; either way a problem re-renders the form
 // with each error beside its field.
 func (w *webUI) recipeSubmit(c echo.Context) error {
+	if c.Param("id") != "" {
+		// The version edited: saving makes a new one, but the address
+		// must still name a recipe.
+		if _, err := httpapi.PathID(c, "id"); err != nil {
+			return err
+		}
+	}
 	form, err := c.FormParams()
 	if err != nil {
 		return apperr.InvalidField("form", "the form could not be read")
