@@ -71,7 +71,7 @@ func (w *webUI) stabilityPage(c echo.Context, p *formulary.Product, es []stabili
 }
 
 func (w *webUI) stabilityForm(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (w *webUI) stabilityForm(c echo.Context) error {
 }
 
 func (w *webUI) stabilitySave(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
