@@ -670,7 +670,7 @@ type labelsInput struct {
 // issueLabel issues the next label of a completed preparation (201): the
 // old one is superseded and can no longer release it.
 func (a *API) issueLabel(c echo.Context) error {
-	id, err := wfID(c, "id")
+	id, err := PathID(c, "id")
 	if err != nil {
 		return err
 	}

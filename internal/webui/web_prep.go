@@ -89,7 +89,7 @@ func (w *webUI) claim(c echo.Context) error {
 // with its CSRF token): the old label can no longer release the bag. The
 // page then opens the new label to print.
 func (w *webUI) newLabel(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := httpapi.PathID(c, "id")
 	if err != nil {
 		return err
 	}
