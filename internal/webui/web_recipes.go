@@ -358,19 +358,19 @@ func (w *webUI) recipeApprove(c echo.Context) error {
 		_, err := w.api.Compounding.ApproveRecipe(ctx, id, httpapi.PrincipalOf(c).UserID, w.api.now(), nil)
 		return err
 	}
-	if err := approve(); err != nil {
-		if k := apperr.KindOf(err); k == apperr.Internal || k == apperr.NotFound {
-			return err
+	if refusal := approve(); refusal != nil {
+		if k := apperr.KindOf(refusal); k == apperr.Internal || k == apperr.NotFound {
+			return refusal
 		}
 		pg := web.RecipeEditPage{Layout: w.recipeLayout(c, "Recipe"), Tabs: recipeTabs(c), Back: "/admin/recipes",
 			Action: fmt.Sprintf("/admin/recipes/%d", id), Heading: fmt.Sprintf("%s — version %d", r.Name, r.Version),
-			Error: "Not approved: " + plainWords(apperr.Message(err))}
+			Error: "Not approved: " + plainWords(apperr.Message(refusal))}
 		if pg.Version, err = w.versionInfo(c, r); err != nil {
 			return err
 		}
 		pg.Sections = recipeSections(r, true, nil)
 		pg.Test = testFields(func(k string) string { return defaultTest[k] })
-		return w.render(c, httpapi.StatusOf(apperr.KindOf(err)), pg)
+		return w.render(c, httpapi.StatusOf(apperr.KindOf(refusal)), pg)
 	}
 	return redirectWithFlash(c, fmt.Sprintf("/admin/recipes/%d", id),
 		fmt.Sprintf("Approved %s version %d: new orders for %s use it now.", r.Name, r.Version, r.Drug))
