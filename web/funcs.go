@@ -15,15 +15,23 @@ const TimeLayout = "2006-01-02 15:04"
 
 func (s *Site) funcs() template.FuncMap {
 	return template.FuncMap{
-		"asset":   s.AssetURL,
-		"dose":    Dose,
-		"tallman": TallMan,
-		"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"join":    strings.Join,
-		"inc":     func(i int) int { return i + 1 },
-		"lower":   strings.ToLower,
-		"card":    func(p hasLayout, c QueueCard) cardData { return cardData{L: p.base(), C: c} },
+		"asset":    s.AssetURL,
+		"dose":     Dose,
+		"tallman":  TallMan,
+		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"join":     strings.Join,
+		"inc":      func(i int) int { return i + 1 },
+		"lower":    strings.ToLower,
+		"card":     func(p hasLayout, c QueueCard) cardData { return cardData{L: p.base(), C: c} },
+		"typedWhy": func(id string, witness bool) TypedWhy { return TypedWhy{ID: id, Witness: witness} },
 	}
+}
+
+// TypedWhy is what the tablet asks with a typed code or weight: the
+// reason, and a witness's badge and PIN where the site requires them.
+type TypedWhy struct {
+	ID      string
+	Witness bool
 }
 
 // Dose formats a quantity for a person with the one ISMP formatter

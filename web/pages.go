@@ -294,6 +294,9 @@ type Preparation struct {
 	// the site requires an independent double check.
 	HighAlert   string
 	DoubleCheck bool
+	// TypedWitness says a typed code or weight needs a second person's
+	// badge and PIN (the site's rule for this preparation).
+	TypedWitness bool
 	// Delivered is the dose the drawn volume delivers, Deviation its
 	// deviation from the dose to give.
 	Delivered string
@@ -365,6 +368,12 @@ type ScanEvidence struct {
 	Code     string
 	Message  string
 	Warning  string
+	// Typed is set for a code typed by hand instead of scanned: the
+	// reason given and the witness ("" for a scan).
+	Typed string
+	// Confirmed is set for a container without a serial that the
+	// technician confirmed as a different one ("container 2 of 2").
+	Confirmed string
 }
 
 // WeightEvidence is one weighing as the pharmacist reviews it.
@@ -377,8 +386,9 @@ type WeightEvidence struct {
 	Tolerance string
 	Pass      bool
 	// Source says where the number came from: the balance's own reading,
-	// or typed.
+	// or typed (with the reason given and the witness).
 	Source string
+	Typed  bool
 }
 
 // PhotoEvidence is one photograph of the preparation.
@@ -395,6 +405,9 @@ type VerifyPage struct {
 	Scans   []ScanEvidence
 	Weights []WeightEvidence
 	Photos  []PhotoEvidence
+	// Typed lists the entries typed by hand instead of read by the scanner
+	// or the balance, each with its reason and witness.
+	Typed []string
 	// Downtime is set when the preparation was made on paper during
 	// downtime and transcribed afterwards.
 	Downtime *DowntimeEvidence
@@ -457,6 +470,10 @@ type LogPage struct {
 	Chain     ChainStatus
 	ErrorRate template.HTML
 	Turnround template.HTML
+	// Typed charts the entries typed by hand (codes and weights) by week;
+	// TypedCount is their number over the weeks shown.
+	Typed      template.HTML
+	TypedCount int
 	// Summary numbers over the charted weeks.
 	Preparations int
 	Caught       int

@@ -84,6 +84,7 @@ func (c *apiClient) queue() []queueItem {
 type prepStep struct {
 	ID      string `json:"id"`
 	Kind    string `json:"kind"`
+	Of      string `json:"of"`
 	Done    bool   `json:"done"`
 	State   string `json:"state"`
 	Expects struct {

@@ -157,16 +157,21 @@ func TestCleanroomFlow(t *testing.T) {
 	tech.screen(r, "prep-scan")
 
 	doc := api.prep(prepID)
-	var bagIDs, vialIDs []int64
+	var bagIDs, vialIDs, waterIDs []int64
 	vialCount := 1
 	for _, s := range doc.Steps {
-		switch s.Kind {
-		case "scan_diluent":
+		switch {
+		case s.Kind == "scan_diluent" && s.Of != "":
+			waterIDs = s.Expects.ProductIDs
+		case s.Kind == "scan_diluent":
 			bagIDs = s.Expects.ProductIDs
-		case "scan_vial":
+		case s.Kind == "scan_vial":
 			vialIDs = s.Expects.ProductIDs
 			vialCount = max(s.Expects.Count, 1)
 		}
+	}
+	if len(waterIDs) == 0 {
+		t.Fatalf("the cefazolin worksheet does not scan the water that dissolves it: %+v", doc.Steps)
 	}
 	if len(bagIDs) == 0 || len(vialIDs) == 0 {
 		t.Fatalf("the worksheet has no scan steps with products: %+v", doc.Steps)
@@ -240,12 +245,22 @@ func TestCleanroomFlow(t *testing.T) {
 			tech.screen(r, "prep-"+kind)
 		}
 		switch kind {
+		case "scan":
+			// The sterile water that dissolves the powder is scanned too.
+			ms = tech.scan(gs1(api.product(waterIDs[0]).unitGTIN(), "301231", "SW1", ""))
+			r.Scans = append(r.Scans, ms)
+			scans++
+			if k, text := tech.feedback(); k != "ok" {
+				t.Fatalf("the water scan gave %q %q", k, text)
+			}
 		case "weight":
 			want := evalIn[string](tech, `document.querySelector('.step:not([hidden]) .qty').textContent`)
 			num := strings.TrimSuffix(strings.TrimSpace(want), " g")
 			for _, ch := range num {
 				tap(fmt.Sprintf(`.step:not([hidden]) [data-keypad] button[data-key="%c"]`, ch))
 			}
+			// No balance at this hood: the weight is typed, with a reason.
+			tech.run(chromedp.SendKeys(chromedp.CSS(`.step:not([hidden]) .weigh input[name=reason]`), "No balance at this hood"))
 			tap(`.step:not([hidden]) .record-weight`)
 		case "manual":
 			if evalIn[bool](tech, `!!document.querySelector('.step:not([hidden]) .photo-input')`) {

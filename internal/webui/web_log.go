@@ -97,6 +97,7 @@ func (w *webUI) log(c echo.Context) error {
 		return err
 	}
 	pg.ErrorRate, pg.Turnround, pg.Preparations, pg.Caught, pg.Downtime = st.rate.SVG(), st.turn.SVG(), st.preps, st.caught, st.downtime
+	pg.Typed, pg.TypedCount = st.typed.SVG(), st.typedN
 	return w.render(c, status, pg)
 }
 
@@ -138,7 +139,10 @@ func logEvent(e audit.Entry) web.LogEvent {
 	var p map[string]any
 	_ = json.Unmarshal(e.Payload, &p)
 	var parts []string
-	for _, k := range []string{"drug", "dose", "priority", "code", "message", "lot", "measured", "expected", "deviation", "reason", "step_id", "username"} {
+	if p["typed"] == true {
+		parts = append(parts, "TYPED by hand")
+	}
+	for _, k := range []string{"typed_reason", "confirmed", "drug", "dose", "priority", "code", "message", "lot", "measured", "expected", "deviation", "reason", "step_id", "username"} {
 		if v, ok := p[k]; ok && v != nil && fmt.Sprint(v) != "" {
 			parts = append(parts, k+": "+fmt.Sprint(v))
 		}
@@ -155,8 +159,28 @@ func logEvent(e audit.Entry) web.LogEvent {
 }
 
 type trendCharts struct {
-	rate, turn              web.Chart
-	preps, caught, downtime int
+	rate, turn, typed               web.Chart
+	preps, caught, downtime, typedN int
+}
+
+// typedKinds are the entries typed by hand instead of read by a device.
+var typedKinds = []struct{ name, color string }{{"Typed codes", "#7a4a00"}, {"Typed weights", "#0b57d0"}}
+
+// typedKind names an event's typed entry ("" for one read by a device).
+func typedKind(e audit.Entry) string {
+	if e.Type != workflow.EvScanAccepted && e.Type != workflow.EvScanRefused && e.Type != workflow.EvWeight {
+		return ""
+	}
+	var p struct {
+		Typed bool `json:"typed"`
+	}
+	if json.Unmarshal(e.Payload, &p) != nil || !p.Typed {
+		return ""
+	}
+	if e.Type == workflow.EvWeight {
+		return typedKinds[1].name
+	}
+	return typedKinds[0].name
 }
 
 // The kinds of caught error charted, with their colours (dark enough for
@@ -184,7 +208,7 @@ func (w *webUI) trends(ctx context.Context) (trendCharts, error) {
 		d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 		return int(d.Sub(start).Hours()/24) / 7
 	}
-	types := []string{workflow.EvCompleted, workflow.EvScanRefused, workflow.EvWeight, workflow.EvRejected, workflow.EvOrderCreated, workflow.EvRemakeQueued, workflow.EvReleased, workflow.EvDowntimeRecorded}
+	types := []string{workflow.EvCompleted, workflow.EvScanAccepted, workflow.EvScanRefused, workflow.EvWeight, workflow.EvRejected, workflow.EvOrderCreated, workflow.EvRemakeQueued, workflow.EvReleased, workflow.EvDowntimeRecorded}
 	// Orders placed before the window can be released inside it.
 	events, err := audit.List(ctx, w.api.Store.DB, audit.Filter{From: start.AddDate(0, 0, -14), Types: types})
 	if err != nil {
@@ -194,6 +218,10 @@ func (w *webUI) trends(ctx context.Context) (trendCharts, error) {
 	caught := map[string][]int64{}
 	for _, k := range caughtKinds {
 		caught[k.name] = make([]int64, chartWeeks)
+	}
+	typed := map[string][]int64{}
+	for _, k := range typedKinds {
+		typed[k.name] = make([]int64, chartWeeks)
 	}
 	ordered := map[int64]time.Time{}
 	turn := make([][]time.Duration, chartWeeks)
@@ -217,6 +245,10 @@ func (w *webUI) trends(ctx context.Context) (trendCharts, error) {
 		i := week(e.At)
 		if e.At.Before(start) || i < 0 || i >= chartWeeks {
 			continue
+		}
+		if k := typedKind(e); k != "" {
+			typed[k][i]++
+			tc.typedN++
 		}
 		switch e.Type {
 		case workflow.EvCompleted:
@@ -273,6 +305,10 @@ func (w *webUI) trends(ctx context.Context) (trendCharts, error) {
 		// Tenths of a minute.
 		med.Values[i] = int64(ds[(len(ds)-1)/2].Round(6*time.Second) / (6 * time.Second))
 		p90.Values[i] = int64(ds[(len(ds)*9+9)/10-1].Round(6*time.Second) / (6 * time.Second))
+	}
+	tc.typed = web.Chart{Title: "Entries typed by hand instead of scanned or weighed, by week", Labels: labels, Stacked: true, Unit: "entries"}
+	for _, k := range typedKinds {
+		tc.typed.Series = append(tc.typed.Series, web.Series{Name: k.name, Color: k.color, Values: typed[k.name]})
 	}
 	tc.turn = web.Chart{Title: "Order to release in minutes, by week", Labels: labels, Unit: "minutes", Scale: 1, Series: []web.Series{med, p90}}
 	return tc, nil

@@ -236,6 +236,7 @@ func guardView(ws *workflow.Worksheet, v *web.Preparation) {
 	if ws.HighAlert != nil {
 		v.HighAlert, v.DoubleCheck = ws.HighAlert.Category, ws.HighAlert.DoubleCheck
 	}
+	v.TypedWitness = ws.NeedsWitness()
 	if d, ok := ws.Quantities["delivered_dose"]; ok && ws.Deviation != "" {
 		v.Delivered, v.Deviation = d.Display, ws.Deviation
 	}

@@ -109,28 +109,7 @@ func (w *webUI) verifyData(c echo.Context) (web.VerifyPage, error) {
 	for i, s := range ws.Steps {
 		steps[s.ID] = fmt.Sprintf("%d. %s", i+1, s.Kind)
 	}
-	for _, s := range p.Progress.Scans {
-		e := web.ScanEvidence{At: s.At, Step: steps[s.StepID], Raw: s.Data, GTIN: s.GTIN, Lot: s.Lot, Serial: s.Serial,
-			Accepted: s.Accepted, Code: s.Code, Message: s.Message, Warning: s.Warning}
-		if s.ProductID != nil {
-			e.Product = products[*s.ProductID]
-			if e.Product == "" {
-				e.Product = fmt.Sprintf("product %d", *s.ProductID)
-			}
-		}
-		if s.ExpiresAt != nil {
-			e.Expiry = s.ExpiresAt.In(w.api.Config.Location).Format("2006-01-02")
-		}
-		pg.Scans = append(pg.Scans, e)
-	}
-	for _, x := range p.Progress.Weights {
-		src := "typed"
-		if x.BalanceID != nil {
-			src = fmt.Sprintf("balance #%d: %q", *x.BalanceID, x.Raw)
-		}
-		pg.Weights = append(pg.Weights, web.WeightEvidence{At: x.At, Step: steps[x.StepID], Measured: x.Measured,
-			Expected: x.Expected, Deviation: x.Deviation, Tolerance: x.Tolerance, Pass: x.Pass, Source: src})
-	}
+	w.entryEvidence(p, steps, products, nm, &pg)
 	photos, err := w.api.Compounding.Photos(ctx, p.ID)
 	if err != nil {
 		return web.VerifyPage{}, err
@@ -234,4 +213,66 @@ func (w *webUI) checks(ctx context.Context, p *workflow.Preparation, me int64, p
 	pg.FirstCheck = fmt.Sprintf("First check by %s on %s. A second pharmacist, who neither made it nor made the first check, must approve it before it is released.",
 		apps[0].UserName, apps[0].At.In(loc).Format("2006-01-02 15:04"))
 	return nil
+}
+
+// entryEvidence lists the scans and weights, each typed one marked with
+// its reason and witness, and gathers the typed entries for the page's top.
+func (w *webUI) entryEvidence(p *workflow.Preparation, steps map[string]string, products map[int64]string, nm *names, pg *web.VerifyPage) {
+	typed := func(e workflow.Entry) string {
+		if !e.Typed() {
+			return ""
+		}
+		t := "typed by hand, reason: " + e.TypedReason
+		if e.WitnessID != nil {
+			t += "; witnessed by " + nm.of(e.WitnessID)
+		}
+		return t
+	}
+	for _, s := range p.Progress.Scans {
+		e := web.ScanEvidence{At: s.At, Step: steps[s.StepID], Raw: s.Data, GTIN: s.GTIN, Lot: s.Lot, Serial: s.Serial,
+			Accepted: s.Accepted, Code: s.Code, Message: s.Message, Warning: s.Warning, Typed: typed(s.Entry)}
+		if s.ProductID != nil {
+			e.Product = products[*s.ProductID]
+			if e.Product == "" {
+				e.Product = fmt.Sprintf("product %d", *s.ProductID)
+			}
+		}
+		if s.ExpiresAt != nil {
+			e.Expiry = s.ExpiresAt.In(w.api.Config.Location).Format("2006-01-02")
+		}
+		if s.ContainerNo > 0 {
+			n := 1
+			if st, ok := p.Worksheet.Step(s.StepID); ok {
+				n = max(st.Expects.Count, 1)
+			}
+			e.Confirmed = fmt.Sprintf("no serial number, same lot as an earlier scan: confirmed by the technician as container %d of %d", s.ContainerNo, n)
+		}
+		if e.Typed != "" {
+			res := "accepted"
+			if !s.Accepted {
+				res = "refused"
+			}
+			pg.Typed = append(pg.Typed, fmt.Sprintf("Code for step %s (%s, %s): %s", e.Step, or(e.Product, "unknown product"), res, e.Typed))
+		}
+		pg.Scans = append(pg.Scans, e)
+	}
+	for _, x := range p.Progress.Weights {
+		src := "typed"
+		if x.BalanceID != nil {
+			src = fmt.Sprintf("balance #%d: %q", *x.BalanceID, x.Raw)
+		}
+		if t := typed(x.Entry); t != "" {
+			src = t
+			pg.Typed = append(pg.Typed, fmt.Sprintf("Weight for step %s (%s): %s", steps[x.StepID], web.Dose(x.Measured), t))
+		}
+		pg.Weights = append(pg.Weights, web.WeightEvidence{At: x.At, Step: steps[x.StepID], Measured: x.Measured,
+			Expected: x.Expected, Deviation: x.Deviation, Tolerance: x.Tolerance, Pass: x.Pass, Source: src, Typed: x.Entry.Typed() || x.BalanceID == nil})
+	}
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -107,14 +107,16 @@
     opts = opts || {};
     var key = opts.key || newKey();
     var json = body !== undefined && !(body instanceof Blob) && !(body instanceof FormData);
-    if (json && method !== 'GET') {
+    // A body with a secret in it (a witness's PIN) is never kept in storage.
+    var keep = json && method !== 'GET' && !opts.secret;
+    if (keep) {
       setPending(pendingList().concat([{ method: method, url: url, body: body, key: key }]));
     }
     var attempt = 0;
     if (method !== 'GET') { saveState('saving'); }
     return new Promise(function (resolve, reject) {
       function done() {
-        if (json) { setPending(pendingList().filter(function (p) { return p.key !== key; })); }
+        if (keep) { setPending(pendingList().filter(function (p) { return p.key !== key; })); }
       }
       function go() {
         attempt++;
@@ -351,10 +353,17 @@
       }
       sendScan(cur, data, t0);
     });
-    function sendScan(step, data, t0) {
+    // sendScan sends a scan, or a typed code with extra (source, reason,
+    // witness), or a counted confirmation (container_no).
+    function sendScan(step, data, t0, extra) {
       if (busy) { feedback('bad', 'Still saving the last step', 'Scan again in a moment.'); return; }
       busy = true;
-      api('POST', base + '/scans', { data: data, step_id: step.dataset.step }).then(function (r) {
+      var body = { data: data, step_id: step.dataset.step };
+      extra = extra || {};
+      Object.keys(extra).forEach(function (k) { if (extra[k]) { body[k] = extra[k]; } });
+      var old = $('.confirm-container', step);
+      if (old) { old.remove(); }
+      api('POST', base + '/scans', body, { secret: !!body.witness_pin }).then(function (r) {
         busy = false;
         if (r.ok) {
           var b = r.body || {};
@@ -374,19 +383,66 @@
         } else {
           var e = errorOf(r);
           feedback('bad', refusal(e.code), e.message);
+          var er = (r.body && r.body.error) || {};
+          if (e.code === 'already_scanned' && er.field === 'container_no' && er.fields) {
+            offerCount(step, data, extra, er.fields.container_no, er.fields.count);
+          }
         }
       }, function () {
         busy = false;
         feedback('bad', 'Not saved', 'The connection is down; scan again when it is back.');
       });
     }
+    // offerCount lets the technician say that a container without a serial
+    // number, of the same lot as one scanned already, is another one: the
+    // answer is recorded as "container n of count".
+    function offerCount(step, data, extra, n, count) {
+      var btn = document.createElement('button');
+      btn.type = 'button';
+      btn.className = 'big secondary confirm-container';
+      btn.textContent = 'This is a different container: number ' + n + ' of ' + count;
+      btn.addEventListener('click', function () {
+        var x = {};
+        Object.keys(extra || {}).forEach(function (k) { x[k] = extra[k]; });
+        x.container_no = Number(n);
+        sendScan(step, data, performance.now(), x);
+      });
+      var hint = $('.scan-hint', step);
+      (hint ? hint.parentNode : step).insertBefore(btn, hint ? hint.nextSibling : null);
+    }
+    // typedWhy reads the reason and the witness given with a typed entry.
+    function typedWhy(box) {
+      var out = {};
+      if (!box) { return out; }
+      ['reason', 'witness_badge', 'witness_pin'].forEach(function (n) {
+        var el = box.querySelector('[name="' + n + '"]');
+        if (el) { out[n] = el.value.trim(); }
+      });
+      return out;
+    }
+    function clearWhy(box) {
+      if (!box) { return; }
+      var pin = box.querySelector('[name="witness_pin"]');
+      if (pin) { pin.value = ''; }
+    }
+    // A typed code goes the same way as a scan, marked typed, with its
+    // reason (and the witness where the site requires one).
     $$('form.type-scan', root).forEach(function (f) {
       f.addEventListener('submit', function (e) {
         e.preventDefault();
         var v = f.elements.data.value.trim();
         if (!v) { feedback('bad', 'Nothing typed', 'Type the characters under the barcode.'); return; }
+        var why = typedWhy($('.typed-why', f));
+        if (!why.reason) { feedback('bad', 'Say why it is typed', 'A typed code needs a reason: why can the scanner not read it?'); return; }
+        if ($('.typed-why', f).dataset.witness && (!why.witness_badge || !why.witness_pin)) {
+          feedback('bad', 'A second person is needed', 'For this preparation a colleague checks the typed code: their badge and PIN.'); return;
+        }
+        var step = f.closest('.step');
+        if (!step || step.dataset.kind !== 'scan') { return; }
         f.elements.data.value = '';
-        dispatchScan(v, performance.now());
+        clearWhy($('.typed-why', f));
+        why.source = 'typed';
+        sendScan(step, v, performance.now(), why);
       });
     });
 
@@ -395,8 +451,16 @@
       btn.addEventListener('click', function () {
         var step = btn.closest('.step'), out = $('.weight-value', step), v = (out.value || '').replace(/\.$/, '');
         if (!v || Number(v) <= 0) { feedback('bad', 'Enter the weight first', 'Type the number on the scale, in grams.'); return; }
+        var box = $('.typed-why', step), why = typedWhy(box);
+        if (!why.reason) { feedback('bad', 'Say why it is typed', 'A typed weight needs a reason: why is the balance not read?'); return; }
+        if (box && box.dataset.witness && (!why.witness_badge || !why.witness_pin)) {
+          feedback('bad', 'A second person is needed', 'For this preparation a colleague checks the typed weight: their badge and PIN.'); return;
+        }
+        var body = { step_id: step.dataset.step, measured: v + ' g' };
+        Object.keys(why).forEach(function (k) { if (why[k]) { body[k] = why[k]; } });
+        clearWhy(box);
         btn.disabled = true;
-        api('POST', base + '/weights', { step_id: step.dataset.step, measured: v + ' g' }).then(function (r) {
+        api('POST', base + '/weights', body, { secret: !!body.witness_pin }).then(function (r) {
           btn.disabled = false;
           if (r.ok && r.body && r.body.pass) {
             feedback('ok', 'Weight within tolerance: ' + v + ' g', 'expected ' + (r.body.expected_display || r.body.expected) + ', deviation ' + r.body.deviation);
@@ -670,6 +734,10 @@
       balance_unstable: 'Balance not settled', balance_overload: 'Balance overloaded', balance_underload: 'Balance reads below zero',
       balance_unavailable: 'Balance not reachable', balance_timeout: 'Balance not answering', balance_bad_reply: 'Balance not understood',
       balance_unit: 'Balance not in grams', balance_busy: 'Balance busy', tare_required: 'Tare first',
+      already_scanned: 'Already scanned', ambiguous: 'Barcode can be read two ways', scan_first: 'Scan first',
+      reason_required: 'Reason needed', witness_required: 'Second person needed', witness_failed: 'Witness badge or PIN wrong',
+      witness_not_independent: 'Witness must be someone else', witness_not_allowed: 'Witness not allowed',
+      too_many_attempts: 'Too many wrong PINs',
       balance_inactive: 'Balance out of service', printer_inactive: 'Printer out of service', no_label: 'No label yet'
     }[code] || 'Refused (' + code + ')';
   }
