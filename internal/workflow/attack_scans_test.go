@@ -52,6 +52,11 @@ func TestLotSwallowingASerialIsAmbiguous(t *testing.T) {
 	if len(after.Scans) != 1 || after.Scans[0].Accepted || after.Scans[0].Code != "ambiguous" {
 		t.Fatalf("recorded scans: %+v", after.Scans)
 	}
+	// Typed by hand the same characters are refused the same way.
+	r = h.call("tech1", "POST", path(id, "/scans"), map[string]any{"step_id": step, "data": data, "source": "typed", "reason": "scanner down"})
+	if r.Status != http.StatusUnprocessableEntity || r.code() != "ambiguous" {
+		t.Fatalf("typed %s: %d %s; want 422 ambiguous", data, r.Status, r.Body)
+	}
 	// With the separator the same container is accepted, lot and serial apart.
 	h.must(http.StatusCreated, "tech1", "POST", path(id, "/scans"), map[string]any{"step_id": step,
 		"data": "01" + gtin + "17" + exp + "10A1B2C3\x1d21SER123"})
