@@ -22,10 +22,6 @@ const (
 
 // authRoutes: logging in and out, and the admin's account management.
 func (a *API) authRoutes() []Route {
-	svc := a.AuthService()
-	if _, ok := a.extra["auth"]; !ok && a.extra != nil {
-		a.extra["auth"] = svc
-	}
 	admin := []auth.Role{auth.Admin}
 	csrf := []echo.MiddlewareFunc{RequireCSRF}
 	return []Route{
@@ -49,8 +45,8 @@ func (a *API) AuthService() *auth.Service {
 	if s, ok := a.Auth.(*auth.Service); ok {
 		return s
 	}
-	if s, ok := a.extra["auth"].(*auth.Service); ok {
-		return s
+	if a.authSvc != nil {
+		return a.authSvc
 	}
 	return auth.NewService(a.Store, auth.Options{SessionIdle: a.Config.SessionIdle, TabletIdle: a.Config.TabletIdle, Now: a.Now, Log: a.Log})
 }

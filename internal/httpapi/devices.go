@@ -53,20 +53,10 @@ type deviceAPI struct {
 	svc *devices.Service
 }
 
-// devices returns the devices service, built on the store when the caller
-// gave none.
+// devices gives the handlers the devices service (New builds one on the
+// store when the caller gave none).
 func (a *API) devices() *deviceAPI {
-	if d, ok := a.extra["devices"].(*deviceAPI); ok {
-		return d
-	}
-	svc := a.Devices
-	if svc == nil {
-		svc = devices.New(a.Store.DB, a.Store, a.Log)
-		a.Devices = svc
-	}
-	d := &deviceAPI{a: a, svc: svc}
-	a.extra["devices"] = d
-	return d
+	return &deviceAPI{a: a, svc: a.Devices}
 }
 
 func (d *deviceAPI) listBalances(c echo.Context) error {

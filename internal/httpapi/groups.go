@@ -1,20 +1,21 @@
 package httpapi
 
-// The route groups, in the order they are registered. Each lives in its own
-// file (calc.go, barcodes.go, ...).
-func init() {
-	routeGroups = []func(*API) []Route{
-		(*API).calcRoutes,
-		(*API).barcodeRoutes,
-		(*API).budRoutes,
-		(*API).guardRoutes,
-		(*API).authRoutes,
-		(*API).formularyRoutes,
-		(*API).auditRoutes,
-		(*API).workflowRoutes,
-		(*API).deviceRoutes,
-		(*API).competencyRoutes,
-		(*API).downtimeRoutes,
-		(*API).interopRoutes,
+// routeGroups are the JSON API's route groups, in the order they are
+// registered. Each lives in its own file (calc.go, barcodes.go, ...); the
+// screens' routes come after them, from API.Pages.
+func (a *API) routeGroups() [][]Route {
+	return [][]Route{
+		a.calcRoutes(),
+		a.barcodeRoutes(),
+		a.budRoutes(),
+		a.guardRoutes(),
+		a.authRoutes(),
+		a.formularyRoutes(),
+		a.auditRoutes(),
+		a.workflowRoutes(),
+		a.deviceRoutes(),
+		a.competencyRoutes(),
+		a.downtimeRoutes(),
+		a.interopRoutes(),
 	}
 }

@@ -35,18 +35,14 @@ func (a *API) Routes() []Route {
 		Route{Method: http.MethodGet, Path: "/readyz", Handler: a.readyz, Public: true},
 		Route{Method: http.MethodGet, Path: "/metrics", Handler: a.metricsHandler(), Public: true},
 	)
-	for _, group := range routeGroups {
-		rs = append(rs, group(a)...)
+	for _, group := range a.routeGroups() {
+		rs = append(rs, group...)
 	}
 	if a.Pages != nil {
 		rs = append(rs, a.Pages.Routes()...)
 	}
 	return rs
 }
-
-// routeGroups are added by each resource file's init-free registration:
-// see the groups listed in groups.go.
-var routeGroups []func(*API) []Route
 
 // PrincipalOf returns the authenticated caller, or nil.
 func PrincipalOf(c echo.Context) *auth.Principal {

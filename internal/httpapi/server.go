@@ -75,8 +75,8 @@ type API struct {
 	exports exportLimit
 	// routePaths are the registered route patterns (the metric labels).
 	routePaths map[string]bool
-	// extra holds services built by route files, keyed by name.
-	extra map[string]any
+	// authSvc is the login and account service when Auth is not one.
+	authSvc *auth.Service
 }
 
 // New builds the echo server with every route registered.
@@ -87,10 +87,13 @@ func New(a *API) *echo.Echo {
 	if a.Log == nil {
 		a.Log = slog.Default()
 	}
-	a.extra = map[string]any{}
 	if a.Compounding == nil {
 		a.Compounding = compounding.New(a.Store, a.Config.Location)
 	}
+	if a.Devices == nil {
+		a.Devices = devices.New(a.Store.DB, a.Store, a.Log)
+	}
+	a.authSvc = a.AuthService()
 	a.registry = prometheus.NewRegistry()
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
