@@ -145,9 +145,9 @@ type QueueCard struct {
 	// Own marks work the viewer prepared: they may not verify it.
 	Own bool
 	// FirstCheckBy names the pharmacist who made the first check of a
-	// preparation awaiting its second; Remake is the reason a pharmacist
-	// rejected the preparation this one remakes.
-	FirstCheckBy string
+	// preparation awaiting its second; RemakeReason is the reason a
+	// pharmacist rejected the preparation this one remakes.
+	FirstCheckBy, RemakeReason string
 	// Overdue marks a card whose due time has passed when the page was
 	// drawn (the countdown keeps it current in the browser).
 	Overdue bool
@@ -290,6 +290,10 @@ type Preparation struct {
 	ClaimedBy   string
 	CompletedAt *time.Time
 	Version     int
+	// RemakeOf is the rejected preparation this one remakes (0: none) and
+	// RemakeReason the pharmacist's reason, shown at the first step.
+	RemakeOf     int64
+	RemakeReason string
 	// HighAlert is the high-alert category ("" for none); DoubleCheck says
 	// the site requires an independent double check.
 	HighAlert   string

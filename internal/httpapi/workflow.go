@@ -247,24 +247,27 @@ func (a *API) getVerifications(c echo.Context) error {
 // prepView is the worksheet (docs/api.md) with the preparation's state
 // and everything recorded.
 type prepView struct {
-	ID          int64             `json:"id"`
-	OrderID     int64             `json:"order_id"`
-	RemakeOf    *int64            `json:"remake_of,omitempty"`
-	Status      workflow.Status   `json:"status"`
-	Version     int               `json:"version"`
-	Priority    workflow.Priority `json:"priority"`
-	DueAt       time.Time         `json:"due_at"`
-	BatchKey    string            `json:"batch_key"`
-	ClaimedBy   *int64            `json:"claimed_by,omitempty"`
-	StartedAt   *time.Time        `json:"started_at,omitempty"`
-	PreparedBy  *int64            `json:"prepared_by,omitempty"`
-	CompletedAt *time.Time        `json:"completed_at,omitempty"`
-	VerifiedBy  *int64            `json:"verified_by,omitempty"`
-	VerifiedAt  *time.Time        `json:"verified_at,omitempty"`
-	ReleasedBy  *int64            `json:"released_by,omitempty"`
-	ReleasedAt  *time.Time        `json:"released_at,omitempty"`
-	LabelSeq    int               `json:"label_seq"`
-	LabelData   string            `json:"label_data,omitempty"`
+	ID       int64  `json:"id"`
+	OrderID  int64  `json:"order_id"`
+	RemakeOf *int64 `json:"remake_of,omitempty"`
+	// RemakeReason is why the pharmacist rejected the preparation this
+	// one remakes.
+	RemakeReason string            `json:"remake_reason,omitempty"`
+	Status       workflow.Status   `json:"status"`
+	Version      int               `json:"version"`
+	Priority     workflow.Priority `json:"priority"`
+	DueAt        time.Time         `json:"due_at"`
+	BatchKey     string            `json:"batch_key"`
+	ClaimedBy    *int64            `json:"claimed_by,omitempty"`
+	StartedAt    *time.Time        `json:"started_at,omitempty"`
+	PreparedBy   *int64            `json:"prepared_by,omitempty"`
+	CompletedAt  *time.Time        `json:"completed_at,omitempty"`
+	VerifiedBy   *int64            `json:"verified_by,omitempty"`
+	VerifiedAt   *time.Time        `json:"verified_at,omitempty"`
+	ReleasedBy   *int64            `json:"released_by,omitempty"`
+	ReleasedAt   *time.Time        `json:"released_at,omitempty"`
+	LabelSeq     int               `json:"label_seq"`
+	LabelData    string            `json:"label_data,omitempty"`
 	workflow.Worksheet
 	Scans   []workflow.ScanRecord   `json:"scans"`
 	Weights []workflow.WeightRecord `json:"weights"`
@@ -277,7 +280,7 @@ type prepView struct {
 }
 
 func viewOf(p *workflow.Preparation) prepView {
-	v := prepView{ID: p.ID, OrderID: p.OrderID, RemakeOf: p.RemakeOf, Status: p.Status, Version: p.Version,
+	v := prepView{ID: p.ID, OrderID: p.OrderID, RemakeOf: p.RemakeOf, RemakeReason: p.RemakeReason, Status: p.Status, Version: p.Version,
 		Priority: p.Priority, DueAt: p.DueAt, BatchKey: p.BatchKey, ClaimedBy: p.ClaimedBy, StartedAt: p.StartedAt,
 		PreparedBy: p.PreparedBy, CompletedAt: p.CompletedAt, VerifiedBy: p.VerifiedBy, VerifiedAt: p.VerifiedAt,
 		ReleasedBy: p.ReleasedBy, ReleasedAt: p.ReleasedAt, LabelSeq: p.LabelSeq, Worksheet: p.Worksheet,

@@ -126,3 +126,36 @@ func TestSecondCheckShownToPharmacists(t *testing.T) {
 		t.Fatalf("second check by the first checker in the browser = %d", rec.Code)
 	}
 }
+
+// A rejected preparation's remake carries a REMAKE mark and the
+// pharmacist's reason on the technician's queue card and at its first
+// step.
+func TestRemakeReasonReachesTheTechnician(t *testing.T) {
+	e, _ := webServer(t)
+	id := paperComplete(t, e, "cefazolin")
+	rec := doAs(e, "POST", fmt.Sprintf("/api/v1/preparations/%d/verify", id), session(t, e, "pharm2"),
+		`{"decision":"reject","reason":"wrong diluent","password":"demo-pharm2"}`)
+	var out struct {
+		RemakeID int64 `json:"remake_id"`
+	}
+	if json.Unmarshal(rec.Body.Bytes(), &out); rec.Code != 200 || out.RemakeID == 0 {
+		t.Fatalf("reject = %d %s", rec.Code, rec.Body)
+	}
+	tech := session(t, e, "tech1")
+	queue := browse(e, "GET", "/tablet", tech, nil).Body.String()
+	card := fmt.Sprintf(`data-prep="%d"`, out.RemakeID)
+	i := strings.Index(queue, card)
+	if i < 0 {
+		t.Fatalf("the remake #%d is not on the queue", out.RemakeID)
+	}
+	end := strings.Index(queue[i:], "</article>")
+	if c := queue[i : i+end]; !strings.Contains(c, fmt.Sprintf("REMAKE of #%d", id)) || !strings.Contains(c, "wrong diluent") {
+		t.Fatalf("the remake's card lacks the mark or the reason:\n%s", c)
+	}
+	first := browse(e, "GET", fmt.Sprintf("/tablet/prep/%d", out.RemakeID), tech, nil).Body.String()
+	step1 := strings.Index(first, "Step 1 of")
+	step2 := strings.Index(first, "Step 2 of")
+	if step1 < 0 || step2 < step1 || !strings.Contains(first[step1:step2], "wrong diluent") || !strings.Contains(first[step1:step2], "REMAKE") {
+		t.Fatalf("the remake's first step does not show the reason")
+	}
+}

@@ -164,6 +164,9 @@ func (w *webUI) prepView(p *workflow.Preparation, nm *names) web.Preparation {
 	if l, ok := ws.Quantities["base_volume"]; ok {
 		v.FinalVolume = l.Value
 	}
+	if p.RemakeOf != nil {
+		v.RemakeOf, v.RemakeReason = *p.RemakeOf, p.RemakeReason
+	}
 	guardView(ws, &v)
 	if d, ok := ws.Quantities["dose"]; ok && d.Value != ws.OrderedDose {
 		v.Dose = d.Value

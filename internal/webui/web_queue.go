@@ -120,7 +120,7 @@ func queueCard(it workflow.QueueItem, me int64, nm *names, now time.Time) web.Qu
 	c.Overdue = it.DueAt.Before(now) && (it.Status == workflow.StatusQueued || it.Status == workflow.StatusInProgress || it.Status == workflow.StatusNeedsOverride)
 	c.StatusText = statusText[it.Status]
 	if it.RemakeOf != nil {
-		c.RemakeOf = *it.RemakeOf
+		c.RemakeOf, c.RemakeReason = *it.RemakeOf, it.RemakeReason
 	}
 	return c
 }

@@ -32,6 +32,9 @@ type QueueItem struct {
 	PreparedBy  *int64     `json:"prepared_by,omitempty" db:"prepared_by"`
 	CompletedAt *time.Time `json:"completed_at,omitempty" db:"completed_at"`
 	RemakeOf    *int64     `json:"remake_of,omitempty" db:"remake_of"`
+	// RemakeReason is why the pharmacist rejected the preparation this
+	// one remakes: the technician reads it before starting again.
+	RemakeReason string `json:"remake_reason,omitempty" db:"remake_reason"`
 	// FirstCheckBy is the pharmacist who made the first check of a
 	// preparation awaiting its second (verification queue only).
 	FirstCheckBy *int64 `json:"first_check_by,omitempty" db:"first_check_by"`

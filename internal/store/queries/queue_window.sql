@@ -29,6 +29,8 @@ SELECT p.id, p.order_id, p.status, p.batch_key, p.claimed_by, p.prepared_by, p.c
        coalesce(p.worksheet->'quantities'->'base_volume'->>'value', '') AS final_volume,
        coalesce((p.worksheet->>'hazardous')::boolean, false) AS hazardous,
        coalesce(p.worksheet->'high_alert'->>'category', '') AS high_alert,
+       coalesce((SELECT v.reason FROM verifications v WHERE v.preparation_id = p.remake_of AND v.decision = 'reject'
+                 ORDER BY v.id DESC LIMIT 1), '') AS remake_reason,
        h.total
 FROM hits h JOIN preparations p ON p.id = h.id JOIN orders o ON o.id = p.order_id
 ORDER BY h.rank, h.due_at, h.id;
@@ -44,6 +46,8 @@ SELECT p.id, p.order_id, p.status, p.batch_key, p.claimed_by, p.prepared_by, p.c
        coalesce(p.worksheet->'quantities'->'base_volume'->>'value', '') AS final_volume,
        coalesce((p.worksheet->>'hazardous')::boolean, false) AS hazardous,
        coalesce(p.worksheet->'high_alert'->>'category', '') AS high_alert,
+       coalesce((SELECT v.reason FROM verifications v WHERE v.preparation_id = p.remake_of AND v.decision = 'reject'
+                 ORDER BY v.id DESC LIMIT 1), '') AS remake_reason,
        0 AS total
 FROM preparations p JOIN orders o ON o.id = p.order_id
 WHERE p.status = 'in_progress' AND p.claimed_by = $1

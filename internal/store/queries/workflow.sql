@@ -54,7 +54,10 @@ WHERE p.id = $1 FOR UPDATE OF p;
 SELECT p.id, p.order_id, p.remake_of, p.recipe_id, p.status, p.version, p.batch_key, p.worksheet,
        p.claimed_by, p.claimed_at, p.started_at, p.prepared_by, p.completed_at, p.verified_by,
        p.verified_at, p.released_by, p.released_at, p.bud_result, p.label_seq, p.created_at,
-       o.priority, o.due_at
+       o.priority, o.due_at,
+       -- A remake carries the reason its predecessor was rejected.
+       coalesce((SELECT v.reason FROM verifications v WHERE v.preparation_id = p.remake_of AND v.decision = 'reject'
+                 ORDER BY v.id DESC LIMIT 1), '') AS remake_reason
 FROM preparations p JOIN orders o ON o.id = p.order_id
 WHERE p.id = $1;
 
@@ -77,7 +80,9 @@ SELECT p.id, p.order_id, p.status, p.batch_key, p.claimed_by, p.prepared_by, p.c
        coalesce(p.worksheet->'quantities'->'dose'->>'display', '') AS dose_display,
        coalesce(p.worksheet->>'drug_display', o.drug) AS drug,
        coalesce((p.worksheet->>'hazardous')::boolean, false) AS hazardous,
-       coalesce(p.worksheet->'high_alert'->>'category', '') AS high_alert
+       coalesce(p.worksheet->'high_alert'->>'category', '') AS high_alert,
+       coalesce((SELECT v.reason FROM verifications v WHERE v.preparation_id = p.remake_of AND v.decision = 'reject'
+                 ORDER BY v.id DESC LIMIT 1), '') AS remake_reason
 FROM preparations p JOIN orders o ON o.id = p.order_id
 WHERE p.status IN ('needs_pharmacist_override', 'queued', 'in_progress');
 
