@@ -339,6 +339,12 @@ func TestCleanroomFlow(t *testing.T) {
 	if n := evalIn[int](pharm, `document.querySelectorAll('tr.refused').length`); n < 1 {
 		t.Error("the evidence does not show the refused scan")
 	}
+	// The weight typed on the keypad is marked typed, with its reason.
+	if !evalIn[bool](pharm, `(() => { const s = document.querySelector('.typed-entries'); return !!s && s.textContent.indexOf('No balance at this hood') >= 0 })()`) {
+		t.Error("the evidence page does not mark the typed weight with its reason")
+	}
+	evalIn[bool](pharm, `(document.querySelector('.typed-entries').scrollIntoView(), true)`)
+	pharm.screen(r, "verify-typed-entry")
 	pharm.run(chromedp.SendKeys(chromedp.CSS("#pin"), "2468"))
 	pharm.tap(`.decide button[type=submit]`)
 	pharm.waitFor("the queue after approval", `location.pathname === '/verify'`, 10*time.Second)

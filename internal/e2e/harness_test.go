@@ -47,6 +47,9 @@ func server(t *testing.T) *app.App {
 		"DATABASE_URL": testdb.Cluster(t).AppURL(name), // as the private cluster runs it: no superuser
 		"LAMINAR_ADDR": "127.0.0.1:0",
 		"LAMINAR_TZ":   "America/Chicago",
+		// The log's key and signed checkpoints live in the data directory:
+		// each run gets its own, never the package directory.
+		"LAMINAR_DATA_DIR": t.TempDir(),
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
