@@ -279,7 +279,10 @@ func strengthText(p ProductRow) (string, string) {
 
 // ProductFrom builds the formulary product of one package. Values that
 // cannot be modelled (an unknown strength unit, a container the listing
-// does not name) are left empty and counted in rep.
+// does not name) are left empty and counted in rep. It runs in stages:
+// the product's names, its marketing dates, its strength, what the
+// package description says (volume, container, inner unit codes), and the
+// product's own validation.
 func ProductFrom(p ProductRow, k PackageRow, today time.Time, rep *Report) (*formulary.Product, error) {
 	pkg, err := formulary.NewCode(formulary.CodePackage, "NDCPACKAGECODE", k.PackageNDC)
 	if err != nil {
@@ -288,6 +291,22 @@ func ProductFrom(p ProductRow, k PackageRow, today time.Time, rep *Report) (*for
 	issue := func(file string, line int, field, reason string) {
 		rep.issue(Issue{File: file, Line: line, NDC: k.PackageNDC, Field: field, Reason: reason})
 	}
+	prod, err := namedProduct(p, k, pkg)
+	if err != nil {
+		return nil, err
+	}
+	marketingDates(prod, p, k, today, rep, issue)
+	productStrength(prod, p, rep, issue)
+	fromPackageText(prod, k, pkg, rep, issue)
+	return validProduct(prod, p, k, rep, issue)
+}
+
+// issueFunc records a value left out of a product, and why.
+type issueFunc func(file string, line int, field, reason string)
+
+// namedProduct is the product with its names, form, package code and
+// source: the parts without which there is no product.
+func namedProduct(p ProductRow, k PackageRow, pkg formulary.Code) (*formulary.Product, error) {
 	generic := p.Nonproprietary
 	if generic == "" {
 		generic = p.Substance
@@ -325,6 +344,12 @@ func ProductFrom(p ProductRow, k PackageRow, today time.Time, rep *Report) (*for
 		notes = append(notes, "DEA schedule "+p.DEA)
 	}
 	prod.Note = strings.Join(notes, "; ")
+	return prod, nil
+}
+
+// marketingDates takes the package's marketing dates, else the product's;
+// a package whose marketing has ended is inactive.
+func marketingDates(prod *formulary.Product, p ProductRow, k PackageRow, today time.Time, rep *Report, issue issueFunc) {
 	prod.MarketingStart, prod.MarketingEnd = k.Start, k.End
 	if prod.MarketingStart == nil {
 		prod.MarketingStart = p.Start
@@ -340,10 +365,14 @@ func ProductFrom(p ProductRow, k PackageRow, today time.Time, rep *Report) (*for
 		prod.Active = false
 		rep.Ended++
 	}
+}
+
+// productStrength stores the strength when the listing's can be modelled.
+func productStrength(prod *formulary.Product, p ProductRow, rep *Report, issue issueFunc) {
 	text, reason := strengthText(p)
 	prod.StrengthText = strings.Join(pairs(p), "; ")
 	if reason == "" {
-		ls, err := formulary.ParseStrength(text, form)
+		ls, err := formulary.ParseStrength(text, prod.DosageForm)
 		if err != nil {
 			reason = appMessage(err)
 		} else {
@@ -354,6 +383,11 @@ func ProductFrom(p ProductRow, k PackageRow, today time.Time, rep *Report) (*for
 		rep.StrengthUnparsed++
 		issue(ProductFile, p.Line, "ACTIVE_INGRED_UNIT", "strength not stored: "+reason)
 	}
+}
+
+// fromPackageText reads the package description: the innermost volume of
+// a solution, the container, and the unit codes in parentheses.
+func fromPackageText(prod *formulary.Product, k PackageRow, pkg formulary.Code, rep *Report, issue issueFunc) {
 	levels := levelSplit.Split(k.Description, -1)
 	if !prod.IsPowder() {
 		if m := innerVolume.FindStringSubmatch(levels[len(levels)-1]); m != nil {
@@ -393,11 +427,14 @@ func ProductFrom(p ProductRow, k PackageRow, today time.Time, rep *Report) (*for
 			prod.Units = append(prod.Units, c)
 		}
 	}
+}
+
+// validProduct runs the product's own checks. A listing whose strength
+// and form disagree keeps the product without the values, and says so.
+func validProduct(prod *formulary.Product, p ProductRow, k PackageRow, rep *Report, issue issueFunc) (*formulary.Product, error) {
 	if err := prod.Validate(); err != nil {
 		var ae *apperr.Error
 		if errors.As(err, &ae) && (ae.Field == "strength" || ae.Field == "volume" || ae.Field == "reconstituted_volume") {
-			// A listing whose strength and form disagree: keep the product,
-			// drop the values, say so.
 			issue(ProductFile, p.Line, "ACTIVE_NUMERATOR_STRENGTH", "strength not stored: "+ae.Message)
 			rep.StrengthUnparsed++
 			prod.Strength, prod.ReconstitutedVolume, prod.Volume = nil, nil, nil
