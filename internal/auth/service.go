@@ -224,115 +224,175 @@ func userKey(id int64) string { return "user:" + strconv.FormatInt(id, 10) }
 
 // Login checks credentials and opens a session. Failures are counted per
 // account and per address (remoteAddr, "host:port" or "host") and audited;
-// past the limit it answers TooMany with RetryAfter.
+// past the limit it answers TooMany with RetryAfter. Its stages: find the
+// account, count the attempt, check the secret, then refuse (recorded) or
+// open the session.
 func (s *Service) Login(ctx context.Context, c Credentials, remoteAddr string) (Session, *Principal, error) {
 	c, tablet, err := c.normalise()
 	if err != nil {
 		return Session{}, nil, err
 	}
-	now := s.opt.Now().UTC()
-	method, ident, secret := "password", c.Username, c.Password
-	var u store.User
-	if tablet {
-		method, ident, secret = "badge", c.Badge, c.PIN
-		u, err = s.st.UserByBadge(ctx, c.Badge)
-	} else {
-		u, err = s.st.UserByUsername(ctx, c.Username)
-	}
-	known := err == nil
-	if err != nil && !apperr.Is(err, apperr.NotFound) {
+	at, err := s.findAccount(ctx, c, tablet, remoteAddr)
+	if err != nil {
 		return Session{}, nil, err
+	}
+	if err := s.countAttempt(ctx, at); err != nil {
+		return Session{}, nil, err
+	}
+	ok, reason, err := s.checkCredentials(ctx, at)
+	if err != nil {
+		return Session{}, nil, err
+	}
+	if !ok {
+		return Session{}, nil, s.refuse(ctx, at, reason)
+	}
+	return s.openSession(ctx, at)
+}
+
+// loginAttempt is one login on its way through Login's stages.
+type loginAttempt struct {
+	tablet bool
+	// method is "password" or "badge"; ident the name or badge typed and
+	// secret the password or PIN.
+	method, ident, secret string
+	user                  store.User
+	known                 bool
+	remoteAddr            string
+	now                   time.Time
+	// keys are the throttle's counters of this attempt, counts their
+	// values after it, counted their names.
+	keys    []store.ThrottleKey
+	counts  []int
+	counted []string
+}
+
+// findAccount looks the account up by username or badge; an unknown one
+// is not an error yet (the attempt is counted and refused like any other).
+func (s *Service) findAccount(ctx context.Context, c Credentials, tablet bool, remoteAddr string) (*loginAttempt, error) {
+	at := &loginAttempt{tablet: tablet, method: "password", ident: c.Username, secret: c.Password,
+		remoteAddr: remoteAddr, now: s.opt.Now().UTC()}
+	var err error
+	if tablet {
+		at.method, at.ident, at.secret = "badge", c.Badge, c.PIN
+		at.user, err = s.st.UserByBadge(ctx, c.Badge)
+	} else {
+		at.user, err = s.st.UserByUsername(ctx, c.Username)
+	}
+	at.known = err == nil
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return nil, err
 	}
 	acct := "name:" + redactedKey(c.Username)
 	if tablet {
 		acct = "badge:" + redactedKey(c.Badge)
 	}
-	if known {
-		acct = userKey(u.ID)
+	if at.known {
+		acct = userKey(at.user.ID)
 	}
-	keys := []store.ThrottleKey{{Key: acct, Limit: s.opt.Throttle.AccountLimit}}
+	at.keys = []store.ThrottleKey{{Key: acct, Limit: s.opt.Throttle.AccountLimit}}
 	if k := addrKey(remoteAddr); k != "" {
-		keys = append(keys, store.ThrottleKey{Key: k, Limit: s.opt.Throttle.AddressLimit})
+		at.keys = append(at.keys, store.ThrottleKey{Key: k, Limit: s.opt.Throttle.AddressLimit})
 	}
-	// Counted before the secret is checked, in one step per attempt: of
-	// any number of simultaneous guesses, only the limit's worth are checked.
-	until, counts, err := s.st.CountAttempt(ctx, keys, now, s.opt.Throttle.Window)
+	return at, nil
+}
+
+// countAttempt counts the attempt before the secret is checked, in one
+// step per attempt: of any number of simultaneous guesses, only the
+// limit's worth are checked.
+func (s *Service) countAttempt(ctx context.Context, at *loginAttempt) error {
+	until, counts, err := s.st.CountAttempt(ctx, at.keys, at.now, s.opt.Throttle.Window)
 	if err != nil {
-		return Session{}, nil, err
+		return err
 	}
 	if !until.IsZero() {
-		return Session{}, nil, tooMany(until, now)
+		return tooMany(until, at.now)
 	}
-	counted := make([]string, len(keys))
-	for i, k := range keys {
-		counted[i] = k.Key
+	at.counts = counts
+	at.counted = make([]string, len(at.keys))
+	for i, k := range at.keys {
+		at.counted[i] = k.Key
 	}
+	return nil
+}
 
+// checkCredentials checks the secret (taking as long for an unknown
+// account) and the account's state; reason says why it failed.
+func (s *Service) checkCredentials(ctx context.Context, at *loginAttempt) (ok bool, reason string, err error) {
+	u := at.user
 	hash, secretName := u.PasswordHash, "password"
-	if tablet {
+	if at.tablet {
 		hash, secretName = u.PINHash, "pin"
 	}
-	ok, reason := false, "unknown_"+method
+	reason = "unknown_" + at.method
 	switch {
-	case !known || hash == "":
-		s.burnTime(ctx, secret, tablet)
-		if known {
+	case !at.known || hash == "":
+		s.burnTime(ctx, at.secret, at.tablet)
+		if at.known {
 			reason = "no_" + secretName
 		}
 	default:
-		ok, err = s.checkSecret(ctx, hash, secret)
+		ok, err = s.checkSecret(ctx, hash, at.secret)
 		if err != nil {
-			_ = s.st.ReleaseAttempt(ctx, counted) // not the caller's failure
-			return Session{}, nil, apperr.Wrap(fmt.Errorf("user %d: %w", u.ID, err), "check credentials")
+			_ = s.st.ReleaseAttempt(ctx, at.counted) // not the caller's failure
+			return false, "", apperr.Wrap(fmt.Errorf("user %d: %w", u.ID, err), "check credentials")
 		}
 		reason = "wrong_" + secretName
 	}
 	if ok && !u.Active {
 		ok, reason = false, "deactivated"
 	}
-	if !ok {
-		// A name nobody has may be a password typed into the wrong box:
-		// the log keeps only its length.
-		if !known {
-			ident = fmt.Sprintf("[unknown, %d characters]", utf8.RuneCountInString(ident))
-		}
-		f := store.LoginFailure{
-			At: now, LockedUntil: s.lockedBy(keys, counts, now), Type: audit.TypeLoginFailed,
-			Payload: map[string]any{"method": method, "identifier": ident, "reason": reason, "remote_addr": remoteHost(remoteAddr)},
-		}
-		if known {
-			f.ActorID = &u.ID
-		}
-		if err := s.st.RecordLoginFailure(ctx, f); err != nil {
-			return Session{}, nil, err
-		}
-		if reason == "deactivated" {
-			return Session{}, nil, apperr.WithCode(apperr.Unauthorized, "deactivated", "this account is deactivated; ask an admin")
-		}
-		if !f.LockedUntil.IsZero() {
-			return Session{}, nil, tooMany(f.LockedUntil, now)
-		}
-		return Session{}, nil, badCredentials(tablet)
-	}
+	return ok, reason, nil
+}
 
+// refuse records a failed login and returns the caller's answer.
+func (s *Service) refuse(ctx context.Context, at *loginAttempt, reason string) error {
+	// A name nobody has may be a password typed into the wrong box: the
+	// log keeps only its length.
+	ident := at.ident
+	if !at.known {
+		ident = fmt.Sprintf("[unknown, %d characters]", utf8.RuneCountInString(ident))
+	}
+	f := store.LoginFailure{
+		At: at.now, LockedUntil: s.lockedBy(at.keys, at.counts, at.now), Type: audit.TypeLoginFailed,
+		Payload: map[string]any{"method": at.method, "identifier": ident, "reason": reason, "remote_addr": remoteHost(at.remoteAddr)},
+	}
+	if at.known {
+		f.ActorID = &at.user.ID
+	}
+	if err := s.st.RecordLoginFailure(ctx, f); err != nil {
+		return err
+	}
+	if reason == "deactivated" {
+		return apperr.WithCode(apperr.Unauthorized, "deactivated", "this account is deactivated; ask an admin")
+	}
+	if !f.LockedUntil.IsZero() {
+		return tooMany(f.LockedUntil, at.now)
+	}
+	return badCredentials(at.tablet)
+}
+
+// openSession starts the session of a successful login; the attempt's
+// counters are released in the same step.
+func (s *Service) openSession(ctx context.Context, at *loginAttempt) (Session, *Principal, error) {
 	token, th, err := newToken()
 	if err != nil {
 		return Session{}, nil, apperr.Wrap(err, "create session token")
 	}
 	idle := s.opt.SessionIdle
-	if tablet {
+	if at.tablet {
 		idle = s.opt.TabletIdle
 	}
+	u, host := at.user, remoteHost(at.remoteAddr)
 	ss, err := s.st.StartSession(ctx, store.NewSession{
-		TokenHash: th, UserID: u.ID, Tablet: tablet, Idle: idle, RemoteAddr: remoteHost(remoteAddr), At: now,
-		ReleaseThrottle: counted,
-		Payload:         map[string]any{"method": method, "tablet": tablet, "remote_addr": remoteHost(remoteAddr)},
+		TokenHash: th, UserID: u.ID, Tablet: at.tablet, Idle: idle, RemoteAddr: host, At: at.now,
+		ReleaseThrottle: at.counted,
+		Payload:         map[string]any{"method": at.method, "tablet": at.tablet, "remote_addr": host},
 	})
 	if err != nil {
 		return Session{}, nil, err
 	}
-	sess := Session{ID: ss.ID, Token: token, CSRFToken: CSRFToken(token), UserID: u.ID, Tablet: tablet, IdleTimeout: idle, CreatedAt: now}
-	return sess, principalOf(u.ID, u.Username, u.Roles, ss.ID, tablet), nil
+	sess := Session{ID: ss.ID, Token: token, CSRFToken: CSRFToken(token), UserID: u.ID, Tablet: at.tablet, IdleTimeout: idle, CreatedAt: at.now}
+	return sess, principalOf(u.ID, u.Username, u.Roles, ss.ID, at.tablet), nil
 }
 
 // lockedBy returns when the first of keys that this failure filled to
