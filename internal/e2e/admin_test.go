@@ -119,6 +119,9 @@ func TestRecipeEditorApprovalAndDiff(t *testing.T) {
 	pharm := newBrowser(t, "pharm2", base)
 	pharm.loginPassword("pharm2")
 	pharm.open(draft)
+	if pv := pharm.text("#preview"); !strings.Contains(pv, "Volume after reconstitution: 5 mL") {
+		t.Errorf("a draft does not open with its worksheet previewed: %s", pv)
+	}
 	pharm.screen(r, "recipe-approve")
 	evalIn[chromedp.Void](pharm, `document.getElementById('f-approve-password').value = 'wrong-password'`)
 	pharm.submitAndWait(`form.approve button`, "the refused approval")
@@ -135,6 +138,19 @@ func TestRecipeEditorApprovalAndDiff(t *testing.T) {
 	api.call("GET", "/api/v1/recipes?drug=cefazolin&current=true", nil, &cur)
 	if cur.Items[0].ID == v1 {
 		t.Fatalf("the approved version is not in force")
+	}
+	// What the edit did not touch is kept, nested lists included.
+	var r1, r2 struct {
+		Steps          []map[string]any `json:"steps"`
+		Reconstitution struct {
+			Products []map[string]any `json:"products"`
+		} `json:"reconstitution"`
+	}
+	api.call("GET", fmt.Sprintf("/api/v1/recipes/%d", v1), nil, &r1)
+	api.call("GET", fmt.Sprintf("/api/v1/recipes/%d", cur.Items[0].ID), nil, &r2)
+	if fmt.Sprint(r1.Steps) != fmt.Sprint(r2.Steps) || fmt.Sprint(r1.Reconstitution.Products) != fmt.Sprint(r2.Reconstitution.Products) ||
+		len(r2.Reconstitution.Products) == 0 {
+		t.Errorf("the editor changed what it was not asked to:\n%v\n%v", r1, r2)
 	}
 
 	// The two versions side by side, the changed fields marked.

@@ -40,8 +40,8 @@ var (
 		{Value: "scan_diluent", Label: "Scan the base solution"}, {Value: "scan_vial", Label: "Scan the drug vials"},
 		{Value: "reconstitute", Label: "Reconstitute"}, {Value: "draw", Label: "Draw the dose"}, {Value: "weigh", Label: "Weigh"},
 		{Value: "inject", Label: "Inject into the bag"}, {Value: "inspect", Label: "Inspect"}, {Value: "photo", Label: "Take a photo"}}
-	weighOfOptions = []web.Option{{Value: "", Label: "— (not a weigh step)"}, {Value: "draw", Label: "The dose drawn"},
-		{Value: "reconstitution_diluent", Label: "The reconstitution diluent"}}
+	weighOfOptions = []web.Option{{Value: "", Label: "— (a scan: the base solution)"}, {Value: "draw", Label: "The dose drawn (weigh)"},
+		{Value: "reconstitution_diluent", Label: "The reconstitution diluent"}, {Value: "dilution_diluent", Label: "The dilution diluent"}}
 	presentationOptions = []web.Option{{Value: "", Label: "Any"}, {Value: "single_dose", Label: "Single-dose vial"},
 		{Value: "multiple_dose", Label: "Multiple-dose vial"}, {Value: "pharmacy_bulk", Label: "Pharmacy bulk package"},
 		{Value: "ampule", Label: "Ampule"}, {Value: "bag", Label: "Bag"}}
@@ -116,8 +116,8 @@ func recipeSections(r workflow.Recipe, blank bool, raw map[string]string) []web.
 			textField("default_diluent", "Default diluent", r.DefaultDiluent, "Used when an order names none, e.g. sodium chloride 0.9%."),
 			textField("default_final_volume", "Default final volume", r.DefaultFinalVolume, "Used when an order gives none, e.g. 100 mL."),
 		}},
-		reconstitutionSection(r.Reconstitution),
-		dilutionSection(r.Dilution),
+		reconstitutionSection(r.Reconstitution, extra(blankProducts), raw),
+		dilutionSection(r.Dilution, extra(blankProducts), raw),
 		{ID: "limits", Title: "Limits", Fields: []web.Field{
 			textField("max_dose", "Maximum dose", r.MaxDose, "A calculated dose above it is capped, e.g. 2 g."),
 			textField("max_concentration", "Maximum final concentration", r.MaxConcentration, "e.g. 20 mg/mL"),
@@ -174,11 +174,12 @@ func productSection(list, title, help string, refs []workflow.ProductRef, blank 
 	return s
 }
 
-func reconstitutionSection(rc *workflow.Reconstitution) web.FormSection {
+func reconstitutionSection(rc *workflow.Reconstitution, blank int, raw map[string]string) web.FormSection {
 	if rc == nil {
 		rc = &workflow.Reconstitution{}
 	}
-	return web.FormSection{ID: "reconstitution", Title: "Reconstitution (powder vials)",
+	rows := containerRows("reconstitution.products", rc.Products, blank, raw)
+	return web.FormSection{Rows: rows,ID: "reconstitution", Title: "Reconstitution (powder vials)",
 		Help: "Leave empty for a liquid. Concentration after reconstitution = drug per vial ÷ (diluent + displacement).",
 		Fields: []web.Field{
 			textField("reconstitution.diluent", "Diluent", rc.Diluent, "e.g. sterile water for injection"),
@@ -189,11 +190,26 @@ func reconstitutionSection(rc *workflow.Reconstitution) web.FormSection {
 		}}
 }
 
-func dilutionSection(d *workflow.Dilution) web.FormSection {
+// containerRows are the diluent containers a reconstitution or dilution
+// allows (scanned before use); none listed means every product of the
+// diluent named.
+func containerRows(list string, refs []workflow.ProductRef, blank int, raw map[string]string) []web.FormRow {
+	rows := productSection(list, "", "", refs, blank, raw).Rows
+	for i := range rows {
+		rows[i].Label = fmt.Sprintf("Diluent container %d", i+1)
+		if i >= len(refs) {
+			rows[i].Label = "Add a diluent container (none: any product of the diluent)"
+		}
+	}
+	return rows
+}
+
+func dilutionSection(d *workflow.Dilution, blank int, raw map[string]string) web.FormSection {
 	if d == nil {
 		d = &workflow.Dilution{}
 	}
-	return web.FormSection{ID: "dilution", Title: "Intermediate dilution (optional)",
+	rows := containerRows("dilution.products", d.Products, blank, raw)
+	return web.FormSection{Rows: rows,ID: "dilution", Title: "Intermediate dilution (optional)",
 		Help: "For a dose too small to measure from the stock: dilute to this concentration first.",
 		Fields: []web.Field{
 			textField("dilution.diluent", "Diluent", d.Diluent, ""),
@@ -220,7 +236,7 @@ func stepSection(steps []workflow.StepTemplate, blank int) web.FormSection {
 			selectField(f+".kind", "Kind", stepKindOptions, string(st.Kind)),
 			textField(f+".id", "Short name", st.ID, "Letters, digits and dashes, e.g. scan-vial."),
 			textField(f+".instruction", "Instruction", st.Instruction, ""),
-			selectField(f+".of", "Weighs", weighOfOptions, st.Of),
+			selectField(f+".of", "What it weighs or scans", weighOfOptions, st.Of),
 		}})
 	}
 	return s
@@ -276,12 +292,12 @@ func recipeFromForm(f url.Values) (r workflow.Recipe, errs, raw map[string]strin
 	r.Diluents = refsFromForm(f, "diluents", errs, raw)
 	rc := workflow.Reconstitution{Diluent: v("reconstitution.diluent"), DiluentVolume: v("reconstitution.diluent_volume"),
 		Displacement: v("reconstitution.displacement"), DiluentSpecificGravity: v("reconstitution.diluent_specific_gravity"),
-		Reference: v("reconstitution.reference")}
+		Reference: v("reconstitution.reference"), Products: refsFromForm(f, "reconstitution.products", errs, raw)}
 	if !reflect.ValueOf(rc).IsZero() {
 		r.Reconstitution = &rc
 	}
 	d := workflow.Dilution{Diluent: v("dilution.diluent"), Concentration: v("dilution.concentration"), Volume: v("dilution.volume"),
-		SpecificGravity: v("dilution.specific_gravity"), Reference: v("dilution.reference")}
+		SpecificGravity: v("dilution.specific_gravity"), Reference: v("dilution.reference"), Products: refsFromForm(f, "dilution.products", errs, raw)}
 	if !reflect.ValueOf(d).IsZero() {
 		r.Dilution = &d
 	}

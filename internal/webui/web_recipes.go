@@ -133,7 +133,19 @@ func (w *webUI) recipeForm(c echo.Context) error {
 		}
 	}
 	pg.Sections = recipeSections(r, true, nil)
-	pg.Test = testFields(func(k string) string { return defaultTest[k] })
+	test := map[string]string{}
+	for k, v := range defaultTest {
+		test[k] = v
+	}
+	if pg.Version != nil && pg.Version.Draft && r.MaxDose != "" {
+		// A draft opens with its worksheet already previewed (at its
+		// maximum dose), so whoever checks it sees the derivation at once.
+		test["test.dose"] = r.MaxDose
+		pg.Test = testFields(func(k string) string { return test[k] })
+		pg.Preview = w.preview(c, r, func(k string) string { return test[k] }, pg.Test)
+	} else {
+		pg.Test = testFields(func(k string) string { return test[k] })
+	}
 	return w.render(c, http.StatusOK, pg)
 }
 
