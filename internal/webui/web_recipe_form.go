@@ -179,7 +179,7 @@ func reconstitutionSection(rc *workflow.Reconstitution, blank int, raw map[strin
 		rc = &workflow.Reconstitution{}
 	}
 	rows := containerRows("reconstitution.products", rc.Products, blank, raw)
-	return web.FormSection{Rows: rows,ID: "reconstitution", Title: "Reconstitution (powder vials)",
+	return web.FormSection{Rows: rows, ID: "reconstitution", Title: "Reconstitution (powder vials)",
 		Help: "Leave empty for a liquid. Concentration after reconstitution = drug per vial ÷ (diluent + displacement).",
 		Fields: []web.Field{
 			textField("reconstitution.diluent", "Diluent", rc.Diluent, "e.g. sterile water for injection"),
@@ -209,7 +209,7 @@ func dilutionSection(d *workflow.Dilution, blank int, raw map[string]string) web
 		d = &workflow.Dilution{}
 	}
 	rows := containerRows("dilution.products", d.Products, blank, raw)
-	return web.FormSection{Rows: rows,ID: "dilution", Title: "Intermediate dilution (optional)",
+	return web.FormSection{Rows: rows, ID: "dilution", Title: "Intermediate dilution (optional)",
 		Help: "For a dose too small to measure from the stock: dilute to this concentration first.",
 		Fields: []web.Field{
 			textField("dilution.diluent", "Diluent", d.Diluent, ""),
