@@ -35,6 +35,14 @@ func (t *trail) step(parts ...string) {
 	t.steps = append(t.steps, b.String())
 }
 
+// line adds a derivation line built in b (one allocation for the line, none for its parts).
+func (t *trail) line(b []byte) {
+	if t.steps == nil {
+		t.steps = make([]string, 0, 8)
+	}
+	t.steps = append(t.steps, string(b))
+}
+
 func (t *trail) warn(code, field, msg string) {
 	t.warnings = append(t.warnings, Warning{Code: code, Field: field, Message: msg})
 }

@@ -12,12 +12,17 @@ import (
 // units, mEq) and no period after the unit.
 func Display(q Quantity) string {
 	var buf [64]byte
-	b := appendDecimal(buf[:0], q.Value, true)
+	return string(appendDisplay(buf[:0], q))
+}
+
+// appendDisplay appends Display(q) to b.
+func appendDisplay(b []byte, q Quantity) []byte {
+	b = appendDecimal(b, q.Value, true)
 	if !q.Unit.IsDimensionless() {
 		b = append(b, ' ')
 		b = q.Unit.appendTo(b)
 	}
-	return string(b)
+	return b
 }
 
 // DisplayDecimal formats a number by the same rules as Display, without a unit.
@@ -117,18 +122,19 @@ func roundSig(d decimal.Decimal, n int32) (decimal.Decimal, bool) {
 
 // eq renders "= 1,087.5 mg", or "≈ 52.38188976 kg" when the value had to be shortened.
 func eq(q Quantity) string {
-	v, approx := roundSig(q.Value, stepDigits)
 	var buf [64]byte
-	b := append(buf[:0], "= "...)
+	return string(appendEq(buf[:0], q))
+}
+
+// appendEq appends eq(q) to b.
+func appendEq(b []byte, q Quantity) []byte {
+	v, approx := roundSig(q.Value, stepDigits)
 	if approx {
-		b = append(buf[:0], "≈ "...)
+		b = append(b, "≈ "...)
+	} else {
+		b = append(b, "= "...)
 	}
-	b = appendDecimal(b, v, true)
-	if !q.Unit.IsDimensionless() {
-		b = append(b, ' ')
-		b = q.Unit.appendTo(b)
-	}
-	return string(b)
+	return appendDisplay(b, Quantity{Value: v, Unit: q.Unit})
 }
 
 // show renders a value for a derivation line, shortened like eq.

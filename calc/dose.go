@@ -43,6 +43,7 @@ func Dose(in DoseInput) (DoseResult, error) {
 	}
 	d := exactOf(in.Dose)
 	var res DoseResult
+	perWeight := false // the weight-based case computes its result while writing its step
 	switch {
 	case in.Dose.Unit.has(dimMass, true):
 		if in.Weight == nil {
@@ -56,7 +57,11 @@ func Dose(in DoseInput) (DoseResult, error) {
 			return DoseResult{}, relabel(err, "dose")
 		}
 		d = r
-		t.step("dose = ", Display(in.Dose), " × ", Display(*in.Weight), " ", eq(d.quantity()))
+		res.Calculated, perWeight = d.quantity(), true
+		var buf [96]byte
+		b := appendDisplay(append(buf[:0], "dose = "...), in.Dose)
+		b = appendDisplay(append(b, " × "...), *in.Weight)
+		t.line(appendEq(append(b, ' '), res.Calculated))
 	case in.Dose.Unit.neg[dimLength].pow == 2:
 		bsa, err := doseBSA(in, &t)
 		if err != nil {
@@ -75,7 +80,9 @@ func Dose(in DoseInput) (DoseResult, error) {
 	if d.u.has(dimMass, true) || d.u.neg[dimLength].pow != 0 {
 		return DoseResult{}, errorf("dose", CodeInvalid, "%s still depends on weight or BSA after one multiplication", in.Dose.String())
 	}
-	res.Calculated = d.quantity()
+	if !perWeight {
+		res.Calculated = d.quantity()
+	}
 	res.Dose = res.Calculated
 	if in.MaxDose != nil {
 		m := *in.MaxDose
@@ -245,13 +252,11 @@ func Volume(in VolumeInput) (VolumeResult, error) {
 		return VolumeResult{}, err
 	}
 	c := exactOf(in.Concentration)
-	concText := Display(in.Concentration)
 	if in.In != nil {
 		if err := positive("concentration", *in.In); err != nil {
 			return VolumeResult{}, err
 		}
 		c, _ = c.div(exactOf(*in.In))
-		concText = "(" + concText + " in " + Display(*in.In) + ")"
 	}
 	v, err := exactOf(in.Dose).div(c)
 	if err != nil {
@@ -264,7 +269,10 @@ func Volume(in VolumeInput) (VolumeResult, error) {
 	}
 	v, _ = v.to(unitML)
 	res := VolumeResult{Exact: v.quantity()}
-	t.step("volume = ", Display(in.Dose), " ÷ ", concText, " ", eq(res.Exact))
+	var buf [128]byte
+	b := appendDisplay(append(buf[:0], "volume = "...), in.Dose)
+	b = appendConc(append(b, " ÷ "...), in)
+	t.line(appendEq(append(b, ' '), res.Exact))
 	inc, err := volumeIncrement(in, v, &res, &t)
 	if err != nil {
 		return VolumeResult{}, err
@@ -286,12 +294,16 @@ func Volume(in VolumeInput) (VolumeResult, error) {
 	}
 	res.Delivered = dl.quantity()
 	if inc != nil {
-		t.step("delivered dose = ", Display(res.Volume), " × ", concText, " ", eq(res.Delivered))
+		b := appendDisplay(append(buf[:0], "delivered dose = "...), res.Volume)
+		b = appendConc(append(b, " × "...), in)
+		t.line(appendEq(append(b, ' '), res.Delivered))
 		// The deviation is judged where there are guards to judge it by (a caller without
 		// guards may compute it with Deviation); the output fields carry it, not a step.
 		if in.Guards != nil {
 			ordered := exactOf(in.Dose)
-			if diff, _ := dl.sub(ordered); diff.sign() != 0 {
+			if p, lvl, ok := in.Guards.deviationFast(dl, ordered); ok {
+				res.Deviation, res.DeviationLevel = p, lvl
+			} else if diff, _ := dl.sub(ordered); diff.sign() != 0 {
 				res.Deviation = percentOf(diff, ordered)
 				res.DeviationLevel = in.Guards.levelOf(diff, ordered)
 			}
@@ -302,6 +314,15 @@ func Volume(in VolumeInput) (VolumeResult, error) {
 	}
 	res.Steps, res.Warnings = t.steps, t.warnings
 	return res, nil
+}
+
+// appendConc appends the concentration drawn from: "50 mg/mL", or "(1 g in 3 mL)".
+func appendConc(b []byte, in VolumeInput) []byte {
+	if in.In == nil {
+		return appendDisplay(b, in.Concentration)
+	}
+	b = appendDisplay(append(b, '('), in.Concentration)
+	return append(appendDisplay(append(b, " in "...), *in.In), ')')
 }
 
 // volumeIncrement picks the increment to round to (round_to, or the chosen syringe's
@@ -342,13 +363,14 @@ func volumeIncrement(in VolumeInput, v rq, res *VolumeResult, t *trail) (*Quanti
 func roundVolume(in VolumeInput, v, c rq, inc Quantity, t *trail) (rq, error) {
 	i, _ := need("round_to", inc, unitML, "0.1 mL")
 	step := i.value()
-	n := v.n.DivRound(mulD(v.d, step), 0)
+	n, rounded := roundCount(v, step)
 	if n.Sign() == 0 {
 		return rq{}, errorf("round_to", CodeOutOfRange, "%s rounds to 0 mL at %s; use a finer increment",
 			v.quantity().String(), inc.String())
 	}
-	rounded := rq{n: n.Mul(step).Normalize(), d: one, u: unitML}
-	t.step("volume rounded to ", Display(inc), " = ", Display(rounded.quantity()))
+	var buf [96]byte
+	b := appendDisplay(append(buf[:0], "volume rounded to "...), inc)
+	t.line(appendDisplay(append(b, " = "...), rounded.quantity()))
 	if over, why := overLimit(in, rounded, c); over {
 		n = floorWithin(in, c, step, n)
 		if n.Sign() <= 0 {
@@ -358,6 +380,24 @@ func roundVolume(in VolumeInput, v, c rq, inc Quantity, t *trail) (rq, error) {
 		t.step("rounded down to ", Display(rounded.quantity()), " so as not to exceed ", why)
 	}
 	return rounded, nil
+}
+
+// roundCount rounds v half away from zero to a count of steps and returns the count and the
+// rounded volume, on integers where the numbers allow.
+func roundCount(v rq, step decimal.Decimal) (decimal.Decimal, rq) {
+	vn, vd, ok1 := fxRq(v)
+	s, ok2 := fxOf(step)
+	if ok1 && ok2 {
+		if den, ok := vd.mul(s); ok {
+			if k, ok := divRound(vn, den); ok {
+				if r, ok := mul64(k, s.c); ok {
+					return newDecimal(k, 0), rq{n: fx{c: r, e: s.e}.decimal(), d: one, u: unitML}
+				}
+			}
+		}
+	}
+	n := v.n.DivRound(mulD(v.d, step), 0)
+	return n, rq{n: n.Mul(step).Normalize(), d: one, u: unitML}
 }
 
 // floorWithin returns the largest count of steps ≤ n whose volume stays within the limits.

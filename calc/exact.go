@@ -27,6 +27,14 @@ func quo(n, d decimal.Decimal) decimal.Decimal {
 	if isOne(d) {
 		return n
 	}
+	if q, ok := quoFast(n, d); ok {
+		return q
+	}
+	return quoSlow(n, d)
+}
+
+// quoSlow is quo in decimal arithmetic, for numbers too long for the integer path.
+func quoSlow(n, d decimal.Decimal) decimal.Decimal {
 	// n/d lies in (10^(mag-1), 10^(mag+1)), so this many places keeps enough digits.
 	mag := int32(n.NumDigits()) + n.Exponent() - int32(d.NumDigits()) - d.Exponent()
 	// Most clinical quotients terminate within a few digits (21.75 mL); try that cheaply.
@@ -57,7 +65,7 @@ func (a rq) mul(b rq) (rq, error) {
 	if err != nil {
 		return rq{}, err
 	}
-	r := rq{n: a.n.Mul(b.n), d: mulD(a.d, b.d), u: u}
+	r := rq{n: mulFast(a.n, b.n), d: mulD(a.d, b.d), u: u}
 	if f.set {
 		r.n, r.d = r.n.Mul(f.num), r.d.Mul(f.den)
 	}
@@ -72,7 +80,7 @@ func mulD(a, b decimal.Decimal) decimal.Decimal {
 	case isOne(b):
 		return a
 	}
-	return a.Mul(b)
+	return mulFast(a, b)
 }
 
 // isOne is a cheap test for the denominator 1 that exact inputs carry.
@@ -126,6 +134,9 @@ func (a rq) cmp(b rq) (int, error) {
 	b, err := b.to(a.u)
 	if err != nil {
 		return 0, err
+	}
+	if c, ok := cmpFast(a, b); ok {
+		return c, nil
 	}
 	return mulD(a.n, b.d).Cmp(mulD(b.n, a.d)), nil
 }

@@ -61,6 +61,21 @@ type Guards struct {
 	// ImplausiblePerKg and ImplausibleTotal flag a dose above them (10 g/kg,
 	// 500 g) when no drug is known.
 	ImplausiblePerKg, ImplausibleTotal *Quantity
+
+	// smallest is the smallest syringe, found once by Prepare.
+	smallest *Syringe
+}
+
+// Prepare finds once what every calculation would otherwise look up again
+// (the smallest syringe). Call it after filling the guards and before
+// sharing them; changing Syringes afterwards needs another Prepare.
+func (g *Guards) Prepare() *Guards {
+	g.smallest = nil
+	if len(g.Syringes) > 0 {
+		s, _ := g.findSmallest()
+		g.smallest = &s
+	}
+	return g
 }
 
 // Deviation is (delivered − ordered) ÷ ordered in percent, exactly.
@@ -288,6 +303,16 @@ func (g *Guards) implausibleDose(perKg *Quantity, dose Quantity) (Warning, bool)
 // that can be measured at all; ok is false without syringes.
 func (g *Guards) smallestFloor() (Syringe, bool) {
 	if g == nil || len(g.Syringes) == 0 {
+		return Syringe{}, false
+	}
+	if g.smallest != nil {
+		return *g.smallest, g.smallest.Floor.Value.Sign() > 0
+	}
+	return g.findSmallest()
+}
+
+func (g *Guards) findSmallest() (Syringe, bool) {
+	if len(g.Syringes) == 0 {
 		return Syringe{}, false
 	}
 	best := g.Syringes[0]

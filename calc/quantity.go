@@ -231,6 +231,9 @@ func scanNumber(s string) (decimal.Decimal, string, error) {
 	if digits > maxDigits {
 		return zero, "", errorf("quantity", CodeOutOfRange, "%q has more than %d digits", s, maxDigits)
 	}
+	if v, ok := smallNumber(s[:i]); ok {
+		return v, s[i:], nil
+	}
 	v, err := decimal.NewFromString(s[:i])
 	if err != nil {
 		return zero, "", errorf("quantity", CodeInvalid, "%q is not a number", s[:i])
@@ -239,6 +242,38 @@ func scanNumber(s string) (decimal.Decimal, string, error) {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// smallNumber reads a number scanNumber has checked ("-72.50") as decimal.NewFromString
+// would (coefficient 7250, exponent -2), without allocating when it has at most 18 digits.
+func smallNumber(s string) (decimal.Decimal, bool) {
+	var c int64
+	var e int32
+	n, neg, frac := 0, false, false
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; {
+		case ch == '-' && i == 0:
+			neg = true
+		case ch == '+' && i == 0:
+		case ch == '.':
+			frac = true
+		default:
+			if n++; n > 18 {
+				return zero, false
+			}
+			c = c*10 + int64(ch-'0')
+			if frac {
+				e--
+			}
+		}
+	}
+	if neg {
+		c = -c
+	}
+	if c == 0 {
+		return decimal.New(0, e), true
+	}
+	return newDecimal(c, e), true
+}
 
 // ungroup removes thousands separators from a whole number written in groups of three
 // ("10,000" → "10000"); ok is false for any other use of a comma.

@@ -20,14 +20,12 @@ const window24 = 24 * time.Hour
 // maximum per day. ok is false when the total is within it, or there are
 // no other doses to add. A dose whose unit does not convert to this one (an
 // order in mmol of an mEq drug) cannot be added and is left out.
-func (l DoseLimit) dailyTotal(f Facts, where string) (Finding, bool) {
+func (l *compiledLimit) dailyTotal(f Facts) (Finding, bool) {
 	if len(f.Others) == 0 || f.At.IsZero() {
 		return Finding{}, false
 	}
-	limit, err := calc.Parse(l.MaxPerDay)
-	if err != nil {
-		return Finding{}, false
-	}
+	limit, where := l.maxPerDay.written, l.where()
+	var err error
 	doses := []Dose{{Amount: f.Delivered, At: f.At}}
 	for _, o := range f.Others {
 		if o.Amount.Unit.SameDimension(f.Delivered.Unit) && o.At.Sub(f.At).Abs() < window24 {

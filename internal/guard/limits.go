@@ -58,99 +58,112 @@ const (
 	FindConcentrationAboveMax = "concentration_above_max"
 )
 
-// LimitsFor returns the limits that apply to a drug by a route on a line:
-// those of the drug with no route or the same route, and no line or the same
-// line.
-func (r Rules) LimitsFor(drug, route, line string) []DoseLimit {
-	d := normalize(drug)
-	var out []DoseLimit
-	for _, l := range r.DoseLimits {
-		if normalize(l.Drug) != d {
-			continue
-		}
-		if l.Route != "" && !strings.EqualFold(l.Route, strings.TrimSpace(route)) {
-			continue
-		}
-		if l.Line != "" && l.Line != line {
-			continue
-		}
-		out = append(out, l)
-	}
-	return out
-}
+// CheckDose judges a delivered dose against every limit that applies. A
+// caller checking many doses compiles the table once (Compile) instead.
+func (r Rules) CheckDose(f Facts) []Finding { return r.Compile().CheckDose(f) }
 
 // CheckDose judges a delivered dose against every limit that applies.
-func (r Rules) CheckDose(f Facts) []Finding {
+func (c *Compiled) CheckDose(f Facts) []Finding {
 	var out []Finding
-	for _, l := range r.LimitsFor(f.Drug, f.Route, f.Line) {
-		out = append(out, l.check(f)...)
+	ls := c.limits[normalizeFast(f.Drug)]
+	for i := range ls {
+		l := &ls[i]
+		if l.Route != "" && !strings.EqualFold(l.Route, strings.TrimSpace(f.Route)) {
+			continue
+		}
+		if l.Line != "" && l.Line != f.Line {
+			continue
+		}
+		out = l.check(f, out)
 	}
 	return out
 }
 
-func (l DoseLimit) check(f Facts) []Finding {
-	var out []Finding
-	where := l.Drug
-	if l.Line != "" {
-		where += " on a " + l.Line + " line"
-	}
-	add := func(code, field string, value calc.Quantity, limit string, above bool) {
-		lim, err := calc.Parse(limit)
-		if err != nil {
-			return
-		}
-		c, err := value.Cmp(lim)
+// check appends the findings of one limit to out.
+func (l *compiledLimit) check(f Facts, out []Finding) []Finding {
+	add := func(code, field string, value calc.Quantity, b *bound, above bool) {
+		c, err := value.Cmp(b.canonical)
 		if err != nil || (above && c <= 0) || (!above && c >= 0) {
 			return
 		}
-		word := "above the maximum"
-		if !above {
-			word = "below the minimum"
-		}
-		msg := calc.DisplaySignificant(value, 4) + " is " + word + " " + calc.Display(lim) + " for " + where + mixUp(value, lim, above)
-		out = append(out, Finding{Code: code, Field: field, Message: msg, Value: value.String(), Limit: lim.String(), Source: l.Source})
+		out = append(out, l.finding(code, field, value, b.written, above))
 	}
-	if l.MaxPerDose != "" {
-		add(FindDoseAboveMax, "dose", f.Delivered, l.MaxPerDose, true)
+	if l.maxPerDose != nil {
+		add(FindDoseAboveMax, "dose", f.Delivered, l.maxPerDose, true)
 	}
-	if l.MinPerDose != "" {
-		add(FindDoseBelowMin, "dose", f.Delivered, l.MinPerDose, false)
+	if l.minPerDose != nil {
+		add(FindDoseBelowMin, "dose", f.Delivered, l.minPerDose, false)
 	}
-	if l.MaxPerDay != "" {
+	if l.maxPerDay != nil {
 		// One dose above the daily maximum is out of range whatever the
 		// frequency; otherwise the total of any 24 hours that hold it is.
 		before := len(out)
 		if perDay, err := f.Delivered.Div(oneDay); err == nil {
-			add(FindDoseAboveDailyMax, "dose", perDay, l.MaxPerDay, true)
+			add(FindDoseAboveDailyMax, "dose", perDay, l.maxPerDay, true)
 		}
 		if len(out) == before {
-			if fd, ok := l.dailyTotal(f, where); ok {
+			if fd, ok := l.dailyTotal(f); ok {
 				out = append(out, fd)
 			}
 		}
 	}
-	if l.MaxPerKg != "" && f.Weight != nil {
-		if per, err := f.Delivered.Div(*f.Weight); err == nil {
-			add(FindDosePerKgAboveMax, "dose", per, l.MaxPerKg, true)
+	if l.maxPerKg != nil && f.Weight != nil {
+		if fd, ok := l.perKg(f); ok {
+			out = append(out, fd)
 		}
 	}
-	if l.MaxPerM2 != "" && f.BSA != nil {
+	if l.maxPerM2 != nil && f.BSA != nil {
 		if per, err := f.Delivered.Div(*f.BSA); err == nil {
-			add(FindDosePerM2AboveMax, "dose", per, l.MaxPerM2, true)
+			add(FindDosePerM2AboveMax, "dose", per, l.maxPerM2, true)
 		}
 	}
-	if l.MaxRate != "" && f.Duration != nil {
+	if l.maxRate != nil && f.Duration != nil {
 		// Hours first, so 40 mEq over 30 min is exactly 80 mEq/h.
-		if h, err := f.Duration.In("h"); err == nil {
+		if h, err := f.Duration.Convert(hour); err == nil {
 			if rate, err := f.Delivered.Div(h); err == nil {
-				add(FindRateAboveMax, "infuse_over", rate, l.MaxRate, true)
+				add(FindRateAboveMax, "infuse_over", rate, l.maxRate, true)
 			}
 		}
 	}
-	if l.MaxConcentration != "" && f.Concentration != nil {
-		add(FindConcentrationAboveMax, "final_volume", *f.Concentration, l.MaxConcentration, true)
+	if l.maxConcentration != nil && f.Concentration != nil {
+		add(FindConcentrationAboveMax, "final_volume", *f.Concentration, l.maxConcentration, true)
 	}
 	return out
+}
+
+// finding words one limit the value is outside of.
+func (l *compiledLimit) finding(code, field string, value, lim calc.Quantity, above bool) Finding {
+	word := "above the maximum"
+	if !above {
+		word = "below the minimum"
+	}
+	msg := calc.DisplaySignificant(value, 4) + " is " + word + " " + calc.Display(lim) + " for " + l.where() + mixUp(value, lim, above)
+	return Finding{Code: code, Field: field, Message: msg, Value: value.String(), Limit: lim.String(), Source: l.Source}
+}
+
+// perKg judges the dose per kg of body weight. Dividing an amount by a
+// weight would cancel the two masses (mg ÷ kg is a plain number), so the
+// dose is compared with the limit times the weight in kg, and the dose per
+// kg is worked out only to word a finding.
+func (l *compiledLimit) perKg(f Facts) (Finding, bool) {
+	lim := l.maxPerKg.canonical // dose unit per kg
+	amount, err1 := f.Delivered.Convert(l.doseUnit)
+	w, err2 := f.Weight.Convert(kg)
+	if err1 != nil || err2 != nil || w.Value.Sign() <= 0 {
+		return Finding{}, false
+	}
+	most, err := calc.Quantity{Value: lim.Value}.Mul(calc.Quantity{Value: w.Value})
+	if err != nil {
+		return Finding{}, false
+	}
+	if c, err := (calc.Quantity{Value: amount.Value}).Cmp(most); err != nil || c <= 0 {
+		return Finding{}, false
+	}
+	per, err := calc.Quantity{Value: amount.Value}.Div(calc.Quantity{Value: w.Value})
+	if err != nil {
+		return Finding{}, false
+	}
+	return l.finding(FindDosePerKgAboveMax, "dose", calc.Quantity{Value: per.Value, Unit: lim.Unit}, l.maxPerKg.written, true), true
 }
 
 var thousand = decimal.NewFromInt(1000)

@@ -464,7 +464,7 @@ func (r Rules) CalcGuards() *calc.Guards {
 	if q, err := calc.Parse(r.ImplausibleDose.Total); err == nil {
 		g.ImplausibleTotal = &q
 	}
-	return g
+	return g.Prepare()
 }
 
 // History is every version of the table a site has used.

@@ -188,6 +188,15 @@ func TestCheckDose(t *testing.T) {
 			t.Errorf("1000-fold dose: %+v", fs)
 		}
 	})
+	t.Run("per kg: 3 g to 50 kg is 60 mg/kg, above 35 mg/kg", func(t *testing.T) {
+		fs := r.CheckDose(Facts{Drug: "vancomycin", Route: "IV", Delivered: calc.MustParse("3000 mg"), Weight: q("50 kg")})
+		if codes(fs) != FindDosePerKgAboveMax || !strings.Contains(fs[0].Message, "60 mg/kg") || !strings.Contains(fs[0].Message, "35 mg/kg") {
+			t.Errorf("%+v", fs)
+		}
+		if fs := r.CheckDose(Facts{Drug: "vancomycin", Route: "IV", Delivered: calc.MustParse("1.75 g"), Weight: q("50000 g")}); len(fs) != 0 {
+			t.Errorf("exactly 35 mg/kg held: %+v", fs)
+		}
+	})
 	t.Run("per m2", func(t *testing.T) {
 		fs := r.CheckDose(Facts{Drug: "cyclophosphamide", Route: "IV", Delivered: calc.MustParse("3500 mg"), BSA: q("1.9 m2")})
 		if codes(fs) != FindDosePerM2AboveMax {

@@ -221,7 +221,8 @@ func fromCalc(err error, field string) error {
 // final concentration, the rate, the dose-range limits, the steps and the
 // provisional BUD. A refusal names the field at fault.
 func ComputeWorksheet(in WorksheetInput) (Worksheet, error) {
-	c := &computation{in: in, guards: in.Guards.CalcGuards()}
+	compiled := in.Guards.Compile()
+	c := &computation{in: in, compiled: compiled, guards: compiled.Guards()}
 	c.start()
 	for _, stage := range []func() error{
 		c.checkPatient, c.computeDose, c.chooseProduct, c.countVials, c.sourceConcentration,
@@ -236,9 +237,10 @@ func ComputeWorksheet(in WorksheetInput) (Worksheet, error) {
 
 // computation carries a worksheet through its stages.
 type computation struct {
-	in     WorksheetInput
-	guards *calc.Guards
-	ws     Worksheet
+	in       WorksheetInput
+	compiled *guard.Compiled
+	guards   *calc.Guards
+	ws       Worksheet
 
 	dose  calc.DoseResult
 	prod  *Product

@@ -293,7 +293,7 @@ func (c *computation) computeRate() error {
 // for a pharmacist.
 func (c *computation) checkLimits() error {
 	o := c.in.Order
-	c.ws.Holds = c.in.Guards.CheckDose(guard.Facts{
+	c.ws.Holds = c.compiled.CheckDose(guard.Facts{
 		Drug: o.Drug, Route: o.Route, Line: o.Line, Delivered: c.draw.Delivered,
 		Weight: o.Patient.Weight, BSA: c.dose.BSA, Duration: o.InfuseOver, Concentration: &c.finalConc,
 		At: o.DueAt, Others: c.in.SameDrug,
