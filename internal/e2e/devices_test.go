@@ -57,15 +57,6 @@ func TestWeighOnTheBalanceAndPrint(t *testing.T) {
 	tech.waitFor("the guided preparation", fmt.Sprintf(`location.pathname === '/tablet/prep/%d'`, prepID), 10*time.Second)
 
 	doc := api.prep(prepID)
-	var bag, vial product
-	for _, s := range doc.Steps {
-		switch s.Kind {
-		case "scan_diluent":
-			bag = api.product(s.Expects.ProductIDs[0])
-		case "scan_vial":
-			vial = api.product(s.Expects.ProductIDs[0])
-		}
-	}
 	photo := photoFile(t)
 	sim := a.DemoBalance
 	weighed := 0
@@ -74,15 +65,16 @@ func TestWeighOnTheBalanceAndPrint(t *testing.T) {
 		step := evalIn[string](tech, `(document.querySelector('.step:not([hidden])') || {dataset: {}}).dataset.step || ''`)
 		switch kind {
 		case "scan":
+			// Every scan step (bag, vials, the water that dissolves the
+			// powder) with its own product, one container each.
 			for _, s := range doc.Steps {
-				switch s.Kind {
-				case "scan_diluent":
-					techAPI.call("POST", fmt.Sprintf("/api/v1/preparations/%d/scans", prepID), map[string]string{"step_id": s.ID, "data": gs1(bag.unitGTIN(), "301231", "B77", "")}, nil)
-				case "scan_vial":
-					for i := 0; i < max(s.Expects.Count, 1); i++ {
-						techAPI.call("POST", fmt.Sprintf("/api/v1/preparations/%d/scans", prepID), map[string]string{"step_id": s.ID,
-							"data": gs1(vial.unitGTIN(), "301231", "A123", fmt.Sprintf("SN%d", i+1))}, nil)
-					}
+				if s.Kind != "scan_diluent" && s.Kind != "scan_vial" {
+					continue
+				}
+				p := api.product(s.Expects.ProductIDs[0])
+				for i := 0; i < max(s.Expects.Count, 1); i++ {
+					techAPI.call("POST", fmt.Sprintf("/api/v1/preparations/%d/scans", prepID), map[string]string{"step_id": s.ID,
+						"data": gs1(p.unitGTIN(), "301231", "A123", fmt.Sprintf("%s-SN%d", s.ID, i+1))}, nil)
 				}
 			}
 			tech.open(fmt.Sprintf("/tablet/prep/%d", prepID))
