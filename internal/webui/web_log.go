@@ -28,7 +28,7 @@ const chartWeeks = 8
 
 // logEventTypes are offered in the type filter, most useful first.
 var logEventTypes = []string{
-	workflow.EvScanRefused, workflow.EvRejected, workflow.EvWeight, workflow.EvCompleted, workflow.EvVerified, workflow.EvReleased,
+	workflow.EvScanRefused, workflow.EvRejected, workflow.EvWeight, workflow.EvCompleted, workflow.EvFirstCheck, workflow.EvVerified, workflow.EvReleased,
 	workflow.EvScanAccepted, workflow.EvOrderCreated, workflow.EvPrepClaimed, workflow.EvStepDone, workflow.EvPhoto,
 	workflow.EvLabelPrinted, workflow.EvLabelReprinted, workflow.EvWaste, workflow.EvRemakeQueued, workflow.EvCancelled,
 	audit.TypeLogin, audit.TypeLoginFailed, audit.TypeLogout, audit.TypeReauthFailed, audit.TypeUserCreated,
