@@ -24,6 +24,8 @@ func (s *Site) funcs() template.FuncMap {
 		"lower":    strings.ToLower,
 		"card":     func(p hasLayout, c QueueCard) cardData { return cardData{L: p.base(), C: c} },
 		"typedWhy": func(id string, witness bool) TypedWhy { return TypedWhy{ID: id, Witness: witness} },
+		"refusal":  func(code string) string { return Refusal(code).Title },
+		"nextstep": func(code string) string { return Refusal(code).Next },
 	}
 }
 

@@ -94,22 +94,29 @@ func (s *Site) loadAssets() error {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(body)
-		h := hex.EncodeToString(sum[:])[:hashLen]
-		ext := path.Ext(e.Name())
-		file := strings.TrimSuffix(e.Name(), ext) + "." + h + ext
-		ctype := mime.TypeByExtension(ext)
-		if ctype == "" {
-			ctype = "application/octet-stream"
-		}
-		a := &Asset{Name: e.Name(), File: file, Type: ctype, Body: body, ETag: `"` + h + `"`}
-		if strings.HasPrefix(ctype, "text/") || strings.Contains(ctype, "javascript") || strings.Contains(ctype, "svg") {
-			a.Gzip = gzipped(body)
-		}
-		s.assets[file] = a
-		s.urls[e.Name()] = AssetPrefix + file
+		s.addAsset(e.Name(), body)
 	}
+	// Generated: the plain words of the refusal codes, for app.js.
+	s.addAsset("words.js", wordsScript())
 	return nil
+}
+
+// addAsset hashes one static file and serves it under its checksum name.
+func (s *Site) addAsset(name string, body []byte) {
+	sum := sha256.Sum256(body)
+	h := hex.EncodeToString(sum[:])[:hashLen]
+	ext := path.Ext(name)
+	file := strings.TrimSuffix(name, ext) + "." + h + ext
+	ctype := mime.TypeByExtension(ext)
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	a := &Asset{Name: name, File: file, Type: ctype, Body: body, ETag: `"` + h + `"`}
+	if strings.HasPrefix(ctype, "text/") || strings.Contains(ctype, "javascript") || strings.Contains(ctype, "svg") {
+		a.Gzip = gzipped(body)
+	}
+	s.assets[file] = a
+	s.urls[name] = AssetPrefix + file
 }
 
 func gzipped(b []byte) []byte {

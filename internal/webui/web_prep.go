@@ -80,7 +80,8 @@ func (w *webUI) claim(c echo.Context) error {
 		if e.Kind == apperr.Internal {
 			return err
 		}
-		return w.renderQueue(c, httpapi.StatusOf(e.Kind), e.Message)
+		words := web.Refusal(e.CodeOrKind())
+		return w.renderQueue(c, httpapi.StatusOf(e.Kind), words.Title+": "+e.Message+". "+words.Next)
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/tablet/prep/%d", id))
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/httpapi"
+	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
 )
@@ -107,9 +108,9 @@ func (w *webUI) verifyData(c echo.Context) (web.VerifyPage, error) {
 	}
 	steps := map[string]string{}
 	for i, s := range ws.Steps {
-		steps[s.ID] = fmt.Sprintf("%d. %s", i+1, s.Kind)
+		steps[s.ID] = fmt.Sprintf("%d. %s", i+1, web.StepKind(string(s.Kind)))
 	}
-	w.entryEvidence(p, steps, products, nm, &pg)
+	w.entryEvidence(ctx, p, steps, products, nm, &pg)
 	photos, err := w.api.Compounding.Photos(ctx, p.ID)
 	if err != nil {
 		return web.VerifyPage{}, err
@@ -217,7 +218,7 @@ func (w *webUI) checks(ctx context.Context, p *workflow.Preparation, me int64, p
 
 // entryEvidence lists the scans and weights, each typed one marked with
 // its reason and witness, and gathers the typed entries for the page's top.
-func (w *webUI) entryEvidence(p *workflow.Preparation, steps map[string]string, products map[int64]string, nm *names, pg *web.VerifyPage) {
+func (w *webUI) entryEvidence(ctx context.Context, p *workflow.Preparation, steps map[string]string, products map[int64]string, nm *names, pg *web.VerifyPage) {
 	typed := func(e workflow.Entry) string {
 		if !e.Typed() {
 			return ""
@@ -234,7 +235,7 @@ func (w *webUI) entryEvidence(p *workflow.Preparation, steps map[string]string, 
 		if s.ProductID != nil {
 			e.Product = products[*s.ProductID]
 			if e.Product == "" {
-				e.Product = fmt.Sprintf("product %d", *s.ProductID)
+				e.Product = w.productName(ctx, *s.ProductID)
 			}
 		}
 		if s.ExpiresAt != nil {
@@ -275,4 +276,13 @@ func or(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// productName names a formulary product that is not on the worksheet (a
+// wrong product scanned), as the formulary labels it.
+func (w *webUI) productName(ctx context.Context, id int64) string {
+	if p, err := w.api.Store.Product(ctx, id); err == nil && p != nil {
+		return store.WorkflowProduct(p).Label()
+	}
+	return "a product not on this worksheet"
 }

@@ -106,8 +106,8 @@ func CheckRepeat(s *Step, r Resolved, earlier []ScanRecord, inStep, confirm int)
 		for _, e := range earlier {
 			if e.Accepted && e.GTIN == r.GTIN && e.Serial == r.Serial {
 				return 0, Refusal("already_scanned",
-					"this container (lot %s, serial %s) was already scanned for step %s of this preparation: each container counts once; scan the next one",
-					r.Lot, r.Serial, e.StepID)
+					"this container (lot %s, serial %s) was already scanned for this preparation: each container counts once; scan the next one",
+					r.Lot, r.Serial)
 			}
 		}
 		return 0, nil
@@ -129,8 +129,8 @@ func CheckRepeat(s *Step, r Resolved, earlier []ScanRecord, inStep, confirm int)
 		return confirm, nil
 	}
 	e := Refusal("already_scanned",
-		"this looks like a container already scanned for step %s (lot %s, same expiry, no serial number): scan a container of another lot, or confirm that this is a different container, number %d of %d",
-		s.ID, r.Lot, next, of)
+		"this looks like a container already scanned for this step (lot %s, same expiry, no serial number): scan a container of another lot, or confirm that this is a different container, number %d of %d",
+		r.Lot, next, of)
 	if confirm != 0 {
 		e.Message += fmt.Sprintf(" (the confirmation said %d)", confirm)
 	}
@@ -179,5 +179,5 @@ func (ws *Worksheet) ScansBefore(stepID string) []Step {
 // component it uses.
 func ScanFirst(step string, scan Step) error {
 	return typedRefusal("scan_first", scan.ID,
-		"step %s uses a component not scanned yet: do step %s first (%s)", step, scan.ID, scan.Instruction)
+		"this step uses a component not scanned yet: first do the step %q", scan.Instruction)
 }

@@ -160,7 +160,7 @@ func (ws *Worksheet) Incomplete(p Progress) error {
 		}
 		missing = append(missing, s.ID)
 		if first == nil {
-			first = apperr.WithCode(apperr.Refused, "steps_incomplete", "step %s (%s) is %s: %s", s.ID, s.Kind, st, why)
+			first = apperr.WithCode(apperr.Refused, "steps_incomplete", "the step %q is %s: %s", s.Instruction, map[string]string{"pending": "not done yet", "failed": "failed and must be redone"}[st], why)
 			first.Field = s.ID
 		}
 	}
@@ -192,7 +192,7 @@ func (ws *Worksheet) CheckScan(stepID string, r Resolved, p Progress) (*Step, er
 		return nil, err
 	}
 	if n := p.acceptedScans(s.ID); n >= max(s.Expects.Count, 1) {
-		return s, Refusal("step_already_done", "step %s already has the %d container(s) it needs; scan for the next step", s.ID, n)
+		return s, Refusal("step_already_done", "this step already has the %d container(s) it needs; scan for the next step", n)
 	}
 	for _, id := range s.Expects.ProductIDs {
 		if id == r.Product.ID {
@@ -211,10 +211,10 @@ func (ws *Worksheet) CheckScan(stepID string, r Resolved, p Progress) (*Step, er
 		}
 	}
 	if r.Product.Drug == want.Drug {
-		return s, Refusal("wrong_strength", "scanned %s, but step %s needs %s: same drug, wrong strength or size",
-			r.Product.Label(), s.ID, want.Label())
+		return s, Refusal("wrong_strength", "scanned %s, but this step needs %s: same drug, wrong strength or size",
+			r.Product.Label(), want.Label())
 	}
-	return s, Refusal("wrong_product", "scanned %s, but step %s needs %s", r.Product.Label(), s.ID, want.Label())
+	return s, Refusal("wrong_product", "scanned %s, but this step needs %s", r.Product.Label(), want.Label())
 }
 
 // ScanStep returns the scan step with the given ID, or a 400 naming step_id.

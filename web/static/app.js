@@ -381,10 +381,9 @@
             markDone(step, bits.join(' · '));
           }
         } else {
-          var e = errorOf(r);
-          feedback('bad', refusal(e.code), e.message);
+          refused(r);
           var er = (r.body && r.body.error) || {};
-          if (e.code === 'already_scanned' && er.field === 'container_no' && er.fields) {
+          if (er.code === 'already_scanned' && er.field === 'container_no' && er.fields) {
             offerCount(step, data, extra, er.fields.container_no, er.fields.count);
           }
         }
@@ -470,8 +469,7 @@
             out.value = '0';
             markDone(step, v + ' g — out of tolerance', true);
           } else {
-            var e = errorOf(r);
-            feedback('bad', refusal(e.code), e.message);
+            refused(r);
           }
         }, function () { btn.disabled = false; feedback('bad', 'Not saved', 'The connection is down; try again.'); });
       });
@@ -542,7 +540,7 @@
         api('POST', base + '/tare', { step_id: step.dataset.step, balance_id: b.id }).then(function (r) {
           btn.disabled = false;
           if (r.ok) { panel.dataset.tared = '1'; feedback('ok', 'Balance tared', 'Now fill the container, put it back on the pan and tap Weigh.'); }
-          else { var e = errorOf(r); feedback('bad', refusal(e.code), e.message); }
+          else { refused(r); }
         }, function () { btn.disabled = false; feedback('bad', 'Not tared', 'The connection is down; try again.'); });
       });
       $('.take-reading', panel).addEventListener('click', function () {
@@ -565,8 +563,7 @@
         feedback('bad', 'Weight out of tolerance: ' + b.measured, 'expected ' + (b.expected_display || b.expected) + ', deviation ' + b.deviation + '. Correct the volume and weigh again.');
         markDone(step, b.measured + ' — out of tolerance', true);
       } else {
-        var e = errorOf(r);
-        feedback('bad', refusal(e.code), e.message);
+        refused(r);
       }
     }
     // printOn sends the current label to the hood's printer and follows
@@ -574,7 +571,7 @@
     function printOn(p) {
       feedback('info', 'Printing the label on ' + p.name, '');
       return api('POST', base + '/print', { printer_id: p.id }).then(function (r) {
-        if (!r.ok) { var e = errorOf(r); feedback('bad', refusal(e.code), e.message); return; }
+        if (!r.ok) { refused(r); return; }
         var job = r.body, tries = 0;
         function poll() {
           api('GET', '/api/v1/print-jobs/' + job.id).then(function (j) {
@@ -641,7 +638,7 @@
         }).then(function (r) {
           btn.disabled = false;
           if (r.ok) { feedback('ok', 'Photo saved', step.dataset.kind === 'photo' ? '' : $('.step-title', step).textContent + ' — done'); markDone(step, 'photo saved'); }
-          else { var e = errorOf(r); feedback('bad', refusal(e.code), e.message); }
+          else { refused(r); }
         }, function () { btn.disabled = false; feedback('bad', 'Photo not saved', 'The connection is down; try again.'); });
       });
     });
@@ -671,7 +668,7 @@
         api('POST', base + '/steps/' + encodeURIComponent(step.dataset.step) + '/done', {}).then(function (r) {
           btn.disabled = false;
           if (r.ok) { feedback('ok', 'Recorded', $('.step-title', step).textContent); markDone(step, 'done'); }
-          else { var e = errorOf(r); feedback('bad', refusal(e.code), e.message); }
+          else { refused(r); }
         }, function () { btn.disabled = false; feedback('bad', 'Not saved', 'The connection is down; try again.'); });
       });
     });
@@ -687,7 +684,7 @@
             feedback('ok', 'Completed', 'It is waiting for a pharmacist. The label is printing.');
             show();
             if (station && station.printer) { printOn(station.printer); } else { showLabel(); }
-          } else { var e = errorOf(r); feedback('bad', refusal(e.code), e.message); }
+          } else { refused(r); }
         }, function () { complete.disabled = false; feedback('bad', 'Not saved', 'The connection is down; try again.'); });
       });
     }
@@ -721,25 +718,18 @@
     show();
   }
 
-  // Words for the server's refusal codes: the headline a technician reads
-  // from across the hood; the server's message gives the detail.
-  function refusal(code) {
-    return {
-      wrong_product: 'Wrong product', expired: 'Expired', recalled: 'Recalled lot',
-      unknown_product: 'Not in the formulary', in_use_expired: 'Past its in-use time',
-      bad_barcode: 'Barcode not readable', already_used: 'Already used', wrong_step: 'Not this step',
-      wrong_label: 'Not the current label', wrong_state: 'Not ready for this', not_completed: 'Not completed yet',
-      conflict: 'Someone else changed this', forbidden: 'Not allowed', not_found: 'Not found',
-      invalid: 'Not accepted', out_of_tolerance: 'Weight out of tolerance',
-      balance_unstable: 'Balance not settled', balance_overload: 'Balance overloaded', balance_underload: 'Balance reads below zero',
-      balance_unavailable: 'Balance not reachable', balance_timeout: 'Balance not answering', balance_bad_reply: 'Balance not understood',
-      balance_unit: 'Balance not in grams', balance_busy: 'Balance busy', tare_required: 'Tare first',
-      already_scanned: 'Already scanned', ambiguous: 'Barcode can be read two ways', scan_first: 'Scan first',
-      reason_required: 'Reason needed', witness_required: 'Second person needed', witness_failed: 'Witness badge or PIN wrong',
-      witness_not_independent: 'Witness must be someone else', witness_not_allowed: 'Witness not allowed',
-      too_many_attempts: 'Too many wrong PINs',
-      balance_inactive: 'Balance out of service', printer_inactive: 'Printer out of service', no_label: 'No label yet'
-    }[code] || 'Refused (' + code + ')';
+  // Words for the server's refusal codes (words.js, generated from the one
+  // map on the server): the headline a technician reads from across the
+  // hood. A code is never shown; an unknown one gets general words.
+  function wordsOf(code) {
+    var w = window.laminarWords || { refusals: {}, fallback: { t: 'Not accepted', n: '' } };
+    return w.refusals[code] || w.fallback;
+  }
+  // refused shows a refusal: the headline, the server's reason, and what
+  // to do next.
+  function refused(r) {
+    var e = errorOf(r), w = wordsOf(e.code);
+    feedback('bad', w.t, e.message + (w.n ? ' — ' + w.n : ''));
   }
 
   // live keeps a region of the page current: on every preparation event
@@ -777,7 +767,7 @@
       if (!m) { feedback('bad', 'Not a preparation label', 'On this screen, scan a Laminar label to release the bag.'); return; }
       api('POST', '/api/v1/preparations/' + m[1] + '/release', { label_data: data }).then(function (r) {
         if (r.ok) { feedback('ok', 'Released #' + m[1], 'It can go to the floor.'); }
-        else { var e = errorOf(r); feedback('bad', refusal(e.code), e.message); }
+        else { refused(r); }
       }, function () { feedback('bad', 'Not released', 'The connection is down; scan again.'); });
     });
   }
@@ -823,7 +813,7 @@
         if (!sel.value) { return; }
         api('POST', '/api/v1/tablet/station', { hood: sel.value }, { tries: 1 }).then(function (b) {
           if (b.ok) { localStorage.setItem('laminar.hood', sel.value); describe(b.body); feedback('ok', 'This tablet is at ' + sel.value, info.textContent); }
-          else { var e = errorOf(b); feedback('bad', refusal(e.code), e.message); }
+          else { refused(b); }
         });
       });
     });
