@@ -167,6 +167,26 @@ func badCredentials(tablet bool) error {
 	return apperr.WithCode(apperr.Unauthorized, "bad_credentials", "the username or password is wrong")
 }
 
+// withTriesLeft says how many tries are left before the badge (or the
+// name) is locked; the count is kept for any badge or name typed, known or
+// not, so it reveals nothing about which accounts exist.
+func withTriesLeft(err error, left int, window time.Duration) error {
+	e, ok := err.(*apperr.Error)
+	if !ok || left < 1 {
+		return err
+	}
+	tries := "tries"
+	if left == 1 {
+		tries = "try"
+	}
+	e.Message += fmt.Sprintf(": %d %s left before it is locked for %d minutes", left, tries, int(window.Minutes()))
+	if e.Fields == nil {
+		e.Fields = map[string]string{}
+	}
+	e.Fields["tries_left"] = strconv.Itoa(left)
+	return e
+}
+
 func tooMany(until, now time.Time) error {
 	secs := int((until.Sub(now) + time.Second - 1) / time.Second)
 	secs = max(secs, 1)
@@ -368,7 +388,7 @@ func (s *Service) refuse(ctx context.Context, at *loginAttempt, reason string) e
 	if !f.LockedUntil.IsZero() {
 		return tooMany(f.LockedUntil, at.now)
 	}
-	return badCredentials(at.tablet)
+	return withTriesLeft(badCredentials(at.tablet), s.opt.Throttle.AccountLimit-at.counts[0], s.opt.Throttle.Window)
 }
 
 // openSession starts the session of a successful login; the attempt's

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -183,8 +184,10 @@ func TestLoginRefusals(t *testing.T) {
 			wantErr(t, err, c.kind, c.code, c.field)
 		})
 	}
-	// The same answer for an unknown name and a wrong password.
-	_, _, e1 := f.svc.Login(context.Background(), auth.Credentials{Username: "tech1", Password: "nope-nope"}, "")
+	// The same answer for an unknown name and a wrong password (each the
+	// first failure of its name: the tries left count per name typed).
+	f.user(t, "tech2", auth.Technician)
+	_, _, e1 := f.svc.Login(context.Background(), auth.Credentials{Username: "tech2", Password: "nope-nope"}, "")
 	_, _, e2 := f.svc.Login(context.Background(), auth.Credentials{Username: "ghost", Password: "nope-nope"}, "")
 	if e1.Error() != e2.Error() {
 		t.Fatalf("answers differ: %q vs %q", e1, e2)
@@ -630,5 +633,27 @@ func BenchmarkAuthenticate(b *testing.B) {
 		if p, err := svc.Authenticate(ctx, s.Token); p == nil || err != nil {
 			b.Fatal(p, err)
 		}
+	}
+}
+
+// TestWrongPINSaysTriesLeft: a wrong PIN says how many tries are left
+// before the badge is locked, counting down, and then the lock-out.
+func TestWrongPINSaysTriesLeft(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, "tech3", auth.Technician)
+	for left := 4; left >= 1; left-- {
+		_, _, err := f.svc.Login(context.Background(), auth.Credentials{Badge: "TECH3", PIN: "1111"}, "")
+		var e *apperr.Error
+		if !errors.As(err, &e) || e.Code != "bad_credentials" {
+			t.Fatalf("wrong PIN: %v", err)
+		}
+		want := fmt.Sprintf("%d %s left", left, map[bool]string{true: "try", false: "tries"}[left == 1])
+		if !strings.Contains(e.Message, want) || e.Fields["tries_left"] != strconv.Itoa(left) {
+			t.Fatalf("wrong PIN %d: %q (fields %v), want %q", 5-left, e.Message, e.Fields, want)
+		}
+	}
+	_, _, err := f.svc.Login(context.Background(), auth.Credentials{Badge: "TECH3", PIN: "1111"}, "")
+	if !apperr.Is(err, apperr.TooMany) {
+		t.Fatalf("the fifth wrong PIN: %v, want the lock-out", err)
 	}
 }

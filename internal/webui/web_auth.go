@@ -110,7 +110,7 @@ func (w *webUI) loginSubmit(c echo.Context) error {
 		if e.Kind == apperr.Internal || e.Kind == apperr.Unavailable {
 			return err
 		}
-		pg.Error, pg.Field = e.Message, e.Field
+		pg.Error, pg.Field = sentence(e.Message), e.Field
 		if e.Kind == apperr.TooMany && e.RetryAfter > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 		}
@@ -136,3 +136,15 @@ func (w *webUI) logout(c echo.Context) error {
 // csrfToken is the anti-forgery token of the caller's session, for forms
 // and for the X-CSRF-Token header of in-page requests.
 func (w *webUI) csrfToken(c echo.Context) string { return httpapi.CSRFTokenOf(c) }
+
+// sentence starts a message with a capital and ends it with a full stop.
+func sentence(m string) string {
+	if m == "" {
+		return m
+	}
+	m = strings.ToUpper(m[:1]) + m[1:]
+	if !strings.HasSuffix(m, ".") {
+		m += "."
+	}
+	return m
+}

@@ -159,7 +159,7 @@ func (c *computation) fillStep(t StepTemplate, s *Step, base []Product) (keep bo
 	case StepWeigh:
 		return c.weighStep(t, s)
 	case StepInspect:
-		s.Instruction = or(s.Instruction, "Inspect the bag: no particles, no leaks, clear solution, correct label")
+		s.Instruction = or(s.Instruction, "Inspect the bag: no particles, no leaks, clear solution (the label is checked once it is printed, after completing)")
 	case StepPhoto:
 		s.Instruction = or(s.Instruction, "Photograph the syringe and the vials before injecting")
 	}

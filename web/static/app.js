@@ -228,8 +228,20 @@
     if (justScanned() && e.detail === 0) { e.preventDefault(); e.stopPropagation(); }
   }, true);
 
+  // A badge is letters then letters or digits (TECH1, PHARM2): never a
+  // product code (digits, GS1 or HIBC) nor a Laminar label (LMN-…).
+  var BADGE = /^[A-Z][A-Z0-9]{2,19}$/;
   function dispatchScan(data, t0) {
     scanAt = t0;
+    var clean = data.replace(/\u001d/g, '').trim().toUpperCase();
+    if (document.body.dataset.page !== 'login' && csrf && BADGE.test(clean) && clean.indexOf('LMN') !== 0) {
+      // Another person's badge on a shared tablet: switch to them. The
+      // badge waits in this tab for their PIN; the screen comes back after.
+      try { sessionStorage.setItem('laminar.switchBadge', clean); } catch (e) { /* typed again on the login page */ }
+      feedback('info', 'Badge ' + clean + ' — switching user', 'Enter the PIN to continue on this screen.');
+      location.href = '/login?mode=badge&switch=1&next=' + encodeURIComponent(location.pathname + location.search);
+      return;
+    }
     if (scanHandler) { scanHandler(data, t0); return; }
     feedback('info', 'This screen does not take scans', 'Open a preparation to scan its products.');
   }
@@ -290,9 +302,17 @@
       feedback('ok', 'Badge read', 'Now enter your PIN.');
       pin.focus();
     });
+    // A badge scanned on another screen (a quick switch of user).
+    var waiting = null;
+    try { waiting = sessionStorage.getItem('laminar.switchBadge'); sessionStorage.removeItem('laminar.switchBadge'); } catch (e) { waiting = null; }
+    if (waiting && !badge.value) {
+      badge.value = waiting;
+      feedback('info', 'Switching to badge ' + waiting, 'Enter the PIN, then Enter.');
+      pin.focus();
+    }
     form.addEventListener('submit', function (e) {
       if (!badge.value.trim()) { e.preventDefault(); feedback('bad', 'Scan your badge first', 'Hold the badge under the scanner.'); }
-      else if (!pin.value) { e.preventDefault(); feedback('bad', 'Enter your PIN', 'Use the keypad on the right.'); }
+      else if (!pin.value) { e.preventDefault(); feedback('bad', 'Enter your PIN', 'Use the keypad, then Enter.'); }
     });
   }
 
@@ -374,6 +394,8 @@
           if (b.warning) { bits.push('warning: ' + b.warning); }
           var count = Number(step.dataset.count || 1), scanned = Number(step.dataset.scanned || 0) + 1;
           step.dataset.scanned = String(scanned);
+          var n = $('.scan-progress .n', step);
+          if (n) { n.textContent = String(scanned); }
           if (scanned < count) {
             feedback('ok', 'Accepted ' + scanned + ' of ' + count + ': ' + what, bits.join(' · ') + ' — scan the next one.');
           } else {
@@ -667,27 +689,30 @@
         btn.disabled = true;
         api('POST', base + '/steps/' + encodeURIComponent(step.dataset.step) + '/done', {}).then(function (r) {
           btn.disabled = false;
-          if (r.ok) { feedback('ok', 'Recorded', $('.step-title', step).textContent); markDone(step, 'done'); }
+          if (r.ok) {
+            feedback('ok', 'Recorded', $('.step-title', step).textContent); markDone(step, 'done');
+            // The last step's button says it also completes: one tap, not two.
+            if (btn.dataset.complete === '1' && current() === $('#step-complete')) { completeNow(); }
+          }
           else { refused(r); }
         }, function () { btn.disabled = false; feedback('bad', 'Not saved', 'The connection is down; try again.'); });
       });
     });
 
     var complete = $('#complete');
-    if (complete) {
-      complete.addEventListener('click', function () {
-        complete.disabled = true;
-        api('POST', base + '/complete', {}).then(function (r) {
-          complete.disabled = false;
-          if (r.ok) {
-            status('completed', 'Completed');
-            feedback('ok', 'Completed', 'It is waiting for a pharmacist. The label is printing.');
-            show();
-            if (station && station.printer) { printOn(station.printer); } else { showLabel(); }
-          } else { refused(r); }
-        }, function () { complete.disabled = false; feedback('bad', 'Not saved', 'The connection is down; try again.'); });
-      });
+    function completeNow() {
+      complete.disabled = true;
+      api('POST', base + '/complete', {}).then(function (r) {
+        complete.disabled = false;
+        if (r.ok) {
+          status('completed', 'Completed');
+          feedback('ok', 'Completed', 'It is waiting for a pharmacist. The label is printing.');
+          show();
+          if (station && station.printer) { printOn(station.printer); } else { showLabel(); }
+        } else { refused(r); }
+      }, function () { complete.disabled = false; feedback('bad', 'Not saved', 'The connection is down; try again.'); });
     }
+    if (complete) { complete.addEventListener('click', completeNow); }
     // showLabel prints the current label (completion issued label 1).
     // Showing it issues nothing; a new label, superseding the old one, is
     // the form's POST ("Label damaged or lost?"), after which the page
