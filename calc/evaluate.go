@@ -211,6 +211,14 @@ func EvaluateWith(data []byte, g *Guards) (*Response, error) {
 // decodeObject reads exactly one JSON object into its raw members, refusing duplicate keys
 // (which encoding/json would silently resolve to the last) and trailing data.
 func decodeObject(data []byte, field string) (map[string]json.RawMessage, error) {
+	if out, ok := splitObject(data); ok {
+		return out, nil
+	}
+	return decodeObjectSlow(data, field)
+}
+
+// decodeObjectSlow is decodeObject by json.Decoder tokens: it explains every fault.
+func decodeObjectSlow(data []byte, field string) (map[string]json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
 	if err != nil {
@@ -484,8 +492,12 @@ func runVolume(in *inputs, r *Response) error {
 	r.quantity("delivered_dose", res.Delivered)
 	dev := res.Deviation
 	if in.guards == nil && vi.RoundTo != nil || in.guards == nil && res.Syringe != nil {
-		exact, _ := Deviation(dose, res.Delivered)
-		dev = exact.Round(1)
+		if p, _, ok := (&Guards{}).deviationFast(exactOf(res.Delivered), exactOf(dose)); res.Delivered.Unit == dose.Unit && ok {
+			dev = p
+		} else {
+			exact, _ := Deviation(dose, res.Delivered)
+			dev = exact.Round(1)
+		}
 	}
 	r.text("deviation", DeviationText(dev))
 	if res.Syringe != nil {

@@ -226,3 +226,30 @@ func FuzzEvaluate(f *testing.F) {
 		}
 	})
 }
+
+// splitObject reads every object the token decoder reads, member for member, or leaves it to
+// the decoder.
+func FuzzSplitObject(f *testing.F) {
+	for _, s := range []string{`{"kind":"volume","dose":"1087.5 mg"}`, `{}`, ` { "a" : [1, {"b": "}"}], "c": null } `,
+		`{"a":1,"a":2}`, `{"a\"b":1}`, `{"":1}`, `[1]`, `{"a":"x\\"}"}`, `{"a":1} x`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, ok := splitObject(data)
+		if !ok {
+			return
+		}
+		want, err := decodeObjectSlow(data, "request")
+		if err != nil {
+			t.Fatalf("%q split, but the decoder refuses it: %v", data, err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%q: %d members, decoder %d", data, len(got), len(want))
+		}
+		for k, v := range want {
+			if string(got[k]) != string(v) {
+				t.Fatalf("%q member %q: %s, decoder %s", data, k, got[k], v)
+			}
+		}
+	})
+}

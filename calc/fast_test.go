@@ -59,6 +59,10 @@ func TestDeviationFastAgrees(t *testing.T) {
 		if diff, _ := delivered.sub(ordered); diff.sign() != 0 {
 			wantP, wantL = percentOf(diff, ordered), g.levelOf(diff, ordered)
 		}
+		if exact, err := Deviation(ordered.quantity(), delivered.quantity()); err == nil && delivered.d.Equal(one) &&
+			DeviationText(exact.Round(1)) != DeviationText(p) {
+			t.Fatalf("deviation of %v from %v: %s, exact rounded %s", delivered, ordered, DeviationText(p), DeviationText(exact.Round(1)))
+		}
 		if !p.Equal(wantP) || lvl != wantL {
 			t.Fatalf("deviation of %v from %v: %s level %d, decimal %s level %d", delivered, ordered, p, lvl, wantP, wantL)
 		}
