@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -253,6 +254,13 @@ func TestAdminListsAndForms(t *testing.T) {
 	admin.submitAndWait(`button[type=submit].big`, "the saved stability entry")
 	if !strings.Contains(admin.text(".flash"), "stability entries") {
 		t.Fatalf("stability not saved: %s", admin.text("main"))
+	}
+	var logged struct {
+		Events []json.RawMessage `json:"events"`
+	}
+	api.call("GET", "/api/v1/audit?type=formulary.stability_changed", nil, &logged)
+	if len(logged.Events) != 1 || !strings.Contains(string(logged.Events[0]), "sodium chloride 0.9%") {
+		t.Errorf("the stability change is not in the log with its entries: %s", logged.Events)
 	}
 
 	// Users: large role checkboxes, the deactivation confirmed.
