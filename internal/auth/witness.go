@@ -2,10 +2,8 @@ package auth
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/audit"
@@ -40,80 +38,55 @@ func (s *Service) CheckWitness(ctx context.Context, actor int64, badge, pin, rem
 	case len(badge) > 64 || len(pin) > maxSecret:
 		return Witness{}, witnessField("witness_badge", "witness_failed", "the witness's badge or PIN is too long")
 	}
-	now := s.opt.Now().UTC()
-	u, err := s.st.UserByBadge(ctx, badge)
-	known := err == nil
-	if err != nil && !apperr.Is(err, apperr.NotFound) {
-		return Witness{}, err
-	}
-	if known && u.ID == actor {
-		return Witness{}, witnessField("witness_badge", "witness_not_independent",
-			"the witness must be a second person: you cannot witness your own typed entry")
-	}
-	acct := "badge:" + redactedKey(badge)
-	if known {
-		acct = userKey(u.ID)
-	}
-	keys := []store.ThrottleKey{{Key: acct, Limit: s.opt.Throttle.AccountLimit}}
-	if k := addrKey(remoteAddr); k != "" {
-		keys = append(keys, store.ThrottleKey{Key: k, Limit: s.opt.Throttle.AddressLimit})
-	}
-	until, counts, err := s.st.CountAttempt(ctx, keys, now, s.opt.Throttle.Window)
+	// The stages of a badge login: find the badge's account, count the
+	// attempt against it and the address, check the PIN.
+	at, err := s.findAccount(ctx, Credentials{Badge: badge, PIN: pin}, true, remoteAddr)
 	if err != nil {
 		return Witness{}, err
 	}
-	if !until.IsZero() {
-		return Witness{}, witnessTooMany(until, now)
+	if at.known && at.user.ID == actor {
+		return Witness{}, witnessField("witness_badge", "witness_not_independent",
+			"the witness must be a second person: you cannot witness your own typed entry")
 	}
-	counted := make([]string, len(keys))
-	for i, k := range keys {
-		counted[i] = k.Key
+	if err := s.countAttempt(ctx, at); err != nil {
+		return Witness{}, asWitness(err)
 	}
-	ok, reason := false, "unknown_badge"
-	if !known || u.PINHash == "" {
-		s.burnTime(ctx, pin, true)
-		if known {
-			reason = "no_pin"
-		}
-	} else {
-		if ok, err = s.checkSecret(ctx, u.PINHash, pin); err != nil {
-			_ = s.st.ReleaseAttempt(ctx, counted)
-			return Witness{}, apperr.Wrap(fmt.Errorf("user %d: %w", u.ID, err), "check the witness's PIN")
-		}
-		reason = "wrong_pin"
+	ok, reason, err := s.checkCredentials(ctx, at)
+	if err != nil {
+		return Witness{}, err
 	}
-	if ok && !u.Active {
-		ok, reason = false, "deactivated"
-	}
+	u := at.user
 	if ok && !slices.ContainsFunc(u.Roles, func(r string) bool { return slices.Contains(witnessRoles, r) }) {
-		_ = s.st.ReleaseAttempt(ctx, counted)
+		_ = s.st.ReleaseAttempt(ctx, at.counted)
 		return Witness{}, witnessField("witness_badge", "witness_not_allowed",
 			"%s is not a technician or pharmacist: a typed entry is witnessed by someone who works at the hood", u.Username)
 	}
 	if ok {
-		return Witness{UserID: u.ID, Username: u.Username}, s.st.ReleaseAttempt(ctx, counted)
+		return Witness{UserID: u.ID, Username: u.Username}, s.st.ReleaseAttempt(ctx, at.counted)
 	}
 	f := store.LoginFailure{
-		At: now, LockedUntil: s.lockedBy(keys, counts, now), Type: audit.TypeLoginFailed,
+		At: at.now, LockedUntil: s.lockedBy(at.keys, at.counts, at.now), Type: audit.TypeLoginFailed,
 		Payload: map[string]any{"method": "witness", "identifier": redactedKey(badge), "reason": reason,
 			"remote_addr": remoteHost(remoteAddr), "for_user_id": actor},
 	}
-	if known {
+	if at.known {
 		f.ActorID = &u.ID
 	}
 	if err := s.st.RecordLoginFailure(ctx, f); err != nil {
 		return Witness{}, err
 	}
 	if !f.LockedUntil.IsZero() {
-		return Witness{}, witnessTooMany(f.LockedUntil, now)
+		return Witness{}, asWitness(tooMany(f.LockedUntil, at.now))
 	}
 	return Witness{}, witnessField("witness_pin", "witness_failed", "the witness's badge or PIN is wrong")
 }
 
-func witnessTooMany(until, now time.Time) error {
-	e := tooMany(until, now).(*apperr.Error)
-	e.Field = "witness_pin"
-	return e
+// asWitness puts a throttle's refusal on the witness's PIN field.
+func asWitness(err error) error {
+	if e, ok := err.(*apperr.Error); ok && e.Kind == apperr.TooMany {
+		e.Field = "witness_pin"
+	}
+	return err
 }
 
 func witnessField(field, code, format string, args ...any) error {
