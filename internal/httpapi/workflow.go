@@ -244,34 +244,17 @@ func (a *API) getVerifications(c echo.Context) error {
 	return wfJSON(c, http.StatusOK, map[string]any{"items": items})
 }
 
-// prepView is the worksheet (docs/api.md) with the preparation's state
-// and everything recorded.
-type prepView struct {
-	ID       int64  `json:"id"`
-	OrderID  int64  `json:"order_id"`
-	RemakeOf *int64 `json:"remake_of,omitempty"`
-	// RemakeReason is why the pharmacist rejected the preparation this
-	// one remakes.
-	RemakeReason string            `json:"remake_reason,omitempty"`
-	Status       workflow.Status   `json:"status"`
-	Version      int               `json:"version"`
-	Priority     workflow.Priority `json:"priority"`
-	DueAt        time.Time         `json:"due_at"`
-	BatchKey     string            `json:"batch_key"`
-	ClaimedBy    *int64            `json:"claimed_by,omitempty"`
-	StartedAt    *time.Time        `json:"started_at,omitempty"`
-	PreparedBy   *int64            `json:"prepared_by,omitempty"`
-	CompletedAt  *time.Time        `json:"completed_at,omitempty"`
-	VerifiedBy   *int64            `json:"verified_by,omitempty"`
-	VerifiedAt   *time.Time        `json:"verified_at,omitempty"`
-	ReleasedBy   *int64            `json:"released_by,omitempty"`
-	ReleasedAt   *time.Time        `json:"released_at,omitempty"`
-	LabelSeq     int               `json:"label_seq"`
-	LabelData    string            `json:"label_data,omitempty"`
+// preparationBody is a preparation as the API answers it (docs/api.md):
+// the domain's preparation with its worksheet and what was recorded
+// spread beside it, the label's data, and the dose-limit overrides and
+// approvals when there are any.
+type preparationBody struct {
+	*workflow.Preparation
 	workflow.Worksheet
-	Scans   []workflow.ScanRecord   `json:"scans"`
-	Weights []workflow.WeightRecord `json:"weights"`
-	Marks   []workflow.MarkRecord   `json:"marks"`
+	LabelData string                  `json:"label_data,omitempty"`
+	Scans     []workflow.ScanRecord   `json:"scans"`
+	Weights   []workflow.WeightRecord `json:"weights"`
+	Marks     []workflow.MarkRecord   `json:"marks"`
 	// Overrides are the pharmacist overrides of the dose limits held.
 	Overrides []store.Override `json:"overrides,omitempty"`
 	// Approvals are the pharmacists' approvals, oldest first: two where
@@ -279,11 +262,8 @@ type prepView struct {
 	Approvals []store.Approval `json:"approvals,omitempty"`
 }
 
-func viewOf(p *workflow.Preparation) prepView {
-	v := prepView{ID: p.ID, OrderID: p.OrderID, RemakeOf: p.RemakeOf, RemakeReason: p.RemakeReason, Status: p.Status, Version: p.Version,
-		Priority: p.Priority, DueAt: p.DueAt, BatchKey: p.BatchKey, ClaimedBy: p.ClaimedBy, StartedAt: p.StartedAt,
-		PreparedBy: p.PreparedBy, CompletedAt: p.CompletedAt, VerifiedBy: p.VerifiedBy, VerifiedAt: p.VerifiedAt,
-		ReleasedBy: p.ReleasedBy, ReleasedAt: p.ReleasedAt, LabelSeq: p.LabelSeq, Worksheet: p.Worksheet,
+func bodyOf(p *workflow.Preparation) preparationBody {
+	v := preparationBody{Preparation: p, Worksheet: p.Worksheet,
 		Scans: p.Progress.Scans, Weights: p.Progress.Weights, Marks: p.Progress.Marks}
 	if p.LabelSeq > 0 {
 		v.LabelData = workflow.LabelData(p.ID, p.LabelSeq)
@@ -309,7 +289,7 @@ func (a *API) getPreparation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := viewOf(p)
+	v := bodyOf(p)
 	if len(p.Worksheet.Holds) > 0 {
 		if v.Overrides, err = a.Compounding.Overrides(c.Request().Context(), id); err != nil {
 			return err
