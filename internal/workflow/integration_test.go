@@ -201,7 +201,7 @@ func TestPhotoServed(t *testing.T) {
 		{"safety officer", "safety1", path(id, fmt.Sprintf("/photos/%d", up.ID)), http.StatusOK},
 		{"another preparation's photo", "pharm2", path(id+1, fmt.Sprintf("/photos/%d", up.ID)), http.StatusNotFound},
 		{"no such photo", "pharm2", path(id, fmt.Sprintf("/photos/%d", up.ID+100)), http.StatusNotFound},
-		{"not a number", "pharm2", path(id, "/photos/x"), http.StatusNotFound},
+		{"not a number", "pharm2", path(id, "/photos/x"), http.StatusBadRequest}, // field photo_id
 		{"anonymous", "", path(id, fmt.Sprintf("/photos/%d", up.ID)), http.StatusUnauthorized},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
