@@ -44,6 +44,8 @@ var refusalWords = map[string]Words{
 	"scan_first":              {"Scan the component first", "Do the scan step the message names, then this one."},
 	"witness_required":        {"A witness is needed", "Ask a second person to scan their badge and enter their PIN."},
 	"witness_not_independent": {"You cannot witness your own entry", "Ask a second person to witness it."},
+	"witness_failed":          {"Witness badge or PIN wrong", "The witness scans their badge and enters their PIN again."},
+	"witness_not_allowed":     {"This person cannot witness", "Ask a technician or pharmacist to witness it."},
 	"not_manual":              {"This step is recorded by a scan or a weight", "Scan or weigh as the step asks."},
 	"wrong_step":              {"Not this step", "Do the step shown on the screen."},
 	"wrong_state":             {"Not ready for this", "Reload the screen: someone may have moved it on."},
@@ -67,7 +69,7 @@ var refusalWords = map[string]Words{
 	// Verification.
 	"self_verification":            {"You had a hand in it", "Another pharmacist must check it."},
 	"double_check_not_independent": {"Second check must be independent", "A pharmacist who neither made it nor made the first check must check it."},
-	"reason_required":              {"Reason needed", "Say why; the technician reads it when remaking."},
+	"reason_required":              {"Reason needed", "Say why in a few words: the reason is recorded and read by whoever checks it next."},
 	"own_recipe":                   {"Your own recipe", "Another pharmacist must approve it."},
 
 	// Balance and printer at the hood.

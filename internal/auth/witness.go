@@ -32,11 +32,11 @@ func (s *Service) CheckWitness(ctx context.Context, actor int64, badge, pin, rem
 	badge = strings.ToUpper(strings.TrimSpace(badge))
 	switch {
 	case badge == "":
-		return Witness{}, witnessField("witness_badge", "witness_required", "the witness's badge is missing: the second person scans their badge")
+		return Witness{}, witnessRefusal("witness_required", "witness_badge", "the witness's badge is missing: the second person scans their badge")
 	case pin == "":
-		return Witness{}, witnessField("witness_pin", "witness_required", "the witness's PIN is missing: the second person types their PIN")
+		return Witness{}, witnessRefusal("witness_required", "witness_pin", "the witness's PIN is missing: the second person types their PIN")
 	case len(badge) > 64 || len(pin) > maxSecret:
-		return Witness{}, witnessField("witness_badge", "witness_failed", "the witness's badge or PIN is too long")
+		return Witness{}, witnessRefusal("witness_failed", "witness_badge", "the witness's badge or PIN is too long")
 	}
 	// The stages of a badge login: find the badge's account, count the
 	// attempt against it and the address, check the PIN.
@@ -45,7 +45,7 @@ func (s *Service) CheckWitness(ctx context.Context, actor int64, badge, pin, rem
 		return Witness{}, err
 	}
 	if at.known && at.user.ID == actor {
-		return Witness{}, witnessField("witness_badge", "witness_not_independent",
+		return Witness{}, witnessRefusal("witness_not_independent", "witness_badge",
 			"the witness must be a second person: you cannot witness your own typed entry")
 	}
 	if err := s.countAttempt(ctx, at); err != nil {
@@ -58,7 +58,7 @@ func (s *Service) CheckWitness(ctx context.Context, actor int64, badge, pin, rem
 	u := at.user
 	if ok && !slices.ContainsFunc(u.Roles, func(r string) bool { return slices.Contains(witnessRoles, r) }) {
 		_ = s.st.ReleaseAttempt(ctx, at.counted)
-		return Witness{}, witnessField("witness_badge", "witness_not_allowed",
+		return Witness{}, witnessRefusal("witness_not_allowed", "witness_badge",
 			"%s is not a technician or pharmacist: a typed entry is witnessed by someone who works at the hood", u.Username)
 	}
 	if ok {
@@ -78,7 +78,7 @@ func (s *Service) CheckWitness(ctx context.Context, actor int64, badge, pin, rem
 	if !f.LockedUntil.IsZero() {
 		return Witness{}, asWitness(tooMany(f.LockedUntil, at.now))
 	}
-	return Witness{}, witnessField("witness_pin", "witness_failed", "the witness's badge or PIN is wrong")
+	return Witness{}, witnessRefusal("witness_failed", "witness_pin", "the witness's badge or PIN is wrong")
 }
 
 // asWitness puts a throttle's refusal on the witness's PIN field.
@@ -89,7 +89,7 @@ func asWitness(err error) error {
 	return err
 }
 
-func witnessField(field, code, format string, args ...any) error {
+func witnessRefusal(code, field, format string, args ...any) error {
 	e := apperr.WithCode(apperr.Refused, code, format, args...)
 	e.Field = field
 	return e
