@@ -1,7 +1,9 @@
 package guard
 
 import (
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/laminar-rx/laminar/calc"
 )
@@ -16,6 +18,7 @@ import (
 func BenchmarkVolumeLine(b *testing.B) {
 	c := DefaultRules().Compile()
 	g := c.Guards()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		dose, err1 := calc.Parse("15 mg/kg")
 		weight, err2 := calc.Parse("72.5 kg")
@@ -42,6 +45,21 @@ func BenchmarkVolumeLine(b *testing.B) {
 		}
 		if holds := c.CheckDose(Facts{Drug: "vancomycin", Route: "IV", Delivered: v.Delivered, Weight: &weight}); len(holds) != 0 {
 			b.Fatal(holds)
+		}
+	}
+}
+
+// cpuPerOp logs the process CPU time per operation next to the wall-clock
+// ns/op: the build machine is shared, and wall time swings with its load.
+func cpuPerOp(b *testing.B) func() {
+	var before syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+	return func() {
+		var after syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+		used := time.Duration(after.Utime.Nano()-before.Utime.Nano()) + time.Duration(after.Stime.Nano()-before.Stime.Nano())
+		if b.N > 0 {
+			b.Logf("N=%d: %d CPU ns/op", b.N, used.Nanoseconds()/int64(b.N))
 		}
 	}
 }
