@@ -80,6 +80,22 @@ func TestAnyHandInAPreparationBarsVerifying(t *testing.T) {
 		})
 	}
 
+	t.Run("witnessed a typed entry", func(t *testing.T) {
+		h := newHarness(t)
+		id := h.order(cefazolinOrder(time.Now().Add(time.Hour)))
+		h.must(http.StatusOK, "tech1", "POST", path(id, "/claim"), nil)
+		w := h.prep(id)
+		h.must(http.StatusCreated, "tech1", "POST", path(id, "/scans"), map[string]any{"step_id": "scan-bag",
+			"data": gs1(w.AllowedDiluents[0].GTIN, exp, "BAG9", ""), "source": "typed", "reason": "label smudged",
+			"witness_badge": "PHARM1", "witness_pin": "2468"})
+		h.doSteps(id, "tech1", -1)
+		h.must(http.StatusOK, "tech1", "POST", path(id, "/complete"), nil)
+		if r := h.call("pharm1", "POST", path(id, "/verify"), approveAs("pharm1")); r.Status != http.StatusForbidden || r.code() != "self_verification" {
+			t.Fatalf("verification by the witness of a typed entry: %d %s", r.Status, r.Body)
+		}
+		h.must(http.StatusOK, "pharm2", "POST", path(id, "/verify"), approveAs("pharm2"))
+	})
+
 	t.Run("made on paper during downtime", func(t *testing.T) {
 		h := newHarness(t)
 		h.addDualRoleUser("pt")

@@ -3,7 +3,7 @@
 -- name: checks-hands
 -- Everyone who performed a step of a preparation, with the first thing
 -- they did: a claim (from the log, $2 is its event type), a scan (accepted
--- or refused), a weight, a tare, a step marked done, a photo, a label
+-- or refused), a weight, witnessing a typed scan or weight, a tare, a step marked done, a photo, a label
 -- printed (issued by a person or sent to a printer; label 1, issued with
 -- completion, has the format ''), completing it, or making it on paper
 -- during downtime.
@@ -12,6 +12,10 @@ SELECT DISTINCT ON (user_id) user_id, what FROM (
     WHERE preparation_id = $1 AND type = $2 AND actor_id IS NOT NULL
     UNION ALL SELECT user_id, 'scanned a component', at FROM scans WHERE preparation_id = $1
     UNION ALL SELECT user_id, 'recorded a weight', at FROM weights WHERE preparation_id = $1
+    UNION ALL SELECT witness_id, 'witnessed a typed entry', at FROM scans
+    WHERE preparation_id = $1 AND witness_id IS NOT NULL
+    UNION ALL SELECT witness_id, 'witnessed a typed entry', at FROM weights
+    WHERE preparation_id = $1 AND witness_id IS NOT NULL
     UNION ALL SELECT user_id, 'tared the balance', at FROM balance_tares WHERE preparation_id = $1
     UNION ALL SELECT user_id, 'marked a step done', at FROM step_marks WHERE preparation_id = $1
     UNION ALL SELECT user_id, 'took a photo', at FROM photos WHERE preparation_id = $1
