@@ -3,8 +3,11 @@ package web
 import (
 	"fmt"
 	"html/template"
+	"regexp"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/laminar-rx/laminar/calc"
 )
@@ -26,6 +29,7 @@ func (s *Site) funcs() template.FuncMap {
 		"typedWhy": func(id string, witness bool) TypedWhy { return TypedWhy{ID: id, Witness: witness} },
 		"refusal":  func(code string) string { return Refusal(code).Title },
 		"nextstep": func(code string) string { return Refusal(code).Next },
+		"precise":  Precise,
 	}
 }
 
@@ -87,4 +91,41 @@ func (l Layout) base() Layout { return l }
 type cardData struct {
 	L Layout
 	C QueueCard
+}
+
+// longNumber is a number with more decimals than a screen shows.
+var longNumber = regexp.MustCompile(`\d+\.\d{5,}`)
+
+// Precise shows a line of text (a derivation step) with every number of
+// more than four decimals rounded to four; the exact value stays on the
+// number, on request (a tooltip or a tap), never in the page's text.
+func Precise(s string) template.HTML {
+	var b strings.Builder
+	last := 0
+	for _, m := range longNumber.FindAllStringIndex(s, -1) {
+		b.WriteString(template.HTMLEscapeString(s[last:m[0]]))
+		exact := s[m[0]:m[1]]
+		shown := exact
+		if d, err := decimal.NewFromString(exact); err == nil {
+			shown = d.Round(4).String()
+		}
+		fmt.Fprintf(&b, `<span class="qv" title="exact %s" tabindex="0">%s</span>`, template.HTMLEscapeString(exact), template.HTMLEscapeString(shown))
+		last = m[1]
+	}
+	b.WriteString(template.HTMLEscapeString(s[last:]))
+	return template.HTML(b.String())
+}
+
+// ExpiryDate shows a container's expiry as the vial prints it: the date,
+// in the site's time zone. An expiry is stored as the end of its day there
+// (the database keeps microseconds, so it may read as the next midnight):
+// it is shown as the day it ends.
+func ExpiryDate(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "—"
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Add(-time.Microsecond).Format("2006-01-02")
 }

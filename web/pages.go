@@ -402,6 +402,18 @@ type PhotoEvidence struct {
 	Step string
 }
 
+// StepEvidence is one step of the worksheet with what was recorded for
+// it: the pharmacist reads each step's evidence beside the step.
+type StepEvidence struct {
+	Title       string
+	Instruction string
+	Scans       []ScanEvidence
+	Weights     []WeightEvidence
+	Photos      []PhotoEvidence
+	// Done is the step's state on the worksheet.
+	Done bool
+}
+
 // VerifyPage is one preparation's evidence and the approve/reject form.
 type VerifyPage struct {
 	Layout
@@ -409,6 +421,11 @@ type VerifyPage struct {
 	Scans   []ScanEvidence
 	Weights []WeightEvidence
 	Photos  []PhotoEvidence
+	// Steps is the evidence grouped by step, in the worksheet's order.
+	Steps []StepEvidence
+	// LabelURL shows the current label (showing it issues nothing); ""
+	// before one is issued.
+	LabelURL string
 	// Typed lists the entries typed by hand instead of read by the scanner
 	// or the balance, each with its reason and witness.
 	Typed []string

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -190,7 +192,7 @@ func (w *webUI) prepView(p *workflow.Preparation, nm *names) web.Preparation {
 		v.Quantities = append(v.Quantities, derived(strings.ReplaceAll(k, "_", " "), ws.Quantities[k]))
 	}
 	if len(ws.Gravimetric) > 0 {
-		v.Quantities = append(v.Quantities, web.Derived{Label: "Weight checks", Value: fmt.Sprintf("%d", len(ws.Gravimetric)), Steps: ws.Gravimetric})
+		v.Quantities = append(v.Quantities, weightChecks(ws, p.Progress))
 	}
 	res := p.BUD
 	if res == nil {
@@ -213,7 +215,7 @@ func (w *webUI) prepView(p *workflow.Preparation, nm *names) web.Preparation {
 		photoStep = photoStep || s.Kind == workflow.StepPhoto
 	}
 	for _, s := range ws.Steps {
-		sv := stepView(ws, s, p.Progress)
+		sv := stepView(ws, s, p.Progress, w.api.Config.Location)
 		sv.Photo = !photoStep && s.Kind == workflow.StepDraw
 		v.Steps = append(v.Steps, sv)
 	}
@@ -249,7 +251,7 @@ func guardView(ws *workflow.Worksheet, v *web.Preparation) {
 	}
 }
 
-func stepView(ws *workflow.Worksheet, s workflow.Step, prog workflow.Progress) web.Step {
+func stepView(ws *workflow.Worksheet, s workflow.Step, prog workflow.Progress, loc *time.Location) web.Step {
 	v := web.Step{ID: s.ID, Title: s.Instruction, Done: s.Done, Failed: s.State == "failed"}
 	switch {
 	case s.Kind.IsScan():
@@ -266,7 +268,7 @@ func stepView(ws *workflow.Worksheet, s workflow.Step, prog workflow.Progress) w
 			if r.StepID == s.ID && r.Accepted {
 				t := "lot " + r.Lot
 				if r.ExpiresAt != nil {
-					t += ", expires " + r.ExpiresAt.Format("2006-01-02")
+					t += ", expires " + web.ExpiryDate(*r.ExpiresAt, loc)
 				}
 				got = append(got, t)
 			}
@@ -308,4 +310,27 @@ func stepView(ws *workflow.Worksheet, s workflow.Step, prog workflow.Progress) w
 		}
 	}
 	return v
+}
+
+// weightChecks counts the weighings done against those the worksheet
+// plans: a step counts once, when its last weight is within tolerance.
+func weightChecks(ws *workflow.Worksheet, prog workflow.Progress) web.Derived {
+	planned, done := 0, 0
+	for _, s := range ws.Steps {
+		if s.Kind != workflow.StepWeigh {
+			continue
+		}
+		planned++
+		pass := false
+		for _, r := range prog.Weights {
+			if r.StepID == s.ID {
+				pass = r.Pass
+			}
+		}
+		if pass {
+			done++
+		}
+	}
+	return web.Derived{Label: "Weight checks", Value: strconv.Itoa(done),
+		Display: fmt.Sprintf("%d done of %d planned", done, planned), Steps: ws.Gravimetric}
 }

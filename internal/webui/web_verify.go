@@ -51,7 +51,11 @@ func (w *webUI) verifyListData(c echo.Context) (web.VerifyListFragment, error) {
 	nm := w.names(ctx)
 	f := web.VerifyListFragment{Layout: w.layout(c, "Verify", "verify"), Updated: w.api.Now()}
 	for _, it := range waiting {
-		f.Cards = append(f.Cards, cardOf(it, me, nm))
+		card := cardOf(it, me, nm)
+		if it.CompletedAt != nil {
+			card.Waited = waited(w.api.Now().Sub(*it.CompletedAt))
+		}
+		f.Cards = append(f.Cards, card)
 	}
 	for _, it := range queue {
 		if it.Status == workflow.StatusInProgress {
@@ -121,7 +125,44 @@ func (w *webUI) verifyData(c echo.Context) (web.VerifyPage, error) {
 	if pg.Downtime, err = w.downtimeEvidence(ctx, p.ID, nm); err != nil {
 		return web.VerifyPage{}, err
 	}
+	pg.Steps = stepEvidence(ws, steps, &pg)
+	if p.LabelSeq > 0 {
+		pg.LabelURL = fmt.Sprintf("/api/v1/preparations/%d/label?format=html", p.ID)
+	}
 	return pg, nil
+}
+
+// stepEvidence groups the scans, weights and photos under the step they
+// were recorded for, in the worksheet's order; anything recorded for a
+// step the worksheet no longer has comes last.
+func stepEvidence(ws *workflow.Worksheet, labels map[string]string, pg *web.VerifyPage) []web.StepEvidence {
+	out := make([]web.StepEvidence, 0, len(ws.Steps)+1)
+	at := map[string]int{}
+	for _, s := range ws.Steps {
+		at[labels[s.ID]] = len(out)
+		out = append(out, web.StepEvidence{Title: labels[s.ID], Instruction: s.Instruction, Done: s.Done})
+	}
+	other := func(label string) int {
+		if i, ok := at[label]; ok {
+			return i
+		}
+		at[label] = len(out)
+		out = append(out, web.StepEvidence{Title: "Other entries", Done: true})
+		return at[label]
+	}
+	for _, e := range pg.Scans {
+		i := other(e.Step)
+		out[i].Scans = append(out[i].Scans, e)
+	}
+	for _, e := range pg.Weights {
+		i := other(e.Step)
+		out[i].Weights = append(out[i].Weights, e)
+	}
+	for _, e := range pg.Photos {
+		i := other(e.Step)
+		out[i].Photos = append(out[i].Photos, e)
+	}
+	return out
 }
 
 // verifySubmit records a pharmacist's signed decision: the same checks as
@@ -239,7 +280,7 @@ func (w *webUI) entryEvidence(ctx context.Context, p *workflow.Preparation, step
 			}
 		}
 		if s.ExpiresAt != nil {
-			e.Expiry = s.ExpiresAt.In(w.api.Config.Location).Format("2006-01-02")
+			e.Expiry = web.ExpiryDate(*s.ExpiresAt, w.api.Config.Location)
 		}
 		if s.ContainerNo > 0 {
 			n := 1

@@ -74,6 +74,15 @@
   }
   window.laminarFeedback = feedback;
 
+  // expiryDate shows an expiry as the vial prints it: the day it ends, in
+  // the site's time zone (not the tablet's, not UTC).
+  function expiryDate(iso) {
+    var t = Date.parse(iso) - 1;
+    try {
+      return new Intl.DateTimeFormat('en-CA', { timeZone: document.body.dataset.tz || 'UTC', year: 'numeric', month: '2-digit', day: '2-digit' }).format(t);
+    } catch (e) { return String(iso).slice(0, 10); }
+  }
+
   // ------------------------------------------------------ saving / saved
   function saveState(state, n) {
     var el = $('#save-state');
@@ -390,7 +399,7 @@
           var what = step.dataset.expect || 'product accepted';
           var bits = [];
           if (b.lot) { bits.push('lot ' + b.lot); }
-          if (b.expires_at) { bits.push('expires ' + String(b.expires_at).slice(0, 10)); }
+          if (b.expires_at) { bits.push('expires ' + expiryDate(b.expires_at)); }
           if (b.warning) { bits.push('warning: ' + b.warning); }
           var count = Number(step.dataset.count || 1), scanned = Number(step.dataset.scanned || 0) + 1;
           step.dataset.scanned = String(scanned);
@@ -864,7 +873,8 @@
     if (!form) { return; }
     form.addEventListener('submit', function (e) {
       var d = form.elements.decision.value, reason = form.elements.reason.value.trim();
-      if (d === 'reject' && !reason) { e.preventDefault(); feedback('bad', 'Give a reason to reject', 'The technician sees it when remaking.'); form.elements.reason.focus(); }
+      if (!d) { e.preventDefault(); feedback('bad', 'Choose approve or reject', 'Nothing is chosen for you.'); }
+      else if (d === 'reject' && !reason) { e.preventDefault(); feedback('bad', 'Give a reason to reject', 'The technician sees it when remaking.'); form.elements.reason.focus(); }
       else if (!form.elements.pin.value) { e.preventDefault(); feedback('bad', 'Enter your PIN or password', 'A decision is signed.'); form.elements.pin.focus(); }
     });
   }
