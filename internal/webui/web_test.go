@@ -162,7 +162,7 @@ func TestScreensByRole(t *testing.T) {
 		{"pharm1", "/verify/1", 200, "Order and patient"},
 		{"pharm1", "/tablet", 403, ""},
 		{"safety1", "/log", 200, "Chain intact"},
-		{"safety1", "/verify/1", 200, "Scans"},
+		{"safety1", "/verify/1", 200, "Steps and their evidence"},
 		{"safety1", "/admin/users", 403, ""},
 		{"admin1", "/admin/products", 200, "ceFAZolin"},
 		{"admin1", "/admin/products/new", 200, "Package NDC"},
