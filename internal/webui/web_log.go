@@ -194,38 +194,66 @@ var caughtKinds = []struct{ name, color string }{
 // per 1,000 completed preparations by kind, and the median and 90th
 // percentile time from order to release, from the compounding log itself.
 func (w *webUI) trends(ctx context.Context) (trendCharts, error) {
-	loc := w.api.Config.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	now := w.api.Now().In(loc)
-	// Weeks start on Monday at midnight in the site's time zone.
-	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
-	monday := day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
-	start := monday.AddDate(0, 0, -7*(chartWeeks-1))
-	week := func(t time.Time) int {
-		t = t.In(loc)
-		d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
-		return int(d.Sub(start).Hours()/24) / 7
-	}
+	start, week := w.chartWindow()
 	types := []string{workflow.EvCompleted, workflow.EvScanAccepted, workflow.EvScanRefused, workflow.EvWeight, workflow.EvRejected, workflow.EvOrderCreated, workflow.EvRemakeQueued, workflow.EvReleased, workflow.EvDowntimeRecorded}
 	// Orders placed before the window can be released inside it.
 	events, err := audit.List(ctx, w.api.Store.DB, audit.Filter{From: start.AddDate(0, 0, -14), Types: types})
 	if err != nil {
 		return trendCharts{}, err
 	}
-	preps := make([]int64, chartWeeks)
-	caught := map[string][]int64{}
-	for _, k := range caughtKinds {
-		caught[k.name] = make([]int64, chartWeeks)
+	var tc trendCharts
+	n := tally(events, start, week, &tc)
+	labels := make([]string, chartWeeks)
+	for i := range labels {
+		labels[i] = start.AddDate(0, 0, 7*i).Format("Jan 2")
 	}
-	typed := map[string][]int64{}
+	tc.rate = rateChart(n, labels)
+	tc.typed = web.Chart{Title: "Entries typed by hand instead of scanned or weighed, by week", Labels: labels, Stacked: true, Unit: "entries"}
 	for _, k := range typedKinds {
-		typed[k.name] = make([]int64, chartWeeks)
+		tc.typed.Series = append(tc.typed.Series, web.Series{Name: k.name, Color: k.color, Values: n.typed[k.name]})
+	}
+	tc.turn = turnChart(n, labels)
+	return tc, nil
+}
+
+// chartWindow is the charts' window: its first day, and the week (0 to
+// chartWeeks-1) of a time. Weeks start on Monday at midnight in the
+// site's time zone.
+func (w *webUI) chartWindow() (time.Time, func(time.Time) int) {
+	loc := w.api.Config.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	now := w.api.Now().In(loc)
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	monday := day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+	start := monday.AddDate(0, 0, -7*(chartWeeks-1))
+	return start, func(t time.Time) int {
+		t = t.In(loc)
+		d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+		return int(d.Sub(start).Hours()/24) / 7
+	}
+}
+
+// weekCounts are the log's events counted per week of the window.
+type weekCounts struct {
+	preps  []int64
+	caught map[string][]int64
+	typed  map[string][]int64
+	// turn holds each week's times from order to release.
+	turn [][]time.Duration
+}
+
+// tally counts the events per week; tc gets the window's totals.
+func tally(events []audit.Entry, start time.Time, week func(time.Time) int, tc *trendCharts) weekCounts {
+	n := weekCounts{preps: make([]int64, chartWeeks), caught: map[string][]int64{}, typed: map[string][]int64{}, turn: make([][]time.Duration, chartWeeks)}
+	for _, k := range caughtKinds {
+		n.caught[k.name] = make([]int64, chartWeeks)
+	}
+	for _, k := range typedKinds {
+		n.typed[k.name] = make([]int64, chartWeeks)
 	}
 	ordered := map[int64]time.Time{}
-	turn := make([][]time.Duration, chartWeeks)
-	var tc trendCharts
 	for _, e := range events {
 		if e.Type == workflow.EvOrderCreated && e.PreparationID != nil {
 			ordered[*e.PreparationID] = e.At
@@ -247,57 +275,63 @@ func (w *webUI) trends(ctx context.Context) (trendCharts, error) {
 			continue
 		}
 		if k := typedKind(e); k != "" {
-			typed[k][i]++
+			n.typed[k][i]++
 			tc.typedN++
 		}
 		switch e.Type {
 		case workflow.EvCompleted:
-			preps[i]++
+			n.preps[i]++
 			tc.preps++
 		case workflow.EvDowntimeRecorded:
 			// Made on paper: a preparation, in which nothing could be caught.
-			preps[i]++
+			n.preps[i]++
 			tc.preps++
 			tc.downtime++
 		case workflow.EvReleased:
 			if e.PreparationID != nil {
 				if t, ok := ordered[*e.PreparationID]; ok {
-					turn[i] = append(turn[i], e.At.Sub(t))
+					n.turn[i] = append(n.turn[i], e.At.Sub(t))
 				}
 			}
 		default:
 			if k := caughtKind(e); k != "" {
-				caught[k][i]++
+				n.caught[k][i]++
 				tc.caught++
 			}
 		}
 	}
-	labels := make([]string, chartWeeks)
-	for i := range labels {
-		labels[i] = start.AddDate(0, 0, 7*i).Format("Jan 2")
-	}
-	tc.rate = web.Chart{Title: "Errors caught per 1,000 preparations, by week and kind", Labels: labels, Stacked: true, Unit: "per 1,000", Scale: 1}
+	return n
+}
+
+// rateChart is the errors caught per 1,000 preparations, by week and kind.
+func rateChart(n weekCounts, labels []string) web.Chart {
+	ch := web.Chart{Title: "Errors caught per 1,000 preparations, by week and kind", Labels: labels, Stacked: true, Unit: "per 1,000", Scale: 1}
 	for _, k := range caughtKinds {
 		s := web.Series{Name: k.name, Color: k.color, Values: make([]int64, chartWeeks)}
 		seen := false
 		for i := range s.Values {
-			if preps[i] > 0 {
+			if n.preps[i] > 0 {
 				// Tenths of a unit per 1,000, rounded half up, in integers.
-				s.Values[i] = (caught[k.name][i]*10000 + preps[i]/2) / preps[i]
-			} else if caught[k.name][i] > 0 {
+				s.Values[i] = (n.caught[k.name][i]*10000 + n.preps[i]/2) / n.preps[i]
+			} else if n.caught[k.name][i] > 0 {
 				// Errors in a week with no completed preparation are
 				// still shown: counted as if one had been completed.
-				s.Values[i] = caught[k.name][i] * 10000
+				s.Values[i] = n.caught[k.name][i] * 10000
 			}
 			seen = seen || s.Values[i] > 0
 		}
 		if seen || k.name != "Other refused scan" {
-			tc.rate.Series = append(tc.rate.Series, s)
+			ch.Series = append(ch.Series, s)
 		}
 	}
+	return ch
+}
+
+// turnChart is the median and 90th percentile from order to release.
+func turnChart(n weekCounts, labels []string) web.Chart {
 	med := web.Series{Name: "Median", Color: "#0b57d0", Values: make([]int64, chartWeeks)}
 	p90 := web.Series{Name: "90th percentile", Color: "#7a4a00", Values: make([]int64, chartWeeks)}
-	for i, ds := range turn {
+	for i, ds := range n.turn {
 		if len(ds) == 0 {
 			continue
 		}
@@ -306,10 +340,5 @@ func (w *webUI) trends(ctx context.Context) (trendCharts, error) {
 		med.Values[i] = int64(ds[(len(ds)-1)/2].Round(6*time.Second) / (6 * time.Second))
 		p90.Values[i] = int64(ds[(len(ds)*9+9)/10-1].Round(6*time.Second) / (6 * time.Second))
 	}
-	tc.typed = web.Chart{Title: "Entries typed by hand instead of scanned or weighed, by week", Labels: labels, Stacked: true, Unit: "entries"}
-	for _, k := range typedKinds {
-		tc.typed.Series = append(tc.typed.Series, web.Series{Name: k.name, Color: k.color, Values: typed[k.name]})
-	}
-	tc.turn = web.Chart{Title: "Order to release in minutes, by week", Labels: labels, Unit: "minutes", Scale: 1, Series: []web.Series{med, p90}}
-	return tc, nil
+	return web.Chart{Title: "Order to release in minutes, by week", Labels: labels, Unit: "minutes", Scale: 1, Series: []web.Series{med, p90}}
 }
