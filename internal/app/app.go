@@ -84,11 +84,34 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 			a.closeDB()
 		}
 	}()
-	dsn := cfg.DatabaseURL
+	dsn, err := a.openDatabase(ctx, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err = a.startServices(ctx, opt); err != nil {
+		return nil, err
+	}
+	if err = a.startJobs(ctx, dsn, opt.Now); err != nil {
+		return nil, err
+	}
+	if err = a.serve(); err != nil {
+		return nil, err
+	}
+	a.stopDowntime = a.startDowntime(opt.Now)
+	a.ReadyIn = time.Since(t0)
+	return a, nil
+}
+
+// openDatabase starts the private cluster (or uses DATABASE_URL), opens
+// the store, seeds the demo data when asked and warms the pool; it
+// returns the database's address.
+func (a *App) openDatabase(ctx context.Context, opt Options) (dsn string, err error) {
+	cfg, log := a.Config, a.Log
+	dsn = cfg.DatabaseURL
 	if cfg.Embedded() {
 		a.Cluster, err = pgcluster.Start(ctx, pgcluster.Options{Dir: cfg.PGDir(), BinDir: cfg.PGBinDir, Durable: true})
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		if from := a.Cluster.MovedFrom(); from != "" {
 			log.Warn("private database started in "+a.Cluster.Dir()+" because its user cannot enter "+from+" (to keep it in the data directory, choose a LAMINAR_DATA_DIR that user can reach)", "dir", a.Cluster.Dir(), "pid", a.Cluster.PID())
@@ -96,27 +119,27 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 			log.Info("private database started", "dir", a.Cluster.Dir(), "pid", a.Cluster.PID())
 		}
 		if err = MigrateEmbedded(ctx, a.Cluster, log); err != nil {
-			return nil, err
+			return "", err
 		}
 		dsn = a.Cluster.AppDSN(EmbeddedDB)
 	}
 	a.Store, err = store.Open(ctx, dsn)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	if !cfg.Embedded() {
 		if err = store.CheckSchema(ctx, a.Store.DB.DB); err != nil {
-			return nil, err
+			return "", err
 		}
 		warnIfSuperuser(ctx, a.Store, log)
 	}
 	if err = a.Store.Prepare(ctx); err != nil {
-		return nil, err
+		return "", err
 	}
 	if opt.Demo {
 		seeded, serr := seed.Demo(ctx, a.Store, log, opt.Now())
 		if serr != nil {
-			return nil, serr
+			return "", serr
 		}
 		if seeded {
 			log.Info("demo data seeded")
@@ -127,27 +150,35 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 	a.Store.SetPool(cfg.DBPool)
 	tw := time.Now()
 	if err = a.Store.Warm(ctx, cfg.DBPool); err != nil {
-		return nil, err
+		return "", err
 	}
 	log.Debug("database pool warmed", "connections", cfg.DBPool, "took", time.Since(tw))
-	if err = a.startLive(ctx); err != nil {
-		return nil, err
+	return dsn, nil
+}
+
+// startServices starts the live hub, the devices and the interfaces, and
+// builds the JSON API and the screens over the same services; the app
+// owns what it starts and stops it in Shutdown.
+func (a *App) startServices(ctx context.Context, opt Options) error {
+	cfg, log := a.Config, a.Log
+	if err := a.startLive(ctx); err != nil {
+		return err
 	}
 	devs, err := a.startDevices(ctx, opt.Demo)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.API = &httpapi.API{Store: a.Store, Log: log, Config: cfg, Now: opt.Now, Live: a.Live, Devices: devs}
 	a.API.Auth = newAuthenticator(a.Store, cfg, opt.Now)
 	a.API.DBDown = a.DatabaseDown
 	if err = a.startInterfaces(ctx, opt); err != nil {
-		return nil, err
+		return err
 	}
 	// The screens use the same services as the JSON API.
 	a.API.Pages, err = webui.New(webui.Deps{Store: a.Store, Compounding: a.API.Compounding, Competency: a.API.CompetencyService(),
 		Auth: a.API.Auth, Exchange: a.API.Exchange, Live: a.Live, Config: cfg, Log: log, Now: opt.Now})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.Echo = httpapi.New(a.API)
 	restarts := prometheus.NewCounter(prometheus.CounterOpts{
@@ -159,19 +190,22 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 		a.stopSupervisor, a.supervised = cancel, make(chan struct{})
 		go a.supervise(sctx, restarts)
 	}
-	if err = a.startJobs(ctx, dsn, opt.Now); err != nil {
-		return nil, err
-	}
-	a.listener, err = net.Listen("tcp", cfg.Addr)
+	return nil
+}
+
+// serve listens on LAMINAR_ADDR and serves in the background.
+func (a *App) serve() error {
+	var err error
+	a.listener, err = net.Listen("tcp", a.Config.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("LAMINAR_ADDR %s: %w", cfg.Addr, err)
+		return fmt.Errorf("LAMINAR_ADDR %s: %w", a.Config.Addr, err)
 	}
 	// Timeouts: a client trickling its body, or holding an idle keep-alive
 	// connection, cannot keep a connection (and its goroutine) for ever.
 	// Live event streams lift their own write deadline.
-	sec := cfg.Security
+	sec := a.Config.Security
 	srv := &http.Server{Handler: a.Echo, ReadHeaderTimeout: min(10*time.Second, sec.ReadTimeout), ReadTimeout: sec.ReadTimeout,
-		WriteTimeout: sec.WriteTimeout, IdleTimeout: sec.IdleTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		WriteTimeout: sec.WriteTimeout, IdleTimeout: sec.IdleTimeout, ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
 	a.Echo.Server = srv
 	go func() {
 		err := srv.Serve(a.listener)
@@ -180,9 +214,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options
 		}
 		a.served <- err
 	}()
-	a.stopDowntime = a.startDowntime(opt.Now)
-	a.ReadyIn = time.Since(t0)
-	return a, nil
+	return nil
 }
 
 // EmbeddedDB is the name of Laminar's database in the private cluster.
