@@ -71,6 +71,7 @@ func parseInputs(s string) (kv map[string]string, from, to string) {
 // value is rounded half to even to the source's stated places for the comparison only; the
 // package itself rounds half away from zero.
 func TestClinPKCases(t *testing.T) {
+	t.Parallel()
 	rows := readCases(t)
 	if len(rows) < 30 {
 		t.Fatalf("only %d cases read", len(rows))

@@ -9,6 +9,7 @@ import (
 )
 
 func TestDisplayRules(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		rule, in, want string
 	}{
@@ -53,6 +54,7 @@ func TestDisplayRules(t *testing.T) {
 }
 
 func TestPlainIgnoresDecimalGlobals(t *testing.T) {
+	t.Parallel()
 	// Output must not change when another package flips decimal's global switches.
 	oldSci, oldTrim := decimal.UseScientificNotation, decimal.TrimTrailingZeros
 	decimal.UseScientificNotation, decimal.TrimTrailingZeros = true, false
@@ -86,6 +88,7 @@ func genDecimal() *rapid.Generator[decimal.Decimal] {
 }
 
 func TestDisplayProperties(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		d := genDecimal().Draw(t, "d")
 		s := DisplayDecimal(d)
@@ -120,6 +123,7 @@ func TestDisplayProperties(t *testing.T) {
 }
 
 func TestRoundSigAndEq(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		in, want string
 		approx   bool
@@ -144,6 +148,7 @@ func TestRoundSigAndEq(t *testing.T) {
 }
 
 func TestDisplayMeasured(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		q    string
 		sig  int32

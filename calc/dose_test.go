@@ -5,6 +5,7 @@ import (
 )
 
 func TestDose(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		in     DoseInput
@@ -58,6 +59,7 @@ func TestDose(t *testing.T) {
 }
 
 func TestDoseErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		in          DoseInput
@@ -86,6 +88,7 @@ func TestDoseErrors(t *testing.T) {
 }
 
 func TestChooseSyringe(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		volume, want string
 	}{
@@ -131,6 +134,7 @@ func TestChooseSyringe(t *testing.T) {
 }
 
 func TestVolume(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name                     string
 		in                       VolumeInput
@@ -176,6 +180,7 @@ func TestVolume(t *testing.T) {
 }
 
 func TestVolumeErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		in          VolumeInput
@@ -199,6 +204,7 @@ func TestVolumeErrors(t *testing.T) {
 }
 
 func TestVials(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		dose, per string
 		vials     int64

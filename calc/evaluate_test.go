@@ -8,6 +8,7 @@ import (
 )
 
 func TestEvaluateJSON(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, req, want string
 	}{
@@ -59,6 +60,7 @@ func TestEvaluateJSON(t *testing.T) {
 // TestEvaluateOutputs checks the main output of every kind, including the ones beyond the
 // table of calculators.
 func TestEvaluateOutputs(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		req, field string
 		want       any
@@ -114,6 +116,7 @@ func TestEvaluateOutputs(t *testing.T) {
 }
 
 func TestEvaluateErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, req   string
 		field, code string
@@ -166,6 +169,7 @@ func TestEvaluateErrors(t *testing.T) {
 }
 
 func TestKinds(t *testing.T) {
+	t.Parallel()
 	got := strings.Join(Kinds(), ",")
 	for _, k := range []string{"dose", "volume", "dilution", "reconstitution", "infusion_rate", "drip_rate", "bsa", "crcl",
 		"carboplatin", "gravimetric", "meq"} {
@@ -176,6 +180,7 @@ func TestKinds(t *testing.T) {
 }
 
 func TestResponseMarshalWarnings(t *testing.T) {
+	t.Parallel()
 	r := &Response{Kind: "x", Outputs: []Output{{"b", "2 mL"}, {"a", true}}, Warnings: []Warning{{Code: "note", Message: "careful <here>", Field: "b"}}}
 	b, err := json.Marshal(r)
 	if err != nil {

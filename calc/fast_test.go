@@ -22,6 +22,7 @@ func same(a, b decimal.Decimal) bool {
 
 // The integer fast paths give exactly what decimal arithmetic gives, or step aside.
 func TestFastPathsAgreeWithDecimal(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		a, b := drawDecimal(t, "a"), drawDecimal(t, "b")
 		if p := mulFast(a, b); !p.Equal(a.Mul(b)) || p.Exponent() != a.Mul(b).Exponent() {
@@ -46,6 +47,7 @@ func TestFastPathsAgreeWithDecimal(t *testing.T) {
 }
 
 func TestDeviationFastAgrees(t *testing.T) {
+	t.Parallel()
 	g := &Guards{DeviationWarn: decimal.NewFromInt(5), DeviationRefuse: decimal.NewFromInt(10)}
 	rapid.Check(t, func(t *rapid.T) {
 		ordered := rq{n: drawDecimal(t, "o").Abs().Add(decimal.New(1, -3)), d: one, u: unitMg}
@@ -71,6 +73,7 @@ func TestDeviationFastAgrees(t *testing.T) {
 
 // smallNumber reads a number exactly as decimal.NewFromString does, coefficient and exponent.
 func TestSmallNumberAgrees(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		s := rapid.StringMatching(`-?[0-9]{1,20}(\.[0-9]{1,12})?`).Draw(t, "s")
 		v, ok := smallNumber(s)

@@ -48,6 +48,7 @@ func output(t *testing.T, res *Response, name string) any {
 // The issue's first example: 0.5 mcg at 100 mcg/mL rounded to 0.01 mL printed 0.01 mL and
 // delivered twice the dose without a word.
 func TestRoundingDoubleTheDoseIsFlagged(t *testing.T) {
+	t.Parallel()
 	res := evalGuarded(t, `{"kind":"volume","dose":"0.5 mcg","concentration":"100 mcg/mL","round_to":"0.01 mL"}`)
 	if got := output(t, res, "delivered_dose"); got != "1 mcg" {
 		t.Errorf("delivered = %v", got)
@@ -65,6 +66,7 @@ func TestRoundingDoubleTheDoseIsFlagged(t *testing.T) {
 }
 
 func TestRoundingDeviationLevels(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		req  string
 		code string // "" = no warning
@@ -112,6 +114,7 @@ func TestRoundingDeviationLevels(t *testing.T) {
 
 // Heparin 50 units from 10,000 units/mL is 0.005 mL: no syringe measures it.
 func TestBelowMeasurableVolume(t *testing.T) {
+	t.Parallel()
 	res := evalGuarded(t, `{"kind":"volume","dose":"50 units","concentration":"10000 units/mL","round_to":"syringe"}`)
 	if got := output(t, res, "syringe"); got != "1 mL" {
 		t.Errorf("syringe = %v", got)
@@ -133,6 +136,7 @@ func TestBelowMeasurableVolume(t *testing.T) {
 // A maximum dose is applied after rounding: the draw never delivers more than it, and never
 // holds more than the vials do.
 func TestVolumeLimitsAfterRounding(t *testing.T) {
+	t.Parallel()
 	// Three 1 g vials reconstituted to 3.3 mL each: 3 g in 9.9 mL.
 	conc := MustParse("3 g in 9.9 mL")
 	res, err := Volume(VolumeInput{Dose: MustParse("3 g"), Concentration: conc, Syringes: testSyringes(),
@@ -160,6 +164,7 @@ func TestVolumeLimitsAfterRounding(t *testing.T) {
 }
 
 func TestPlausibleInputs(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, req, field string
 		subs             []string
@@ -200,6 +205,7 @@ func TestPlausibleInputs(t *testing.T) {
 }
 
 func TestImplausibleDose(t *testing.T) {
+	t.Parallel()
 	res := evalGuarded(t, `{"kind":"dose","dose":"15 g/kg","weight":"72.5 kg"}`)
 	wantWarning(t, res, WarnImplausibleDose, "dose", "15 g/kg", "10 g/kg")
 	res = evalGuarded(t, `{"kind":"dose","dose":"600 g"}`)
@@ -211,6 +217,7 @@ func TestImplausibleDose(t *testing.T) {
 }
 
 func TestConflictingInputsNameBothFields(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ req, a, b string }{
 		{`{"kind":"infusion_rate","dose_rate":"5 mcg/kg/min","weight":"70 kg","concentration":"1600 mcg/mL","volume":"250 mL","duration":"1 h"}`, "dose_rate", "volume"},
 		{`{"kind":"infusion_rate","dose_rate":"100 mL/h","duration":"1 h"}`, "dose_rate", "duration"},
@@ -228,6 +235,7 @@ func TestConflictingInputsNameBothFields(t *testing.T) {
 }
 
 func TestInputSpellings(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"25000 units/250 mL", "100 units/mL"},
 		{"400 mg in 250 mL", "1.6 mg/mL"},
@@ -263,6 +271,7 @@ func TestInputSpellings(t *testing.T) {
 // The calculator's display fields are at measurable precision; the plain outputs keep every
 // digit.
 func TestDisplayFieldsAtMeasurablePrecision(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ req, field, value, display string }{
 		{`{"kind":"volume","dose":"1000 mg","concentration":"78 mg/mL"}`, "volume", "12.8205128205128205128205 mL", "12.8 mL"},
 		{`{"kind":"dose","dose":"1.5 mcg/kg","weight":"0.7 kg"}`, "dose", "1.05 mcg", "1.05 mcg"},

@@ -8,6 +8,7 @@ import (
 )
 
 func TestBSA(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		weight, height string
 		formula        BSAFormula
@@ -65,6 +66,7 @@ func TestBSA(t *testing.T) {
 // TestBSAPowerPrecision checks decimal's fractional power, used for DuBois and Haycock,
 // against an independent exp(y·ln x) to 24 decimal places, and the Mosteller root by squaring.
 func TestBSAPowerPrecision(t *testing.T) {
+	t.Parallel()
 	exps := []decimal.Decimal{duboisH, duboisW, haycockH, haycockW}
 	rapid.Check(t, func(t *rapid.T) {
 		x := decimal.New(rapid.Int64Range(5, 3000).Draw(t, "x tenths"), -1)
@@ -101,6 +103,7 @@ func TestBSAPowerPrecision(t *testing.T) {
 }
 
 func TestIdealBodyWeight(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		height      string
 		sex         Sex
@@ -134,6 +137,7 @@ func TestIdealBodyWeight(t *testing.T) {
 }
 
 func TestAdjustedBodyWeight(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		actual, ideal string
 		factor        string
@@ -164,6 +168,7 @@ func TestAdjustedBodyWeight(t *testing.T) {
 }
 
 func TestCreatinineClearance(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name         string
 		in           CrClInput
@@ -232,6 +237,7 @@ func TestCreatinineClearance(t *testing.T) {
 }
 
 func TestCarboplatin(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, auc, gfr string
 		gfrCap         *Quantity

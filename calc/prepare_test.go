@@ -8,6 +8,7 @@ import (
 )
 
 func TestDilution(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		c1, c2, v2     string
 		stock, diluent string
@@ -51,6 +52,7 @@ func TestDilution(t *testing.T) {
 // TestDilutionProperty: C1 × V1 = C2 × V2, exactly when the quotient terminates within
 // SignificantDigits digits, else to that precision; and V1 + diluent = V2.
 func TestDilutionProperty(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		c2 := decimal.New(rapid.Int64Range(1, 100000).Draw(t, "c2"), -2)
 		c1 := c2.Add(decimal.New(rapid.Int64Range(0, 100000).Draw(t, "extra"), -2))
@@ -84,6 +86,7 @@ func fitsExactly(n, d decimal.Decimal) bool {
 }
 
 func TestReconstitution(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name                 string
 		in                   ReconstitutionInput
@@ -142,6 +145,7 @@ func TestReconstitution(t *testing.T) {
 }
 
 func TestInfusionRate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		in          InfusionInput
@@ -201,6 +205,7 @@ func TestInfusionRate(t *testing.T) {
 }
 
 func TestDripRate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		volume, duration, factor string
 		exact, rate              string
@@ -241,6 +246,7 @@ func TestDripRate(t *testing.T) {
 // TestVolumeProperty: volume × concentration reproduces the dose exactly before rounding, and
 // a rounded volume is the nearest multiple of the increment.
 func TestVolumeProperty(t *testing.T) {
+	t.Parallel()
 	incs := []string{"0.01 mL", "0.1 mL", "0.2 mL", "1 mL"}
 	rapid.Check(t, func(t *rapid.T) {
 		dose := Quantity{decimal.New(rapid.Int64Range(1, 10_000_000).Draw(t, "dose"), -3), unitMg}

@@ -34,6 +34,7 @@ func packageFiles(t *testing.T) map[string]*ast.File {
 // type, no float conversion from decimal, no package math. It inspects identifiers, not text,
 // so the names it looks for can be spelled here only by concatenation.
 func TestNoBinaryFloat(t *testing.T) {
+	t.Parallel()
 	forbidden := map[string]bool{
 		"float" + "32": true, "float" + "64": true,
 		"Inexact" + "Float64": true, "Float" + "64": true, "New" + "FromFloat": true,
@@ -65,6 +66,7 @@ func TestNoBinaryFloat(t *testing.T) {
 // TestImports keeps the domain package free of transport and storage: the standard library
 // and shopspring/decimal only (and rapid in tests).
 func TestImports(t *testing.T) {
+	t.Parallel()
 	for name, f := range packageFiles(t) {
 		for _, imp := range f.Imports {
 			path, _ := strconv.Unquote(imp.Path.Value)
@@ -82,6 +84,7 @@ func TestImports(t *testing.T) {
 
 // TestTestdataProvenance keeps the header that names the copied cases' source and licence.
 func TestTestdataProvenance(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("testdata/clinpk_cases.tsv")
 	if err != nil {
 		t.Fatal(err)
@@ -95,6 +98,7 @@ func TestTestdataProvenance(t *testing.T) {
 
 // TestExportedNamesDocumented: every exported top-level name carries a doc comment.
 func TestExportedNamesDocumented(t *testing.T) {
+	t.Parallel()
 	for name, f := range packageFiles(t) {
 		if strings.HasSuffix(name, "_test.go") {
 			continue

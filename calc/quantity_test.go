@@ -9,6 +9,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want string // Quantity.String()
@@ -75,6 +76,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestParseRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in       string
 		code     string
@@ -122,6 +124,7 @@ func TestParseRejects(t *testing.T) {
 }
 
 func TestParseDecimalAndPercent(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		in, want string
 		ok       bool
@@ -157,6 +160,7 @@ func TestParseDecimalAndPercent(t *testing.T) {
 }
 
 func TestQuantityArithmetic(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		op   func(a, b Quantity) (Quantity, error)
@@ -203,6 +207,7 @@ func TestQuantityArithmetic(t *testing.T) {
 }
 
 func TestQuantityCmp(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		a, b string
 		want int
@@ -224,6 +229,7 @@ func TestQuantityCmp(t *testing.T) {
 }
 
 func TestConvert(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		from, to, want string
 	}{
@@ -272,6 +278,7 @@ func TestConvert(t *testing.T) {
 }
 
 func TestUnitStringAndDimension(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, str, dim string }{
 		{"mg", "mg", "mass"},
 		{"mcg/kg/min", "mcg/kg/min", "mass/mass/time"},
@@ -308,6 +315,7 @@ func TestUnitStringAndDimension(t *testing.T) {
 }
 
 func TestMustParsePanics(t *testing.T) {
+	t.Parallel()
 	defer func() {
 		if recover() == nil {
 			t.Error("MustParse did not panic on bad input")
@@ -317,6 +325,7 @@ func TestMustParsePanics(t *testing.T) {
 }
 
 func TestErrorInterface(t *testing.T) {
+	t.Parallel()
 	_, err := Parse("5 mgg")
 	var ce *Error
 	if !errors.As(err, &ce) {

@@ -8,6 +8,7 @@ import (
 )
 
 func TestStrength(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, conc, percent, ratio string
 	}{
@@ -59,6 +60,7 @@ func TestStrength(t *testing.T) {
 }
 
 func TestMilliequivalents(t *testing.T) {
+	t.Parallel()
 	t.Run("KCl 149 mg/mL is about 2 mEq/mL", func(t *testing.T) {
 		res, err := MassToEquivalents(MustParse("149 mg/mL"), MustParse("74.55 g/mol"), decimalOf("1"))
 		if err != nil {
@@ -124,6 +126,7 @@ func TestMilliequivalents(t *testing.T) {
 }
 
 func TestOsmolarity(t *testing.T) {
+	t.Parallel()
 	nacl := MustParse("58.44 g/mol")
 	dextrose := MustParse("180.16 g/mol")
 	tests := []struct {
@@ -181,6 +184,7 @@ func TestOsmolarity(t *testing.T) {
 }
 
 func TestAlligation(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, stronger, weaker, target string
 		total                          *Quantity
@@ -234,6 +238,7 @@ func TestAlligation(t *testing.T) {
 }
 
 func TestGravimetric(t *testing.T) {
+	t.Parallel()
 	sg := func(s string) *decimal.Decimal { d := decimalOf(s); return &d }
 	tests := []struct {
 		name          string

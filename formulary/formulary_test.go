@@ -45,6 +45,7 @@ func qeq(q *calc.Quantity, want string) bool {
 }
 
 func TestParseStrength(t *testing.T) {
+	t.Parallel()
 	const solution, powder = "injection, solution", "injection, powder, for solution"
 	tests := []struct {
 		text, form           string
@@ -95,6 +96,7 @@ func TestParseStrength(t *testing.T) {
 }
 
 func TestParseHoldTime(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		text  string
 		hours string // "" = no hold time
@@ -129,6 +131,7 @@ func TestParseHoldTime(t *testing.T) {
 }
 
 func TestNewCode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, ndc, ndc10, ndc11, gtin string
 	}{
@@ -168,6 +171,7 @@ func TestNewCode(t *testing.T) {
 // Every NDC layout survives NDC → GTIN → NDC, and a search for any of its
 // written forms finds its 10 digits.
 func TestCodeRoundTripProperty(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		digits := rapid.StringMatching(`[0-9]{10}`).Draw(t, "digits")
 		shape := rapid.SampledFrom([]barcode.Shape{barcode.Shape442, barcode.Shape532, barcode.Shape541}).Draw(t, "shape")
@@ -205,6 +209,7 @@ func TestCodeRoundTripProperty(t *testing.T) {
 }
 
 func TestParseQuery(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		q      string
 		kind   formulary.QueryKind
@@ -257,6 +262,7 @@ func TestParseQuery(t *testing.T) {
 }
 
 func TestDrugName(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ generic, form, brand, want string }{
 		{"PACLITAXEL", "INJECTION, POWDER, LYOPHILIZED, FOR SUSPENSION", "", "paclitaxel protein-bound"},
 		{"paclitaxel", "injection, solution, concentrate", "", "paclitaxel"},
@@ -275,6 +281,7 @@ func TestDrugName(t *testing.T) {
 }
 
 func TestInheritHazard(t *testing.T) {
+	t.Parallel()
 	known := []formulary.Drug{{Name: "methotrexate", Hazard: formulary.HazardTable1}, {Name: "cisplatin", Hazard: formulary.HazardTable1},
 		{Name: "heparin"}, {Name: "estradiol", Hazard: formulary.HazardTable2}}
 	tests := []struct {
@@ -322,6 +329,7 @@ func validProduct(t testing.TB) *formulary.Product {
 }
 
 func TestProductValidate(t *testing.T) {
+	t.Parallel()
 	sg := decimal.RequireFromString("7")
 	tests := []struct {
 		name  string
@@ -374,6 +382,7 @@ func TestProductValidate(t *testing.T) {
 }
 
 func TestProductQuantities(t *testing.T) {
+	t.Parallel()
 	p := validProduct(t)
 	if d := p.Reconstitutions[0].Displacement(); !qeq(d, "0.5 mL") {
 		t.Errorf("cefazolin 1 g displacement %v, want 0.5 mL (3 mL available − 2.5 mL diluent)", d)
@@ -392,6 +401,7 @@ func TestProductQuantities(t *testing.T) {
 }
 
 func TestProductInput(t *testing.T) {
+	t.Parallel()
 	in := formulary.ProductInput{Drug: " Potassium  Chloride", PackageNDC: "63323-965-10", UnitNDCs: []string{"63323-965-03"},
 		Labeler: "Fresenius Kabi USA, LLC", DosageForm: "Injection, Solution, Concentrate", Strength: "2 mEq/mL", Volume: "10 mL",
 		Container: "single_dose", SpecificGravity: "1.02", Hazard: "none"}
@@ -429,6 +439,7 @@ func TestProductInput(t *testing.T) {
 }
 
 func TestLotChangeValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		c     formulary.LotChange
 		field string
@@ -499,6 +510,7 @@ func dataMatrix(gtin, yymmdd, lot, serial string) string {
 }
 
 func TestResolveScan(t *testing.T) {
+	t.Parallel()
 	chicago, err := time.LoadLocation("America/Chicago")
 	if err != nil {
 		t.Fatal(err)
@@ -602,6 +614,7 @@ func checkDigit(t testing.TB, body string) string {
 // The expiry instant is inside its day in every zone, and one nanosecond
 // later is the next day.
 func TestExpiryEndProperty(t *testing.T) {
+	t.Parallel()
 	zones := []string{"UTC", "America/Chicago", "Pacific/Auckland", "Asia/Kolkata", "America/St_Johns"}
 	rapid.Check(t, func(t *rapid.T) {
 		loc, err := time.LoadLocation(rapid.SampledFrom(zones).Draw(t, "zone"))
@@ -622,6 +635,7 @@ func TestExpiryEndProperty(t *testing.T) {
 }
 
 func TestViews(t *testing.T) {
+	t.Parallel()
 	p := validProduct(t)
 	p.ID = 3
 	p.Drug.Hazard = formulary.HazardTable1

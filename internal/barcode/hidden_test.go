@@ -11,6 +11,7 @@ import (
 // ambiguous, with every reading listed; without it the parser keeps its
 // GS1 reading.
 func TestHiddenAIs(t *testing.T) {
+	t.Parallel()
 	today := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	cases := []struct {
 		name, data string

@@ -10,6 +10,7 @@ import (
 )
 
 func TestNDCFormatVectors(t *testing.T) {
+	t.Parallel()
 	vs := loadVectors(t, "ndc_format.tsv")
 	if len(vs) != 21 {
 		t.Fatalf("ndc_format.tsv has %d rows, want 21", len(vs))
@@ -45,6 +46,7 @@ func TestNDCFormatVectors(t *testing.T) {
 }
 
 func TestParseNDC(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, format, billing, gtin string
 		shape                     Shape
@@ -88,6 +90,7 @@ func TestParseNDC(t *testing.T) {
 }
 
 func TestParseNDCErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, code string }{
 		{"", CodeEmptyValue},
 		{"NDC", CodeEmptyValue},
@@ -114,6 +117,7 @@ func TestParseNDCErrors(t *testing.T) {
 }
 
 func TestNDCForms(t *testing.T) {
+	t.Parallel()
 	n := NDC{Digits: "0002759701", Shape: Shape442}
 	if d, err := n.Digits12(); err != nil || d != "000002759701" {
 		t.Errorf("Digits12() = %q, %v", d, err)
@@ -146,6 +150,7 @@ func TestNDCForms(t *testing.T) {
 }
 
 func TestNDC10FromGTIN(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		gtin, ndc string
 		ok        bool
@@ -173,6 +178,7 @@ func TestNDC10FromGTIN(t *testing.T) {
 }
 
 func TestCheckDigit(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want byte
@@ -210,6 +216,7 @@ func TestCheckDigit(t *testing.T) {
 // Any single mistyped digit is caught by the GS1 check digit (weights 3 and
 // 1 are both prime to 10), and the check digit makes the key valid.
 func TestCheckDigitProperty(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		body := rapid.StringMatching(`[0-9]{1,17}`).Draw(t, "body")
 		c, err := CheckDigit(body)
@@ -233,6 +240,7 @@ func TestCheckDigitProperty(t *testing.T) {
 // An NDC printed in a 10-digit layout survives the trip to a GTIN and back,
 // and its billing form parses back to the same 11 digits.
 func TestNDCGTINProperty(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		sh := rapid.SampledFrom([]Shape{Shape442, Shape532, Shape541}).Draw(t, "shape")
 		digits := rapid.StringMatching(`[0-9]{10}`).Draw(t, "digits")

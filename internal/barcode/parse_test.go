@@ -12,6 +12,7 @@ import (
 // The same vial label (NDC 0002-7597-01, expiry 2027-05-31, lot A1B2C3,
 // serial 100) in every form a scanner or a person sends.
 func TestParseForms(t *testing.T) {
+	t.Parallel()
 	want := []Element{{"01", "00300027597010"}, {"17", "270531"}, {"10", "A1B2C3"}, {"21", "100"}}
 	tests := []struct {
 		name, data string
@@ -56,6 +57,7 @@ func TestParseForms(t *testing.T) {
 }
 
 func TestParseLinear(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		data string
 		kind Kind
@@ -84,6 +86,7 @@ func TestParseLinear(t *testing.T) {
 }
 
 func TestExpiry(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		value string
 		today time.Time
@@ -139,6 +142,7 @@ func code(err error) string {
 
 // A scanner that drops the GS after a variable-length field.
 func TestMissingSeparator(t *testing.T) {
+	t.Parallel()
 	const gtin = "0100300027597010"
 	tests := []struct {
 		name, data string
@@ -186,6 +190,7 @@ func TestMissingSeparator(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		data string
 		opts Options
@@ -243,6 +248,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParsePlain(t *testing.T) {
+	t.Parallel()
 	for _, data := range []string{"PREP-000123", "]d1PREP-000123", "https://example.com/not/a/link", "]Q1HTTPS://example.com/"} {
 		s, err := Parse(data, Options{Today: refDate})
 		if err != nil || s.Kind != KindPlain || s.Plain == "" || s.GTIN != "" {
@@ -252,6 +258,7 @@ func TestParsePlain(t *testing.T) {
 }
 
 func TestElementString(t *testing.T) {
+	t.Parallel()
 	elems := []Element{{"01", "00300027597010"}, {"10", "A(1"}, {"17", "270531"}, {"21", "7"}}
 	tests := []struct {
 		form Form
@@ -276,6 +283,7 @@ func TestElementString(t *testing.T) {
 }
 
 func TestValidateKey(t *testing.T) {
+	t.Parallel()
 	for key, want := range map[string]string{
 		"00300027597010": "", "300027597010": "", "376104250021234569": "", "1234567890128": "",
 		"00300027597011": CodeBadCheckDigit, "3000275970": CodeWrongLength, "30002759701O": CodeNonNumeric,

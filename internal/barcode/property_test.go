@@ -112,6 +112,7 @@ func drawElements(t *rapid.T, w window) []Element {
 // Every generated value is valid for its AI: the generator and the
 // validator agree, so the round-trip property below tests the parser.
 func TestGeneratedValuesValid(t *testing.T) {
+	t.Parallel()
 	w := newWindow(refDate)
 	rapid.Check(t, func(t *rapid.T) {
 		for _, e := range drawElements(t, w) {
@@ -125,6 +126,7 @@ func TestGeneratedValuesValid(t *testing.T) {
 // Any valid set of element strings, written in any form a scanner or a
 // person produces, parses back to the same elements in the same order.
 func TestRoundTripProperty(t *testing.T) {
+	t.Parallel()
 	w := newWindow(refDate)
 	type enc struct {
 		name     string
@@ -166,6 +168,7 @@ func TestRoundTripProperty(t *testing.T) {
 // With every separator dropped, a scan is either refused or read in a way
 // that accounts for every character: the parser never invents or loses data.
 func TestDroppedSeparatorsProperty(t *testing.T) {
+	t.Parallel()
 	w := newWindow(refDate)
 	rapid.Check(t, func(t *rapid.T) {
 		elems := drawElements(t, w)

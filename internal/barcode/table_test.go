@@ -11,6 +11,7 @@ import (
 // The AI table is prefix-free (a reader identifies an AI by reading digits
 // until one matches) and agrees with GS1's predefined-length table.
 func TestAITableConsistent(t *testing.T) {
+	t.Parallel()
 	if len(aiTable) < 450 {
 		t.Errorf("AI table has only %d AIs", len(aiTable))
 	}
@@ -34,6 +35,7 @@ func TestAITableConsistent(t *testing.T) {
 }
 
 func TestAITableEntries(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		ai, format string
 		min, max   int
@@ -77,6 +79,7 @@ func TestAITableEntries(t *testing.T) {
 }
 
 func TestParseSpecErrors(t *testing.T) {
+	t.Parallel()
 	for _, spec := range []string{"", "Q5", "N", "Nx", "N..x", "Nx..5", "N6..2", "N0", "N6,nosuch", "X..5 N6", "[N2] N3", "N..3 N..3"} {
 		if _, err := parseSpec(spec); err == nil {
 			t.Errorf("parseSpec(%q) accepted", spec)
@@ -100,6 +103,7 @@ func TestParseSpecErrors(t *testing.T) {
 
 // The package stays pure: standard library only (no transport, no storage).
 func TestImportsStandardLibraryOnly(t *testing.T) {
+	t.Parallel()
 	fset := token.NewFileSet()
 	pkgs, err := goparser.ParseDir(fset, ".", func(fi fs.FileInfo) bool {
 		return !strings.HasSuffix(fi.Name(), "_test.go")

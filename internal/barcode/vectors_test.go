@@ -155,6 +155,7 @@ func describe(s *Scan, err error) string {
 }
 
 func TestVectors(t *testing.T) {
+	t.Parallel()
 	vs := loadVectors(t, "vectors.tsv")
 	if len(vs) != 257 {
 		t.Fatalf("vectors.tsv has %d rows, want 257", len(vs))
@@ -186,6 +187,7 @@ func TestVectors(t *testing.T) {
 // accepted row, except digits that are a valid bare GTIN (read as one on
 // purpose, see NotationAuto).
 func TestVectorsAuto(t *testing.T) {
+	t.Parallel()
 	for _, v := range loadVectors(t, "vectors.tsv") {
 		if !strings.HasPrefix(v.expected, "OK") || strings.HasPrefix(v.input, "gtin:") {
 			continue

@@ -9,6 +9,7 @@ import (
 // The USP <797> (2023) tables, transcribed independently of the
 // embedded rule file so that a typo in either is caught.
 func TestCategoryTables(t *testing.T) {
+	t.Parallel()
 	type row struct {
 		cat      Category
 		method   Method
@@ -65,6 +66,7 @@ func TestCategoryTables(t *testing.T) {
 }
 
 func TestCategoryCombinationsRefused(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		req   Request
@@ -96,6 +98,7 @@ func TestCategoryCombinationsRefused(t *testing.T) {
 
 // Category 1 needs neither method nor starting components: its row says "any".
 func TestCategory1NeedsNoMethod(t *testing.T) {
+	t.Parallel()
 	res := mustCompute(t, Request{Category: Category1, Storage: StorageRefrigerator, CompoundedAt: start})
 	if !res.BUD.Equal(start.Add(24 * time.Hour)) {
 		t.Fatalf("BUD %s, want 24 h", res.BUD)
@@ -103,6 +106,7 @@ func TestCategory1NeedsNoMethod(t *testing.T) {
 }
 
 func TestImmediateUse(t *testing.T) {
+	t.Parallel()
 	three := []Component{vial("a"), vial("b"), vial("c")}
 	t.Run("4 hours from the start", func(t *testing.T) {
 		res := mustCompute(t, Request{Category: CategoryImmediate, Storage: StorageRoom, CompoundedAt: start, Components: three})
@@ -157,6 +161,7 @@ func cat2(components ...Component) Request {
 }
 
 func TestEarliestLimitWins(t *testing.T) {
+	t.Parallel()
 	catLimit := start.Add(10 * day)
 	cases := []struct {
 		name      string
@@ -190,6 +195,7 @@ func TestEarliestLimitWins(t *testing.T) {
 }
 
 func TestReason(t *testing.T) {
+	t.Parallel()
 	t.Run("names the limit and the runner-up", func(t *testing.T) {
 		req := cat2(vial("cefazolin 1 g vial lot A123"))
 		req.StabilityLimit = dur(72 * time.Hour)
@@ -230,6 +236,7 @@ func TestReason(t *testing.T) {
 }
 
 func TestComponentRefusals(t *testing.T) {
+	t.Parallel()
 	opened := func(c Component, at time.Time) Component { c.OpenedAt = tp(at); return c }
 	expired := vial("expired lot")
 	expired.ExpiresAt = ExpiryEndOfDay(2026, 11, 23, time.UTC)
@@ -277,6 +284,7 @@ func TestComponentRefusals(t *testing.T) {
 
 // An opened container within its in-use limit does not shorten the BUD.
 func TestOpenedContainerDoesNotShortenBUD(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		c    Component
@@ -304,6 +312,7 @@ func TestOpenedContainerDoesNotShortenBUD(t *testing.T) {
 }
 
 func TestCompoundedComponentBUDLimits(t *testing.T) {
+	t.Parallel()
 	stock := Component{Name: "vancomycin stock", Container: ContainerCompounded, BUD: tp(start.Add(36 * time.Hour)),
 		OpenedAt: tp(start.Add(-time.Hour))}
 	res := mustCompute(t, cat2(vial("NS"), stock))
@@ -322,11 +331,13 @@ func TestCompoundedComponentBUDLimits(t *testing.T) {
 }
 
 func TestNoRules(t *testing.T) {
+	t.Parallel()
 	_, err := Compute(Rules{}, cat2())
 	wantError(t, err, CodeInvalidRules, "rules")
 }
 
 func TestResultInSiteZone(t *testing.T) {
+	t.Parallel()
 	ny := newYork(t)
 	req := cat2()
 	req.Location = ny

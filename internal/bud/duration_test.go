@@ -8,6 +8,7 @@ import (
 )
 
 func TestParseDuration(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in   string
 		want time.Duration
@@ -47,6 +48,7 @@ func TestParseDuration(t *testing.T) {
 }
 
 func TestFormatDuration(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in   time.Duration
 		want string
@@ -70,6 +72,7 @@ func TestFormatDuration(t *testing.T) {
 }
 
 func TestDurationRoundTrip(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		d := time.Duration(rapid.Int64Range(1, int64(maxSpan/time.Second)).Draw(t, "seconds")) * time.Second
 		got, err := ParseDuration(FormatDuration(d))

@@ -6,6 +6,7 @@ import (
 )
 
 func TestExpiryEndOfDay(t *testing.T) {
+	t.Parallel()
 	ny := newYork(t)
 	cases := []struct {
 		name            string
@@ -31,6 +32,7 @@ func TestExpiryEndOfDay(t *testing.T) {
 }
 
 func TestParseExpiry(t *testing.T) {
+	t.Parallel()
 	ny := newYork(t)
 	cases := []struct {
 		in   string
@@ -67,6 +69,7 @@ func TestParseExpiry(t *testing.T) {
 
 // A date-only expiry is the end of that day in the site's zone, not UTC.
 func TestDateOnlyExpiryInSiteZone(t *testing.T) {
+	t.Parallel()
 	ny := newYork(t)
 	body := `{"category":"2","method":"aseptic","sterility_tested":false,"starting_components":"sterile",
 	 "storage":"refrigerator","compounded_at":"2026-11-24T09:00:00Z",
@@ -93,6 +96,7 @@ func TestDateOnlyExpiryInSiteZone(t *testing.T) {
 }
 
 func TestParseExpiryMonthOnlyEndsWithTheMonth(t *testing.T) {
+	t.Parallel()
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
 		t.Fatal(err)

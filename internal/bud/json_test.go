@@ -15,6 +15,7 @@ const contractExample = `{"category": "2", "method": "aseptic", "sterility_teste
                  "container": "single_dose", "opened_at": "2026-11-24T08:50:00Z"}]}`
 
 func TestContractExample(t *testing.T) {
+	t.Parallel()
 	req, err := DecodeRequest([]byte(contractExample), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +59,7 @@ func TestContractExample(t *testing.T) {
 }
 
 func TestDecodeRequestOptionalFields(t *testing.T) {
+	t.Parallel()
 	body := `{"category":"3","method":"terminal","sterility_tested":true,"storage":"freezer",
 	 "compounded_at":"2026-11-24T04:00:00-05:00","stability_limit":null,
 	 "components":[
@@ -82,6 +84,7 @@ func TestDecodeRequestOptionalFields(t *testing.T) {
 }
 
 func TestDecodeRequestRejects(t *testing.T) {
+	t.Parallel()
 	base := func(mod string) string {
 		return `{"category":"2","method":"aseptic","starting_components":"sterile","storage":"room",` +
 			`"compounded_at":"2026-11-24T09:00:00Z"` + mod + `}`
@@ -147,6 +150,7 @@ func TestDecodeRequestRejects(t *testing.T) {
 // Refusals through the JSON API: Category 1 frozen, an expired component,
 // a container past its in-use limit.
 func TestContractRefusals(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		body  string
@@ -177,6 +181,7 @@ func TestContractRefusals(t *testing.T) {
 }
 
 func TestDecodeComponentBUDDateOnlyEndsThatDay(t *testing.T) {
+	t.Parallel()
 	req, err := DecodeRequest([]byte(`{"category":"2","method":"aseptic","sterility_tested":false,
 		"starting_components":"sterile","storage":"refrigerator","compounded_at":"2026-11-24T09:00:00Z",
 		"components":[{"name":"stock","container":"compounded","bud":"2026-11-25","expires_at":"2027-01"}]}`), time.UTC)

@@ -46,6 +46,7 @@ func genRequest(t *rapid.T) Request {
 
 // The BUD is never later than any of its limits and is always one of them.
 func TestPropertyBUDIsEarliestLimit(t *testing.T) {
+	t.Parallel()
 	rules := DefaultRules()
 	rapid.Check(t, func(t *rapid.T) {
 		req := genRequest(t)
@@ -83,6 +84,7 @@ func TestPropertyBUDIsEarliestLimit(t *testing.T) {
 
 // Adding a component, or a stability limit, never makes the BUD later.
 func TestPropertyMoreLimitsNeverLater(t *testing.T) {
+	t.Parallel()
 	rules := DefaultRules()
 	rapid.Check(t, func(t *rapid.T) {
 		req := genRequest(t)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestDefaultRulesValid(t *testing.T) {
+	t.Parallel()
 	r := DefaultRules()
 	if err := r.Validate(); err != nil {
 		t.Fatal(err)
@@ -22,6 +23,7 @@ func TestDefaultRulesValid(t *testing.T) {
 }
 
 func TestRulesJSONRoundTrip(t *testing.T) {
+	t.Parallel()
 	r := DefaultRules()
 	b, err := json.Marshal(r)
 	if err != nil {
@@ -38,6 +40,7 @@ func TestRulesJSONRoundTrip(t *testing.T) {
 
 // The in-use table of USP <797> (2023).
 func TestInUseExpiry(t *testing.T) {
+	t.Parallel()
 	opened := start
 	cases := []struct {
 		name      string
@@ -86,6 +89,7 @@ func TestInUseExpiry(t *testing.T) {
 
 // A scan of a punctured container later in the workflow.
 func TestCheckInUse(t *testing.T) {
+	t.Parallel()
 	vialOpened := Component{Name: "cefazolin", Container: ContainerSingleDose, OpenedAt: tp(start)}
 	t.Run("within", func(t *testing.T) {
 		exp, err := CheckInUse(DefaultRules(), vialOpened, start.Add(11*time.Hour))
@@ -132,6 +136,7 @@ func TestCheckInUse(t *testing.T) {
 }
 
 func TestRulesValidateRejects(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		mutate func(r *Rules)
@@ -170,6 +175,7 @@ func TestRulesValidateRejects(t *testing.T) {
 }
 
 func TestParseRulesRejects(t *testing.T) {
+	t.Parallel()
 	good, _ := json.Marshal(DefaultRules())
 	cases := []struct {
 		name  string
@@ -193,6 +199,7 @@ func TestParseRulesRejects(t *testing.T) {
 
 // A rule change applies only to preparations compounded after it.
 func TestHistoryInForce(t *testing.T) {
+	t.Parallel()
 	old := DefaultRules()
 	site := DefaultRules()
 	site.Version = "site-2027.1"

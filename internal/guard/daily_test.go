@@ -18,6 +18,7 @@ func dailyFacts(at time.Time, dose string, others ...Dose) Facts {
 }
 
 func TestDailyTotalAcrossOrders(t *testing.T) {
+	t.Parallel()
 	r := DefaultRules()
 	t0 := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
 	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
@@ -53,6 +54,7 @@ func TestDailyTotalAcrossOrders(t *testing.T) {
 // hours holding it hold more than the daily maximum (brute force over every
 // minute-aligned window).
 func TestDailyTotalProperty(t *testing.T) {
+	t.Parallel()
 	r := DefaultRules()
 	t0 := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
 	max := decimal.NewFromInt(4000)

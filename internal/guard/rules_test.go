@@ -14,6 +14,7 @@ func q(s string) *calc.Quantity {
 }
 
 func TestDefaultRulesAreValidAndNameTheirSources(t *testing.T) {
+	t.Parallel()
 	r := DefaultRules()
 	if r.Source == "" || r.Rounding.Source == "" || r.HighAlert.Source == "" {
 		t.Error("a section of the shipped table names no source")
@@ -31,6 +32,7 @@ func TestDefaultRulesAreValidAndNameTheirSources(t *testing.T) {
 }
 
 func TestCalcGuardsCarryTheTable(t *testing.T) {
+	t.Parallel()
 	g := DefaultRules().CalcGuards()
 	if g.DeviationWarn.String() != "5" || g.DeviationRefuse.String() != "10" {
 		t.Errorf("deviation limits %s / %s", g.DeviationWarn, g.DeviationRefuse)
@@ -78,6 +80,7 @@ func mutate(t *testing.T, edit func(m map[string]any)) []byte {
 }
 
 func TestValidateRefuses(t *testing.T) {
+	t.Parallel()
 	limit := func(fields map[string]any) func(m map[string]any) {
 		return func(m map[string]any) {
 			l := map[string]any{"drug": "potassium chloride", "dose_unit": "mEq", "source": "test"}
@@ -127,6 +130,7 @@ func TestValidateRefuses(t *testing.T) {
 }
 
 func TestHighAlertOf(t *testing.T) {
+	t.Parallel()
 	r := DefaultRules()
 	for drug, cat := range map[string]string{
 		"heparin": "antithrombotic agents", "Potassium  Chloride": "concentrated electrolytes",
@@ -149,6 +153,7 @@ func TestHighAlertOf(t *testing.T) {
 }
 
 func TestCheckDose(t *testing.T) {
+	t.Parallel()
 	r := DefaultRules()
 	codes := func(fs []Finding) string {
 		var s []string
@@ -211,6 +216,7 @@ func TestCheckDose(t *testing.T) {
 }
 
 func TestHistoryInForce(t *testing.T) {
+	t.Parallel()
 	a := DefaultRules()
 	b := a
 	b.Version, b.EffectiveFrom = "b", a.EffectiveFrom.AddDate(1, 0, 0)

@@ -21,6 +21,7 @@ func mustRead(t *testing.T, name string) []byte {
 }
 
 func TestParseSamples(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		file  string
 		paths map[string]string
@@ -60,6 +61,7 @@ func TestParseSamples(t *testing.T) {
 }
 
 func TestParseTrailingFieldsDropped(t *testing.T) {
+	t.Parallel()
 	m, err := Parse([]byte("MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5.1|||||\rPID|1||X||||||||||\r"))
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +75,7 @@ func TestParseTrailingFieldsDropped(t *testing.T) {
 }
 
 func TestParseLineEndings(t *testing.T) {
+	t.Parallel()
 	base := "MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5.1\rPID|1||X\rPV1|1|I|W^1\r"
 	for name, sep := range map[string]string{"CR": "\r", "LF": "\n", "CRLF": "\r\n", "blank lines": "\r\n\r\n"} {
 		t.Run(name, func(t *testing.T) {
@@ -88,6 +91,7 @@ func TestParseLineEndings(t *testing.T) {
 }
 
 func TestParseRepetitionsAndSubcomponents(t *testing.T) {
+	t.Parallel()
 	m, err := Parse([]byte("MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5.1\rPID|1||X1^^^H1&1.2.3&ISO~X2^^^H2\r"))
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +103,7 @@ func TestParseRepetitionsAndSubcomponents(t *testing.T) {
 }
 
 func TestUnescape(t *testing.T) {
+	t.Parallel()
 	enc := DefaultEncoding
 	cases := map[string]string{
 		`a\F\b`:        "a|b",
@@ -123,6 +128,7 @@ func TestUnescape(t *testing.T) {
 // Any text, escaped and written into a field, reads back unchanged: the
 // property an outbound message relies on.
 func TestEscapeRoundTrip(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		s := rapid.StringOf(rapid.RuneFrom([]rune("ab|^~\\&\r\n xyZ09.-#"))).Draw(t, "s")
 		var b Builder
@@ -144,6 +150,7 @@ func TestEscapeRoundTrip(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	huge := "MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5.1\rNTE|1||" + strings.Repeat("x", MaxSegmentLen) + "\r"
 	many := "MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5.1\r" + strings.Repeat("NTE|1\r", MaxSegments)
 	cases := map[string]string{
@@ -174,6 +181,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestAck(t *testing.T) {
+	t.Parallel()
 	m, err := Parse(mustRead(t, "rde-o11-new.hl7"))
 	if err != nil {
 		t.Fatal(err)
@@ -197,6 +205,7 @@ func TestAck(t *testing.T) {
 }
 
 func TestSniffHeader(t *testing.T) {
+	t.Parallel()
 	h := SniffHeader([]byte("\x0bMSH$!*#@$APP$FAC$$$2026$$RDE!O11$CTRL9$P$2.3\rgarbage"))
 	if h.ControlID != "CTRL9" || h.SendingApp != "APP" || h.Trigger != "O11" || h.Version != "2.3" {
 		t.Errorf("%+v", h)
@@ -207,6 +216,7 @@ func TestSniffHeader(t *testing.T) {
 }
 
 func TestParseTime(t *testing.T) {
+	t.Parallel()
 	loc := time.FixedZone("site", -5*3600)
 	cases := map[string]string{
 		"20261203090000":        "2026-12-03T09:00:00-05:00",

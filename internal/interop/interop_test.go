@@ -28,6 +28,7 @@ func sample(t *testing.T, name string) *hl7.Message {
 }
 
 func TestFromHL7NewOrder(t *testing.T) {
+	t.Parallel()
 	in, p := FromHL7(sample(t, "rde-o11-new.hl7"), time.UTC, now)
 	if p != nil {
 		t.Fatal(p)
@@ -51,6 +52,7 @@ func equalOrder(a, b Order) bool {
 }
 
 func TestFromHL7CustomEncodingAndADT(t *testing.T) {
+	t.Parallel()
 	in, p := FromHL7(sample(t, "rde-o11-custom-encoding.hl7"), time.UTC, now)
 	if p != nil {
 		t.Fatal(p)
@@ -70,6 +72,7 @@ func TestFromHL7CustomEncodingAndADT(t *testing.T) {
 // Every way a message can be understood but not usable names the segment
 // and field at fault.
 func TestFromHL7Problems(t *testing.T) {
+	t.Parallel()
 	base := "MSH|^~\\&|P|H|L|I|20261203||RDE^O11|1|P|2.5.1\rPID|1||M1^^^H^MR||Doe^Jo||19700101\rORC|NW|O1\rRXE||C1^cef^NDC|2||g\r"
 	cases := []struct {
 		name, from, to, code, at string
@@ -102,6 +105,7 @@ func TestFromHL7Problems(t *testing.T) {
 }
 
 func TestLaminarUnit(t *testing.T) {
+	t.Parallel()
 	good := map[string]string{"mg": "mg", "ug/kg/min": "mcg/kg/min", "[iU]": "units", "meq": "mEq", "mL/h": "mL/h",
 		"MG": "mg", "ML": "mL", "GM": "g", "[lb_av]": "lb", "mg/m2": "mg/m2", "U/kg": "units/kg"}
 	for in, want := range good {
@@ -123,6 +127,7 @@ func TestLaminarUnit(t *testing.T) {
 }
 
 func TestFromMedicationRequest(t *testing.T) {
+	t.Parallel()
 	raw := `{"resourceType":"MedicationRequest","status":"active","intent":"order","priority":"stat",
 	 "identifier":[{"system":"urn:oid:1.2.3","value":"RX-9"}],
 	 "contained":[{"resourceType":"Patient","id":"p","identifier":[{"value":"X"},{"type":{"coding":[{"code":"MR"}]},"value":"MRN7"}],
@@ -174,6 +179,7 @@ func TestFromMedicationRequest(t *testing.T) {
 }
 
 func TestDispenseRDS(t *testing.T) {
+	t.Parallel()
 	d := Dispense{Kind: "dispense", PreparationID: 42, OrderID: 7, Placer: "ORD7001", Receiver: "PHARMSYS^GENHOSP",
 		Patient: Patient{MRN: "MRN200001", Name: "Rivera, Maria", BirthDate: "1970-03-15", Location: "4W-12"},
 		Drug:    "cefazolin", Dose: "2 g", Volume: "100 mL", Route: "IV", At: now, By: "tech1"}

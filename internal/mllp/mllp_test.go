@@ -14,6 +14,7 @@ import (
 )
 
 func TestReadFrame(t *testing.T) {
+	t.Parallel()
 	stream := "\r\n" + string(Frame([]byte("MSH|one"))) + "junk\n" + string(Frame([]byte("MSH|two\rPID|1"))) +
 		"\x0bMSH|three\x1c" + "\x0bMSH|four\x1c\r"
 	r := NewReader(strings.NewReader(stream), 100)
@@ -29,6 +30,7 @@ func TestReadFrame(t *testing.T) {
 }
 
 func TestReadFrameTooLargeThenNext(t *testing.T) {
+	t.Parallel()
 	big := bytes.Repeat([]byte("x"), 200<<10)
 	stream := append(Frame(append([]byte("MSH|big|"), big...)), Frame([]byte("MSH|next"))...)
 	r := NewReader(bytes.NewReader(stream), 1000)
@@ -43,6 +45,7 @@ func TestReadFrameTooLargeThenNext(t *testing.T) {
 }
 
 func TestReadFrameTruncated(t *testing.T) {
+	t.Parallel()
 	r := NewReader(strings.NewReader("\x0bMSH|cut"), 100)
 	if _, err := r.ReadFrame(); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("got %v, want unexpected EOF", err)
@@ -107,6 +110,7 @@ func echoHandler() Handler {
 // Many connections at once, several messages each: every answer comes back
 // on its own connection, in order.
 func TestServerManyConnections(t *testing.T) {
+	t.Parallel()
 	_, addr := startServer(t, echoHandler(), 1000)
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
@@ -140,6 +144,7 @@ func TestServerManyConnections(t *testing.T) {
 // An oversized message is answered (by the handler) and the same
 // connection keeps serving.
 func TestServerTooLargeKeepsServing(t *testing.T) {
+	t.Parallel()
 	_, addr := startServer(t, echoHandler(), 1000)
 	cl, err := Dial(context.Background(), addr)
 	if err != nil {
@@ -158,6 +163,7 @@ func TestServerTooLargeKeepsServing(t *testing.T) {
 
 // A nil answer closes the connection without acknowledging.
 func TestServerNilAnswerCloses(t *testing.T) {
+	t.Parallel()
 	_, addr := startServer(t, HandlerFunc(func(context.Context, []byte, bool) []byte { return nil }), 1000)
 	cl, err := Dial(context.Background(), addr)
 	if err != nil {

@@ -12,6 +12,7 @@ type pair struct {
 }
 
 func TestLoadAndBind(t *testing.T) {
+	t.Parallel()
 	fsys := fstest.MapFS{
 		"q/one.sql": {Data: []byte("-- a comment before any name\n-- name: a\nSELECT 1;\n\n-- name: b-b\n-- what b does\nSELECT 2\nFROM t;\n")},
 	}
@@ -30,6 +31,7 @@ func TestLoadAndBind(t *testing.T) {
 
 // Every mistake in the files or the struct is an error naming it.
 func TestMistakesAreErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, src, want string
 	}{

@@ -61,6 +61,7 @@ func eq(t *testing.T, what string, got *calc.Quantity, want string) {
 }
 
 func TestLoadInjectables(t *testing.T) {
+	t.Parallel()
 	res, err := ndcdir.Load(os.DirFS("testdata/good"), ndcdir.Options{Today: today})
 	if err != nil {
 		t.Fatal(err)
@@ -123,6 +124,7 @@ func TestLoadInjectables(t *testing.T) {
 }
 
 func TestLoadAll(t *testing.T) {
+	t.Parallel()
 	res, err := ndcdir.Load(os.DirFS("testdata/good"), ndcdir.Options{All: true, Today: today})
 	if err != nil {
 		t.Fatal(err)
@@ -157,6 +159,7 @@ func colOf(cols []string, name string) int {
 }
 
 func TestLoadMalformedNamesFileLineField(t *testing.T) {
+	t.Parallel()
 	prod, pkg := goodFiles(t)
 	pc := func(name string) int { return colOf(ndcdir.ProductColumns, name) }
 	kc := func(name string) int { return colOf(ndcdir.PackageColumns, name) }
@@ -206,6 +209,7 @@ func TestLoadMalformedNamesFileLineField(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
+	t.Parallel()
 	prod, _ := goodFiles(t)
 	_, err := ndcdir.Load(fstest.MapFS{"product.txt": {Data: []byte(prod)}}, ndcdir.Options{})
 	if err == nil || !strings.Contains(err.Error(), "package.txt") {
@@ -214,6 +218,7 @@ func TestLoadMissingFile(t *testing.T) {
 }
 
 func TestLatin1Line(t *testing.T) {
+	t.Parallel()
 	prod, pkg := goodFiles(t)
 	prod = strings.Replace(prod, "Hospira, Inc.", "Hospira, Inc.\xae", 1)
 	res, err := ndcdir.Load(mapFS(prod, pkg), ndcdir.Options{Today: today})
@@ -226,6 +231,7 @@ func TestLatin1Line(t *testing.T) {
 }
 
 func TestStrengthIssuesAreReported(t *testing.T) {
+	t.Parallel()
 	prod, pkg := goodFiles(t)
 	prod = replaceField(t, prod, 6, colOf(ndcdir.ProductColumns, "ACTIVE_INGRED_UNIT"), "mg/kg")
 	res, err := ndcdir.Load(mapFS(prod, pkg), ndcdir.Options{Today: today})

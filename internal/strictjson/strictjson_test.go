@@ -9,6 +9,7 @@ import (
 )
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, in, path string
 	}{
@@ -46,6 +47,7 @@ func TestCheck(t *testing.T) {
 // keys, decoding it into a map loses no key: the count of distinct folded
 // keys equals the number of keys written.
 func TestCheckAgreesWithDecoder(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		keys := rapid.SliceOfN(rapid.StringMatching(`[a-cA-C]{1,2}`), 1, 6).Draw(t, "keys")
 		obj := "{"

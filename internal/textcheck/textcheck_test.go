@@ -7,6 +7,7 @@ import (
 
 // The attacks of the review, each in the field it arrived in.
 func TestHostileText(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, body, code, field string
 	}{
@@ -34,6 +35,7 @@ func TestHostileText(t *testing.T) {
 
 // What ordinary clinical text looks like passes.
 func TestOrdinaryText(t *testing.T) {
+	t.Parallel()
 	for _, body := range []string{
 		`{"drug":"ceFAZolin","dose":"1 g","patient":{"name":"Müller, Zoë","location":"4 West – 12"}}`,
 		`{"data":"]d2010030012345678917270131\u001d10A123"}`,

@@ -30,6 +30,7 @@ func code(err error) string {
 }
 
 func TestStateMachine(t *testing.T) {
+	t.Parallel()
 	all := []Status{StatusQueued, StatusInProgress, StatusCompleted, StatusVerified, StatusReleased, StatusRejected, StatusCancelled}
 	allowed := map[Action][]Status{
 		ActClaim: {StatusQueued}, ActScan: {StatusInProgress}, ActWeigh: {StatusInProgress},
@@ -75,6 +76,7 @@ func validOrder() OrderInput {
 }
 
 func TestOrderValidate(t *testing.T) {
+	t.Parallel()
 	o, err := validOrder().Validate(t0)
 	if err != nil {
 		t.Fatal(err)
@@ -202,6 +204,7 @@ func compute(t testing.TB, o Order, r Recipe) (Worksheet, error) {
 }
 
 func TestRecipeValidate(t *testing.T) {
+	t.Parallel()
 	r := cefazolinRecipe()
 	if err := r.Validate(); err != nil {
 		t.Fatalf("demo recipe invalid: %v", err)
@@ -245,6 +248,7 @@ func TestRecipeValidate(t *testing.T) {
 }
 
 func TestWorksheetCefazolin(t *testing.T) {
+	t.Parallel()
 	ws, err := compute(t, orderOf(t, nil), cefazolinRecipe())
 	if err != nil {
 		t.Fatal(err)
@@ -297,6 +301,7 @@ func TestWorksheetCefazolin(t *testing.T) {
 }
 
 func TestWorksheetRoundsToSyringe(t *testing.T) {
+	t.Parallel()
 	// 15 mg/kg × 72.5 kg = 1087.5 mg of vancomycin at 50 mg/mL = 21.75 mL;
 	// a 30 mL syringe graduated 1 mL gives 22 mL = 1,100 mg.
 	r := cefazolinRecipe()
@@ -331,6 +336,7 @@ func TestWorksheetRoundsToSyringe(t *testing.T) {
 }
 
 func TestWorksheetRefusals(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		edit func(*OrderInput)
@@ -361,6 +367,7 @@ func TestWorksheetRefusals(t *testing.T) {
 }
 
 func TestWorksheetMaxDoseCaps(t *testing.T) {
+	t.Parallel()
 	r := cefazolinRecipe()
 	r.MaxDose = "1.5 g"
 	ws, err := compute(t, orderOf(t, nil), r)
@@ -373,6 +380,7 @@ func TestWorksheetMaxDoseCaps(t *testing.T) {
 }
 
 func TestCheckScan(t *testing.T) {
+	t.Parallel()
 	ws, err := compute(t, orderOf(t, nil), cefazolinRecipe())
 	if err != nil {
 		t.Fatal(err)
@@ -410,6 +418,7 @@ func TestCheckScan(t *testing.T) {
 }
 
 func TestCheckContainer(t *testing.T) {
+	t.Parallel()
 	rules := bud.DefaultRules()
 	prod := func(c bud.Container) Resolved {
 		return Resolved{Product: Product{ID: 1, Drug: "x", Container: c}, Lot: "L", Serial: "S"}
@@ -448,6 +457,7 @@ func TestCheckContainer(t *testing.T) {
 }
 
 func TestIncompleteAndWeights(t *testing.T) {
+	t.Parallel()
 	ws, err := compute(t, orderOf(t, nil), cefazolinRecipe())
 	if err != nil {
 		t.Fatal(err)
@@ -497,6 +507,7 @@ func TestIncompleteAndWeights(t *testing.T) {
 }
 
 func TestLabelData(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		id   int64
@@ -568,6 +579,7 @@ func FuzzOrderValidate(f *testing.F) {
 // TestQueueOrderProperty: after sorting, no item is more urgent than the one
 // before it, and sorting is a permutation.
 func TestQueueOrderProperty(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.IntRange(0, 30).Draw(t, "n")
 		items := make([]QueueItem, n)
@@ -598,6 +610,7 @@ func TestQueueOrderProperty(t *testing.T) {
 }
 
 func TestGroups(t *testing.T) {
+	t.Parallel()
 	items := []QueueItem{
 		{PreparationID: 1, BatchKey: "a", Status: StatusQueued}, {PreparationID: 2, BatchKey: "b", Status: StatusQueued},
 		{PreparationID: 3, BatchKey: "a", Status: StatusQueued}, {PreparationID: 4, BatchKey: "a", Status: StatusInProgress},
@@ -615,6 +628,7 @@ func TestGroups(t *testing.T) {
 }
 
 func TestLabelRenders(t *testing.T) {
+	t.Parallel()
 	ws, err := compute(t, orderOf(t, func(o *OrderInput) { o.InfuseOver = "30 min" }), cefazolinRecipe())
 	if err != nil {
 		t.Fatal(err)

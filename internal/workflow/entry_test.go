@@ -35,6 +35,7 @@ func judge(ws *Worksheet, prog *Progress, step string, r Resolved, confirm int) 
 // not), the accepted count is the number of distinct containers scanned,
 // up to what the step needs; never more.
 func TestRepeatedScansCountDistinctContainers(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		need := rapid.IntRange(1, 6).Draw(t, "count")
 		ws := Worksheet{Steps: []Step{{ID: "vial", Kind: StepScanVial, Expects: Expect{ProductIDs: []int64{1}, Count: need}}}}
@@ -81,6 +82,7 @@ func TestRepeatedScansCountDistinctContainers(t *testing.T) {
 // TestCountedConfirmation: a look-alike container without a serial is
 // accepted only with the next number, and never past the step's count.
 func TestCountedConfirmation(t *testing.T) {
+	t.Parallel()
 	ws := Worksheet{Steps: []Step{{ID: "vial", Kind: StepScanVial, Expects: Expect{ProductIDs: []int64{1}, Count: 2}}}}
 	exp := time.Date(2027, 5, 31, 23, 59, 59, 0, time.UTC)
 	r := Resolved{Product: Product{ID: 1}, GTIN: "00360505624300", Lot: "A1", ExpiresAt: &exp}

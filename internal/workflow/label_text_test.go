@@ -11,6 +11,7 @@ import (
 )
 
 func TestProductLabelSaysStrengthOnce(t *testing.T) {
+	t.Parallel()
 	ns := Product{ID: 1, Drug: "sodium chloride 0.9%", Strength: "0.9% (9 mg/mL)", Container: bud.ContainerBag,
 		Concentration: q("9 mg/mL"), Volume: q("100 mL")}
 	kcl := Product{ID: 2, Drug: "potassium chloride", Strength: "2 mEq/mL (listed as 149 mg/mL)", Container: bud.ContainerSingleDose,
@@ -61,6 +62,7 @@ func TestProductLabelSaysStrengthOnce(t *testing.T) {
 // A product's label never says any word-with-a-digit twice in a row, and
 // the product survives the worksheet's JSON.
 func TestProductLabelProperty(t *testing.T) {
+	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		pct := rapid.SampledFrom([]string{"0.9%", "5%", "0.45%", "10%"}).Draw(t, "pct")
 		vol := rapid.SampledFrom([]string{"50 mL", "100 mL", "250 mL", "1000 mL"}).Draw(t, "vol")

@@ -50,6 +50,7 @@ func fieldData(zpl string) []string {
 }
 
 func TestZPLCarriesTheLabel(t *testing.T) {
+	t.Parallel()
 	l := zplLabel(t, func(ws *Worksheet) {
 		ws.Hazardous, ws.HighAlert, ws.ProtectFromLight = true, &guard.HighAlertFlag{}, true
 	})
@@ -90,6 +91,7 @@ func TestZPLCarriesTheLabel(t *testing.T) {
 }
 
 func TestAuxiliaryLabelsFollowTheFlags(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		edit func(*Worksheet)
@@ -126,6 +128,7 @@ func TestAuxiliaryLabelsFollowTheFlags(t *testing.T) {
 // A patient name holding ZPL commands must print as text, not end the label
 // or change the printer's settings.
 func TestZPLEscapesCommands(t *testing.T) {
+	t.Parallel()
 	l := zplLabel(t, func(ws *Worksheet) { ws.Patient.Name = "Doe^XZ^XA~JR_x, Jane Ünal" })
 	b, err := l.ZPL(DefaultStock)
 	if err != nil {
@@ -141,6 +144,7 @@ func TestZPLEscapesCommands(t *testing.T) {
 }
 
 func TestStockValidation(t *testing.T) {
+	t.Parallel()
 	for _, s := range []Stock{{101.6, 76.2, 250}, {25, 25, 203}, {101.6, 76.2, 0}, {500, 76.2, 203}} {
 		if _, err := (Label{Data: "LMN-P1-L1"}).ZPL(s); err == nil {
 			t.Errorf("stock %+v accepted", s)
@@ -151,6 +155,7 @@ func TestStockValidation(t *testing.T) {
 // The rendered ZPL carries the same DataMatrix as the PDF: both are
 // decoded from images, as a scanner would read the printed labels.
 func TestZPLRendersTheSameDataMatrixAsThePDF(t *testing.T) {
+	t.Parallel()
 	l := zplLabel(t, func(ws *Worksheet) {
 		ws.Hazardous, ws.HighAlert, ws.ProtectFromLight = true, &guard.HighAlertFlag{}, true
 	})

@@ -20,6 +20,7 @@ func codeOf(err error) string {
 // method leaves is Status.Next of its action, and the event it returns is
 // the one the log expects.
 func TestTransitionsFollowTheStateTable(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tech, other, pharm := Actor{UserID: 1}, Actor{UserID: 2}, Actor{UserID: 3}
 	p := &Preparation{ID: 7, OrderID: 70, Status: StatusQueued}
@@ -97,6 +98,7 @@ func TestTransitionsFollowTheStateTable(t *testing.T) {
 // A rejection leads to rejected, and cancelling an open preparation to
 // cancelled, recording where it was.
 func TestRejectAndCancel(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	p := &Preparation{ID: 1, OrderID: 5, Status: StatusCompleted, PreparedBy: new(int64)}
 	*p.PreparedBy = 1
@@ -115,6 +117,7 @@ func TestRejectAndCancel(t *testing.T) {
 // preparation pick the action and so the status; nobody who made it and
 // not the first checker may make the second check.
 func TestVerificationThroughTheStateTable(t *testing.T) {
+	t.Parallel()
 	const maker, other, first, second = 1, 2, 3, 4
 	made := map[int64]string{maker: "completed it", other: "scanned a component"}
 	cases := []struct {
