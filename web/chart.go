@@ -41,6 +41,10 @@ const (
 	minBarGap, barFill     float64 = 4, 0.7
 )
 
+// Number formats a scaled integer as the chart shows it: 123 with Scale 1
+// is "12.3", 120 is "12", 1234560 is "123,456".
+func (c Chart) Number(v int64) string { return c.number(v) }
+
 // number formats a scaled integer for the axis and the table.
 func (c Chart) number(v int64) string {
 	if c.Scale <= 0 {

@@ -16,7 +16,7 @@ type Page interface {
 var pageList = []Page{
 	ErrorPage{}, LoginPage{}, QueuePage{}, PrepPage{}, VerifyQueuePage{}, VerifyListFragment{},
 	VerifyPage{}, LogPage{}, AdminListPage{}, AdminFormPage{}, CompetencyPage{},
-	InterfacesPage{}, RecipeEditPage{}, RecipeDiffPage{}, ConfirmPage{}, GuardRulesPage{},
+	InterfacesPage{}, RecipeEditPage{}, RecipeDiffPage{}, ConfirmPage{}, GuardRulesPage{}, SafetyLookupPage{}, SafetyDashboardPage{},
 }
 
 // PageNames lists the template names of every page.
@@ -45,6 +45,8 @@ type Viewer struct {
 	CanRecipes bool
 	// CanGuard: may read the guard rails (dose limits, rounding limits).
 	CanGuard bool
+	// CanSafety: may use the safety dashboard and look-ups.
+	CanSafety bool
 }
 
 // Layout is what every full page carries.
@@ -454,14 +456,18 @@ type LogFilter struct {
 	From, To, Actor, Type, PreparationID string
 }
 
-// LogEvent is one line of the compounding log.
+// LogEvent is one line of the compounding log, in plain words.
 type LogEvent struct {
 	ID            int64
 	At            time.Time
 	Type          string
 	Actor         string
 	PreparationID int64
-	Summary       string
+	// Name, What, Outcome and Caught are the event in words (Describe).
+	Name, What, Outcome string
+	// Drug and Dose are what the preparation's order asked for; Patient
+	// and MRN whom it is for ("" for an event of no preparation).
+	Drug, Dose, Patient, MRN string
 	// Caught marks an event where the system stopped an error.
 	Caught bool
 }
@@ -482,10 +488,13 @@ type ChainStatus struct {
 // LogPage is the safety officer's compounding log with charts.
 type LogPage struct {
 	Layout
-	Filter    LogFilter
+	Filter LogFilter
+	// ReportURL is the printable report of the filter's period.
+	ReportURL string
 	Errors    map[string]string
 	Events    []LogEvent
-	Types     []string
+	// Types are the event types offered in the filter, with their words.
+	Types     []EventOption
 	More      bool
 	CSVURL    string
 	Chain     ChainStatus
@@ -505,6 +514,10 @@ type LogPage struct {
 
 // PageName implements Page.
 func (LogPage) PageName() string { return "log" }
+
+// EventOption is an event type offered in a filter: the code sent, the
+// words shown.
+type EventOption struct{ Type, Name string }
 
 // Column is one column of an admin list.
 type Column struct {

@@ -29,10 +29,15 @@ type Filter struct {
 	Limit int
 }
 
-// Entry is a listed event with its actor's username.
+// Entry is a listed event with its actor's username and, for a
+// preparation's event, what was ordered and for whom. Only Event is hashed;
+// the rest is read beside it.
 type Entry struct {
 	Event
 	Actor string
+	// Drug and Dose are the order's ("cefazolin", "2 g"); PatientName and
+	// PatientMRN whom it is for. All "" for an event of no preparation.
+	Drug, Dose, PatientName, PatientMRN string
 }
 
 // MarshalJSON writes an entry for the API: ids, RFC 3339 time, the payload as
@@ -80,7 +85,8 @@ func Each(ctx context.Context, q sqlx.QueryerContext, f Filter, fn func(Entry) e
 			actor, prep sql.NullInt64
 			payload     string
 		)
-		if err := rows.Scan(&e.ID, &e.Type, &actor, &e.Actor, &e.At, &prep, &payload, &e.PrevHash, &e.Hash); err != nil {
+		if err := rows.Scan(&e.ID, &e.Type, &actor, &e.Actor, &e.At, &prep, &payload, &e.PrevHash, &e.Hash,
+			&e.Drug, &e.Dose, &e.PatientName, &e.PatientMRN); err != nil {
 			return fmt.Errorf("read audit event: %w", err)
 		}
 		e.ActorID, e.PreparationID = nullable(actor), nullable(prep)

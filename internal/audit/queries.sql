@@ -16,9 +16,15 @@ FROM audit_events ORDER BY id;
 
 -- name: audit-list
 -- Filters, order and limit are appended in Go (see List).
+-- A preparation's event also carries what the preparation is (drug and
+-- dose ordered) and for whom, so that each line of the log reads alone.
 SELECT e.id, e.type, e.actor_id, COALESCE(u.username, '') AS actor, e.at,
-       e.preparation_id, e.payload_text, e.prev_hash, e.hash
+       e.preparation_id, e.payload_text, e.prev_hash, e.hash,
+       COALESCE(o.drug, ''), COALESCE(o.dose_value::text || ' ' || o.dose_unit, ''),
+       COALESCE(o.patient_name, ''), COALESCE(o.patient_mrn, '')
 FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id
+LEFT JOIN preparations p ON p.id = e.preparation_id
+LEFT JOIN orders o ON o.id = p.order_id
 
 -- name: audit-checkpoint-head
 -- The head, the last event's time and the database's clock, in one read.

@@ -9,9 +9,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/laminar-rx/laminar/formulary"
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/audit"
 	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/logwords"
 )
 
 // auditRoutes: reading and checking the compounding log, for the safety
@@ -145,12 +147,56 @@ func (a *API) listAudit(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// AuditCSVHeader is the first line of the CSV export.
-var AuditCSVHeader = []string{"id", "at", "type", "actor_id", "actor", "preparation_id", "payload", "prev_hash", "hash"}
+// AuditCSVRawHeader names the raw columns at the end of the CSV export:
+// the event exactly as the log holds it, with the hashes that let an
+// auditor re-check the chain.
+var AuditCSVRawHeader = []string{"id", "at", "type", "actor_id", "actor", "preparation_id", "payload", "prev_hash", "hash"}
 
-// exportAuditCSV streams the matching events as CSV. No cell can start
-// with a spreadsheet formula character: types and usernames are lower-case
-// words, payloads start with "{".
+// AuditCSVReadableHeader names the readable columns that open each line
+// of the CSV export; the time is in the site's time zone, named.
+func AuditCSVReadableHeader(zone string) []string {
+	return []string{"Time (" + zone + ")", "Person", "Patient", "MRN", "Preparation", "Drug", "Dose", "What happened", "Details", "Outcome"}
+}
+
+// csvSafe keeps a readable cell from being read as a spreadsheet formula:
+// a patient name or a typed reason could start with =, +, - or @.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// auditCSVRow is one event as a line of the export: readable columns, then
+// the raw ones.
+func auditCSVRow(e audit.Entry, loc *time.Location) []string {
+	optID := func(p *int64) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatInt(*p, 10)
+	}
+	d := logwords.Describe(e.Type, e.Payload)
+	prep, dose := "", ""
+	if e.PreparationID != nil {
+		prep = "#" + optID(e.PreparationID)
+	}
+	if e.Dose != "" {
+		dose = logwords.Dose(e.Dose)
+	}
+	return []string{
+		e.At.In(loc).Format("2006-01-02 15:04:05"), csvSafe(e.Actor), csvSafe(e.PatientName), csvSafe(e.PatientMRN), prep,
+		csvSafe(formulary.TallMan(e.Drug)), dose, d.Name, csvSafe(formulary.TallMan(d.What)), d.Outcome,
+		strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), e.Type, optID(e.ActorID), e.Actor,
+		optID(e.PreparationID), string(e.Payload), e.PrevHash, e.Hash,
+	}
+}
+
+// exportAuditCSV streams the matching events as CSV: each line opens with
+// readable columns (time in the site's zone, who, patient, drug, what,
+// outcome) and ends with the raw event and its hashes. No raw cell can
+// start with a spreadsheet formula character: types and usernames are
+// lower-case words, payloads start with "{"; readable cells are guarded.
 //
 // An export reads through the store's small streaming pool, never the main
 // one, and each person may run only a few at once: a client that stops
@@ -165,22 +211,20 @@ func (a *API) exportAuditCSV(c echo.Context, f audit.Filter) error {
 	if err != nil {
 		return err
 	}
+	loc := a.Config.Location
+	if loc == nil {
+		loc = time.UTC
+	}
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	w.Header().Set(echo.HeaderContentDisposition, `attachment; filename="laminar-audit.csv"`)
 	cw := csv.NewWriter(w)
 	started := false
-	optID := func(p *int64) string {
-		if p == nil {
-			return ""
-		}
-		return strconv.FormatInt(*p, 10)
-	}
 	start := func() error {
 		if !started {
 			started = true
 			w.WriteHeader(http.StatusOK)
-			return cw.Write(AuditCSVHeader)
+			return cw.Write(append(AuditCSVReadableHeader(loc.String()), AuditCSVRawHeader...))
 		}
 		return nil
 	}
@@ -188,10 +232,7 @@ func (a *API) exportAuditCSV(c echo.Context, f audit.Filter) error {
 		if err := start(); err != nil {
 			return err
 		}
-		return cw.Write([]string{
-			strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), e.Type, optID(e.ActorID), e.Actor,
-			optID(e.PreparationID), string(e.Payload), e.PrevHash, e.Hash,
-		})
+		return cw.Write(auditCSVRow(e, loc))
 	})
 	if err != nil && !started {
 		return err // nothing sent yet: the usual error envelope

@@ -12,6 +12,7 @@ func (a *API) routeGroups() [][]Route {
 		a.authRoutes(),
 		a.formularyRoutes(),
 		a.auditRoutes(),
+		a.safetyRoutes(),
 		a.workflowRoutes(),
 		a.deviceRoutes(),
 		a.competencyRoutes(),

@@ -184,4 +184,12 @@ type queries struct {
 	IfaceHoldDecide              string `sql:"hold-decide"`
 	IfaceHoldsOpenList           string `sql:"holds-open-list"`
 	IfaceOrderHeld               string `sql:"order-held"`
+	// safety.sql
+	SafetyLotPreparations string `sql:"safety-lot-preparations"`
+	SafetyOverrides       string `sql:"safety-overrides"`
+	SafetyDoses           string `sql:"safety-doses"`
+	SafetyCaught          string `sql:"safety-caught"`
+	SafetyTyped           string `sql:"safety-typed"`
+	SafetyTurnaround      string `sql:"safety-turnaround"`
+	SafetyWaste           string `sql:"safety-waste"`
 }

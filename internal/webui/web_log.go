@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -15,6 +14,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/audit"
 	"github.com/laminar-rx/laminar/internal/httpapi"
+	"github.com/laminar-rx/laminar/internal/logwords"
 	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
 )
@@ -40,7 +40,7 @@ func (w *webUI) log(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := c.QueryParams()
 	pg := web.LogPage{
-		Layout: w.layout(c, "Compounding log", "log"), Types: logEventTypes, Errors: map[string]string{},
+		Layout: w.layout(c, "Compounding log", "log"), Types: logTypeOptions(), Errors: map[string]string{},
 		Filter: web.LogFilter{From: q.Get("from"), To: q.Get("to"), Actor: q.Get("actor"), Type: q.Get("type"), PreparationID: q.Get("preparation_id")},
 	}
 	status := http.StatusOK
@@ -76,6 +76,7 @@ func (w *webUI) log(c echo.Context) error {
 		}
 	}
 	csv.Set("format", "csv")
+	pg.ReportURL = reportURL(q.Get("from"), q.Get("to"))
 	pg.CSVURL = "/api/v1/audit?" + csv.Encode()
 
 	cfg := w.api.Config
@@ -103,59 +104,28 @@ func (w *webUI) log(c echo.Context) error {
 
 // caughtKind names the kind of error an event shows the system caught,
 // "" for an event that is not one.
-func caughtKind(e audit.Entry) string {
-	switch e.Type {
-	case workflow.EvScanRefused:
-		var p struct {
-			Code string `json:"code"`
-		}
-		_ = json.Unmarshal(e.Payload, &p)
-		switch p.Code {
-		case "wrong_product", "unknown_product":
-			return "Wrong product"
-		case "expired", "recalled", "in_use_expired":
-			return "Expired or recalled"
-		}
-		return "Other refused scan"
-	case workflow.EvWeight:
-		var p struct {
-			Pass bool `json:"pass"`
-		}
-		if json.Unmarshal(e.Payload, &p) == nil && !p.Pass {
-			return "Weight out of tolerance"
-		}
-	case workflow.EvRejected:
-		return "Rejected by pharmacist"
-	}
-	return ""
-}
+func caughtKind(e audit.Entry) string { return logwords.Describe(e.Type, e.Payload).Caught }
 
-// logEvent turns an entry into a readable line.
+// logEvent turns an entry into a readable line: the event, its outcome and
+// details in words, and the drug and patient of its preparation.
 func logEvent(e audit.Entry) web.LogEvent {
-	le := web.LogEvent{ID: e.ID, At: e.At, Type: e.Type, Actor: e.Actor, Caught: caughtKind(e) != ""}
+	d := logwords.Describe(e.Type, e.Payload)
+	le := web.LogEvent{ID: e.ID, At: e.At, Type: e.Type, Actor: e.Actor, Name: d.Name, What: d.What, Outcome: d.Outcome,
+		Caught: d.Caught != "", Drug: e.Drug, Dose: e.Dose, Patient: e.PatientName, MRN: e.PatientMRN}
 	if e.PreparationID != nil {
 		le.PreparationID = *e.PreparationID
 	}
-	var p map[string]any
-	_ = json.Unmarshal(e.Payload, &p)
-	var parts []string
-	if p["typed"] == true {
-		parts = append(parts, "TYPED by hand")
-	}
-	for _, k := range []string{"typed_reason", "confirmed", "drug", "dose", "priority", "code", "message", "lot", "measured", "expected", "deviation", "reason", "step_id", "username"} {
-		if v, ok := p[k]; ok && v != nil && fmt.Sprint(v) != "" {
-			parts = append(parts, k+": "+fmt.Sprint(v))
-		}
-	}
-	if v, ok := p["pass"]; ok {
-		if v == true {
-			parts = append(parts, "within tolerance")
-		} else {
-			parts = append(parts, "OUT OF TOLERANCE")
-		}
-	}
-	le.Summary = strings.Join(parts, " · ")
 	return le
+}
+
+// logTypeOptions are the event types offered in the log's filter, with
+// their words.
+func logTypeOptions() []web.EventOption {
+	out := make([]web.EventOption, len(logEventTypes))
+	for i, t := range logEventTypes {
+		out[i] = web.EventOption{Type: t, Name: logwords.EventName(t)}
+	}
+	return out
 }
 
 type trendCharts struct {
@@ -183,12 +153,23 @@ func typedKind(e audit.Entry) string {
 	return typedKinds[0].name
 }
 
-// The kinds of caught error charted, with their colours (dark enough for
-// AA contrast against white and told apart by the legend and the table).
-var caughtKinds = []struct{ name, color string }{
-	{"Wrong product", "#b3261e"}, {"Expired or recalled", "#7a4a00"}, {"Weight out of tolerance", "#0b57d0"},
-	{"Rejected by pharmacist", "#5b1a8a"}, {"Other refused scan", "#4b5563"},
+// caughtColors are the colours of the kinds of caught error in charts
+// (dark enough for AA contrast against white, and told apart by the legend
+// and the table too).
+var caughtColors = map[string]string{
+	logwords.CaughtWrongProduct: "#b3261e", logwords.CaughtWrongStrength: "#8a1c5b", logwords.CaughtExpired: "#7a4a00",
+	logwords.CaughtReused: "#0f5c5c", logwords.CaughtWeight: "#0b57d0", logwords.CaughtRejected: "#5b1a8a", logwords.CaughtOtherScan: "#4b5563",
 }
+
+// caughtKinds are the kinds of caught error charted, most serious first,
+// with their colours.
+var caughtKinds = func() []struct{ name, color string } {
+	out := make([]struct{ name, color string }, len(logwords.CaughtKinds))
+	for i, k := range logwords.CaughtKinds {
+		out[i].name, out[i].color = k, caughtColors[k]
+	}
+	return out
+}()
 
 // trends computes, per week of the last chartWeeks weeks, the errors caught
 // per 1,000 completed preparations by kind, and the median and 90th
@@ -320,7 +301,7 @@ func rateChart(n weekCounts, labels []string) web.Chart {
 			}
 			seen = seen || s.Values[i] > 0
 		}
-		if seen || k.name != "Other refused scan" {
+		if seen || k.name == logwords.CaughtWrongProduct || k.name == logwords.CaughtExpired || k.name == logwords.CaughtWeight || k.name == logwords.CaughtRejected {
 			ch.Series = append(ch.Series, s)
 		}
 	}
