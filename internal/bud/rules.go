@@ -168,62 +168,86 @@ func ParseRules(data []byte) (Rules, error) {
 // limits that are positive, at most one row matching any preparation, and
 // exactly one in-use row per container kind.
 func (r Rules) Validate() error {
-	bad := func(field, msg string) error { return errorf(CodeInvalidRules, field, msg) }
 	if r.Version == "" {
-		return bad("version", "is required")
+		return badRules("version", "is required")
 	}
 	if r.EffectiveFrom.IsZero() {
-		return bad("effective_from", "is required (RFC 3339)")
+		return badRules("effective_from", "is required (RFC 3339)")
 	}
-	iu := r.ImmediateUse
+	return firstRulesErr(r.ImmediateUse.validate, r.validateRows, r.validateOverlaps, r.validateInUse)
+}
+
+func badRules(field, msg string) error { return errorf(CodeInvalidRules, field, msg) }
+
+// firstRulesErr runs the checks in order and returns the first error.
+func firstRulesErr(checks ...func() error) error {
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validate checks the immediate-use limits.
+func (iu ImmediateUseRule) validate() error {
 	if iu.Limit <= 0 {
-		return bad("immediate_use.limit", "must be positive")
+		return badRules("immediate_use.limit", "must be positive")
 	}
 	if iu.MaxComponents < 1 {
-		return bad("immediate_use.max_components", "must be at least 1")
+		return badRules("immediate_use.max_components", "must be at least 1")
 	}
 	if len(iu.Storage) == 0 {
-		return bad("immediate_use.storage", "must list at least one storage condition")
+		return badRules("immediate_use.storage", "must list at least one storage condition")
 	}
 	for i, s := range iu.Storage {
 		if err := s.Valid(); err != nil {
-			return bad(fmt.Sprintf("immediate_use.storage[%d]", i), err.(*Error).Message)
+			return badRules(fmt.Sprintf("immediate_use.storage[%d]", i), err.(*Error).Message)
 		}
 	}
+	return nil
+}
+
+// validateRows checks each category row on its own.
+func (r Rules) validateRows() error {
 	if len(r.CategoryLimits) == 0 {
-		return bad("category_limits", "must have at least one row")
+		return badRules("category_limits", "must have at least one row")
 	}
 	for i, row := range r.CategoryLimits {
 		f := fmt.Sprintf("category_limits[%d]", i)
 		if row.Category == CategoryImmediate {
-			return bad(f+".category", "immediate use is set in immediate_use, not as a row")
+			return badRules(f+".category", "immediate use is set in immediate_use, not as a row")
 		}
 		if err := row.Category.Valid(); err != nil {
-			return bad(f+".category", err.(*Error).Message)
+			return badRules(f+".category", err.(*Error).Message)
 		}
 		if err := oneOf("", row.Method, append([]Method{MethodAny}, methods...)); err != nil {
-			return bad(f+".method", err.(*Error).Message)
+			return badRules(f+".method", err.(*Error).Message)
 		}
 		if err := oneOf("", row.SterilityTested, []Tested{TestedYes, TestedNo, TestedAny}); err != nil {
-			return bad(f+".sterility_tested", err.(*Error).Message)
+			return badRules(f+".sterility_tested", err.(*Error).Message)
 		}
 		if err := oneOf("", row.StartingComponents, append([]Starting{StartingAny}, startings...)); err != nil {
-			return bad(f+".starting_components", err.(*Error).Message)
+			return badRules(f+".starting_components", err.(*Error).Message)
 		}
 		if len(row.Limits) == 0 {
-			return bad(f+".limits", "must give a limit for at least one storage condition")
+			return badRules(f+".limits", "must give a limit for at least one storage condition")
 		}
 		for _, s := range sortedStorages(row.Limits) {
 			if err := s.Valid(); err != nil {
-				return bad(f+".limits."+string(s), err.(*Error).Message)
+				return badRules(f+".limits."+string(s), err.(*Error).Message)
 			}
 			if row.Limits[s] <= 0 {
-				return bad(f+".limits."+string(s), "must be positive; leave the storage out to forbid it")
+				return badRules(f+".limits."+string(s), "must be positive; leave the storage out to forbid it")
 			}
 		}
 	}
-	// Every concrete preparation must match at most one row, or the result
-	// would depend on the order of the rows.
+	return nil
+}
+
+// validateOverlaps checks that every concrete preparation matches at most
+// one row, or the result would depend on the order of the rows.
+func (r Rules) validateOverlaps() error {
 	for _, c := range []Category{Category1, Category2, Category3} {
 		for _, m := range methods {
 			for _, tested := range []bool{false, true} {
@@ -232,7 +256,7 @@ func (r Rules) Validate() error {
 					for i, row := range r.CategoryLimits {
 						if row.matches(c, m, tested, s) {
 							if first >= 0 {
-								return bad(fmt.Sprintf("category_limits[%d]", i), fmt.Sprintf(
+								return badRules(fmt.Sprintf("category_limits[%d]", i), fmt.Sprintf(
 									"overlaps category_limits[%d] (both match Category %s, %s, sterility tested %t, %s starting components)",
 									first, c, m, tested, s))
 							}
@@ -243,29 +267,34 @@ func (r Rules) Validate() error {
 			}
 		}
 	}
+	return nil
+}
+
+// validateInUse checks the in-use rows: one per container kind.
+func (r Rules) validateInUse() error {
 	seen := map[Container]int{}
 	for i, u := range r.InUse {
 		f := fmt.Sprintf("in_use[%d]", i)
 		if err := u.Container.Valid(); err != nil {
-			return bad(f+".container", err.(*Error).Message)
+			return badRules(f+".container", err.(*Error).Message)
 		}
 		if j, dup := seen[u.Container]; dup {
-			return bad(f+".container", fmt.Sprintf("%q is already given in in_use[%d]", u.Container, j))
+			return badRules(f+".container", fmt.Sprintf("%q is already given in in_use[%d]", u.Container, j))
 		}
 		seen[u.Container] = i
 		if u.InsideISO5 == nil && !u.StatedOverrides {
-			return bad(f+".inside_iso5", "is required unless stated_overrides is true (a stated limit is then required)")
+			return badRules(f+".inside_iso5", "is required unless stated_overrides is true (a stated limit is then required)")
 		}
 		if u.InsideISO5 != nil && *u.InsideISO5 < 0 {
-			return bad(f+".inside_iso5", "must not be negative")
+			return badRules(f+".inside_iso5", "must not be negative")
 		}
 		if u.OutsideISO5 != nil && *u.OutsideISO5 < 0 {
-			return bad(f+".outside_iso5", "must not be negative")
+			return badRules(f+".outside_iso5", "must not be negative")
 		}
 	}
 	for _, c := range containers {
 		if _, ok := seen[c]; !ok {
-			return bad("in_use", fmt.Sprintf("has no row for container %q", c))
+			return badRules("in_use", fmt.Sprintf("has no row for container %q", c))
 		}
 	}
 	return nil
