@@ -94,6 +94,17 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, &FieldError{Var: v, Message: fmt.Sprintf(format, args...)})
 	}
 
+	loadPlace(getenv, &c, bad)
+	loadLimits(getenv, &c, bad)
+	loadInterfacesAndTimes(getenv, &c, bad)
+	loadOperations(getenv, &c, bad)
+	loadSecurity(getenv, &c, bad)
+	return c, errors.Join(errs...)
+}
+
+// loadPlace reads where the server listens, keeps its data and finds its
+// database, and its time zone.
+func loadPlace(getenv func(string) string, c *Config, bad func(v, format string, args ...any)) {
 	if v := strings.TrimSpace(getenv("LAMINAR_ADDR")); v != "" {
 		host, port, err := net.SplitHostPort(v)
 		if err != nil {
@@ -125,6 +136,10 @@ func Load(getenv func(string) string) (Config, error) {
 			c.Location = loc
 		}
 	}
+}
+
+// loadLimits reads the log level, the body limit and the pool size.
+func loadLimits(getenv func(string) string, c *Config, bad func(v, format string, args ...any)) {
 	if v := strings.TrimSpace(getenv("LAMINAR_LOG_LEVEL")); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			bad("LAMINAR_LOG_LEVEL", "%q is not one of debug, info, warn, error", v)
@@ -146,6 +161,11 @@ func Load(getenv func(string) string) (Config, error) {
 			c.DBPool = n
 		}
 	}
+}
+
+// loadInterfacesAndTimes reads the MLLP addresses, the session timeouts and
+// the downtime report's place and period.
+func loadInterfacesAndTimes(getenv func(string) string, c *Config, bad func(v, format string, args ...any)) {
 	for _, hp := range []struct {
 		name string
 		dst  *string
@@ -183,9 +203,6 @@ func Load(getenv func(string) string) (Config, error) {
 			c.DowntimeEvery = dur
 		}
 	}
-	loadOperations(getenv, &c, bad)
-	loadSecurity(getenv, &c, bad)
-	return c, errors.Join(errs...)
 }
 
 // Embedded reports whether the private PostgreSQL cluster is to be used.
