@@ -155,6 +155,10 @@ func TestCleanroomFlow(t *testing.T) {
 	tap(fmt.Sprintf(`form[action="/tablet/prep/%d/claim"] button`, prepID))
 	tech.waitFor("the guided preparation", fmt.Sprintf(`location.pathname === '/tablet/prep/%d'`, prepID), 10*time.Second)
 	tech.screen(r, "prep-scan")
+	tech.plainWords("prep-scan")
+	if got := tech.text(".step:not([hidden]) .scan-progress"); !strings.Contains(got, "Scanned 0 of") {
+		t.Errorf("the scan step's card does not count the containers scanned: %q", got)
+	}
 
 	doc := api.prep(prepID)
 	var bagIDs, vialIDs, waterIDs []int64
@@ -197,6 +201,16 @@ func TestCleanroomFlow(t *testing.T) {
 		t.Fatalf("a wrong vial gave feedback %q %q, want red", kind, text)
 	}
 	tech.screen(r, "prep-scan-refused")
+	tech.plainWords("prep-scan-refused")
+	if _, text := tech.feedback(); strings.Contains(text, "Refused (") || !strings.Contains(text, "Put it aside") {
+		t.Errorf("the refusal is not in plain words with what to do next: %q", text)
+	}
+	tech.run(chromedp.EmulateViewport(800, 1280))
+	if !evalIn[bool](tech, `(() => { const b = document.querySelector('#feedback .fb-close'), r = b.getBoundingClientRect();
+		return b.scrollWidth <= b.clientWidth + 1 && r.right <= innerWidth; })()`) {
+		t.Error("in portrait the Dismiss button's word overflows it")
+	}
+	tech.run(chromedp.EmulateViewport(1280, 800))
 	for _, s := range api.prep(prepID).Scans {
 		if s.Accepted {
 			t.Fatal("the wrong vial was recorded as accepted")
@@ -216,6 +230,11 @@ func TestCleanroomFlow(t *testing.T) {
 		scans++
 		if kind, text := tech.feedback(); kind != "ok" {
 			t.Fatalf("vial scan %d gave %q %q", i+1, kind, text)
+		}
+		if i+1 < vialCount {
+			if got := tech.text(".step:not([hidden]) .scan-progress"); !strings.Contains(got, fmt.Sprintf("Scanned %d of %d", i+1, vialCount)) {
+				t.Errorf("after vial %d the card says %q", i+1, got)
+			}
 		}
 	}
 	tech.screen(r, "prep-scan-accepted")
@@ -254,6 +273,10 @@ func TestCleanroomFlow(t *testing.T) {
 				t.Fatalf("the water scan gave %q %q", k, text)
 			}
 		case "weight":
+			// At 1280×800 the keypad and its button are on screen with the step.
+			if !tech.inView(`.step:not([hidden]) [data-keypad] button, .step:not([hidden]) .record-weight`) {
+				t.Error("the weigh keypad or its button is below the fold at 1280×800")
+			}
 			want := evalIn[string](tech, `document.querySelector('.step:not([hidden]) .qty').textContent`)
 			num := strings.TrimSuffix(strings.TrimSpace(want), " g")
 			for _, ch := range num {
@@ -264,10 +287,19 @@ func TestCleanroomFlow(t *testing.T) {
 			tap(`.step:not([hidden]) .record-weight`)
 		case "manual":
 			if evalIn[bool](tech, `!!document.querySelector('.step:not([hidden]) .photo-input')`) {
+				// The photo is the big, obvious button; going without one is small.
+				if !evalIn[bool](tech, `(() => { const s = document.querySelector('.step:not([hidden])');
+					const take = s.querySelector('.file-pick').getBoundingClientRect(), skip = s.querySelector('.mark-done').getBoundingClientRect();
+					return take.height > skip.height && take.width * take.height > 1.5 * skip.width * skip.height; })()`) {
+					t.Error("'Done without a photo' is as big as 'Take photo'")
+				}
 				taps++ // the tap on "Take photo" that opens the camera
 				tech.run(chromedp.SetUploadFiles(chromedp.CSS(`.step:not([hidden]) .photo-input`), []string{photo}))
 				tech.waitFor("the photo shown back", `!document.querySelector('.step:not([hidden]) .photo-preview').hidden`, 5*time.Second)
 				tech.screen(r, "prep-photo-check")
+				if !tech.inView(`.step:not([hidden]) .use-photo`) {
+					t.Error("the photo's confirm button is below the fold at 1280×800")
+				}
 				tap(`.step:not([hidden]) .use-photo`)
 			} else if step == "inspect" {
 				// The Wi-Fi drops as the technician taps: the tablet shows it is
@@ -332,6 +364,25 @@ func TestCleanroomFlow(t *testing.T) {
 	pharm.tap(fmt.Sprintf(`[data-prep="%d"] a.btn`, prepID))
 	pharm.waitFor("the evidence page", fmt.Sprintf(`location.pathname === '/verify/%d'`, prepID), 10*time.Second)
 	pharm.screen(r, "verify-evidence")
+	pharm.plainWords("verify-evidence")
+	if evalIn[bool](pharm, `!!document.querySelector('input[name=decision]:checked')`) {
+		t.Error("the evidence page chose a decision for the pharmacist")
+	}
+	if !evalIn[bool](pharm, `!!document.querySelector('iframe.label-view')`) {
+		t.Error("the evidence page does not show the label")
+	}
+	for _, where := range []string{"document.body.scrollHeight", "0"} {
+		evalIn[bool](pharm, `(window.scrollTo(0, `+where+`), true)`)
+		if !pharm.inView(`.decide button[type=submit]`) {
+			t.Errorf("the decision is out of view when scrolled to %s", where)
+		}
+	}
+	pharm.run(chromedp.EmulateViewport(800, 1280))
+	evalIn[bool](pharm, `(window.scrollTo(0, document.body.scrollHeight / 3), true)`)
+	if !pharm.inView(`.decide button[type=submit]`) {
+		t.Error("in portrait the decision is out of view mid-page")
+	}
+	pharm.run(chromedp.EmulateViewport(1280, 800))
 	// The step photo is shown (lazily, so scrolled to) and really loads.
 	pharm.waitFor("the photo thumbnail", `!!document.querySelector('.photos img')`, 10*time.Second)
 	evalIn[bool](pharm, `(document.querySelector('.photos img').scrollIntoView(), true)`)
@@ -345,6 +396,7 @@ func TestCleanroomFlow(t *testing.T) {
 	}
 	evalIn[bool](pharm, `(document.querySelector('.typed-entries').scrollIntoView(), true)`)
 	pharm.screen(r, "verify-typed-entry")
+	pharm.tap(`input[name=decision][value=approve]`)
 	pharm.run(chromedp.SendKeys(chromedp.CSS("#pin"), "2468"))
 	pharm.tap(`.decide button[type=submit]`)
 	pharm.waitFor("the queue after approval", `location.pathname === '/verify'`, 10*time.Second)

@@ -337,6 +337,7 @@
       var st = root.dataset.status;
       if (st === 'completed' || st === 'awaiting_second_check' || st === 'verified' || st === 'released') { return $('#step-label'); }
       if (!mine) { return null; }
+      if (root.dataset.completing === '1') { return $('#step-label'); }
       for (var i = 0; i < steps.length; i++) {
         if (steps[i].dataset.done !== '1' || steps[i].dataset.failed === '1') { return steps[i]; }
       }
@@ -347,7 +348,8 @@
       $$('.step', root).forEach(function (s) { s.hidden = s !== cur; });
       if (cur) {
         var box = cur.getBoundingClientRect();
-        if (box.top < 0 || box.top > window.innerHeight * 0.6) { cur.scrollIntoView({ block: 'start' }); }
+        // The whole step on screen: its keypad and buttons too.
+        if (box.top < 0 || box.top > window.innerHeight * 0.6 || box.bottom > window.innerHeight) { cur.scrollIntoView({ block: 'start' }); }
       }
       $$('#step-list li').forEach(function (li) {
         li.classList.toggle('current', !!cur && li.dataset.step === cur.dataset.step);
@@ -699,9 +701,12 @@
         api('POST', base + '/steps/' + encodeURIComponent(step.dataset.step) + '/done', {}).then(function (r) {
           btn.disabled = false;
           if (r.ok) {
+            // The last step's button says it also completes: one tap, not
+            // two; the label card shows while it completes.
+            var andComplete = btn.dataset.complete === '1' && !!complete;
+            if (andComplete) { root.dataset.completing = '1'; }
             feedback('ok', 'Recorded', $('.step-title', step).textContent); markDone(step, 'done');
-            // The last step's button says it also completes: one tap, not two.
-            if (btn.dataset.complete === '1' && current() === $('#step-complete')) { completeNow(); }
+            if (andComplete) { completeNow(); }
           }
           else { refused(r); }
         }, function () { btn.disabled = false; feedback('bad', 'Not saved', 'The connection is down; try again.'); });
@@ -713,13 +718,14 @@
       complete.disabled = true;
       api('POST', base + '/complete', {}).then(function (r) {
         complete.disabled = false;
+        delete root.dataset.completing;
         if (r.ok) {
           status('completed', 'Completed');
           feedback('ok', 'Completed', 'It is waiting for a pharmacist. The label is printing.');
           show();
           if (station && station.printer) { printOn(station.printer); } else { showLabel(); }
-        } else { refused(r); }
-      }, function () { complete.disabled = false; feedback('bad', 'Not saved', 'The connection is down; try again.'); });
+        } else { refused(r); show(); }
+      }, function () { complete.disabled = false; delete root.dataset.completing; show(); feedback('bad', 'Not saved', 'The connection is down; try again.'); });
     }
     if (complete) { complete.addEventListener('click', completeNow); }
     // showLabel prints the current label (completion issued label 1).
