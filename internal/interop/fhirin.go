@@ -33,33 +33,8 @@ func FromMedicationRequest(mr fhir.MedicationRequest, ctx FHIRContext, now time.
 		"route": fpath("dosageInstruction[0].route"), "due_at": fpath("dosageInstruction[0].timing.repeat.boundsPeriod.start"),
 		"priority": fpath("priority"), "diluent": fpath("medicationReference"), "final_volume": fpath("medicationReference"),
 	}}
-	switch mr.Status {
-	case "active":
-		o.Control = NewOrder
-	case "on-hold":
-		o.Control = HoldOrder
-	case "stopped", "completed":
-		o.Control = Discontinue
-	case "cancelled", "entered-in-error":
-		o.Control = CancelOrder
-	case "":
-		return nil, problem("missing_field", "101", fpath("status"), "status is required (active, on-hold, stopped, cancelled, entered-in-error)")
-	default:
-		return nil, problem("unsupported_status", "103", fpath("status"), "status %q is not handled; send active, on-hold, stopped, cancelled or entered-in-error", mr.Status)
-	}
-	switch mr.Intent {
-	case "order", "original-order", "instance-order", "":
-	default:
-		return nil, problem("unsupported_intent", "103", fpath("intent"), "intent %q is not an order; send order", mr.Intent)
-	}
-	for _, id := range mr.Identifier {
-		if id.Value != "" {
-			o.Placer = id.Value
-			if id.System != "" {
-				o.Placer = id.System + "|" + id.Value
-			}
-			break
-		}
+	if p := readRequestHead(mr, o); p != nil {
+		return nil, p
 	}
 	contained := map[string]json.RawMessage{}
 	for _, raw := range mr.Contained {
@@ -80,20 +55,63 @@ func FromMedicationRequest(mr fhir.MedicationRequest, ctx FHIRContext, now time.
 	if p := medicationOf(mr, contained, o); p != nil {
 		return nil, p
 	}
+	if p := readDosage(mr, o); p != nil {
+		return nil, p
+	}
+	return o, nil
+}
+
+// readRequestHead reads the status (the order control), the intent and
+// the placer's identifier.
+func readRequestHead(mr fhir.MedicationRequest, o *Order) *Problem {
+	switch mr.Status {
+	case "active":
+		o.Control = NewOrder
+	case "on-hold":
+		o.Control = HoldOrder
+	case "stopped", "completed":
+		o.Control = Discontinue
+	case "cancelled", "entered-in-error":
+		o.Control = CancelOrder
+	case "":
+		return problem("missing_field", "101", fpath("status"), "status is required (active, on-hold, stopped, cancelled, entered-in-error)")
+	default:
+		return problem("unsupported_status", "103", fpath("status"), "status %q is not handled; send active, on-hold, stopped, cancelled or entered-in-error", mr.Status)
+	}
+	switch mr.Intent {
+	case "order", "original-order", "instance-order", "":
+	default:
+		return problem("unsupported_intent", "103", fpath("intent"), "intent %q is not an order; send order", mr.Intent)
+	}
+	for _, id := range mr.Identifier {
+		if id.Value != "" {
+			o.Placer = id.Value
+			if id.System != "" {
+				o.Placer = id.System + "|" + id.Value
+			}
+			break
+		}
+	}
+	return nil
+}
+
+// readDosage reads the first dosage instruction: dose, rate, route and
+// due time; and the priority and requester.
+func readDosage(mr fhir.MedicationRequest, o *Order) *Problem {
 	if len(mr.DosageInstruction) == 0 || len(mr.DosageInstruction[0].DoseAndRate) == 0 || mr.DosageInstruction[0].DoseAndRate[0].DoseQuantity == nil {
-		return nil, problem("missing_field", "101", fpath("dosageInstruction[0].doseAndRate[0].doseQuantity"), "the dose is required")
+		return problem("missing_field", "101", fpath("dosageInstruction[0].doseAndRate[0].doseQuantity"), "the dose is required")
 	}
 	d := mr.DosageInstruction[0]
 	dq := d.DoseAndRate[0].DoseQuantity
 	dose, p := fhirQuantity(dq, "dosageInstruction[0].doseAndRate[0].doseQuantity", "dose")
 	if p != nil {
-		return nil, p
+		return p
 	}
 	o.Dose = dose
 	if rq := d.DoseAndRate[0].RateQuantity; rq != nil {
 		rate, p := fhirQuantity(rq, "dosageInstruction[0].doseAndRate[0].rateQuantity", "rate")
 		if p != nil {
-			return nil, p
+			return p
 		}
 		o.Rate = rate
 	}
@@ -113,7 +131,7 @@ func FromMedicationRequest(mr fhir.MedicationRequest, ctx FHIRContext, now time.
 	if d.Timing != nil && d.Timing.Repeat != nil && d.Timing.Repeat.BoundsPeriod != nil && d.Timing.Repeat.BoundsPeriod.Start != "" {
 		t, err := time.Parse(time.RFC3339, d.Timing.Repeat.BoundsPeriod.Start)
 		if err != nil {
-			return nil, problem("invalid_due_at", "102", fpath("dosageInstruction[0].timing.repeat.boundsPeriod.start"),
+			return problem("invalid_due_at", "102", fpath("dosageInstruction[0].timing.repeat.boundsPeriod.start"),
 				"%q is not a dateTime with time and zone, e.g. 2026-12-03T09:00:00Z", d.Timing.Repeat.BoundsPeriod.Start)
 		}
 		o.DueAt = t
@@ -127,7 +145,7 @@ func FromMedicationRequest(mr fhir.MedicationRequest, ctx FHIRContext, now time.
 	if mr.Requester != nil {
 		o.Provider = mr.Requester.Display
 	}
-	return o, nil
+	return nil
 }
 
 func fhirQuantity(q *fhir.Quantity, path, field string) (string, *Problem) {

@@ -140,6 +140,9 @@ func patientUpdateFromHL7(m *hl7.Message, trig string, loc *time.Location) (*Pat
 
 var priorities = map[string]string{"S": "stat", "A": "first_dose", "R": "routine", "P": "routine", "T": "first_dose", "C": "routine"}
 
+// orderFromHL7 reads an order message in stages: the patient, the order
+// control and number (ORC), and for a new or changed order the drug and
+// amount given (RXE or RXO), the components (RXC) and the route (RXR).
 func orderFromHL7(m *hl7.Message, code string, loc *time.Location, now time.Time) (*Order, *Problem) {
 	p, where, prob := readPatient(m, loc)
 	if prob != nil {
@@ -150,17 +153,9 @@ func orderFromHL7(m *hl7.Message, code string, loc *time.Location, now time.Time
 	if orc == nil {
 		return nil, problem("missing_segment", "100", Location{Segment: "ORC"}, "the message has no ORC segment")
 	}
-	ctl := Control(orc.Value(m.Enc, 1, 1))
-	switch ctl {
-	case NewOrder, ChangeOrder, Discontinue, CancelOrder, HoldOrder, ReleaseHold:
-	case "OD":
-		ctl = Discontinue
-	case "":
-		return nil, problem("missing_field", "101", at("ORC", 1, 0), "ORC-1 (order control) is empty; expected NW, XO, DC, CA, HD or RL")
-	default:
-		return nil, problem("unsupported_control", "103", at("ORC", 1, 0), "order control %q is not supported; expected NW, XO, DC, CA, HD or RL", ctl)
+	if o.Control, prob = readControl(m, orc); prob != nil {
+		return nil, prob
 	}
-	o.Control = ctl
 	o.Placer = orc.Value(m.Enc, 2, 1)
 	if o.Placer == "" {
 		return nil, problem("missing_field", "101", at("ORC", 2, 1), "ORC-2 (placer order number) is empty; Laminar needs it to match changes and stops")
@@ -169,76 +164,28 @@ func orderFromHL7(m *hl7.Message, code string, loc *time.Location, now time.Time
 		o.Provider = strings.TrimSpace(fam + ", " + orc.Value(m.Enc, 12, 3))
 	}
 	readTiming(m, orc, loc, o)
-	if ctl != NewOrder && ctl != ChangeOrder {
+	if o.Control != NewOrder && o.Control != ChangeOrder {
 		return o, nil
 	}
-	var give Code
-	var amount, unit string
-	var amountAt, unitAt, giveAt Location
-	if code == "RDE" {
-		rxe := m.Segment("RXE")
-		if rxe == nil {
-			return nil, problem("missing_segment", "100", Location{Segment: "RXE"}, "an RDE message needs an RXE segment")
-		}
-		give = Code{Code: rxe.Value(m.Enc, 2, 1), Text: rxe.Value(m.Enc, 2, 2), System: rxe.Value(m.Enc, 2, 3)}
-		amount, unit = rxe.Value(m.Enc, 3, 1), rxe.Value(m.Enc, 5, 1)
-		giveAt, amountAt, unitAt = at("RXE", 2, 0), at("RXE", 3, 0), at("RXE", 5, 0)
-		if r, ru := rxe.Value(m.Enc, 23, 1), rxe.Value(m.Enc, 24, 1); r != "" {
-			q, prob := quantity(r, ru, at("RXE", 23, 0), at("RXE", 24, 0), "rate")
-			if prob != nil {
-				return nil, prob
-			}
-			o.Rate = q
-		}
-	} else {
-		rxo := m.Segment("RXO")
-		if rxo == nil {
-			return nil, problem("missing_segment", "100", Location{Segment: "RXO"}, "an %s message needs an RXO segment", code)
-		}
-		give = Code{Code: rxo.Value(m.Enc, 1, 1), Text: rxo.Value(m.Enc, 1, 2), System: rxo.Value(m.Enc, 1, 3)}
-		amount, unit = rxo.Value(m.Enc, 2, 1), rxo.Value(m.Enc, 4, 1)
-		giveAt, amountAt, unitAt = at("RXO", 1, 0), at("RXO", 2, 0), at("RXO", 4, 0)
-	}
-	for i, rxc := range m.All("RXC") {
-		seq := i + 1
-		comp := Code{Code: rxc.Value(m.Enc, 2, 1), Text: rxc.Value(m.Enc, 2, 2), System: rxc.Value(m.Enc, 2, 3)}
-		switch strings.ToUpper(rxc.Value(m.Enc, 1, 1)) {
-		case "B":
-			o.Diluent = comp
-			where["diluent"] = Location{Segment: "RXC", Sequence: seq, Field: 2}
-			if v := rxc.Value(m.Enc, 3, 1); v != "" {
-				q, prob := quantity(v, rxc.Value(m.Enc, 4, 1), Location{Segment: "RXC", Sequence: seq, Field: 3}, Location{Segment: "RXC", Sequence: seq, Field: 4}, "final_volume")
-				if prob != nil {
-					return nil, prob
-				}
-				o.Volume = q
-				where["final_volume"] = Location{Segment: "RXC", Sequence: seq, Field: 3}
-			}
-		case "A":
-			// An additive stands for the drug when RXE/RXO gives no code.
-			if give.Empty() {
-				give = comp
-				giveAt = Location{Segment: "RXC", Sequence: seq, Field: 2}
-				if amount == "" {
-					amount, unit = rxc.Value(m.Enc, 3, 1), rxc.Value(m.Enc, 4, 1)
-					amountAt = Location{Segment: "RXC", Sequence: seq, Field: 3}
-					unitAt = Location{Segment: "RXC", Sequence: seq, Field: 4}
-				}
-			}
-		}
-	}
-	if give.Empty() {
-		return nil, problem("missing_field", "101", giveAt, "%s (give code) is empty: which drug?", giveAt)
-	}
-	o.Drug, where["drug"] = give, giveAt
-	if amount == "" {
-		return nil, problem("missing_field", "101", amountAt, "%s (give amount) is empty", amountAt)
-	}
-	dose, prob := quantity(amount, unit, amountAt, unitAt, "dose")
+	g, prob := readGive(m, code, o)
 	if prob != nil {
 		return nil, prob
 	}
-	o.Dose, where["dose"] = dose, amountAt
+	if prob := readComponents(m, o, &g); prob != nil {
+		return nil, prob
+	}
+	if g.code.Empty() {
+		return nil, problem("missing_field", "101", g.codeAt, "%s (give code) is empty: which drug?", g.codeAt)
+	}
+	o.Drug, where["drug"] = g.code, g.codeAt
+	if g.amount == "" {
+		return nil, problem("missing_field", "101", g.amountAt, "%s (give amount) is empty", g.amountAt)
+	}
+	dose, prob := quantity(g.amount, g.unit, g.amountAt, g.unitAt, "dose")
+	if prob != nil {
+		return nil, prob
+	}
+	o.Dose, where["dose"] = dose, g.amountAt
 	if rxr := m.Segment("RXR"); rxr != nil {
 		o.Route = routeOf(rxr.Value(m.Enc, 1, 1), rxr.Value(m.Enc, 1, 2))
 		where["route"] = at("RXR", 1, 0)
@@ -247,6 +194,93 @@ func orderFromHL7(m *hl7.Message, code string, loc *time.Location, now time.Time
 		o.Route = "IV"
 	}
 	return o, nil
+}
+
+// readControl reads ORC-1, the order control.
+func readControl(m *hl7.Message, orc *hl7.Segment) (Control, *Problem) {
+	ctl := Control(orc.Value(m.Enc, 1, 1))
+	switch ctl {
+	case NewOrder, ChangeOrder, Discontinue, CancelOrder, HoldOrder, ReleaseHold:
+	case "OD":
+		ctl = Discontinue
+	case "":
+		return "", problem("missing_field", "101", at("ORC", 1, 0), "ORC-1 (order control) is empty; expected NW, XO, DC, CA, HD or RL")
+	default:
+		return "", problem("unsupported_control", "103", at("ORC", 1, 0), "order control %q is not supported; expected NW, XO, DC, CA, HD or RL", ctl)
+	}
+	return ctl, nil
+}
+
+// give is the drug and amount ordered, with where each was read.
+type give struct {
+	code                     Code
+	amount, unit             string
+	codeAt, amountAt, unitAt Location
+}
+
+// readGive reads the give code and amount from RXE (an RDE message, with
+// its rate) or RXO.
+func readGive(m *hl7.Message, code string, o *Order) (give, *Problem) {
+	var g give
+	if code != "RDE" {
+		rxo := m.Segment("RXO")
+		if rxo == nil {
+			return g, problem("missing_segment", "100", Location{Segment: "RXO"}, "an %s message needs an RXO segment", code)
+		}
+		g.code = Code{Code: rxo.Value(m.Enc, 1, 1), Text: rxo.Value(m.Enc, 1, 2), System: rxo.Value(m.Enc, 1, 3)}
+		g.amount, g.unit = rxo.Value(m.Enc, 2, 1), rxo.Value(m.Enc, 4, 1)
+		g.codeAt, g.amountAt, g.unitAt = at("RXO", 1, 0), at("RXO", 2, 0), at("RXO", 4, 0)
+		return g, nil
+	}
+	rxe := m.Segment("RXE")
+	if rxe == nil {
+		return g, problem("missing_segment", "100", Location{Segment: "RXE"}, "an RDE message needs an RXE segment")
+	}
+	g.code = Code{Code: rxe.Value(m.Enc, 2, 1), Text: rxe.Value(m.Enc, 2, 2), System: rxe.Value(m.Enc, 2, 3)}
+	g.amount, g.unit = rxe.Value(m.Enc, 3, 1), rxe.Value(m.Enc, 5, 1)
+	g.codeAt, g.amountAt, g.unitAt = at("RXE", 2, 0), at("RXE", 3, 0), at("RXE", 5, 0)
+	if r, ru := rxe.Value(m.Enc, 23, 1), rxe.Value(m.Enc, 24, 1); r != "" {
+		q, prob := quantity(r, ru, at("RXE", 23, 0), at("RXE", 24, 0), "rate")
+		if prob != nil {
+			return g, prob
+		}
+		o.Rate = q
+	}
+	return g, nil
+}
+
+// readComponents reads the RXC segments: the base is the diluent (and its
+// volume the final volume); an additive stands for the drug when RXE/RXO
+// gives no code.
+func readComponents(m *hl7.Message, o *Order, g *give) *Problem {
+	for i, rxc := range m.All("RXC") {
+		seq := i + 1
+		comp := Code{Code: rxc.Value(m.Enc, 2, 1), Text: rxc.Value(m.Enc, 2, 2), System: rxc.Value(m.Enc, 2, 3)}
+		switch strings.ToUpper(rxc.Value(m.Enc, 1, 1)) {
+		case "B":
+			o.Diluent = comp
+			o.Where["diluent"] = Location{Segment: "RXC", Sequence: seq, Field: 2}
+			if v := rxc.Value(m.Enc, 3, 1); v != "" {
+				q, prob := quantity(v, rxc.Value(m.Enc, 4, 1), Location{Segment: "RXC", Sequence: seq, Field: 3}, Location{Segment: "RXC", Sequence: seq, Field: 4}, "final_volume")
+				if prob != nil {
+					return prob
+				}
+				o.Volume = q
+				o.Where["final_volume"] = Location{Segment: "RXC", Sequence: seq, Field: 3}
+			}
+		case "A":
+			if g.code.Empty() {
+				g.code = comp
+				g.codeAt = Location{Segment: "RXC", Sequence: seq, Field: 2}
+				if g.amount == "" {
+					g.amount, g.unit = rxc.Value(m.Enc, 3, 1), rxc.Value(m.Enc, 4, 1)
+					g.amountAt = Location{Segment: "RXC", Sequence: seq, Field: 3}
+					g.unitAt = Location{Segment: "RXC", Sequence: seq, Field: 4}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // readTiming reads the start time and priority from TQ1 (2.5 and later) or
