@@ -17,6 +17,7 @@ var pageList = []Page{
 	ErrorPage{}, LoginPage{}, QueuePage{}, PrepPage{}, VerifyQueuePage{}, VerifyListFragment{},
 	VerifyPage{}, LogPage{}, AdminListPage{}, AdminFormPage{}, CompetencyPage{},
 	InterfacesPage{}, RecipeEditPage{}, RecipeDiffPage{}, ConfirmPage{}, GuardRulesPage{}, SafetyLookupPage{}, SafetyDashboardPage{},
+	PrintQueuePage{},
 }
 
 // PageNames lists the template names of every page.
@@ -333,6 +334,8 @@ type PrepPage struct {
 	// Hold is set while a change from the ordering system holds the
 	// preparation: the screen says stop.
 	Hold *HoldBanner
+	// Print is set when the current label did not reach its printer.
+	Print *LabelPrintNotice
 }
 
 // PageName implements Page.
@@ -442,10 +445,13 @@ type VerifyPage struct {
 	FirstCheck string
 	// CanDecide is true when the preparation awaits verification.
 	CanDecide bool
-	Decision  string
-	Reason    string
-	Error     string
-	Field     string
+	// Print is set when the current label did not reach its printer: a
+	// warning beside the decision, not a block.
+	Print    *LabelPrintNotice
+	Decision string
+	Reason   string
+	Error    string
+	Field    string
 }
 
 // PageName implements Page.

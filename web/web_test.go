@@ -95,6 +95,11 @@ func samplePages() []Page {
 			Form: AdminFormPage{Heading: "Add", Error: "x", Fields: []Field{{Name: "line", Type: "select", Options: []Option{{Value: "", Label: "Any line"}}},
 				{Name: "source", Type: "textarea"}, {Name: "remove", Type: "checkbox"}, {Name: "drug", Error: "required"}}}},
 		GuardRulesPage{Layout: l, None: true},
+		PrintQueuePage{Layout: l, Tabs: []Tab{{Title: "Print queue", URL: "/print-queue", Active: true}}, Filters: []Tab{{Title: "All", URL: "/print-queue"}},
+			Jobs: []PrintJobRow{{ID: 1, Preparation: "#1", PrepURL: "/verify/1", Label: "1 (LMN-P1-L1)", Printer: "Hood 1 printer", State: "NOT PRINTED",
+				Failed: true, Attempts: "5 of 5", LastError: "The printer refused the connection."}}},
+		PrintQueuePage{Layout: l},
+		PrepPage{Layout: l, Prep: samplePrep(), Print: &LabelPrintNotice{Failed: true, Message: "printer offline", QueueURL: "/print-queue"}},
 	}...)
 }
 

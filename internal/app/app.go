@@ -176,7 +176,7 @@ func (a *App) startServices(ctx context.Context, opt Options) error {
 	}
 	// The screens use the same services as the JSON API.
 	a.API.Pages, err = webui.New(webui.Deps{Store: a.Store, Compounding: a.API.Compounding, Competency: a.API.CompetencyService(),
-		Auth: a.API.Auth, Exchange: a.API.Exchange, Live: a.Live, Config: cfg, Log: log, Now: opt.Now})
+		Auth: a.API.Auth, Exchange: a.API.Exchange, Devices: devs, Live: a.Live, Config: cfg, Log: log, Now: opt.Now})
 	if err != nil {
 		return err
 	}

@@ -58,7 +58,7 @@ func (w *webUI) Routes() []httpapi.Route {
 		{Method: http.MethodGet, Path: "/events/preparations", Handler: w.events, Roles: rolesLive},
 
 		{Method: http.MethodGet, Path: "/log", Handler: w.log, Roles: rolesAudit, Middleware: page},
-	}, append(w.interfacesRoutes(page, form), append(w.recipeRoutes(page, form), append(w.guardPageRoutes(page, form), w.safetyPages(page)...)...)...)...), []httpapi.Route{
+	}, append(append(w.interfacesRoutes(page, form), w.deviceRoutes(page, form)...), append(w.recipeRoutes(page, form), append(w.guardPageRoutes(page, form), w.safetyPages(page)...)...)...)...), []httpapi.Route{
 
 		{Method: http.MethodGet, Path: "/competency", Handler: w.competencyOverview, Roles: httpapi.CompetencyReviewers, Middleware: page},
 		{Method: http.MethodGet, Path: "/competency/:id", Handler: w.competencyPerson, Roles: httpapi.CompetencyReviewers, Middleware: page},

@@ -26,6 +26,9 @@ func adminTabs(active string) []web.Tab {
 		{Title: "Products", URL: "/admin/products", Active: active == "products"},
 		{Title: "Recipes", URL: "/admin/recipes", Active: active == "recipes"},
 		{Title: "Users", URL: "/admin/users", Active: active == "users"},
+		{Title: "Balances", URL: "/admin/balances", Active: active == "balances"},
+		{Title: "Label printers", URL: "/admin/printers", Active: active == "printers"},
+		{Title: "Print queue", URL: "/print-queue", Active: active == "print"},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/audit"
+	"github.com/laminar-rx/laminar/internal/devices"
 	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/logwords"
 	"github.com/laminar-rx/laminar/internal/workflow"
@@ -30,7 +31,7 @@ const chartWeeks = 8
 var logEventTypes = []string{
 	workflow.EvScanRefused, workflow.EvRejected, workflow.EvWeight, workflow.EvCompleted, workflow.EvFirstCheck, workflow.EvVerified, workflow.EvReleased,
 	workflow.EvScanAccepted, workflow.EvOrderCreated, workflow.EvPrepClaimed, workflow.EvStepDone, workflow.EvPhoto,
-	workflow.EvLabelPrinted, workflow.EvLabelReprinted, workflow.EvWaste, workflow.EvRemakeQueued, workflow.EvCancelled,
+	workflow.EvLabelPrinted, workflow.EvLabelReprinted, devices.EvPrintFailed, workflow.EvWaste, workflow.EvRemakeQueued, workflow.EvCancelled,
 	audit.TypeLogin, audit.TypeLoginFailed, audit.TypeLogout, audit.TypeReauthFailed, audit.TypeUserCreated,
 }
 

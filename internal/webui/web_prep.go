@@ -134,6 +134,9 @@ func (w *webUI) prep(c echo.Context) error {
 	} else if h != nil {
 		pg.Hold = &web.HoldBanner{Reason: h.Reason}
 	}
+	if pg.Print, err = w.labelPrintNotice(ctx, prep); err != nil {
+		return err
+	}
 	return w.render(c, http.StatusOK, pg)
 }
 

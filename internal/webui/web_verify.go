@@ -129,6 +129,9 @@ func (w *webUI) verifyData(c echo.Context) (web.VerifyPage, error) {
 	if p.LabelSeq > 0 {
 		pg.LabelURL = fmt.Sprintf("/api/v1/preparations/%d/label?format=html", p.ID)
 	}
+	if pg.Print, err = w.labelPrintNotice(ctx, p); err != nil {
+		return web.VerifyPage{}, err
+	}
 	return pg, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/competency"
 	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/config"
+	"github.com/laminar-rx/laminar/internal/devices"
 	"github.com/laminar-rx/laminar/internal/exchange"
 	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/live"
@@ -39,6 +40,9 @@ type Deps struct {
 	// Exchange is the interface service (nil: the Interfaces screen's
 	// actions answer that the interfaces are off).
 	Exchange *exchange.Service
+	// Devices are the balances, label printers and print queue (nil: their
+	// screens answer that they are not set up).
+	Devices *devices.Service
 	// Live fans out status changes to the screens' event stream (nil: the
 	// stream answers 503). The app starts and closes it.
 	Live   *live.Hub
