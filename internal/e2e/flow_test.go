@@ -12,25 +12,49 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
-// scan types data as a keyboard-wedge scanner does: fast keystrokes, the
-// GS1 separator as Ctrl+], then Enter. It returns how long the screen took
-// from the Enter to its feedback.
+// wedge types data as a keyboard-wedge scanner does: keystrokes 4 ms apart
+// by their own timestamps, the GS1 separator as Ctrl+], then Enter. The
+// keys carry the times a scanner would give them, so a test process slowed
+// by a busy machine delivers them late but never turns a scan into typing.
+func wedge(data string) chromedp.Action[chromedp.Void] {
+	t := time.Now()
+	var acts []chromedp.Action[chromedp.Void]
+	key := func(k string, opts ...chromedp.KeyOption) {
+		at := input.TimeSinceEpoch(float64(t.UnixMicro()) / 1e6)
+		opts = append(opts, func(p *input.DispatchKeyEventParams) { p.Timestamp = at })
+		acts = append(acts, chromedp.KeyEvent(k, opts...))
+		t = t.Add(4 * time.Millisecond)
+	}
+	for i, part := range strings.Split(data, "\x1d") {
+		if i > 0 {
+			key("]", chromedp.KeyModifiers(chromedp.ModifierCtrl))
+		}
+		for _, r := range part {
+			key(string(r))
+		}
+	}
+	key("\r")
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		for _, a := range acts {
+			if _, err := a(ctx, tg); err != nil {
+				return chromedp.Void{}, err
+			}
+		}
+		return chromedp.Void{}, nil
+	}
+}
+
+// scan types data as a wedge scanner (see wedge) and returns how long the
+// screen took from the Enter to its feedback.
 func (b *browser) scan(data string) float64 {
 	b.t.Helper()
 	before := evalIn[int](b, `(window.laminarTimings || {scanFeedback: []}).scanFeedback.length`)
-	var acts []chromedp.Action[chromedp.Void]
-	for i, part := range strings.Split(data, "\x1d") {
-		if i > 0 {
-			acts = append(acts, chromedp.KeyEvent("]", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
-		}
-		acts = append(acts, chromedp.KeyEvent(part))
-	}
-	acts = append(acts, chromedp.KeyEvent("\r"))
-	b.run(acts...)
+	b.run(wedge(data))
 	b.waitFor("the scan's feedback", fmt.Sprintf(`window.laminarTimings.scanFeedback.length > %d`, before), 10*time.Second)
 	return evalIn[float64](b, `window.laminarTimings.scanFeedback[window.laminarTimings.scanFeedback.length - 1]`)
 }

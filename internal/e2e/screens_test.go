@@ -121,7 +121,7 @@ RETURNING id`)
 	tech.open("/tablet")
 	// Typed as a wedge does; the page leaves for the sign-in, so no
 	// feedback timing is waited for here.
-	tech.run(chromedp.KeyEvent("TECH2"), chromedp.KeyEvent("\r"))
+	tech.run(wedge("TECH2"))
 	tech.waitFor("the switch to the badge's sign-in", `location.pathname === '/login' && (document.getElementById('badge') || {}).value === 'TECH2'`, 10*time.Second)
 	tech.screen(r, "login-switch")
 	for _, k := range "2468" {

@@ -181,7 +181,7 @@
   var SCAN_GAP = 60;  // ms: a wedge sends keys 1–30 ms apart, people 80 ms or more
   var SCAN_MIN = 4;   // characters: the shortest code we scan (a badge)
   var GS = '\u001d';
-  var burst = [], burstStart = 0, lastKey = 0, origin = null, scanHandler = null;
+  var burst = [], burstStart = 0, lastKey = -1e9, origin = null, scanHandler = null;
 
   function snapshot(el) {
     if (el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA')) {
@@ -195,13 +195,20 @@
     try { s.el.setSelectionRange(s.start, s.end); } catch (e) { /* not a text field */ }
   }
 
+  // Gaps are measured between the keys' own times (when the keyboard or
+  // scanner produced them), not when this handler got to run: a tablet
+  // busy drawing may hand over several keys late and together, and a
+  // person's slow typing must not pass for a scan because it was delayed.
+  function keyTime(e, fallback) {
+    return e.timeStamp > 0 ? e.timeStamp : fallback;
+  }
   document.addEventListener('keydown', function (e) {
-    var now = performance.now();
+    var now = performance.now(), at = keyTime(e, now);
     if (e.key === 'Enter') {
-      var isScan = burst.length >= SCAN_MIN && now - lastKey <= 2 * SCAN_GAP &&
-        (now - burstStart) / burst.length <= SCAN_GAP;
+      var isScan = burst.length >= SCAN_MIN && at - lastKey <= 2 * SCAN_GAP &&
+        (at - burstStart) / burst.length <= SCAN_GAP;
       var data = burst.join('');
-      burst = []; lastKey = 0;
+      burst = []; lastKey = -1e9;
       if (isScan) {
         e.preventDefault();
         e.stopPropagation();
@@ -217,8 +224,8 @@
     else if (e.key === GS || e.key === '\u241d') { ch = GS; }
     else if (e.key && e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) { ch = e.key; }
     if (ch === null) { return; }
-    if (now - lastKey > 2 * SCAN_GAP) { burst = []; burstStart = now; origin = snapshot(document.activeElement); }
-    lastKey = now;
+    if (at - lastKey > 2 * SCAN_GAP) { burst = []; burstStart = at; origin = snapshot(document.activeElement); }
+    lastKey = at;
     burst.push(ch);
     if (ch === GS) { e.preventDefault(); }
   }, true);
