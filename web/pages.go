@@ -365,6 +365,7 @@ func (VerifyListFragment) PageName() string { return "verify_list" }
 
 // ScanEvidence is one scan as the pharmacist reviews it.
 type ScanEvidence struct {
+	ID       int64
 	At       time.Time
 	Step     string
 	Raw      string
@@ -387,6 +388,7 @@ type ScanEvidence struct {
 
 // WeightEvidence is one weighing as the pharmacist reviews it.
 type WeightEvidence struct {
+	ID        int64
 	At        time.Time
 	Step      string
 	Measured  string
@@ -410,6 +412,9 @@ type PhotoEvidence struct {
 // StepEvidence is one step of the worksheet with what was recorded for
 // it: the pharmacist reads each step's evidence beside the step.
 type StepEvidence struct {
+	// Anchor is the step's place on the page ("step-photo-draw"), which the
+	// exceptions summary links to.
+	Anchor      string
 	Title       string
 	Instruction string
 	Scans       []ScanEvidence
@@ -419,13 +424,22 @@ type StepEvidence struct {
 	Done bool
 }
 
+// ExceptionLine is one line of the exceptions summary: what was unusual,
+// in plain words, and the anchor of its details on the page.
+type ExceptionLine struct {
+	Text   string
+	Anchor string
+}
+
 // VerifyPage is one preparation's evidence and the approve/reject form.
 type VerifyPage struct {
 	Layout
-	Prep    Preparation
-	Scans   []ScanEvidence
-	Weights []WeightEvidence
-	Photos  []PhotoEvidence
+	Prep Preparation
+	// Exceptions come first on the page; none reads "Nothing unusual".
+	Exceptions []ExceptionLine
+	Scans      []ScanEvidence
+	Weights    []WeightEvidence
+	Photos     []PhotoEvidence
 	// Steps is the evidence grouped by step, in the worksheet's order.
 	Steps []StepEvidence
 	// LabelURL shows the current label (showing it issues nothing); ""

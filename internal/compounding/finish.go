@@ -12,9 +12,11 @@ import (
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
 
-// Complete closes compounding: every step must be done (and the last
-// weight of each weigh step passed); the BUD is computed from the real
-// start and the lots used, and stored; label 1 is issued.
+// Complete closes compounding: every draw must carry the dose evidence its
+// worksheet requires (422 dose_evidence_missing naming the step), every
+// step must be done (and the last weight of each weigh step passed); the
+// BUD is computed from the real start and the lots used, and stored; label
+// 1 is issued.
 func (s *Service) Complete(ctx context.Context, id int64, actor workflow.Actor, now time.Time, key *Key) (Done[State], error) {
 	return write(ctx, s, key, func(tx *store.Tx) (outcome[State], error) {
 		p, err := working(ctx, tx, id, workflow.ActComplete, actor)
@@ -23,6 +25,10 @@ func (s *Service) Complete(ctx context.Context, id int64, actor workflow.Actor, 
 		}
 		prog, err := tx.Progress(ctx, id)
 		if err != nil {
+			return outcome[State]{}, err
+		}
+		// Dose evidence first: its refusal names the missing weight or photo.
+		if err := p.Worksheet.MissingDoseEvidence(prog); err != nil {
 			return outcome[State]{}, err
 		}
 		if err := p.Worksheet.Incomplete(prog); err != nil {

@@ -80,9 +80,13 @@ func (s *Service) CreateOrder(ctx context.Context, o workflow.Order, actor int64
 		if err != nil {
 			return outcome[OrderCreated]{}, err
 		}
+		ep, gravities, err := doseEvidenceData(ctx, tx, products, now)
+		if err != nil {
+			return outcome[OrderCreated]{}, err
+		}
 		ws, err := workflow.ComputeWorksheet(workflow.WorksheetInput{
 			Order: o, Recipe: recipe, Products: products, Diluents: diluents, Components: components,
-			Rules: rv.Rules, Guards: gv.Rules, SameDrug: same, Now: now, Location: s.loc,
+			Rules: rv.Rules, Guards: gv.Rules, SameDrug: same, Evidence: ep, Gravities: gravities, Now: now, Location: s.loc,
 		})
 		if err != nil {
 			return outcome[OrderCreated]{}, err

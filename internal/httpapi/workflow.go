@@ -260,6 +260,8 @@ type preparationBody struct {
 	// Approvals are the pharmacists' approvals, oldest first: two where
 	// the site requires an independent double check.
 	Approvals []store.Approval `json:"approvals,omitempty"`
+	// Exceptions is the exceptions summary the evidence page starts with.
+	Exceptions []workflow.Exception `json:"exceptions"`
 }
 
 func bodyOf(p *workflow.Preparation) preparationBody {
@@ -300,6 +302,9 @@ func (a *API) getPreparation(c echo.Context) error {
 		if v.Approvals, err = a.Compounding.Approvals(c.Request().Context(), id); err != nil {
 			return err
 		}
+	}
+	if v.Exceptions, err = a.Compounding.Exceptions(c.Request().Context(), p); err != nil {
+		return err
 	}
 	return wfJSON(c, http.StatusOK, v)
 }

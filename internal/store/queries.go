@@ -22,6 +22,10 @@ type queries struct {
 	GetCompetencyEvidence string `sql:"get-competency-evidence"`
 	DowntimeRecordInsert  string `sql:"downtime-record-insert"`
 	DowntimeRecordGet     string `sql:"downtime-record-get"`
+	// evidence.sql
+	EvidencePolicyAt    string `sql:"evidence-policy-at"`
+	GravitiesOfProducts string `sql:"gravities-of-products"`
+	GravityInsert       string `sql:"gravity-insert"`
 	// formulary.sql
 	UpsertDrug                   string `sql:"upsert-drug"`
 	ListDrugs                    string `sql:"list-drugs"`

@@ -132,6 +132,13 @@ func (w *webUI) verifyData(c echo.Context) (web.VerifyPage, error) {
 	if pg.Print, err = w.labelPrintNotice(ctx, p); err != nil {
 		return web.VerifyPage{}, err
 	}
+	exs, err := w.api.Compounding.Exceptions(ctx, p)
+	if err != nil {
+		return web.VerifyPage{}, err
+	}
+	for _, x := range exs {
+		pg.Exceptions = append(pg.Exceptions, web.ExceptionLine{Text: x.Text, Anchor: x.Anchor})
+	}
 	return pg, nil
 }
 
@@ -143,7 +150,7 @@ func stepEvidence(ws *workflow.Worksheet, labels map[string]string, pg *web.Veri
 	at := map[string]int{}
 	for _, s := range ws.Steps {
 		at[labels[s.ID]] = len(out)
-		out = append(out, web.StepEvidence{Title: labels[s.ID], Instruction: s.Instruction, Done: s.Done})
+		out = append(out, web.StepEvidence{Anchor: "step-" + s.ID, Title: labels[s.ID], Instruction: s.Instruction, Done: s.Done})
 	}
 	other := func(label string) int {
 		if i, ok := at[label]; ok {
@@ -274,7 +281,7 @@ func (w *webUI) entryEvidence(ctx context.Context, p *workflow.Preparation, step
 		return t
 	}
 	for _, s := range p.Progress.Scans {
-		e := web.ScanEvidence{At: s.At, Step: steps[s.StepID], Raw: s.Data, GTIN: s.GTIN, Lot: s.Lot, Serial: s.Serial,
+		e := web.ScanEvidence{ID: s.ID, At: s.At, Step: steps[s.StepID], Raw: s.Data, GTIN: s.GTIN, Lot: s.Lot, Serial: s.Serial,
 			Accepted: s.Accepted, Code: s.Code, Message: s.Message, Warning: s.Warning, Typed: typed(s.Entry)}
 		if s.ProductID != nil {
 			e.Product = products[*s.ProductID]
@@ -310,7 +317,7 @@ func (w *webUI) entryEvidence(ctx context.Context, p *workflow.Preparation, step
 			src = t
 			pg.Typed = append(pg.Typed, fmt.Sprintf("Weight for step %s (%s): %s", steps[x.StepID], web.Dose(x.Measured), t))
 		}
-		pg.Weights = append(pg.Weights, web.WeightEvidence{At: x.At, Step: steps[x.StepID], Measured: x.Measured,
+		pg.Weights = append(pg.Weights, web.WeightEvidence{ID: x.ID, At: x.At, Step: steps[x.StepID], Measured: x.Measured,
 			Expected: x.Expected, Deviation: x.Deviation, Tolerance: x.Tolerance, Pass: x.Pass, Source: src, Typed: x.Entry.Typed() || x.BalanceID == nil})
 	}
 }

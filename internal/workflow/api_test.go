@@ -58,6 +58,10 @@ func (h *harness) doSteps(id int64, user string, n int) {
 			}
 		case "weigh":
 			h.must(http.StatusCreated, user, "POST", path(id, "/weights"), h.typedWeight(user, s.ID, s.Expects.ExpectedWeight))
+		case "photo":
+			if r := h.photo(user, id, s.ID); r.Status != http.StatusCreated {
+				h.t.Fatalf("photo of %s: %d %s", s.ID, r.Status, r.Body)
+			}
 		default:
 			h.must(http.StatusOK, user, "POST", path(id, "/steps/"+s.ID+"/done"), nil)
 		}

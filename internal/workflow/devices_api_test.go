@@ -48,6 +48,10 @@ func TestWeighOnBalanceOverAPI(t *testing.T) {
 		case "weigh":
 			weighed = true
 			weighOnBalance(t, h, sim, id, s.ID, s.Expects.ExpectedWeight, bal.ID)
+		case "photo":
+			if r := h.photo("tech1", id, s.ID); r.Status != http.StatusCreated {
+				h.t.Fatalf("photo of %s: %d %s", s.ID, r.Status, r.Body)
+			}
 		default:
 			h.must(http.StatusOK, "tech1", "POST", path(id, "/steps/"+s.ID+"/done"), nil)
 		}

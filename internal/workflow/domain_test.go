@@ -483,6 +483,9 @@ func TestIncompleteAndWeights(t *testing.T) {
 			{ID: 4, StepID: "scan-reconstitution-diluent", Accepted: true}},
 		Weights: []WeightRecord{{ID: 1, StepID: "wd", Pass: true}},
 		Marks:   []MarkRecord{{StepID: "recon"}, {StepID: "draw"}, {StepID: "inspect"}},
+		// No specific gravity is known for the drawn cefazolin: its dose
+		// evidence is the photo of the syringe.
+		Photos: map[string]int{"photo-draw": 1},
 	}
 	if err := ws.Incomplete(all); err != nil {
 		t.Fatalf("complete progress refused: %v", err)

@@ -124,6 +124,11 @@ func TestEndToEnd(t *testing.T) {
 	for _, s := range []string{"reconstitute", "draw", "inject", "inspect"} {
 		h.must(http.StatusOK, "pt1", "POST", path(id, "/steps/"+s+"/done"), nil)
 	}
+	// No specific gravity is known for reconstituted cefazolin: the draw is
+	// proven by a photo of the syringe.
+	if r := h.photo("pt1", id, "photo-draw"); r.Status != http.StatusCreated {
+		t.Fatalf("photo of the draw: %d %s", r.Status, r.Body)
+	}
 	if r := h.call("pt1", "POST", path(id, "/complete"), nil); r.Status != http.StatusUnprocessableEntity || r.code() != "steps_incomplete" || r.field() != "weigh-diluent" {
 		t.Fatalf("complete with a failed weight: %d %s", r.Status, r.Body)
 	}

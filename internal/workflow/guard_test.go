@@ -81,7 +81,9 @@ func TestHeparinTooSmallToMeasure(t *testing.T) {
 	for _, s := range ws.Steps {
 		kinds = append(kinds, string(s.Kind))
 	}
-	if strings.Join(kinds, ",") != "scan_vial,scan_diluent,dilute,draw,inspect" {
+	// Each draw (the stock for the dilution, then the dose) is proven by a
+	// photo of its syringe: heparin is high-alert and no specific gravity is known.
+	if strings.Join(kinds, ",") != "scan_vial,scan_diluent,dilute,photo,draw,photo,inspect" {
 		t.Errorf("steps %v", kinds)
 	}
 	dil, _ := ws.Step("dilute")

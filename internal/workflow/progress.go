@@ -124,6 +124,10 @@ func (ws *Worksheet) stepState(s Step, p Progress) (string, string) {
 		if p.Photos[s.ID] > 0 {
 			return "done", ""
 		}
+		if s.EvidenceFor != "" {
+			// A photo that evidences a draw is done only by the photo.
+			return "pending", "no photo of the syringe yet"
+		}
 		for _, m := range p.Marks {
 			if m.StepID == s.ID {
 				return "done", ""

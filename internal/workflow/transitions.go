@@ -320,6 +320,12 @@ func (p *Preparation) MarkStep(actor Actor, stepID string) (Event, error) {
 	if !ok {
 		return Event{}, apperr.New(apperr.NotFound, "preparation %d has no step %q", p.ID, stepID)
 	}
+	if st.Kind == StepPhoto && st.EvidenceFor != "" {
+		e := apperr.WithCode(apperr.Refused, "photo_required",
+			"step %s is the photo of the syringe that proves the dose: it is done by taking the photo, not by hand", st.ID)
+		e.Field = "step_id"
+		return Event{}, e
+	}
 	if !st.Kind.IsManual() && st.Kind != StepPhoto {
 		return Event{}, apperr.WithCode(apperr.Invalid, "not_manual",
 			"step %s is a %s step: it is done by %s, not by hand", st.ID, st.Kind, doneBy(st.Kind))

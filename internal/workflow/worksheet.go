@@ -80,7 +80,9 @@ type Expect struct {
 	ExpectedWeight  string   `json:"expected_weight,omitempty"`
 	WeighVolume     string   `json:"weigh_volume,omitempty"`
 	SpecificGravity string   `json:"specific_gravity,omitempty"`
-	Tolerance       string   `json:"tolerance,omitempty"`
+	// GravitySource says where the specific gravity comes from.
+	GravitySource string `json:"specific_gravity_source,omitempty"`
+	Tolerance     string `json:"tolerance,omitempty"`
 }
 
 // Step is one step of a preparation, with what it expects. State and Done
@@ -96,6 +98,12 @@ type Step struct {
 	Done        bool   `json:"done"`
 	// State is pending, done or failed (a weight out of tolerance).
 	State string `json:"state"`
+	// Evidence, on a draw, is the dose evidence the draw needs (see
+	// DoseEvidence); EvidenceFor, on a weigh or photo step, names the draw
+	// it evidences. A photo step that evidences a draw is done only by a
+	// photo.
+	Evidence    *DoseEvidence `json:"evidence,omitempty"`
+	EvidenceFor string        `json:"evidence_for,omitempty"`
 }
 
 // Worksheet is everything computed for one preparation. It is stored as
@@ -193,8 +201,12 @@ type WorksheetInput struct {
 	// SameDrug are the patient's other open orders of the drug due within
 	// 24 hours of this one: a maximum per day is judged on their total.
 	SameDrug []guard.Dose
-	Now      time.Time
-	Location *time.Location
+	// Evidence is the dose evidence policy in force; Gravities are the
+	// specific gravities on record for the recipe's products, newest first.
+	Evidence  EvidencePolicy
+	Gravities []Gravity
+	Now       time.Time
+	Location  *time.Location
 }
 
 // refuse is a 422 refusal raised while computing a worksheet.
@@ -255,8 +267,10 @@ type computation struct {
 	// or the intermediate dilution.
 	drawAmount, drawIn calc.Quantity
 	syringe            string
-	total              calc.Quantity
-	finalConc          calc.Quantity
+	// drawWeigh is the weigh step of the draw, when there is one.
+	drawWeigh string
+	total     calc.Quantity
+	finalConc calc.Quantity
 }
 
 // start fills the worksheet's header from the order and the recipe.

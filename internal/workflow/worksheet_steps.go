@@ -25,7 +25,7 @@ func (c *computation) buildSteps() error {
 			c.ws.Steps = append(c.ws.Steps, s)
 		}
 	}
-	return nil
+	return c.doseEvidence()
 }
 
 // componentScans returns the recipe's steps with a scan of every component
@@ -189,10 +189,12 @@ func (c *computation) diluteStep() Step {
 }
 
 // weighStep is a gravimetric check of the draw or of the reconstitution
-// diluent, left out (and said so) when no specific gravity is known.
+// diluent, left out (and said so) when no specific gravity is known; the
+// draw then needs a photo (see doseEvidence).
 func (c *computation) weighStep(t StepTemplate, s *Step) (bool, error) {
 	r := c.in.Recipe
-	wv, sg, src := c.draw.Volume, r.SpecificGravity, "the recipe"
+	wv := c.draw.Volume
+	sg, src := c.drawGravity()
 	what := "the drawn " + c.prod.Name()
 	switch {
 	case t.Of == "reconstitution_diluent":
@@ -202,19 +204,29 @@ func (c *computation) weighStep(t StepTemplate, s *Step) (bool, error) {
 		wv, sg, src = *c.reconDiluent, r.Reconstitution.DiluentSpecificGravity, "the recipe ("+r.Reconstitution.Diluent+")"
 		what = "the " + r.Reconstitution.Diluent + " for one vial"
 	case c.ws.Dilution != nil:
-		sg, src = r.Dilution.SpecificGravity, "the recipe (dilution)"
 		what = "the drawn dilution of " + c.prod.Name()
-	case sg == "" && c.prod.Concentration != nil && c.prod.SpecificGravity != nil:
-		sg, src = c.prod.SpecificGravity.String(), "the formulary"
 	}
 	if sg == "" {
 		c.ws.Gravimetric = append(c.ws.Gravimetric, fmt.Sprintf(
 			"gravimetric check of %s is not possible: no specific gravity is recorded for it (none is assumed); step %s was left out", what, t.ID))
 		return false, nil
 	}
+	if err := c.fillWeigh(s, what, wv, sg, src); err != nil {
+		return false, err
+	}
+	if t.Of != "reconstitution_diluent" {
+		c.drawWeigh = s.ID
+	}
+	return true, nil
+}
+
+// fillWeigh fills in a weigh step: the volume, the specific gravity and its
+// source, the tolerance and the expected weight.
+func (c *computation) fillWeigh(s *Step, what string, wv calc.Quantity, sg, src string) error {
+	r := c.in.Recipe
 	sgd, err := calc.ParseDecimal(sg)
 	if err != nil {
-		return false, fromCalc(err, "recipe.specific_gravity")
+		return fromCalc(err, "recipe.specific_gravity")
 	}
 	tol := r.Gravimetric.Tolerance
 	if small, err := calc.Parse(r.Gravimetric.SmallVolume); err == nil {
@@ -226,10 +238,37 @@ func (c *computation) weighStep(t StepTemplate, s *Step) (bool, error) {
 	expected := calc.Quantity{Value: g.Value.Mul(sgd), Unit: calc.MustParseUnit("g")}
 	s.Expects.WeighVolume = wv.String()
 	s.Expects.SpecificGravity = sgd.String()
+	s.Expects.GravitySource = src
 	s.Expects.Tolerance = tol
 	s.Expects.ExpectedWeight = expected.String()
 	s.Instruction = or(s.Instruction, fmt.Sprintf("Weigh %s (tare first): expect %s ± %s", what, calc.Display(expected), tol))
 	c.ws.Gravimetric = append(c.ws.Gravimetric, fmt.Sprintf("%s: %s × specific gravity %s (from %s) = %s, tolerance ±%s",
 		what, calc.Display(wv), calc.DisplayDecimal(sgd), src, calc.Display(expected), tol))
-	return true, nil
+	return nil
+}
+
+// drawGravity is the specific gravity of the solution drawn, with its
+// source: the one on record for the product at the drawn concentration
+// (published or determined on site), else the recipe's, else the
+// formulary's for a solution drawn as supplied; "" when none is known.
+func (c *computation) drawGravity() (sg, src string) {
+	r := c.in.Recipe
+	if conc, err := c.drawAmount.Div(c.drawIn); err == nil {
+		if key, err := ConcentrationKey(conc); err == nil {
+			if g, ok := gravityFor(c.in.Gravities, c.prod.ID, key); ok {
+				return g.SpecificGravity.String(), g.Describe()
+			}
+		}
+	}
+	switch {
+	case c.ws.Dilution != nil:
+		if r.Dilution.SpecificGravity != "" {
+			return r.Dilution.SpecificGravity, "the recipe (dilution)"
+		}
+	case r.SpecificGravity != "":
+		return r.SpecificGravity, "the recipe: " + r.SpecificGravitySource
+	case c.prod.Concentration != nil && c.prod.SpecificGravity != nil:
+		return c.prod.SpecificGravity.String(), "the formulary"
+	}
+	return "", ""
 }
