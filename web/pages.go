@@ -17,7 +17,7 @@ var pageList = []Page{
 	ErrorPage{}, LoginPage{}, QueuePage{}, PrepPage{}, VerifyQueuePage{}, VerifyListFragment{},
 	VerifyPage{}, LogPage{}, AdminListPage{}, AdminFormPage{}, CompetencyPage{},
 	InterfacesPage{}, RecipeEditPage{}, RecipeDiffPage{}, ConfirmPage{}, GuardRulesPage{}, SafetyLookupPage{}, SafetyDashboardPage{},
-	PrintQueuePage{},
+	PrintQueuePage{}, GravitiesPage{}, GravityPage{},
 }
 
 // PageNames lists the template names of every page.
@@ -48,6 +48,9 @@ type Viewer struct {
 	CanGuard bool
 	// CanSafety: may use the safety dashboard and look-ups.
 	CanSafety bool
+	// CanGravities: may see the specific gravities on record (pharmacists
+	// record them; admins read them).
+	CanGravities bool
 }
 
 // Layout is what every full page carries.

@@ -39,7 +39,7 @@ var (
 func (w *webUI) Routes() []httpapi.Route {
 	page := []echo.MiddlewareFunc{pageHeaders, middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024})}
 	form := []echo.MiddlewareFunc{pageHeaders, httpapi.RequireCSRF}
-	return append(append([]httpapi.Route{
+	return append(append(append([]httpapi.Route{
 		{Method: http.MethodGet, Path: "/static/:file", Handler: w.static, Public: true},
 		{Method: http.MethodGet, Path: "/login", Handler: w.loginPage, Public: true, Middleware: page},
 		{Method: http.MethodPost, Path: "/login", Handler: w.loginSubmit, Public: true, Middleware: page},
@@ -74,7 +74,7 @@ func (w *webUI) Routes() []httpapi.Route {
 		{Method: http.MethodPost, Path: "/admin/users/new", Handler: w.userSave, Roles: rolesAdmin, Middleware: form},
 		{Method: http.MethodGet, Path: "/admin/users/:id", Handler: w.userForm, Roles: rolesAdmin, Middleware: page},
 		{Method: http.MethodPost, Path: "/admin/users/:id", Handler: w.userSave, Roles: rolesAdmin, Middleware: form},
-	}...)
+	}...), w.gravityRoutes(page, form)...)
 }
 
 // pageHeaders sets the security headers of HTML pages: scripts only from
@@ -127,6 +127,7 @@ func viewerOf(p *auth.Principal) *web.Viewer {
 	v.CanRecipes = p.Has(rolesRecipes...)
 	v.CanGuard = p.Has(rolesGuardRead...)
 	v.CanSafety = p.Has(httpapi.RolesSafety...)
+	v.CanGravities = p.Has(rolesGravity...)
 	return v
 }
 
