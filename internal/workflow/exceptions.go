@@ -81,7 +81,7 @@ func (p *Preparation) Exceptions(f ExceptionFacts) []Exception {
 func (p *Preparation) evidenceExceptions() []Exception {
 	ws := &p.Worksheet
 	var out []Exception
-	over := p.Status == StatusCompleted || p.Status == StatusVerified || p.Status == StatusReleased || p.Status == StatusRejected
+	over := p.Status == StatusCompleted || p.Status == StatusSecondCheck || p.Status == StatusVerified || p.Status == StatusReleased || p.Status == StatusRejected
 	for _, s := range ws.Steps {
 		ev := s.Evidence
 		if ev != nil && ev.Missing == EvidenceWeight {
