@@ -157,6 +157,6 @@ func TestEvidenceExceptionsSummary(t *testing.T) {
 	pharm.waitFor("the refusal beside the field", `!!document.querySelector('#e-mass_2')`, 10*time.Second)
 	pharm.screen(r, "gravity-refused")
 	fill(map[string]string{"mass_2": "10.34 g"})
-	pharm.waitFor("the recorded value", `document.querySelector('.flash') && document.querySelector('.flash').textContent.includes('1.033')`, 10*time.Second)
+	pharm.waitFor("the recorded value", `!!document.querySelector('.flash') && document.querySelector('.flash').textContent.includes('1.033')`, 10*time.Second)
 	pharm.screen(r, "gravity-recorded")
 }

@@ -5,7 +5,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/compounding"
+	"github.com/laminar-rx/laminar/internal/workflow"
 )
 
 // gravityRoutes: the specific gravities on record per product and
@@ -16,6 +18,7 @@ func (a *API) gravityRoutes() []Route {
 		{Method: http.MethodGet, Path: "/api/v1/products/:id/specific-gravities", Handler: a.listGravities, Roles: Anyone},
 		{Method: http.MethodPost, Path: "/api/v1/products/:id/specific-gravities", Handler: a.determineGravity, Roles: pharmacists},
 		{Method: http.MethodGet, Path: "/api/v1/dose-evidence-policy", Handler: a.evidencePolicy, Roles: Anyone},
+		{Method: http.MethodPost, Path: "/api/v1/dose-evidence-policy", Handler: a.addEvidencePolicy, Roles: []auth.Role{auth.Admin}},
 	}
 }
 
@@ -62,4 +65,18 @@ func (a *API) evidencePolicy(c echo.Context) error {
 		return err
 	}
 	return wfJSON(c, http.StatusOK, p)
+}
+
+// addEvidencePolicy adds a version of the dose evidence policy (admin,
+// audited): e.g. a site relaxing high-alert draws to a weight or a photo.
+func (a *API) addEvidencePolicy(c echo.Context) error {
+	var p workflow.EvidencePolicy
+	if _, err := decodeJSON(c, &p); err != nil {
+		return err
+	}
+	out, err := a.Store.AddEvidencePolicy(c.Request().Context(), PrincipalOf(c).UserID, p)
+	if err != nil {
+		return err
+	}
+	return wfJSON(c, http.StatusCreated, out)
 }

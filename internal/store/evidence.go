@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/laminar-rx/laminar/internal/apperr"
+	"github.com/laminar-rx/laminar/internal/audit"
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
 
@@ -109,4 +111,65 @@ func (t *Tx) InsertGravity(ctx context.Context, g workflow.Gravity, volume *deci
 	err := t.tx.QueryRowxContext(ctx, t.s.q.GravityInsert, g.ProductID, g.Concentration, g.SpecificGravity, g.Method, g.Source,
 		g.Lot, volume, m1, m2, g.RecordedBy, g.RecordedAt).Scan(&id)
 	return id, Translate(err)
+}
+
+// TypeEvidencePolicyChanged is the audit event of a new policy version.
+const TypeEvidencePolicyChanged = "dose_evidence_policy.changed"
+
+// AddEvidencePolicy stores a new version of the dose evidence policy and
+// audits it, in one transaction: it must validate, its version name must be
+// new, and it must take effect now or later, after every existing version.
+// A zero EffectiveFrom means "from now".
+func (s *Store) AddEvidencePolicy(ctx context.Context, actorID int64, p workflow.EvidencePolicy) (workflow.EvidencePolicy, error) {
+	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q.EvidencePolicyLock); err != nil {
+			return Translate(err)
+		}
+		var (
+			latestVersion sql.NullString
+			latestFrom    sql.NullTime
+			now           time.Time
+		)
+		if err := tx.QueryRowxContext(ctx, s.q.EvidencePolicyLast).Scan(&latestVersion, &latestFrom, &now); err != nil {
+			return Translate(err)
+		}
+		if p.EffectiveFrom.IsZero() {
+			p.EffectiveFrom = now.UTC().Truncate(time.Microsecond)
+		}
+		p.EffectiveFrom = p.EffectiveFrom.UTC()
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		switch {
+		case p.EffectiveFrom.Before(now.Add(-time.Second)):
+			return &apperr.Error{Kind: apperr.Invalid, Code: "effective_from_past", Field: "effective_from",
+				Message: "is before now: a policy applies only to worksheets computed after it; give a future time or leave it out"}
+		case latestFrom.Valid && !p.EffectiveFrom.After(latestFrom.Time):
+			return &apperr.Error{Kind: apperr.Conflict, Code: "effective_from_not_after_latest", Field: "effective_from",
+				Message: fmt.Sprintf("is not after %s, when the latest version %q takes effect", latestFrom.Time.UTC().Format(time.RFC3339Nano), latestVersion.String)}
+		}
+		var taken bool
+		if err := tx.GetContext(ctx, &taken, s.q.EvidencePolicyTaken, p.Version); err != nil {
+			return Translate(err)
+		}
+		if taken {
+			return &apperr.Error{Kind: apperr.Conflict, Code: "version_exists", Field: "version",
+				Message: fmt.Sprintf("version %q already exists; versions are never changed, so give the new policy a new version name", p.Version)}
+		}
+		doc, err := json.Marshal(p)
+		if err != nil {
+			return apperr.Wrap(err, "encode dose evidence policy")
+		}
+		var actor *int64
+		if actorID != 0 {
+			actor = &actorID
+		}
+		if _, err := tx.ExecContext(ctx, s.q.EvidencePolicyAdd, p.Version, p.EffectiveFrom, string(doc), actor); err != nil {
+			return Translate(err)
+		}
+		payload, _ := json.Marshal(map[string]any{"version": p.Version, "previous_version": latestVersion.String, "policy": p})
+		_, err = audit.Append(ctx, tx, audit.Event{Type: TypeEvidencePolicyChanged, ActorID: actor, Payload: payload})
+		return Translate(err)
+	})
+	return p, err
 }

@@ -26,6 +26,10 @@ type queries struct {
 	EvidencePolicyAt    string `sql:"evidence-policy-at"`
 	GravitiesOfProducts string `sql:"gravities-of-products"`
 	GravityInsert       string `sql:"gravity-insert"`
+	EvidencePolicyLock  string `sql:"evidence-policy-lock"`
+	EvidencePolicyLast  string `sql:"evidence-policy-latest"`
+	EvidencePolicyTaken string `sql:"evidence-policy-version-exists"`
+	EvidencePolicyAdd   string `sql:"evidence-policy-insert"`
 	// formulary.sql
 	UpsertDrug                   string `sql:"upsert-drug"`
 	ListDrugs                    string `sql:"list-drugs"`

@@ -108,3 +108,37 @@ func TestDetermineSpecificGravityOnSite(t *testing.T) {
 		t.Fatalf("log events: %d %v", n, err)
 	}
 }
+
+// TestSiteRelaxesHighAlertEvidence: the policy is site data. An admin adds
+// a version that accepts a weight alone for high-alert drugs; potassium
+// chloride ordered afterwards needs only its weight. Bad versions are
+// refused naming the field; only an admin may add one.
+func TestSiteRelaxesHighAlertEvidence(t *testing.T) {
+	h := newHarness(t)
+	relaxed := map[string]any{"version": "site-evidence-2027.1", "draw": "weight_or_photo", "high_alert": "weight_or_photo",
+		"determination_agreement": "1%", "determination_min_volume": "5 mL"}
+	h.must(http.StatusForbidden, "pharm1", "POST", "/api/v1/dose-evidence-policy", relaxed)
+	bad := map[string]any{}
+	for k, v := range relaxed {
+		bad[k] = v
+	}
+	bad["high_alert"] = "sometimes"
+	if r := h.call("admin1", "POST", "/api/v1/dose-evidence-policy", bad); r.Status != http.StatusBadRequest || r.field() != "high_alert" {
+		t.Fatalf("bad policy: %d %s", r.Status, r.Body)
+	}
+	h.must(http.StatusCreated, "admin1", "POST", "/api/v1/dose-evidence-policy", relaxed)
+	if r := h.call("admin1", "POST", "/api/v1/dose-evidence-policy", relaxed); r.Status != http.StatusConflict {
+		t.Fatalf("the same version twice: %d %s", r.Status, r.Body)
+	}
+	var p struct {
+		HighAlert string `json:"high_alert"`
+	}
+	h.must(http.StatusOK, "tech1", "GET", "/api/v1/dose-evidence-policy", nil).json(t, &p)
+	if p.HighAlert != "weight_or_photo" {
+		t.Fatalf("policy in force: %+v", p)
+	}
+	id := h.order(simpleOrder("potassium chloride", "20 mEq", "sodium chloride 0.9%", "100 mL"))
+	if req, weigh, photo := drawEvidence(t, h.evidence(id)); req != "weight" || weigh == "" || photo != "" {
+		t.Fatalf("KCl under the relaxed policy: requires %q weigh %q photo %q", req, weigh, photo)
+	}
+}

@@ -21,3 +21,21 @@ INSERT INTO specific_gravities (product_id, concentration, specific_gravity, met
                                 volume_ml, mass1_g, mass2_g, recorded_by, recorded_at)
 VALUES ($1, $2, $3, $4, $5, nullif($6, ''), $7, $8, $9, $10, $11)
 RETURNING id;
+
+-- name: evidence-policy-lock
+LOCK TABLE dose_evidence_policies IN EXCLUSIVE MODE;
+
+-- name: evidence-policy-latest
+SELECT v.version, v.effective_from, clock_timestamp() AS now
+FROM (SELECT 1) AS one
+LEFT JOIN LATERAL (
+    SELECT version, effective_from FROM dose_evidence_policies
+    ORDER BY effective_from DESC LIMIT 1
+) AS v ON true;
+
+-- name: evidence-policy-version-exists
+SELECT EXISTS (SELECT 1 FROM dose_evidence_policies WHERE version = $1);
+
+-- name: evidence-policy-insert
+INSERT INTO dose_evidence_policies (version, effective_from, policy, created_by)
+VALUES ($1, $2, $3, $4);
