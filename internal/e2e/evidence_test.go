@@ -85,20 +85,36 @@ func TestEvidenceExceptionsSummary(t *testing.T) {
 		Steps []struct {
 			ID, Kind string
 			Expects  struct {
-				Count          int    `json:"count"`
-				ExpectedWeight string `json:"expected_weight"`
+				ProductIDs     []int64 `json:"product_ids"`
+				Count          int     `json:"count"`
+				ExpectedWeight string  `json:"expected_weight"`
 			} `json:"expects"`
 		} `json:"steps"`
-		AllowedProducts []struct{ GTIN string } `json:"allowed_products"`
-		AllowedDiluents []struct{ GTIN string } `json:"allowed_diluents"`
+		AllowedProducts []struct {
+			ID   int64
+			GTIN string
+		} `json:"allowed_products"`
+		AllowedDiluents []struct {
+			ID   int64
+			GTIN string
+		} `json:"allowed_diluents"`
 	}
 	tech.call("GET", pp, nil, &ws)
+	gtinOf := func(id int64) string {
+		for _, p := range append(ws.AllowedProducts, ws.AllowedDiluents...) {
+			if p.ID == id {
+				return p.GTIN
+			}
+		}
+		t.Fatalf("product %d is not allowed", id)
+		return ""
+	}
 	exp := time.Now().AddDate(1, 0, 0).Format("060102")
 	photo := photoFile(t)
 	for _, s := range ws.Steps {
 		switch s.Kind {
 		case "scan_diluent":
-			tech.call("POST", pp+"/scans", map[string]any{"step_id": s.ID, "data": gs1(ws.AllowedDiluents[0].GTIN, exp, "BAG1", "")}, nil)
+			tech.call("POST", pp+"/scans", map[string]any{"step_id": s.ID, "data": gs1(gtinOf(s.Expects.ProductIDs[0]), exp, "BAG1", "")}, nil)
 		case "scan_vial":
 			// The bag where the vial belongs: refused.
 			if st := tech.send("POST", pp+"/scans", map[string]any{"step_id": s.ID, "data": gs1(ws.AllowedDiluents[0].GTIN, exp, "BAG2", "")}); st != http.StatusUnprocessableEntity {
@@ -108,8 +124,9 @@ func TestEvidenceExceptionsSummary(t *testing.T) {
 				tech.call("POST", pp+"/scans", map[string]any{"step_id": s.ID, "data": gs1(ws.AllowedProducts[0].GTIN, exp, "LOT7", fmt.Sprintf("EV%d", i))}, nil)
 			}
 		case "weigh":
-			tech.call("POST", pp+"/weights", map[string]any{"step_id": s.ID, "measured": "9 g"}, nil) // out of tolerance
-			tech.call("POST", pp+"/weights", map[string]any{"step_id": s.ID, "measured": s.Expects.ExpectedWeight}, nil)
+			// Typed on the keypad (no balance at this hood): out of tolerance, then right.
+			tech.call("POST", pp+"/weights", map[string]any{"step_id": s.ID, "measured": "9 g", "reason": "no balance at this hood"}, nil)
+			tech.call("POST", pp+"/weights", map[string]any{"step_id": s.ID, "measured": s.Expects.ExpectedWeight, "reason": "no balance at this hood"}, nil)
 		case "photo":
 			tech.upload(id, s.ID, photo)
 		default:
