@@ -230,6 +230,10 @@ func TestReconstitutionDiluentMustBeScanned(t *testing.T) {
 			if r.Status != http.StatusUnprocessableEntity || r.code() != "scan_first" || r.field() != water {
 				t.Fatalf("dissolving before the water is scanned: %d %s", r.Status, r.Body)
 			}
+		case s.Kind == "photo":
+			if r := h.photo("tech1", id, s.ID); r.Status != http.StatusCreated {
+				t.Fatalf("photo of %s: %d %s", s.ID, r.Status, r.Body)
+			}
 		default:
 			h.must(http.StatusOK, "tech1", "POST", path(id, "/steps/"+s.ID+"/done"), nil)
 		}
