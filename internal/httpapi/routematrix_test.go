@@ -17,6 +17,7 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/config"
+	"github.com/laminar-rx/laminar/internal/devices"
 	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/testdb"
@@ -60,9 +61,11 @@ func newAuthServer(t testing.TB) *authServer {
 	}
 	s := &authServer{st: testdb.New(t), clock: &authClock{t: time.Now().UTC()}, users: map[auth.Role]auth.User{}, log: &bytes.Buffer{}}
 	s.svc = auth.NewService(s.st, auth.Options{SessionIdle: cfg.SessionIdle, TabletIdle: cfg.TabletIdle, Now: s.clock.now, Hash: auth.FastParams})
-	s.api = &httpapi.API{Store: s.st, Config: cfg, Log: slog.New(slog.NewJSONHandler(s.log, nil)), Auth: s.svc, Now: s.clock.now}
+	log := slog.New(slog.NewJSONHandler(s.log, nil))
+	devs := devices.New(s.st.DB, s.st, log)
+	s.api = &httpapi.API{Store: s.st, Config: cfg, Log: log, Auth: s.svc, Now: s.clock.now, Devices: devs}
 	// The screens join the route table, so the walk covers them too.
-	s.api.Pages, err = webui.New(webui.Deps{Store: s.st, Auth: s.svc, Config: cfg, Log: s.api.Log, Now: s.clock.now})
+	s.api.Pages, err = webui.New(webui.Deps{Store: s.st, Auth: s.svc, Devices: devs, Config: cfg, Log: log, Now: s.clock.now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -295,6 +295,12 @@ func (w *webUI) printerSave(c echo.Context) error {
 		return err
 	}
 	isNew := c.Param("id") == ""
+	if !isNew {
+		// A malformed address is refused before the form is read.
+		if _, err := httpapi.PathID(c, "id"); err != nil {
+			return err
+		}
+	}
 	active := isNew || c.FormValue("active") == "1"
 	dpi := c.FormValue("dpi")
 	in := devices.PrinterInput{Name: strings.TrimSpace(c.FormValue("name")), Address: strings.TrimSpace(c.FormValue("address")),
