@@ -39,6 +39,8 @@ type Service struct {
 	// printer is the print queue's sender settings.
 	printer PrintSettings
 	wake    chan struct{}
+	// seen is each balance's last answer (for the admin's list).
+	seen map[int64]Heard
 }
 
 type clientEntry struct {
@@ -53,7 +55,7 @@ func New(db *sqlx.DB, preps Preparations, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: db, preps: preps, log: log, Now: time.Now, clients: map[int64]*clientEntry{},
+	return &Service{db: db, preps: preps, log: log, Now: time.Now, clients: map[int64]*clientEntry{}, seen: map[int64]Heard{},
 		printer: DefaultPrintSettings(), wake: make(chan struct{}, 1)}
 }
 
@@ -259,4 +261,38 @@ func (s *Service) EnsureBalance(ctx context.Context, in BalanceInput, actor int6
 		}
 	}
 	return s.RegisterBalance(ctx, in, actor)
+}
+
+// Heard is what a balance last answered since this server started: a
+// reading, or the failure in plain words.
+type Heard struct {
+	At      time.Time
+	Reading string
+	Stable  bool
+	Err     string
+}
+
+// heard notes a balance's answer for the admin's list.
+func (s *Service) heard(id int64, rd balance.Reading, err error) {
+	h := Heard{At: s.now()}
+	if err != nil {
+		h.Err = err.Error()
+		if ae, ok := err.(*apperr.Error); ok {
+			h.Err = ae.Message
+		}
+	} else if rd.Unit != "" {
+		h.Reading, h.Stable = rd.Weight(), rd.Stable
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen[id] = h
+}
+
+// LastHeard returns what the balance last answered since this server
+// started (false when it has not been read).
+func (s *Service) LastHeard(id int64) (Heard, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.seen[id]
+	return h, ok
 }

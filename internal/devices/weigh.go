@@ -21,7 +21,9 @@ func (s *Service) Live(ctx context.Context, id int64) (balance.Reading, error) {
 	if err != nil {
 		return balance.Reading{}, err
 	}
-	return s.client(b).Immediate(ctx)
+	rd, err := s.client(b).Immediate(ctx)
+	s.heard(b.ID, rd, err)
+	return rd, err
 }
 
 // StepInput names a weigh step of a preparation, the balance and who acts.
@@ -73,6 +75,7 @@ func (s *Service) Tare(ctx context.Context, in StepInput) (TareResult, error) {
 		return TareResult{}, err
 	}
 	rd, err := s.client(b).Tare(ctx)
+	s.heard(b.ID, rd, err)
 	if err != nil {
 		return TareResult{}, err
 	}
@@ -125,6 +128,7 @@ func (s *Service) Weigh(ctx context.Context, in StepInput) (Reading, error) {
 		return Reading{}, err
 	}
 	rd, err := s.client(b).Stable(ctx)
+	s.heard(b.ID, rd, err)
 	if err != nil {
 		return Reading{}, err
 	}

@@ -99,6 +99,10 @@ func TestDeviceScreensAndAFailedPrint(t *testing.T) {
 	if api.call("GET", fmt.Sprintf("/api/v1/balances/%d/reading", hood2.ID), nil, &rd); rd.Weight != "12.345 g" {
 		t.Errorf("the registered balance reads %q, want 12.345 g", rd.Weight)
 	}
+	admin.open("/admin/balances")
+	if row := admin.text("main table"); !strings.Contains(row, "12.345 g, stable") {
+		t.Errorf("the balances list does not show the last reading: %s", row)
+	}
 
 	// Two printers: one that takes the label, one switched off.
 	for _, p := range []struct{ name, addr, hood string }{{"Hood 2 printer", capture.Addr(), "Hood 2"}, {"Hood 3 printer", dead, "Hood 3"}} {

@@ -72,13 +72,27 @@ func (w *webUI) balances(c echo.Context) error {
 	pg := web.AdminListPage{Layout: w.layout(c, "Balances", "admin"), Heading: "Balances", Tabs: adminTabs("balances"),
 		Intro:  "The balances the tablets read. One balance in service per hood; the live reading is on the tablet of that hood.",
 		NewURL: "/admin/balances/new", NewText: "Register a balance",
-		Columns: []web.Column{{Title: "Name"}, {Title: "Address"}, {Title: "Protocol"}, {Title: "Readability"}, {Title: "Hood"}, {Title: "State"}}}
+		Columns: []web.Column{{Title: "Name"}, {Title: "Address"}, {Title: "Protocol"}, {Title: "Readability"}, {Title: "Hood"}, {Title: "State"}, {Title: "Last heard"}}}
 	for _, b := range bs {
 		state := inService(b.Active)
 		if b.Simulated {
 			state += ", simulated"
 		}
-		pg.Rows = append(pg.Rows, web.Row{Cells: []string{b.Name, b.Address, dialectWords[string(b.Dialect)], b.Readability, b.Hood, state},
+		heard := "not read since the server started"
+		if h, ok := svc.LastHeard(b.ID); ok {
+			switch {
+			case h.Err != "":
+				heard = "no reading: " + h.Err
+			case h.Reading != "" && h.Stable:
+				heard = h.Reading + ", stable"
+			case h.Reading != "":
+				heard = h.Reading + ", still moving"
+			default:
+				heard = "answered"
+			}
+			heard += " (" + pg.Time(h.At) + ")"
+		}
+		pg.Rows = append(pg.Rows, web.Row{Cells: []string{b.Name, b.Address, dialectWords[string(b.Dialect)], b.Readability, b.Hood, state, heard},
 			URL: fmt.Sprintf("/admin/balances/%d", b.ID), Muted: !b.Active})
 	}
 	return w.render(c, http.StatusOK, pg)
