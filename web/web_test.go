@@ -99,6 +99,10 @@ func samplePages() []Page {
 			Jobs: []PrintJobRow{{ID: 1, Preparation: "#1", PrepURL: "/verify/1", Label: "1 (LMN-P1-L1)", Printer: "Hood 1 printer", State: "NOT PRINTED",
 				Failed: true, Attempts: "5 of 5", LastError: "The printer refused the connection."}}},
 		PrintQueuePage{Layout: l},
+		GravitiesPage{Layout: l, Products: []GravityProduct{{URL: "/gravities/3", Name: "potassium chloride 2 mEq/mL vial", OnRecord: []string{"1.089 at 2 mEq/mL, published"}}, {URL: "/gravities/4", Name: "vancomycin 1 g vial"}}},
+		GravityPage{Layout: l, Product: "vancomycin 1 g vial", Action: "/gravities/4", CanRecord: true, MinVolume: "5 mL", Agreement: "1%",
+			Rows:   []GravityRow{{Concentration: "100 mg/mL", Value: "1.032", Method: "determined on site", Source: "two weighings of 10 mL", By: "pharm1", At: time.Date(2026, 11, 24, 20, 30, 0, 0, time.UTC)}},
+			Fields: []Field{{Name: "volume", Label: "Volume weighed (mL)", Type: "text", Value: "10"}}},
 		PrepPage{Layout: l, Prep: samplePrep(), Print: &LabelPrintNotice{Failed: true, Message: "printer offline", QueueURL: "/print-queue"}},
 	}...)
 }
