@@ -267,6 +267,11 @@ type Step struct {
 	// Photo offers a photo with a manual step (the syringe before it is
 	// injected) when the recipe has no photo step of its own.
 	Photo bool
+	// ShowReference marks a step that handles a product (scan, draw): it
+	// shows Reference, the expected product's picture, or says there is
+	// none yet.
+	ShowReference bool
+	Reference     *Reference
 }
 
 // Preparation is the worksheet of one preparation as screens show it.
@@ -620,6 +625,8 @@ type AdminFormPage struct {
 	// forms (a product's stability entries).
 	Intro string
 	Links []Tab
+	// Picture is the product's reference picture upload (product forms).
+	Picture *PictureForm
 }
 
 // PageName implements Page.

@@ -11,6 +11,7 @@ func (a *API) routeGroups() [][]Route {
 		a.guardRoutes(),
 		a.authRoutes(),
 		a.formularyRoutes(),
+		a.pictureRoutes(),
 		a.gravityRoutes(),
 		a.auditRoutes(),
 		a.safetyRoutes(),

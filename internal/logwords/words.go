@@ -68,6 +68,7 @@ var eventWords = map[string]string{
 	"product.specific_gravity_determined": "Specific gravity determined on site",
 	"dose_evidence_policy.changed":        "Dose evidence policy changed",
 	"formulary.product_updated":           "Product changed",
+	"formulary.product_picture_added":     "Product reference picture added",
 	"formulary.lot_status_changed":        "Lot status changed (recall or quarantine)",
 	"formulary.ndc_directory_imported":    "NDC directory imported",
 	"device.balance_registered":           "Balance registered",

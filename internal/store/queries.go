@@ -192,6 +192,10 @@ type queries struct {
 	IfaceHoldDecide              string `sql:"hold-decide"`
 	IfaceHoldsOpenList           string `sql:"holds-open-list"`
 	IfaceOrderHeld               string `sql:"order-held"`
+	// pictures.sql
+	PictureInsert string `sql:"picture-insert"`
+	PictureLatest string `sql:"picture-latest"`
+	PictureGet    string `sql:"picture-get"`
 	// safety.sql
 	SafetyLotPreparations string `sql:"safety-lot-preparations"`
 	SafetyOverrides       string `sql:"safety-overrides"`

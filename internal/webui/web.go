@@ -74,7 +74,7 @@ func (w *webUI) Routes() []httpapi.Route {
 		{Method: http.MethodPost, Path: "/admin/users/new", Handler: w.userSave, Roles: rolesAdmin, Middleware: form},
 		{Method: http.MethodGet, Path: "/admin/users/:id", Handler: w.userForm, Roles: rolesAdmin, Middleware: page},
 		{Method: http.MethodPost, Path: "/admin/users/:id", Handler: w.userSave, Roles: rolesAdmin, Middleware: form},
-	}...), w.gravityRoutes(page, form)...)
+	}...), append(w.gravityRoutes(page, form), w.pictureRoutes(page, form)...)...)
 }
 
 // pageHeaders sets the security headers of HTML pages: scripts only from

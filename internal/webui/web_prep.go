@@ -125,6 +125,9 @@ func (w *webUI) prep(c echo.Context) error {
 	}
 	nm := w.names(ctx)
 	view := w.prepView(prep, nm)
+	if err := w.addReferences(ctx, &view, &prep.Worksheet); err != nil {
+		return err
+	}
 	pg := web.PrepPage{Layout: w.layout(c, fmt.Sprintf("#%d %s", prep.ID, prep.Worksheet.DrugDisplay), "queue"), Prep: view}
 	pg.Mine = prep.Status == workflow.StatusInProgress && prep.ClaimedBy != nil && *prep.ClaimedBy == p.UserID
 	pg.LabelURL = fmt.Sprintf("/api/v1/preparations/%d/label?format=html", prep.ID)

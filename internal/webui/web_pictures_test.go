@@ -1,0 +1,171 @@
+package webui_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/laminar-rx/laminar/internal/audit"
+	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/httpapi"
+)
+
+// tinyPNG is a real 8×8 PNG.
+func tinyPNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := 0; i < 8; i++ {
+		img.Set(i, i, color.RGBA{R: 200, A: 255})
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// uploadPicture posts a file as the admin form does: multipart, with the
+// form token, under a file name that claims to be a picture.
+func uploadPicture(t *testing.T, e http.Handler, path, token, filename string, data []byte) *httptest.ResponseRecorder {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if err := mw.WriteField("csrf_token", auth.CSRFToken(token)); err != nil {
+		t.Fatal(err)
+	}
+	fw, err := mw.CreateFormFile("picture", filename)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(data)
+	mw.Close()
+	req := httptest.NewRequest("POST", path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept", "text/html")
+	req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: token})
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	return rec
+}
+
+// The attacks on the reference picture upload: a file that is not an image
+// (whatever its name says), a role that may not add one; then the picture
+// accepted, audited, served with its content type from its own cached
+// address, and shown on the technician's scan step.
+func TestProductReferencePicture(t *testing.T) {
+	e, a := webServer(t)
+	ctx := context.Background()
+	prep, err := a.Compounding.Preparation(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var productID int64
+	var productName string
+	for _, s := range prep.Worksheet.Steps {
+		if s.Kind.IsScan() && len(s.Expects.ProductIDs) > 0 {
+			productID, productName = s.Expects.ProductIDs[0], s.Expects.Products[0]
+			break
+		}
+	}
+	if productID == 0 {
+		t.Fatal("preparation 1 scans no product")
+	}
+	path := fmt.Sprintf("/admin/products/%d/picture", productID)
+	admin, tech := session(t, e, "admin1"), session(t, e, "tech1")
+
+	tabletPage := func() string {
+		rec := browse(e, "GET", "/tablet/prep/1", tech, nil)
+		if rec.Code != 200 {
+			t.Fatalf("prep page = %d", rec.Code)
+		}
+		return rec.Body.String()
+	}
+	if !strings.Contains(tabletPage(), "No reference picture yet") {
+		t.Fatal("a step without a picture does not say so")
+	}
+
+	t.Run("not an image, named like one", func(t *testing.T) {
+		rec := uploadPicture(t, e, path, admin, "vial.png", []byte("%PDF-1.4 not a picture at all"))
+		if rec.Code != 400 || !strings.Contains(rec.Body.String(), "only JPEG and PNG images are accepted") {
+			t.Fatalf("= %d\n%.800s", rec.Code, rec.Body)
+		}
+	})
+	t.Run("too large", func(t *testing.T) {
+		big := append(tinyPNG(t), make([]byte, httpapi.MaxPictureBytes)...)
+		if rec := uploadPicture(t, e, path, admin, "vial.png", big); rec.Code != 413 {
+			t.Fatalf("= %d\n%.800s", rec.Code, rec.Body)
+		}
+	})
+	t.Run("technician may not add one", func(t *testing.T) {
+		if rec := uploadPicture(t, e, path, tech, "vial.png", tinyPNG(t)); rec.Code != 403 {
+			t.Fatalf("= %d\n%.800s", rec.Code, rec.Body)
+		}
+	})
+	t.Run("without the form token", func(t *testing.T) {
+		rec := browse(e, "POST", path, admin, nil)
+		if rec.Code != 403 {
+			t.Fatalf("= %d", rec.Code)
+		}
+	})
+	if n := countEvents(t, a, "formulary.product_picture_added"); n != 0 {
+		t.Fatalf("refused uploads were logged as added: %d", n)
+	}
+
+	pic := tinyPNG(t)
+	rec := uploadPicture(t, e, path, admin, "vial.bin", pic)
+	if rec.Code != 303 || rec.Header().Get("Location") != fmt.Sprintf("/admin/products/%d#reference-picture", productID) {
+		t.Fatalf("upload = %d to %q\n%.800s", rec.Code, rec.Header().Get("Location"), rec.Body)
+	}
+	if n := countEvents(t, a, "formulary.product_picture_added"); n != 1 {
+		t.Fatalf("the upload was logged %d times", n)
+	}
+	// A pharmacist may add one too.
+	if rec := uploadPicture(t, e, path, session(t, e, "pharm1"), "vial.png", pic); rec.Code != 303 {
+		t.Fatalf("pharmacist upload = %d\n%.800s", rec.Code, rec.Body)
+	}
+
+	form := browse(e, "GET", fmt.Sprintf("/admin/products/%d", productID), admin, nil).Body.String()
+	if !strings.Contains(form, `enctype="multipart/form-data"`) || !strings.Contains(form, "Replace the picture") {
+		t.Fatalf("the product form offers no picture upload:\n%.3000s", form)
+	}
+
+	page := tabletPage()
+	img := regexp.MustCompile(`<img src="(/api/v1/products/\d+/pictures/\d+)" alt="Reference picture of ([^"]+)"[^>]*loading="lazy"`).FindStringSubmatch(page)
+	if img == nil {
+		t.Fatalf("the scan step shows no lazy reference picture:\n%s", page)
+	}
+	if !strings.EqualFold(img[2], productName) {
+		t.Fatalf("alt text %q lacks the product name", img[2])
+	}
+	if strings.Contains(page, "data:image") {
+		t.Fatal("the picture is inlined in the page")
+	}
+	got := browse(e, "GET", img[1], tech, nil)
+	if got.Code != 200 || got.Header().Get("Content-Type") != "image/png" || !bytes.Equal(got.Body.Bytes(), pic) {
+		t.Fatalf("picture = %d %q (%d bytes)", got.Code, got.Header().Get("Content-Type"), got.Body.Len())
+	}
+	if cc := got.Header().Get("Cache-Control"); !strings.Contains(cc, "max-age=") {
+		t.Fatalf("picture Cache-Control %q", cc)
+	}
+	if rec := browse(e, "GET", fmt.Sprintf("/api/v1/products/%d/pictures/999999", productID), tech, nil); rec.Code != 404 {
+		t.Fatalf("a missing picture = %d", rec.Code)
+	}
+}
+
+func countEvents(t *testing.T, a *httpapi.API, typ string) int {
+	t.Helper()
+	var n int
+	if err := a.Store.DB.Get(&n, `SELECT count(*) FROM `+audit.AppendOnlyTables[0]+` WHERE type = $1`, typ); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
