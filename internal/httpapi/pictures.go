@@ -63,14 +63,27 @@ func ReadImage(c echo.Context, field string, max int64) (data []byte, contentTyp
 }
 
 // SaveProductPicture reads the upload in field "picture" and stores it as
-// the product's reference picture; it returns the new picture's id.
+// the product's reference picture, scaled down to PictureSide when it is
+// larger; it returns the new picture's id. The log keeps the SHA-256 of
+// what is stored.
 func SaveProductPicture(c echo.Context, st *store.Store, productID int64, now time.Time) (int64, error) {
-	data, ct, sum, err := ReadImage(c, "picture", MaxPictureBytes)
+	data, ct, _, err := ReadImage(c, "picture", MaxPictureBytes)
 	if err != nil {
 		return 0, err
 	}
+	data, ct, err = shrinkPicture(data, ct)
+	switch err.(type) {
+	case nil:
+	case errNotDecodable:
+		return 0, apperr.InvalidField("picture", "starts like a JPEG or PNG image but cannot be read as one; save it again as JPEG or PNG")
+	case errTooManyPixels:
+		return 0, apperr.InvalidField("picture", "has more than %d million pixels; scale it down and try again", maxPicturePixels/1_000_000)
+	default:
+		return 0, err
+	}
+	s := sha256.Sum256(data)
 	return st.AddProductPicture(c.Request().Context(), store.PictureInput{ProductID: productID, ContentType: ct, Data: data,
-		SHA256: sum, Actor: ActorID(c), Now: now.UTC()})
+		SHA256: hex.EncodeToString(s[:]), Actor: ActorID(c), Now: now.UTC()})
 }
 
 // PictureURL is where a product's reference picture is served. A new

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"mime/multipart"
 	"net/http"
@@ -158,6 +159,27 @@ func TestProductReferencePicture(t *testing.T) {
 	}
 	if rec := browse(e, "GET", fmt.Sprintf("/api/v1/products/%d/pictures/999999", productID), tech, nil); rec.Code != 404 {
 		t.Fatalf("a missing picture = %d", rec.Code)
+	}
+
+	// A phone photo is stored scaled down, so the step stays light.
+	var photo bytes.Buffer
+	big := image.NewRGBA(image.Rect(0, 0, 1200, 900))
+	for y := 0; y < 900; y++ {
+		for x := 0; x < 1200; x++ {
+			big.Set(x, y, color.RGBA{uint8(x), uint8(y), uint8(x ^ y), 255})
+		}
+	}
+	if err := jpeg.Encode(&photo, big, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	if rec := uploadPicture(t, e, path, admin, "phone.jpg", photo.Bytes()); rec.Code != 303 {
+		t.Fatalf("photo upload = %d\n%.800s", rec.Code, rec.Body)
+	}
+	img = regexp.MustCompile(`<img src="(/api/v1/products/\d+/pictures/\d+)"`).FindStringSubmatch(tabletPage())
+	got = browse(e, "GET", img[1], tech, nil)
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(got.Body.Bytes()))
+	if err != nil || cfg.Width != httpapi.PictureSide || cfg.Height != 192 || got.Body.Len() > 40<<10 {
+		t.Fatalf("stored photo %d×%d, %d bytes (%v), from %d bytes", cfg.Width, cfg.Height, got.Body.Len(), err, photo.Len())
 	}
 }
 
