@@ -96,7 +96,7 @@ func (w *webUI) products(c echo.Context) error {
 		v := formulary.ViewOf(p)
 		haz := ""
 		if v.Hazardous {
-			haz = "yes (" + hazardWords[v.NIOSHTable] + ")"
+			haz = "yes (" + wordsFor(hazardWords, v.NIOSHTable) + ")"
 		}
 		strength := v.StrengthDisplay
 		if strength == "" {
@@ -108,7 +108,7 @@ func (w *webUI) products(c echo.Context) error {
 		} else if v.ReconstitutedVolume != "" {
 			volume = web.Dose(v.ReconstitutedVolume) + " when reconstituted"
 		}
-		pg.Rows = append(pg.Rows, web.Row{Cells: []string{v.DisplayName, strength, volume, containerWords[v.Container], v.NDC, v.Labeler, haz},
+		pg.Rows = append(pg.Rows, web.Row{Cells: []string{v.DisplayName, strength, volume, wordsFor(containerWords, v.Container), v.NDC, v.Labeler, haz},
 			URL: fmt.Sprintf("/admin/products/%d", v.ID), Muted: !v.Active})
 	}
 	return w.render(c, http.StatusOK, pg)
@@ -122,6 +122,15 @@ var (
 		"pharmacy_bulk": "pharmacy bulk package", "ampule": "ampule", "bag": "bag", "": ""}
 	hazardWords = map[string]string{"niosh_table1": "NIOSH table 1", "niosh_table2": "NIOSH table 2", "none": "not hazardous", "": "not hazardous"}
 )
+
+// wordsFor is a code's words; a code without words of its own (one added
+// later) is shown with spaces for its underscores rather than as a code.
+func wordsFor(words map[string]string, code string) string {
+	if w, ok := words[code]; ok {
+		return w
+	}
+	return strings.ReplaceAll(code, "_", " ")
+}
 
 // labelled makes options whose labels are words, in the order of values.
 func labelled(values []string, words map[string]string, selected string) []web.Option {

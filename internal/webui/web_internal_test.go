@@ -31,3 +31,13 @@ func FuzzSafeNext(f *testing.F) {
 		}
 	})
 }
+
+func TestWordsForAnUnknownCode(t *testing.T) {
+	for _, tc := range []struct{ code, want string }{
+		{"single_dose", "single-dose vial"}, {"pharmacy_bulk", "pharmacy bulk package"}, {"large_volume_bag", "large volume bag"}, {"", ""},
+	} {
+		if got := wordsFor(containerWords, tc.code); got != tc.want {
+			t.Errorf("wordsFor(%q) = %q, want %q", tc.code, got, tc.want)
+		}
+	}
+}

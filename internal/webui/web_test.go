@@ -28,7 +28,7 @@ import (
 
 // webServer is the whole HTTP API on a database with the demo data and
 // the real auth service: the screens need both.
-func webServer(t *testing.T) (*echo.Echo, *httpapi.API) {
+func webServer(t *testing.T, opts ...func(*webui.Deps)) (*echo.Echo, *httpapi.API) {
 	t.Helper()
 	cfg, err := config.Load(func(k string) string {
 		if k == "LAMINAR_TZ" {
@@ -55,7 +55,11 @@ func webServer(t *testing.T) (*echo.Echo, *httpapi.API) {
 	t.Cleanup(func() { hub.Close() })
 	a := &httpapi.API{Store: st, Config: cfg, Log: log, Live: hub, Compounding: compounding.New(st, cfg.Location),
 		Auth: auth.NewService(st, auth.Options{SessionIdle: cfg.SessionIdle, TabletIdle: cfg.TabletIdle})}
-	a.Pages, err = webui.New(webui.Deps{Store: st, Compounding: a.Compounding, Auth: a.Auth, Live: hub, Config: cfg, Log: log})
+	d := webui.Deps{Store: st, Compounding: a.Compounding, Auth: a.Auth, Live: hub, Config: cfg, Log: log}
+	for _, o := range opts {
+		o(&d)
+	}
+	a.Pages, err = webui.New(d)
 	if err != nil {
 		t.Fatal(err)
 	}
