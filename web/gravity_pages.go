@@ -37,6 +37,8 @@ type GravityPage struct {
 	Error  string
 	// Result is the derivation of the value just recorded.
 	Result []string
+	// Picture is the product's reference picture upload.
+	Picture *PictureForm
 }
 
 // PageName implements Page.

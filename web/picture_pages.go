@@ -10,11 +10,12 @@ type Reference struct {
 }
 
 // PictureForm is the upload of a product's reference picture on the
-// product's admin form.
+// product's admin form and on its specific gravity screen (pharmacists).
 type PictureForm struct {
 	Action string
 	// Current is the picture shown now; nil when there is none yet.
 	Current *Reference
 	// MaxKiB is the largest upload accepted.
 	MaxKiB int64
+	CSRF   string
 }

@@ -245,7 +245,7 @@ func (w *webUI) productForm(c echo.Context) error {
 	pg.Heading, pg.Action, pg.Submit = "Edit "+v.DisplayName+" "+v.StrengthText, c.Request().URL.Path, "Save changes"
 	pg.Links = []web.Tab{{Title: "Stability of " + v.DisplayName, URL: fmt.Sprintf("/admin/products/%d/stability", id)}}
 	pg.Fields = productFields(in)
-	if pg.Picture, err = w.pictureForm(c.Request().Context(), id, v.DisplayName+" "+v.StrengthText); err != nil {
+	if pg.Picture, err = w.pictureForm(c.Request().Context(), id, v.DisplayName+" "+v.StrengthText, pg.CSRF); err != nil {
 		return err
 	}
 	return w.render(c, http.StatusOK, pg)

@@ -106,6 +106,9 @@ func (w *webUI) gravityData(c echo.Context) (web.GravityPage, error) {
 			Method: methodWords(g.Method), Source: g.Source, By: g.RecordedByName, At: g.RecordedAt})
 	}
 	pg.Fields = gravityFields(compounding.GravityInput{})
+	if pg.Picture, err = w.pictureForm(ctx, id, ps[0].Label(), pg.CSRF); err != nil {
+		return web.GravityPage{}, err
+	}
 	return pg, nil
 }
 

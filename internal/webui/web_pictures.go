@@ -38,18 +38,19 @@ func (w *webUI) pictureUpload(c echo.Context) error {
 	}
 	back := fmt.Sprintf("/admin/products/%d#reference-picture", id)
 	if !httpapi.PrincipalOf(c).Has(auth.Admin) {
-		back = "/" // a pharmacist has no admin screens
+		back = fmt.Sprintf("/gravities/%d#reference-picture", id) // a pharmacist's product screen
 	}
 	return redirectWithFlash(c, back, "Saved the reference picture.")
 }
 
-// pictureForm is the upload part of a product's admin form.
-func (w *webUI) pictureForm(ctx context.Context, productID int64, name string) (*web.PictureForm, error) {
+// pictureForm is the upload part of a product's admin form and of its
+// specific gravity screen.
+func (w *webUI) pictureForm(ctx context.Context, productID int64, name, csrf string) (*web.PictureForm, error) {
 	latest, err := w.api.Store.LatestPictures(ctx, []int64{productID})
 	if err != nil {
 		return nil, err
 	}
-	f := &web.PictureForm{Action: fmt.Sprintf("/admin/products/%d/picture", productID), MaxKiB: httpapi.MaxPictureBytes >> 10}
+	f := &web.PictureForm{Action: fmt.Sprintf("/admin/products/%d/picture", productID), MaxKiB: httpapi.MaxPictureBytes >> 10, CSRF: csrf}
 	if pid, ok := latest[productID]; ok {
 		f.Current = &web.Reference{URL: httpapi.PictureURL(productID, pid), Product: name}
 	}

@@ -129,9 +129,15 @@ func TestProductReferencePicture(t *testing.T) {
 	if n := countEvents(t, a, "formulary.product_picture_added"); n != 1 {
 		t.Fatalf("the upload was logged %d times", n)
 	}
-	// A pharmacist may add one too.
-	if rec := uploadPicture(t, e, path, session(t, e, "pharm1"), "vial.png", pic); rec.Code != 303 {
-		t.Fatalf("pharmacist upload = %d\n%.800s", rec.Code, rec.Body)
+	// A pharmacist may add one too, from the product's specific gravity
+	// screen (pharmacists have no admin screens).
+	pharm := session(t, e, "pharm1")
+	if g := browse(e, "GET", fmt.Sprintf("/gravities/%d", productID), pharm, nil).Body.String(); !strings.Contains(g, `action="`+path+`"`) {
+		t.Fatalf("the pharmacist's product screen offers no picture upload:\n%.3000s", g)
+	}
+	if rec := uploadPicture(t, e, path, pharm, "vial.png", pic); rec.Code != 303 ||
+		rec.Header().Get("Location") != fmt.Sprintf("/gravities/%d#reference-picture", productID) {
+		t.Fatalf("pharmacist upload = %d to %q\n%.800s", rec.Code, rec.Header().Get("Location"), rec.Body)
 	}
 
 	form := browse(e, "GET", fmt.Sprintf("/admin/products/%d", productID), admin, nil).Body.String()
