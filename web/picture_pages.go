@@ -7,6 +7,8 @@ type Reference struct {
 	URL string
 	// Product is the product's name and strength, the image's alt text.
 	Product string
+	// Caption is the line under it (empty: "Expected product").
+	Caption string
 }
 
 // PictureForm is the upload of a product's reference picture on the

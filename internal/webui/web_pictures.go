@@ -52,7 +52,7 @@ func (w *webUI) pictureForm(ctx context.Context, productID int64, name, csrf str
 	}
 	f := &web.PictureForm{Action: fmt.Sprintf("/admin/products/%d/picture", productID), MaxKiB: httpapi.MaxPictureBytes >> 10, CSRF: csrf}
 	if pid, ok := latest[productID]; ok {
-		f.Current = &web.Reference{URL: httpapi.PictureURL(productID, pid), Product: name}
+		f.Current = &web.Reference{URL: httpapi.PictureURL(productID, pid), Product: name, Caption: "Shown on the steps now"}
 	}
 	return f, nil
 }
