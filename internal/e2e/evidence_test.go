@@ -139,7 +139,7 @@ func TestEvidenceExceptionsSummary(t *testing.T) {
 	pharm.loginPassword("pharm1")
 	pharm.open(fmt.Sprintf("/verify/%d", id))
 	pharm.waitFor("the exceptions box", `!!document.querySelector('#exceptions.has-exceptions')`, 10*time.Second)
-	first := evalIn[string](pharm, `document.querySelector('.evidence, #exceptions').id`)
+	first := evalIn[string](pharm, `document.querySelector('.evidence .card').id`)
 	if first != "exceptions" {
 		t.Fatalf("the exceptions box is not before the evidence (first: %q)", first)
 	}

@@ -69,7 +69,10 @@
       scanAt = 0;
     }
     clearTimeout(fbTimer);
-    if (kind === 'ok' || kind === 'info') { fbTimer = setTimeout(function () { el.hidden = true; }, 8000); }
+    // A calm answer settles after a while instead of vanishing: the banner
+    // keeps its place, so nothing under a gloved finger moves up the moment
+    // it goes (a tap aimed at a button would land on the one below).
+    if (kind === 'ok' || kind === 'info') { fbTimer = setTimeout(function () { el.classList.add('settled'); }, 8000); }
     if (kind !== 'info') { beep(kind === 'ok'); }
   }
   window.laminarFeedback = feedback;
@@ -232,8 +235,11 @@
 
   // The Enter that ends a scan must not submit a form or press a button,
   // whatever events the scanner (or a browser) sends after the keydown.
-  var scanEndedAt = -1e9;
-  function justScanned() { return performance.now() - scanEndedAt < 150; }
+  // A finger on the screen after the scan is a person's own tap, however
+  // soon: it is never taken for the scanner's Enter.
+  var scanEndedAt = -1e9, touchedAt = -1e9;
+  function justScanned() { return performance.now() - scanEndedAt < 150 && touchedAt < scanEndedAt; }
+  document.addEventListener('pointerdown', function () { touchedAt = performance.now(); }, true);
   document.addEventListener('keypress', function (e) {
     if (e.key === 'Enter' && justScanned()) { e.preventDefault(); e.stopPropagation(); }
   }, true);
