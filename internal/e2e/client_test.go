@@ -31,7 +31,8 @@ func login(t *testing.T, base, user string) *apiClient {
 	return c
 }
 
-func (c *apiClient) call(method, path string, body, out any) int {
+// do sends one request and returns the status and the body read whole.
+func (c *apiClient) do(method, path string, body any) (int, []byte) {
 	c.t.Helper()
 	var rd *bytes.Reader
 	if body != nil {
@@ -55,15 +56,29 @@ func (c *apiClient) call(method, path string, body, out any) int {
 	defer res.Body.Close()
 	var buf bytes.Buffer
 	buf.ReadFrom(res.Body)
-	if res.StatusCode >= 300 {
-		c.t.Fatalf("%s %s = %d %s", method, path, res.StatusCode, buf.String())
+	return res.StatusCode, buf.Bytes()
+}
+
+// call sends a request that must succeed and decodes its answer into out.
+func (c *apiClient) call(method, path string, body, out any) int {
+	c.t.Helper()
+	status, b := c.do(method, path, body)
+	if status >= 300 {
+		c.t.Fatalf("%s %s = %d %s", method, path, status, b)
 	}
 	if out != nil {
-		if err := json.Unmarshal(buf.Bytes(), out); err != nil {
-			c.t.Fatalf("%s %s: %v in %s", method, path, err, buf.String())
+		if err := json.Unmarshal(b, out); err != nil {
+			c.t.Fatalf("%s %s: %v in %s", method, path, err, b)
 		}
 	}
-	return res.StatusCode
+	return status
+}
+
+// try sends a request and returns its status, without failing on a refusal.
+func (c *apiClient) try(method, path string, body any) int {
+	c.t.Helper()
+	status, _ := c.do(method, path, body)
+	return status
 }
 
 type queueItem struct {

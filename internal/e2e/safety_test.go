@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -11,24 +10,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 )
-
-// try calls the API and returns the status, without failing on a refusal.
-func (c *apiClient) try(method, path string, body any) int {
-	c.t.Helper()
-	b, _ := json.Marshal(body)
-	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(b))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	res.Body.Close()
-	return res.StatusCode
-}
 
 // makeWithLot orders potassium chloride for a patient and has tech1 make
 // it through the API from vials of lot, scanning the bag on the vial step
