@@ -388,6 +388,15 @@ func TestRequestRejections(t *testing.T) {
 
 func TestQueueAndRecipes(t *testing.T) {
 	h := newHarness(t)
+	checkDemoQueue(t, h)
+	before, after := newRecipeVersionForNewOrdersOnly(t, h)
+	cancelOrderLeavesQueue(t, h, after)
+	verificationQueueListsCompleted(t, h, before)
+}
+
+// checkDemoQueue reads the demo queue: order, batch groups, fields, and
+// that every demo preparation has a worksheet, one of them hazardous.
+func checkDemoQueue(t *testing.T, h *harness) {
 	var q struct {
 		Items []struct {
 			PreparationID int64  `json:"preparation_id"`
@@ -432,8 +441,12 @@ func TestQueueAndRecipes(t *testing.T) {
 	if haz != 1 {
 		t.Errorf("%d hazardous demo preparations, want 1", haz)
 	}
+}
 
-	// A new recipe version applies to new orders only.
+// newRecipeVersionForNewOrdersOnly approves a second cefazolin recipe version
+// and checks it applies to new orders only; it returns the preparation made
+// before the new version and the one made after it.
+func newRecipeVersionForNewOrdersOnly(t *testing.T, h *harness) (before, after int64) {
 	var list struct {
 		Items []map[string]any `json:"items"`
 	}
@@ -442,7 +455,7 @@ func TestQueueAndRecipes(t *testing.T) {
 		t.Fatalf("cefazolin recipes: %d", len(list.Items))
 	}
 	rcp := list.Items[0]
-	before := h.order(cefazolinOrder(time.Now().Add(time.Hour)))
+	before = h.order(cefazolinOrder(time.Now().Add(time.Hour)))
 	for _, k := range []string{"id", "version", "created_at", "created_by", "status", "approved_by", "approved_at"} {
 		delete(rcp, k)
 	}
@@ -458,15 +471,19 @@ func TestQueueAndRecipes(t *testing.T) {
 	}
 	h.must(http.StatusOK, "pharm1", "GET", fmt.Sprintf("/api/v1/recipes/%d", v2.ID), nil)
 	h.must(http.StatusOK, "pharm1", "POST", fmt.Sprintf("/api/v1/recipes/%d/approve", v2.ID), map[string]any{"password": "demo-pharm1"})
-	after := h.order(cefazolinOrder(time.Now().Add(time.Hour)))
+	after = h.order(cefazolinOrder(time.Now().Add(time.Hour)))
 	if got := h.prep(before).Quantities["reconstituted_volume"].Value; got != "3 mL" {
 		t.Errorf("existing worksheet changed by a new recipe version: %s", got)
 	}
 	if got := h.prep(after).Quantities["reconstituted_volume"].Value; got != "5 mL" {
 		t.Errorf("new order did not follow the new version: %s", got)
 	}
+	return before, after
+}
 
-	// Cancelling an order takes its preparation out of the queue.
+// cancelOrderLeavesQueue cancels the order behind preparation after, which takes
+// the preparation out of the queue; a second cancel is refused.
+func cancelOrderLeavesQueue(t *testing.T, h *harness, after int64) {
 	var cancelled struct {
 		Cancelled []int64 `json:"cancelled_preparations"`
 	}
@@ -481,8 +498,11 @@ func TestQueueAndRecipes(t *testing.T) {
 	if r := h.call("pharm1", "POST", fmt.Sprintf("/api/v1/orders/%d/cancel", orderID), map[string]any{"reason": "again"}); r.code() != "wrong_state" {
 		t.Fatalf("cancel twice: %d %s", r.Status, r.Body)
 	}
+}
 
-	// The verification queue lists completed preparations.
+// verificationQueueListsCompleted prepares preparation before and finds it, alone,
+// in the verification queue.
+func verificationQueueListsCompleted(t *testing.T, h *harness, before int64) {
 	h.prepare(before, "tech2")
 	var vq struct {
 		Items []struct {
