@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/laminar-rx/laminar/internal/audit"
+	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/testdb"
 )
 
@@ -212,9 +213,14 @@ func TestDurabilityKill9(t *testing.T) {
 	pharm := login(t, srv.url, "pharm1")
 	tech := login(t, srv.url, "tech1")
 	plan := planScans(t, srv.url, pharm, tech, 30, "d")
+	acked := burstAndKill(t, srv, tech, plan)
+	checkAckedStoredOnce(t, st, acked)
+	retryEveryKeyAfterRestart(t, srv, st, tech, plan, acked)
+}
 
-	// The burst: 8 tablets send the planned scans; the server is killed
-	// part-way through.
+// burstAndKill has 8 tablets send the planned scans and kills the server
+// part-way through; it returns the answers the tablets received.
+func burstAndKill(t *testing.T, srv *server, tech *apiClient, plan []plannedScan) map[string]ack {
 	var mu sync.Mutex
 	acked := map[string]ack{}
 	work := make(chan plannedScan)
@@ -264,8 +270,11 @@ func TestDurabilityKill9(t *testing.T) {
 		t.Fatalf("the kill did not land mid-burst: %d of %d scans acknowledged", nAcked, len(plan))
 	}
 	t.Logf("killed after %d of %d scans were acknowledged", nAcked, len(plan))
+	return acked
+}
 
-	// Every acknowledged scan is stored exactly once.
+// checkAckedStoredOnce checks every acknowledged scan is stored exactly once.
+func checkAckedStoredOnce(t *testing.T, st *store.Store, acked map[string]ack) {
 	for key, a := range acked {
 		if a.status != http.StatusCreated {
 			t.Errorf("scan %s was answered %d %s", key, a.status, a.body)
@@ -282,8 +291,11 @@ func TestDurabilityKill9(t *testing.T) {
 			t.Errorf("acknowledged scan %d (%s) stored %d times", rec.ID, key, n)
 		}
 	}
+}
 
-	// Restart and retry every key: acknowledged ones answer as before.
+// retryEveryKeyAfterRestart restarts the server and retries every key:
+// acknowledged ones answer as before, and nothing is recorded twice.
+func retryEveryKeyAfterRestart(t *testing.T, srv *server, st *store.Store, tech *apiClient, plan []plannedScan, acked map[string]ack) {
 	srv.start()
 	for _, p := range plan {
 		status, body, err := tech.do("POST", path(p.prep, "/scans"), p.body, p.key)
