@@ -54,6 +54,18 @@ func TestEndToEnd(t *testing.T) {
 	now := time.Now()
 	exp := now.AddDate(1, 0, 0)
 
+	id, w := orderAndCheckWorksheet(t, h, now)
+	claimAndRefuseAWrongVial(t, h, id, exp)
+	vial := scanBagVialsAndWater(t, h, id, w, exp)
+	weighAndComplete(t, h, id, vial, exp)
+	want := checkLabel(t, h, id)
+	verifyAndRelease(t, h, id, want)
+	checkPreparationLog(t, h, id)
+}
+
+// orderAndCheckWorksheet orders cefazolin and checks the new preparation's
+// worksheet: status, quantities with their derivation, BUD, gravimetric notes.
+func orderAndCheckWorksheet(t *testing.T, h *harness, now time.Time) (int64, worksheet) {
 	id := h.order(cefazolinOrder(now.Add(time.Hour)))
 	w := h.prep(id)
 	if w.Status != "queued" {
@@ -74,8 +86,12 @@ func TestEndToEnd(t *testing.T) {
 	if !strings.Contains(strings.Join(w.Gravimetric, " "), "not possible") {
 		t.Errorf("gravimetric notes should say the draw cannot be weighed (no specific gravity): %q", w.Gravimetric)
 	}
+	return id, w
+}
 
-	// Claim: one technician holds it.
+// claimAndRefuseAWrongVial: one technician holds the preparation; a wrong
+// vial is refused, and the refusal is recorded.
+func claimAndRefuseAWrongVial(t *testing.T, h *harness, id int64, exp time.Time) {
 	h.must(http.StatusOK, "pt1", "POST", path(id, "/claim"), nil)
 	if r := h.call("tech2", "POST", path(id, "/claim"), nil); r.Status != http.StatusConflict || r.code() != "claimed_elsewhere" {
 		t.Fatalf("second claim: %d %s", r.Status, r.Body)
@@ -93,8 +109,11 @@ func TestEndToEnd(t *testing.T) {
 	if got := h.prep(id).Scans; len(got) != 1 || got[0].Accepted || got[0].Code != "wrong_product" {
 		t.Fatalf("refused scan not recorded: %+v", got)
 	}
+}
 
-	// The right bag and vials.
+// scanBagVialsAndWater scans the right bag, vials and water; a third vial is
+// one too many. It returns the vial GTIN.
+func scanBagVialsAndWater(t *testing.T, h *harness, id int64, w worksheet, exp time.Time) string {
 	if len(w.AllowedDiluents) == 0 || len(w.AllowedProducts) == 0 {
 		t.Fatalf("worksheet names no products: %+v", w)
 	}
@@ -110,8 +129,12 @@ func TestEndToEnd(t *testing.T) {
 	if r := h.call("pt1", "POST", path(id, "/scans"), map[string]any{"step_id": "scan-vial", "data": gs1(vial, exp, "C42", "SER3")}); r.code() != "step_already_done" {
 		t.Fatalf("extra vial: %d %s", r.Status, r.Body)
 	}
+	return vial
+}
 
-	// A weight out of tolerance fails and blocks completion; a good one passes.
+// weighAndComplete: a weight out of tolerance fails and blocks completion; a
+// good one passes, and nothing is scanned after completion.
+func weighAndComplete(t *testing.T, h *harness, id int64, vial string, exp time.Time) {
 	var wr struct {
 		Pass      bool   `json:"pass"`
 		Expected  string `json:"expected"`
@@ -143,14 +166,17 @@ func TestEndToEnd(t *testing.T) {
 	if r := h.call("pt1", "POST", path(id, "/scans"), map[string]any{"step_id": "scan-vial", "data": gs1(vial, exp, "C42", "SER9")}); r.Status != http.StatusConflict || r.code() != "wrong_state" {
 		t.Fatalf("scan after completion: %d %s", r.Status, r.Body)
 	}
-	w = h.prep(id)
+	w := h.prep(id)
 	for _, s := range w.Steps {
 		if !s.Done {
 			t.Errorf("step %s not done after completion", s.ID)
 		}
 	}
+}
 
-	// The label: its barcode decodes to the label data of this preparation.
+// checkLabel checks the label: its barcode decodes to the label data of this
+// preparation (which it returns), and the HTML label runs and loads nothing.
+func checkLabel(t *testing.T, h *harness, id int64) string {
 	lr := h.must(http.StatusOK, "pharm1", "GET", path(id, "/label?format=pdf"), nil)
 	want := fmt.Sprintf("LMN-P%d-L1", id)
 	if got := decodePDFBarcode(t, lr.Body); got != want {
@@ -164,8 +190,12 @@ func TestEndToEnd(t *testing.T) {
 	if csp := html.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || html.Header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatalf("HTML label headers: CSP %q, nosniff %q", csp, html.Header.Get("X-Content-Type-Options"))
 	}
+	return want
+}
 
-	// Verification: not by a technician, not by the preparer, not with a wrong password.
+// verifyAndRelease verifies the preparation (refusing a technician, the
+// preparer and a wrong password) and releases it against its current label.
+func verifyAndRelease(t *testing.T, h *harness, id int64, want string) {
 	approve := map[string]any{"decision": "approve", "password": "demo-pt1"}
 	if r := h.call("tech1", "POST", path(id, "/verify"), approve); r.Status != http.StatusForbidden {
 		t.Fatalf("technician verifying: %d %s", r.Status, r.Body)
@@ -198,8 +228,10 @@ func TestEndToEnd(t *testing.T) {
 	if got := h.prep(id).Status; got != "released" {
 		t.Fatalf("status after release = %s", got)
 	}
+}
 
-	// The log holds every step and its chain verifies.
+// checkPreparationLog: the log holds every step and its chain verifies.
+func checkPreparationLog(t *testing.T, h *harness, id int64) {
 	entries, err := audit.List(context.Background(), h.st.DB, audit.Filter{PreparationID: &id})
 	if err != nil {
 		t.Fatal(err)
