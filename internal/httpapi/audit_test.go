@@ -52,6 +52,15 @@ func TestAuditAPI(t *testing.T) {
 		}
 		return p
 	}
+	filterAndPageTheAudit(t, s, page)
+	badAuditFiltersNameTheirField(t, get)
+	exportAuditCSV(t, s, officer, get)
+	verifyThenBreakTheChain(t, s, get)
+}
+
+// filterAndPageTheAudit reads the whole log, each filter, and the log in
+// pages and newest first.
+func filterAndPageTheAudit(t *testing.T, s *authServer, page func(string) auditPage) {
 	all := page("/api/v1/audit")
 	// 5 accounts created, 2 logins, 1 failed login.
 	if len(all.Events) != 8 || all.NextCursor != nil {
@@ -89,7 +98,11 @@ func TestAuditAPI(t *testing.T) {
 	if newest := page("/api/v1/audit?order=desc&limit=1"); newest.Events[0].Type != audit.TypeLoginFailed || newest.Events[0].Actor != "m_technician" {
 		t.Fatalf("newest %+v", newest)
 	}
+}
 
+// badAuditFiltersNameTheirField: each malformed filter is a 400 naming the
+// field at fault.
+func badAuditFiltersNameTheirField(t *testing.T, get func(string) *httptest.ResponseRecorder) {
 	for _, c := range []struct{ query, field string }{
 		{"from=yesterday", "from"}, {"to=2026-13-01", "to"}, {"limit=0", "limit"}, {"limit=5000", "limit"},
 		{"preparation_id=-1", "preparation_id"}, {"cursor=x", "cursor"}, {"order=up", "order"},
@@ -101,8 +114,10 @@ func TestAuditAPI(t *testing.T) {
 			t.Fatalf("%s: %s does not name %s", c.query, rec.Body, c.field)
 		}
 	}
+}
 
-	// CSV export of the same filters.
+// exportAuditCSV exports the same filters as CSV, including an empty export.
+func exportAuditCSV(t *testing.T, s *authServer, officer string, get func(string) *httptest.ResponseRecorder) {
 	req := authReq{method: http.MethodGet, path: "/api/v1/audit?type=auth.login", bearer: officer}
 	r := httptest.NewRequest(req.method, req.path, nil)
 	r.Header.Set(echo.HeaderAuthorization, "Bearer "+officer)
@@ -124,9 +139,11 @@ func TestAuditAPI(t *testing.T) {
 	if csvEmpty := get("/api/v1/audit?format=csv&type=none.such"); csvEmpty.Code != 200 || strings.Count(csvEmpty.Body.String(), "\n") != 1 {
 		t.Fatalf("empty CSV %d %q", csvEmpty.Code, csvEmpty.Body)
 	}
+}
 
-	// Verify, then break the chain and verify again.
-	rec = get("/api/v1/audit/verify")
+// verifyThenBreakTheChain verifies the chain, then breaks it and verifies again.
+func verifyThenBreakTheChain(t *testing.T, s *authServer, get func(string) *httptest.ResponseRecorder) {
+	rec := get("/api/v1/audit/verify")
 	wantStatus(t, rec, http.StatusOK, "")
 	if rec.Body.String() != `{"ok":true,"checked":8,"checkpoints":0}`+"\n" {
 		t.Fatalf("verify %s", rec.Body)
