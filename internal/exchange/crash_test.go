@@ -85,60 +85,85 @@ func startChild(t *testing.T, dbURL string) *child {
 func TestCrashDuringBurst(t *testing.T) {
 	url := testdb.NewURL(t)
 	srv := startChild(t, url)
+	b := newCrashBurst(t, 4, 40)
+	unacked := b.killMidBurst(srv)
+	b.resendAfterRestart(url, unacked)
+	checkAppliedExactlyOnce(t, url, b.senders*b.each)
+}
+
+// crashBurst is the burst of the crash test: each of senders sends its
+// own each messages, in order; acked records every message acknowledged.
+type crashBurst struct {
+	t             *testing.T
+	senders, each int
+	msgs          map[string][]byte
+	order         [][]string
+	mu            sync.Mutex
+	acked         map[string]bool
+}
+
+func newCrashBurst(t *testing.T, senders, each int) *crashBurst {
 	base := sample(t, "rde-o11-new.hl7")
-	const senders, each = 4, 40
-	msgs := map[string][]byte{}
-	var order [][]string
+	b := &crashBurst{t: t, senders: senders, each: each, msgs: map[string][]byte{}, acked: map[string]bool{}}
 	for s := 0; s < senders; s++ {
 		var ids []string
 		for i := 0; i < each; i++ {
 			id := fmt.Sprintf("K%dN%d", s, i)
-			msgs[id] = replace(replace(base, "MSG00001", id), "ORD7001", "ORD-"+id)
+			b.msgs[id] = replace(replace(base, "MSG00001", id), "ORD7001", "ORD-"+id)
 			ids = append(ids, id)
 		}
-		order = append(order, ids)
+		b.order = append(b.order, ids)
 	}
-	var mu sync.Mutex
-	acked := map[string]bool{}
-	send := func(addr string, ids []string, stopAtError bool) []string {
-		var left []string
-		c, err := mllp.Dial(context.Background(), addr)
+	return b
+}
+
+// send sends ids over one connection to addr. With stopAtError it stops at
+// the first failure and returns what it did not send; otherwise every
+// failure is an error of the test.
+func (b *crashBurst) send(addr string, ids []string, stopAtError bool) []string {
+	t := b.t
+	var left []string
+	c, err := mllp.Dial(context.Background(), addr)
+	if err != nil {
+		return ids
+	}
+	defer c.Close()
+	c.Timeout = 20 * time.Second
+	for i, id := range ids {
+		raw, err := c.Send(b.msgs[id])
 		if err != nil {
-			return ids
-		}
-		defer c.Close()
-		c.Timeout = 20 * time.Second
-		for i, id := range ids {
-			raw, err := c.Send(msgs[id])
-			if err != nil {
-				if stopAtError {
-					return append(left, ids[i:]...)
-				}
-				t.Errorf("%s: %v", id, err)
-				continue
+			if stopAtError {
+				return append(left, ids[i:]...)
 			}
-			ack, err := hl7.Parse(raw)
-			if err != nil || ack.Get("MSA-1") != "AA" || ack.Get("MSA-2") != id {
-				t.Errorf("%s: ACK %q", id, raw)
-				continue
-			}
-			mu.Lock()
-			acked[id] = true
-			mu.Unlock()
+			t.Errorf("%s: %v", id, err)
+			continue
 		}
-		return left
+		ack, err := hl7.Parse(raw)
+		if err != nil || ack.Get("MSA-1") != "AA" || ack.Get("MSA-2") != id {
+			t.Errorf("%s: ACK %q", id, raw)
+			continue
+		}
+		b.mu.Lock()
+		b.acked[id] = true
+		b.mu.Unlock()
 	}
-	// The burst, killed once about a third of it is acknowledged.
+	return left
+}
+
+// killMidBurst runs the burst and kills srv once about a third of it is
+// acknowledged; it returns, per sender, what was not acknowledged.
+func (b *crashBurst) killMidBurst(srv *child) [][]string {
+	t, senders, each := b.t, b.senders, b.each
 	var wg sync.WaitGroup
 	unacked := make([][]string, senders)
 	for s := 0; s < senders; s++ {
 		wg.Add(1)
-		go func(s int) { defer wg.Done(); unacked[s] = send(srv.addr, order[s], true) }(s)
+		go func(s int) { defer wg.Done(); unacked[s] = b.send(srv.addr, b.order[s], true) }(s)
 	}
 	for {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
+		b.mu.Lock()
+		n := len(b.acked)
+		b.mu.Unlock()
 		if n >= senders*each/3 {
 			break
 		}
@@ -149,33 +174,41 @@ func TestCrashDuringBurst(t *testing.T) {
 	}
 	_ = srv.cmd.Wait()
 	wg.Wait()
-	mu.Lock()
-	ackedBefore := len(acked)
-	mu.Unlock()
+	b.mu.Lock()
+	ackedBefore := len(b.acked)
+	b.mu.Unlock()
 	if ackedBefore == senders*each {
 		t.Fatal("the whole burst was acknowledged before the kill; nothing was tested")
 	}
 	t.Logf("killed with %d of %d messages acknowledged", ackedBefore, senders*each)
+	return unacked
+}
 
-	// Restart; resend what was not acknowledged, and every fifth message
-	// that was (its ACK lost on the way).
-	srv = startChild(t, url)
+// resendAfterRestart restarts the server and resends what was not
+// acknowledged, and every fifth message that was (its ACK lost on the way).
+func (b *crashBurst) resendAfterRestart(url string, unacked [][]string) {
+	t, senders, each := b.t, b.senders, b.each
+	var wg sync.WaitGroup
+	srv := startChild(t, url)
 	for s := 0; s < senders; s++ {
 		again := append([]string(nil), unacked[s]...)
-		for i, id := range order[s] {
+		for i, id := range b.order[s] {
 			if i%5 == 0 && !contains(again, id) {
 				again = append(again, id)
 			}
 		}
 		wg.Add(1)
-		go func(ids []string) { defer wg.Done(); send(srv.addr, ids, false) }(again)
+		go func(ids []string) { defer wg.Done(); b.send(srv.addr, ids, false) }(again)
 	}
 	wg.Wait()
-	if len(acked) != senders*each {
-		t.Fatalf("%d of %d messages acknowledged after the restart", len(acked), senders*each)
+	if len(b.acked) != senders*each {
+		t.Fatalf("%d of %d messages acknowledged after the restart", len(b.acked), senders*each)
 	}
+}
 
-	// Exactly once.
+// checkAppliedExactlyOnce: every one of the total messages was applied
+// exactly once.
+func checkAppliedExactlyOnce(t *testing.T, url string, total int) {
 	st := srvStore(t, url)
 	var n int
 	check := func(q string, want int) {
@@ -187,13 +220,13 @@ func TestCrashDuringBurst(t *testing.T) {
 			t.Errorf("%s = %d, want %d", q, n, want)
 		}
 	}
-	check(`SELECT count(*) FROM orders WHERE patient_mrn = 'MRN200001'`, senders*each)
-	check(`SELECT count(DISTINCT placer) FROM external_orders`, senders*each)
-	check(`SELECT count(*) FROM external_orders`, senders*each)
-	check(`SELECT count(*) FROM preparations p JOIN orders o ON o.id = p.order_id WHERE o.patient_mrn = 'MRN200001'`, senders*each)
-	check(`SELECT count(*) FROM interface_inbox WHERE status = 'applied'`, senders*each)
-	check(`SELECT count(*) FROM interface_inbox`, senders*each)
-	check(`SELECT count(*) FROM audit_events WHERE type = 'order.created' AND payload->>'mrn' = 'MRN200001'`, senders*each)
+	check(`SELECT count(*) FROM orders WHERE patient_mrn = 'MRN200001'`, total)
+	check(`SELECT count(DISTINCT placer) FROM external_orders`, total)
+	check(`SELECT count(*) FROM external_orders`, total)
+	check(`SELECT count(*) FROM preparations p JOIN orders o ON o.id = p.order_id WHERE o.patient_mrn = 'MRN200001'`, total)
+	check(`SELECT count(*) FROM interface_inbox WHERE status = 'applied'`, total)
+	check(`SELECT count(*) FROM interface_inbox`, total)
+	check(`SELECT count(*) FROM audit_events WHERE type = 'order.created' AND payload->>'mrn' = 'MRN200001'`, total)
 }
 
 func contains(ids []string, id string) bool {
