@@ -71,6 +71,12 @@ func TestZeroTareThenWeigh(t *testing.T) {
 
 func TestBadDevices(t *testing.T) {
 	ctx := context.Background()
+	badReplies(t, ctx)
+	noReply(t, ctx)
+}
+
+// badReplies: the balance answers, but not with a weight we can use.
+func badReplies(t *testing.T, ctx context.Context) {
 	t.Run("never stable", func(t *testing.T) {
 		sim, addr := startSim(t, SimOptions{StableWait: 200 * time.Millisecond})
 		sim.SetWeight(dec("10"))
@@ -137,6 +143,10 @@ func TestBadDevices(t *testing.T) {
 			t.Fatalf("endless line: %v", err)
 		}
 	})
+}
+
+// noReply: the balance does not answer, is gone, or we stop waiting.
+func noReply(t *testing.T, ctx context.Context) {
 	t.Run("silent", func(t *testing.T) {
 		sim, addr := startSim(t, SimOptions{})
 		sim.SetSilent(true)
