@@ -67,43 +67,7 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 		}
 	})
 
-	t.Run("claim races and live fan-out", func(t *testing.T) {
-		tech1, tech2 := login(t, a.URL, "tech1"), login(t, b.URL, "tech2")
-		ids := tech1.queued()
-		if len(ids) == 0 {
-			t.Fatal("empty queue")
-		}
-		id := ids[0]
-		events := subscribe(t, b.URL, login(t, b.URL, "pharm1").token)
-		path := fmt.Sprintf("/api/v1/preparations/%d", id)
-		for round := 1; round <= 5; round++ {
-			codes := make([]int, 2)
-			var wg sync.WaitGroup
-			for i, tc := range []*client{tech1, tech2} {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					codes[i] = tc.do("POST", path+"/claim", map[string]any{}, nil)
-				}()
-			}
-			wg.Wait()
-			var winner *client
-			switch {
-			case codes[0] == 200 && codes[1] == 409:
-				winner = tech1
-			case codes[0] == 409 && codes[1] == 200:
-				winner = tech2
-			default:
-				t.Fatalf("round %d: claims through A and B answered %v; want one 200 and one 409", round, codes)
-			}
-			// The claim made on either instance reaches the stream on B.
-			waitEvent(t, events, fmt.Sprintf(`"id":%d,"status":"in_progress"`, id))
-			if code := winner.do("POST", path+"/release-claim", map[string]any{}, nil); code != 200 {
-				t.Fatalf("round %d: release = %d", round, code)
-			}
-			waitEvent(t, events, fmt.Sprintf(`"id":%d,"status":"queued"`, id))
-		}
-	})
+	t.Run("claim races and live fan-out", func(t *testing.T) { claimRacesAndLiveFanOut(t, a, b) })
 
 	t.Run("migrate while serving", func(t *testing.T) {
 		out, err := laminar(t, dir, env(), "migrate")
@@ -117,46 +81,92 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 		}
 	})
 
-	t.Run("each job on one instance at a time, once per period", func(t *testing.T) {
-		db, err := sql.Open("postgres", c.DSN("laminar"))
-		if err != nil {
-			t.Fatal(err)
+	t.Run("each job on one instance at a time, once per period", func(t *testing.T) { eachJobOncePerPeriod(t, c, backups) })
+}
+
+// claimRacesAndLiveFanOut races a claim through A against one through B,
+// five times: each race has one winner, and each claim and release reaches
+// the live stream on B.
+func claimRacesAndLiveFanOut(t *testing.T, a, b *server) {
+	tech1, tech2 := login(t, a.URL, "tech1"), login(t, b.URL, "tech2")
+	ids := tech1.queued()
+	if len(ids) == 0 {
+		t.Fatal("empty queue")
+	}
+	id := ids[0]
+	events := subscribe(t, b.URL, login(t, b.URL, "pharm1").token)
+	path := fmt.Sprintf("/api/v1/preparations/%d", id)
+	for round := 1; round <= 5; round++ {
+		codes := make([]int, 2)
+		var wg sync.WaitGroup
+		for i, tc := range []*client{tech1, tech2} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[i] = tc.do("POST", path+"/claim", map[string]any{}, nil)
+			}()
 		}
-		defer db.Close()
-		for _, job := range []string{"housekeeping", "audit-verify", "backup"} {
-			var starts []time.Time
-			for len(starts) < 3 {
-				starts = starts[:0]
-				rows, err := db.Query(`SELECT started_at FROM job_runs WHERE job = $1 AND ok ORDER BY started_at`, job)
-				if err != nil {
+		wg.Wait()
+		var winner *client
+		switch {
+		case codes[0] == 200 && codes[1] == 409:
+			winner = tech1
+		case codes[0] == 409 && codes[1] == 200:
+			winner = tech2
+		default:
+			t.Fatalf("round %d: claims through A and B answered %v; want one 200 and one 409", round, codes)
+		}
+		// The claim made on either instance reaches the stream on B.
+		waitEvent(t, events, fmt.Sprintf(`"id":%d,"status":"in_progress"`, id))
+		if code := winner.do("POST", path+"/release-claim", map[string]any{}, nil); code != 200 {
+			t.Fatalf("round %d: release = %d", round, code)
+		}
+		waitEvent(t, events, fmt.Sprintf(`"id":%d,"status":"queued"`, id))
+	}
+}
+
+// eachJobOncePerPeriod reads the job runs of the two instances: each
+// scheduled job ran at least three times, never twice within its period of
+// 1s, never failed; and old scheduled backups are pruned.
+func eachJobOncePerPeriod(t *testing.T, c *pgcluster.Cluster, backups string) {
+	db, err := sql.Open("postgres", c.DSN("laminar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, job := range []string{"housekeeping", "audit-verify", "backup"} {
+		var starts []time.Time
+		for len(starts) < 3 {
+			starts = starts[:0]
+			rows, err := db.Query(`SELECT started_at FROM job_runs WHERE job = $1 AND ok ORDER BY started_at`, job)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var s time.Time
+				if err := rows.Scan(&s); err != nil {
 					t.Fatal(err)
 				}
-				for rows.Next() {
-					var s time.Time
-					if err := rows.Scan(&s); err != nil {
-						t.Fatal(err)
-					}
-					starts = append(starts, s)
-				}
-				rows.Close()
-				time.Sleep(100 * time.Millisecond)
+				starts = append(starts, s)
 			}
-			for i := 1; i < len(starts); i++ {
-				if gap := starts[i].Sub(starts[i-1]); gap < time.Second {
-					t.Errorf("%s: runs started %s apart, under its period of 1s", job, gap)
-				}
-			}
-			var failed int
-			if err := db.QueryRow(`SELECT count(*) FROM job_runs WHERE job = $1 AND NOT ok`, job).Scan(&failed); err != nil || failed != 0 {
-				t.Errorf("%s: %d failed runs (%v)", job, failed, err)
+			rows.Close()
+			time.Sleep(100 * time.Millisecond)
+		}
+		for i := 1; i < len(starts); i++ {
+			if gap := starts[i].Sub(starts[i-1]); gap < time.Second {
+				t.Errorf("%s: runs started %s apart, under its period of 1s", job, gap)
 			}
 		}
-		// Old scheduled backups are pruned to the number kept.
-		files, _ := filepath.Glob(filepath.Join(backups, "laminar-*.backup"))
-		if len(files) == 0 || len(files) > 2 {
-			t.Errorf("%d scheduled backups kept, want 1 or 2", len(files))
+		var failed int
+		if err := db.QueryRow(`SELECT count(*) FROM job_runs WHERE job = $1 AND NOT ok`, job).Scan(&failed); err != nil || failed != 0 {
+			t.Errorf("%s: %d failed runs (%v)", job, failed, err)
 		}
-	})
+	}
+	// Old scheduled backups are pruned to the number kept.
+	files, _ := filepath.Glob(filepath.Join(backups, "laminar-*.backup"))
+	if len(files) == 0 || len(files) > 2 {
+		t.Errorf("%d scheduled backups kept, want 1 or 2", len(files))
+	}
 }
 
 // subscribe opens the live stream of preparation changes and returns its
