@@ -25,6 +25,22 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 	dir := serveDir(t)
 	src := filepath.Join(dir, "src")
 	s := startServe(t, dir, map[string]string{"LAMINAR_DATA_DIR": src}, "--demo")
+	key, checkpoints, pub := claimAndCheckpoint(t, s, src)
+
+	file := filepath.Join(dir, "backups", "one.backup")
+	srcDigests := backupWhileServing(t, s, dir, src, file, key)
+
+	dst := filepath.Join(dir, "dst")
+	dstDigests := restoreIntoEmptyDataDir(t, dir, dst, file, checkpoints, pub)
+	extDigests := restoreIntoExternalDatabase(t, dir, dst, file)
+	compareTableDigests(t, srcDigests, dstDigests, extDigests)
+	refuseRestoreOverDataAndDamagedBackup(t, dir, dst, file)
+}
+
+// claimAndCheckpoint claims two preparations on the serving s and takes a
+// signed checkpoint of the log, as `laminar audit checkpoint` does. It
+// returns the signing key, the checkpoint file and the public key file.
+func claimAndCheckpoint(t *testing.T, s *server, src string) (ed25519.PrivateKey, []byte, []byte) {
 	tech := login(t, s.URL, "tech1")
 	ids := tech.queued()
 	if len(ids) < 2 {
@@ -44,7 +60,7 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srcDB.Close()
+	t.Cleanup(func() { _ = srcDB.Close() })
 	if _, err := audit.TakeCheckpoint(context.Background(), srcDB, key, filepath.Join(src, "audit-checkpoints.jsonl"), false); err != nil {
 		t.Fatal(err)
 	}
@@ -56,8 +72,13 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return key, checkpoints, pub
+}
 
-	file := filepath.Join(dir, "backups", "one.backup")
+// backupWhileServing takes `laminar backup` of src into file while s serves;
+// the backup names the signing key's fingerprint but never holds the key. It
+// returns the digest of every table, taken after the backup, and stops s.
+func backupWhileServing(t *testing.T, s *server, dir, src, file string, key ed25519.PrivateKey) map[string]string {
 	out, err := laminar(t, dir, map[string]string{"LAMINAR_DATA_DIR": src}, "backup", file)
 	if err != nil {
 		t.Fatal(err)
@@ -82,9 +103,14 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 	}
 	srcDigests := tableDigests(t, attachDSN(t, src))
 	s.stop()
+	return srcDigests
+}
 
-	dst := filepath.Join(dir, "dst")
-	out, err = laminar(t, dir, map[string]string{"LAMINAR_DATA_DIR": dst}, "restore", file)
+// restoreIntoEmptyDataDir restores file into the empty data directory dst:
+// the log verifies, the checkpoint file and public key are back, and the
+// restored data directory serves. It returns the restored table digests.
+func restoreIntoEmptyDataDir(t *testing.T, dir, dst, file string, checkpoints, pub []byte) map[string]string {
+	out, err := laminar(t, dir, map[string]string{"LAMINAR_DATA_DIR": dst}, "restore", file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,11 +138,17 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 		t.Fatal("the restored server shows an empty queue")
 	}
 	restored.stop()
+	return dstDigests
+}
+
+// restoreIntoExternalDatabase restores the same backup into an empty
+// external database (DATABASE_URL), on a cluster started in dst, and returns
+// its table digests.
+func restoreIntoExternalDatabase(t *testing.T, dir, dst, file string) map[string]string {
 	c, err := pgcluster.Start(context.Background(), pgcluster.Options{Dir: filepath.Join(dst, "pg"), Durable: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The same backup into an empty external database (DATABASE_URL).
 	if err := c.EnsureDatabase(context.Background(), "external"); err != nil {
 		t.Fatal(err)
 	}
@@ -131,6 +163,12 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
+	return extDigests
+}
+
+// compareTableDigests: both restores hold every table of the source with the
+// same rows, and no table more.
+func compareTableDigests(t *testing.T, srcDigests, dstDigests, extDigests map[string]string) {
 	for name, d := range srcDigests {
 		if extDigests[name] != d {
 			t.Errorf("external restore, table %s: %s before, %s after", name, d, extDigests[name])
@@ -149,7 +187,11 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 			t.Errorf("table %s appeared in the restore", name)
 		}
 	}
+}
 
+// refuseRestoreOverDataAndDamagedBackup: a restore over restored data, and a
+// restore of a damaged backup, are refused before anything is touched.
+func refuseRestoreOverDataAndDamagedBackup(t *testing.T, dir, dst, file string) {
 	// Restoring again over the restored data is refused.
 	if _, err := laminar(t, dir, map[string]string{"LAMINAR_DATA_DIR": dst}, "restore", file); err == nil || !strings.Contains(err.Error(), "empty") {
 		t.Fatalf("restore over data = %v", err)
