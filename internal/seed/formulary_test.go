@@ -101,6 +101,12 @@ func TestDemoFormularyIssues(t *testing.T) {
 
 func TestDemoFormularyTraps(t *testing.T) {
 	df := demo(t)
+	productListingTraps(t, df)
+	formularyWideTraps(t, df)
+}
+
+// productListingTraps: named products whose listings are easy to misread.
+func productListingTraps(t *testing.T, df *DemoFormulary) {
 	t.Run("gentamicin 80 mg/2 mL: single-dose at Hospira, multiple-dose at Eugia", func(t *testing.T) {
 		h, e := productByNDC(t, df, "0409-1207-03"), productByNDC(t, df, "55150-402-25")
 		if h.Container != formulary.SingleDose || e.Container != formulary.MultipleDose {
@@ -161,6 +167,11 @@ func TestDemoFormularyTraps(t *testing.T) {
 			t.Fatal("protein-bound paclitaxel is hazardous too")
 		}
 	})
+}
+
+// formularyWideTraps: powders, reconstitution and displacement, specific
+// gravity, hazards, stability and NDCs across the demo data.
+func formularyWideTraps(t *testing.T, df *DemoFormulary) {
 	t.Run("powders are amounts, never the listing's per-volume concentration", func(t *testing.T) {
 		for _, p := range df.Products {
 			if p.IsPowder() && (p.Strength == nil || formulary.IsConcentration(*p.Strength) || p.Volume != nil) {
