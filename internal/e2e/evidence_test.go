@@ -50,7 +50,38 @@ func TestEvidenceExceptionsSummary(t *testing.T) {
 	r := newReport(t)
 	defer r.write(t)
 	pharmAPI, tech := login(t, base, "pharm2"), login(t, base, "tech2")
+	id, ws := makeWithARefusedScanAndATypedRetry(t, pharmAPI, tech)
 
+	pharm := newBrowser(t, "pharmacist", base)
+	pharm.loginPassword("pharm1")
+	checkTheExceptionsBox(t, pharm, r, id, ws)
+	determineAGravityOnSite(pharm, r)
+}
+
+// evidenceWorksheet is what the evidence test reads of a preparation.
+type evidenceWorksheet struct {
+	Steps []struct {
+		ID, Kind string
+		Expects  struct {
+			ProductIDs     []int64 `json:"product_ids"`
+			Count          int     `json:"count"`
+			ExpectedWeight string  `json:"expected_weight"`
+		} `json:"expects"`
+	} `json:"steps"`
+	AllowedProducts []struct {
+		ID   int64
+		GTIN string
+	} `json:"allowed_products"`
+	AllowedDiluents []struct {
+		ID   int64
+		GTIN string
+	} `json:"allowed_diluents"`
+}
+
+// makeWithARefusedScanAndATypedRetry orders a cefazolin and makes it through
+// the API with a refused vial scan and a typed weight out of tolerance,
+// then right; it returns the preparation and its worksheet.
+func makeWithARefusedScanAndATypedRetry(t *testing.T, pharmAPI, tech *apiClient) (int64, evidenceWorksheet) {
 	var order struct {
 		PreparationID int64 `json:"preparation_id"`
 	}
@@ -62,24 +93,7 @@ func TestEvidenceExceptionsSummary(t *testing.T) {
 	id := order.PreparationID
 	pp := fmt.Sprintf("/api/v1/preparations/%d", id)
 	tech.call("POST", pp+"/claim", nil, nil)
-	var ws struct {
-		Steps []struct {
-			ID, Kind string
-			Expects  struct {
-				ProductIDs     []int64 `json:"product_ids"`
-				Count          int     `json:"count"`
-				ExpectedWeight string  `json:"expected_weight"`
-			} `json:"expects"`
-		} `json:"steps"`
-		AllowedProducts []struct {
-			ID   int64
-			GTIN string
-		} `json:"allowed_products"`
-		AllowedDiluents []struct {
-			ID   int64
-			GTIN string
-		} `json:"allowed_diluents"`
-	}
+	var ws evidenceWorksheet
 	tech.call("GET", pp, nil, &ws)
 	gtinOf := func(id int64) string {
 		for _, p := range append(ws.AllowedProducts, ws.AllowedDiluents...) {
@@ -115,9 +129,12 @@ func TestEvidenceExceptionsSummary(t *testing.T) {
 		}
 	}
 	tech.call("POST", pp+"/complete", nil, nil)
+	return id, ws
+}
 
-	pharm := newBrowser(t, "pharmacist", base)
-	pharm.loginPassword("pharm1")
+// checkTheExceptionsBox: the exceptions box comes first on the evidence
+// page, names each exception, and each line links to its details.
+func checkTheExceptionsBox(t *testing.T, pharm *browser, r *report, id int64, ws evidenceWorksheet) {
 	pharm.open(fmt.Sprintf("/verify/%d", id))
 	pharm.waitFor("the exceptions box", `!!document.querySelector('#exceptions.has-exceptions')`, 10*time.Second)
 	first := evalIn[string](pharm, `document.querySelector('.evidence .card').id`)
@@ -144,8 +161,12 @@ func TestEvidenceExceptionsSummary(t *testing.T) {
 		}
 	}
 	pharm.screen(r, "verify-exceptions")
+}
 
-	// The product screen: vancomycin has no specific gravity on record.
+// determineAGravityOnSite: in the product screen the pharmacist determines
+// vancomycin's specific gravity (none is on record), a bad input refused
+// beside its field first.
+func determineAGravityOnSite(pharm *browser, r *report) {
 	pharm.open("/gravities")
 	pharm.waitFor("the products", `!!document.querySelector('main table a')`, 10*time.Second)
 	pharm.screen(r, "gravities")
