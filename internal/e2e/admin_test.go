@@ -48,16 +48,38 @@ func TestRecipeEditorApprovalAndDiff(t *testing.T) {
 	r := newReport(t)
 	defer r.write(t)
 	api := login(t, base, "admin1")
-	var cur struct {
-		Items []struct {
-			ID int64 `json:"id"`
-		} `json:"items"`
-	}
+	var cur recipeList
 	api.call("GET", "/api/v1/recipes?drug=cefazolin&current=true", nil, &cur)
 	v1 := cur.Items[0].ID
 
 	admin := newBrowser(t, "admin", base)
 	admin.loginPassword("admin1")
+	openRecipeListAndEditor(t, admin, r, v1)
+	draft := editPreviewAndSaveADraft(t, admin, r)
+
+	// Orders still follow version 1 while the draft waits.
+	api.call("GET", "/api/v1/recipes?drug=cefazolin&current=true", nil, &cur)
+	if cur.Items[0].ID != v1 {
+		t.Fatalf("the draft is in force before approval")
+	}
+
+	pharm := newBrowser(t, "pharm2", base)
+	pharm.loginPassword("pharm2")
+	v2 := approveTheDraft(t, pharm, r, api, draft, v1)
+	checkTheEditKeptTheRest(t, api, v1, v2)
+	compareTheVersions(t, pharm, r)
+}
+
+// recipeList is a list of recipes as the API gives it.
+type recipeList struct {
+	Items []struct {
+		ID int64 `json:"id"`
+	} `json:"items"`
+}
+
+// openRecipeListAndEditor: the recipe list says which version is in use, and
+// the editor of version v1 has every field.
+func openRecipeListAndEditor(t *testing.T, admin *browser, r *report, v1 int64) {
 	admin.open("/admin/recipes")
 	if !strings.Contains(admin.text("main"), "In use") {
 		t.Errorf("the recipe list does not say which version is in use: %s", admin.text("main"))
@@ -74,8 +96,12 @@ func TestRecipeEditorApprovalAndDiff(t *testing.T) {
 	}
 	admin.assertPlainWords("recipe editor")
 	admin.screen(r, "recipe-edit")
+}
 
-	// A wrong unit is refused beside its field, with the preview.
+// editPreviewAndSaveADraft: a wrong unit is refused beside its field, with
+// the preview; then a field-by-field edit is previewed and saved as a draft
+// the admin cannot approve. It returns the draft's path.
+func editPreviewAndSaveADraft(t *testing.T, admin *browser, r *report) string {
 	maxDose := evalIn[string](admin, `document.getElementById('f-max_dose').value`)
 	admin.setField("max_dose", "2 mL")
 	admin.setField("test.dose", "2 g")
@@ -110,15 +136,13 @@ func TestRecipeEditorApprovalAndDiff(t *testing.T) {
 	}
 	draft := admin.path()
 	admin.screen(r, "recipe-draft")
+	return draft
+}
 
-	// Orders still follow version 1 while the draft waits.
-	api.call("GET", "/api/v1/recipes?drug=cefazolin&current=true", nil, &cur)
-	if cur.Items[0].ID != v1 {
-		t.Fatalf("the draft is in force before approval")
-	}
-
-	pharm := newBrowser(t, "pharm2", base)
-	pharm.loginPassword("pharm2")
+// approveTheDraft: a pharmacist opens the draft with its worksheet
+// previewed, is refused with a wrong password, and approves it with the
+// right one; it is then in force. It returns the approved version.
+func approveTheDraft(t *testing.T, pharm *browser, r *report, api *apiClient, draft string, v1 int64) int64 {
 	pharm.open(draft)
 	if pv := pharm.text("#preview"); !strings.Contains(pv, "Volume after reconstitution: 5 mL") {
 		t.Errorf("a draft does not open with its worksheet previewed: %s", pv)
@@ -136,11 +160,17 @@ func TestRecipeEditorApprovalAndDiff(t *testing.T) {
 	}
 	pharm.assertPlainWords("approved recipe")
 	pharm.screen(r, "recipe-approved")
+	var cur recipeList
 	api.call("GET", "/api/v1/recipes?drug=cefazolin&current=true", nil, &cur)
 	if cur.Items[0].ID == v1 {
 		t.Fatalf("the approved version is not in force")
 	}
-	// What the edit did not touch is kept, nested lists included.
+	return cur.Items[0].ID
+}
+
+// checkTheEditKeptTheRest: what the edit did not touch is kept from v1 in
+// v2, nested lists included.
+func checkTheEditKeptTheRest(t *testing.T, api *apiClient, v1, v2 int64) {
 	var r1, r2 struct {
 		Steps          []map[string]any `json:"steps"`
 		Reconstitution struct {
@@ -148,13 +178,16 @@ func TestRecipeEditorApprovalAndDiff(t *testing.T) {
 		} `json:"reconstitution"`
 	}
 	api.call("GET", fmt.Sprintf("/api/v1/recipes/%d", v1), nil, &r1)
-	api.call("GET", fmt.Sprintf("/api/v1/recipes/%d", cur.Items[0].ID), nil, &r2)
+	api.call("GET", fmt.Sprintf("/api/v1/recipes/%d", v2), nil, &r2)
 	if fmt.Sprint(r1.Steps) != fmt.Sprint(r2.Steps) || fmt.Sprint(r1.Reconstitution.Products) != fmt.Sprint(r2.Reconstitution.Products) ||
 		len(r2.Reconstitution.Products) == 0 {
 		t.Errorf("the editor changed what it was not asked to:\n%v\n%v", r1, r2)
 	}
+}
 
-	// The two versions side by side, the changed fields marked.
+// compareTheVersions shows the two versions side by side, the changed
+// fields marked.
+func compareTheVersions(t *testing.T, pharm *browser, r *report) {
 	pharm.submitAndWait(`form.compare button`, "the comparison")
 	rows := evalIn[[]string](pharm, `[...document.querySelectorAll('table.diff tr.changed')].map(tr => tr.innerText.replace(/\s+/g, ' '))`)
 	joined := strings.Join(rows, " | ")
@@ -183,7 +216,16 @@ func TestAdminListsAndForms(t *testing.T) {
 	admin := newBrowser(t, "admin", base)
 	admin.loginPassword("admin1")
 
-	// Products: the volume column.
+	checkTheProductsVolumeColumn(t, admin, r)
+	cef := editAReconstitution(t, admin, r, api)
+	editTheStabilityEntries(t, admin, r, api, cef)
+	tech2 := checkTheUserFormCheckboxes(t, admin, r, api)
+	deactivateWithAConfirmation(t, admin, r, api, tech2)
+}
+
+// checkTheProductsVolumeColumn: the products list has a volume column that
+// tells the dextrose 5% bags apart.
+func checkTheProductsVolumeColumn(t *testing.T, admin *browser, r *report) {
 	admin.open("/admin/products?q=dextrose")
 	heads := evalIn[[]string](admin, `[...document.querySelectorAll('thead th')].map(th => th.innerText.trim())`)
 	if !strings.Contains(strings.Join(heads, "|"), "Volume") {
@@ -203,8 +245,11 @@ func TestAdminListsAndForms(t *testing.T) {
 	}
 	admin.assertPlainWords("products list")
 	admin.screen(r, "admin-products-volume")
+}
 
-	// A powder's reconstitution, edited in its form.
+// editAReconstitution edits a cefazolin powder's reconstitution in its form,
+// refused beside the field first; it returns the product.
+func editAReconstitution(t *testing.T, admin *browser, r *report, api *apiClient) product {
 	var cef product
 	for _, p := range api.products("cefazolin") {
 		if p.Container == "single_dose" {
@@ -237,8 +282,12 @@ func TestAdminListsAndForms(t *testing.T) {
 	if len(got.Reconstitution) == 0 || got.Reconstitution[0].AvailableVolume != "3.1 mL" {
 		t.Errorf("reconstitution after the save: %+v", got.Reconstitution)
 	}
+	return cef
+}
 
-	// Its drug's stability entries.
+// editTheStabilityEntries adds a stability entry for cef's drug, refused
+// beside its hold time first, and finds the change in the log.
+func editTheStabilityEntries(t *testing.T, admin *browser, r *report, api *apiClient, cef product) {
 	admin.open(fmt.Sprintf("/admin/products/%d/stability", cef.ID))
 	n := evalIn[int](admin, `document.querySelectorAll('[id$=".limit_hours"]').length`)
 	add := fmt.Sprintf("stability[%d].", n-1)
@@ -262,8 +311,12 @@ func TestAdminListsAndForms(t *testing.T) {
 	if len(logged.Events) != 1 || !strings.Contains(string(logged.Events[0]), "sodium chloride 0.9%") {
 		t.Errorf("the stability change is not in the log with its entries: %s", logged.Events)
 	}
+}
 
-	// Users: large role checkboxes, the deactivation confirmed.
+// checkTheUserFormCheckboxes: on tech2's user form, the role checkboxes are
+// large, a role's word ticks it, and the deactivate checkbox starts its row.
+// It returns tech2's id.
+func checkTheUserFormCheckboxes(t *testing.T, admin *browser, r *report, api *apiClient) int64 {
 	var tech2 int64
 	var users struct {
 		Users []struct {
@@ -303,6 +356,12 @@ func TestAdminListsAndForms(t *testing.T) {
 	}
 	admin.assertPlainWords("user form")
 	admin.screen(r, "admin-user-form")
+	return tech2
+}
+
+// deactivateWithAConfirmation: deactivating tech2 is asked again on a page
+// of its own; going back deactivates nothing, confirming does.
+func deactivateWithAConfirmation(t *testing.T, admin *browser, r *report, api *apiClient, tech2 int64) {
 	evalIn[chromedp.Void](admin, `document.getElementById('f-deactivate').checked = true`)
 	admin.submitAndWait(`button[type=submit].big`, "the confirmation")
 	if !strings.Contains(admin.text("main"), "cannot be undone") || !strings.Contains(admin.text("h1"), "Deactivate tech2") {
