@@ -22,7 +22,7 @@ var transportAndStorage = []string{
 // TestDomainPackagesStayPure lists every dependency of each domain package
 // and fails on a transport, storage or service package.
 func TestDomainPackagesStayPure(t *testing.T) {
-	for _, pkg := range []string{"calc", "formulary", "internal/barcode", "internal/bud", "internal/guard", "internal/workflow"} {
+	for _, pkg := range []string{"calc", "formulary", "internal/barcode", "internal/bud", "internal/guard", "internal/workflow", "internal/versioned"} {
 		t.Run(pkg, func(t *testing.T) {
 			for _, dep := range deps(t, module+"/"+pkg) {
 				for _, banned := range transportAndStorage {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/laminar-rx/laminar/internal/versioned"
 )
 
 //go:embed rules_usp797_2023.json
@@ -133,35 +135,39 @@ func DefaultRules() Rules {
 // validates it, so an admin's edit can be checked before it is stored.
 func ParseRules(data []byte) (Rules, error) {
 	var r Rules
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			c := *e
-			c.Code = CodeInvalidRules
-			if c.Field == "" {
-				c.Field = "rules"
-			}
-			return Rules{}, &c
-		}
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			field := te.Field
-			if field == "" {
-				field = "rules"
-			}
-			return Rules{}, errorf(CodeInvalidRules, field, "has the wrong JSON type: "+err.Error())
-		}
-		return Rules{}, errorf(CodeInvalidRules, "rules", "is not a valid rule table: "+err.Error())
-	}
-	if dec.More() {
+	err := versioned.Decode(data, &r)
+	if errors.Is(err, versioned.ErrTrailing) {
 		return Rules{}, errorf(CodeInvalidRules, "rules", "has data after the rule table")
+	}
+	if err != nil {
+		return Rules{}, rulesDecodeError(err)
 	}
 	if err := r.Validate(); err != nil {
 		return Rules{}, err
 	}
 	return r, nil
+}
+
+// rulesDecodeError names the field of a table that does not decode.
+func rulesDecodeError(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		c := *e
+		c.Code = CodeInvalidRules
+		if c.Field == "" {
+			c.Field = "rules"
+		}
+		return &c
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		field := te.Field
+		if field == "" {
+			field = "rules"
+		}
+		return errorf(CodeInvalidRules, field, "has the wrong JSON type: "+err.Error())
+	}
+	return errorf(CodeInvalidRules, "rules", "is not a valid rule table: "+err.Error())
 }
 
 // Validate checks the table is complete and unambiguous: known values,
@@ -356,21 +362,15 @@ func (h History) Validate() error {
 // InForce returns the version whose EffectiveFrom is the latest at or
 // before at, so a rule change applies only to preparations started after it.
 func (h History) InForce(at time.Time) (Rules, error) {
-	best := -1
-	for i, r := range h {
-		if r.EffectiveFrom.After(at) {
-			continue
-		}
-		if best < 0 || r.EffectiveFrom.After(h[best].EffectiveFrom) {
-			best = i
-		}
-	}
-	if best < 0 {
+	i, ok := versioned.InForce(h, Rules.effectiveFrom, at)
+	if !ok {
 		return Rules{}, &Error{Code: CodeNoRulesInForce, Field: "compounded_at", At: at,
 			Message: fmt.Sprintf("no BUD rule table was in force at %s", at.Format(time.RFC3339))}
 	}
-	return h[best], nil
+	return h[i], nil
 }
+
+func (r Rules) effectiveFrom() time.Time { return r.EffectiveFrom }
 
 // Compute computes the BUD under the version in force at req.CompoundedAt.
 func (h History) Compute(req Request) (Result, error) {

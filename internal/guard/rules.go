@@ -13,7 +13,7 @@ package guard
 import (
 	"bytes"
 	_ "embed"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -21,6 +21,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/laminar-rx/laminar/calc"
+	"github.com/laminar-rx/laminar/internal/versioned"
 )
 
 //go:embed rules_default.json
@@ -177,13 +178,10 @@ func bad(field, format string, args ...any) error {
 // validates it.
 func ParseRules(data []byte) (Rules, error) {
 	var r Rules
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
-		return Rules{}, bad("rules", "is not a valid guard table: %v", err)
-	}
-	if dec.More() {
+	if err := versioned.Decode(data, &r); errors.Is(err, versioned.ErrTrailing) {
 		return Rules{}, bad("rules", "has data after the table")
+	} else if err != nil {
+		return Rules{}, bad("rules", "is not a valid guard table: %v", err)
 	}
 	if err := r.Validate(); err != nil {
 		return Rules{}, err
@@ -473,17 +471,9 @@ type History []Rules
 // InForce returns the version whose EffectiveFrom is the latest at or
 // before at; ok is false when none is.
 func (h History) InForce(at time.Time) (Rules, bool) {
-	best := -1
-	for i, r := range h {
-		if r.EffectiveFrom.After(at) {
-			continue
-		}
-		if best < 0 || r.EffectiveFrom.After(h[best].EffectiveFrom) {
-			best = i
-		}
-	}
-	if best < 0 {
+	i, ok := versioned.InForce(h, func(r Rules) time.Time { return r.EffectiveFrom }, at)
+	if !ok {
 		return Rules{}, false
 	}
-	return h[best], true
+	return h[i], true
 }

@@ -2,17 +2,14 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/laminar-rx/laminar/internal/apperr"
-	"github.com/laminar-rx/laminar/internal/audit"
 	"github.com/laminar-rx/laminar/internal/bud"
+	"github.com/laminar-rx/laminar/internal/versioned"
 )
 
 // TypeBUDRulesChanged is the audit event written when a BUD rule table
@@ -28,51 +25,26 @@ type BUDRuleVersion struct {
 	CreatedAt time.Time
 }
 
-// budRuleRow is a bud_rule_versions row as scanned.
-type budRuleRow struct {
-	ID            int64         `db:"id"`
-	Version       string        `db:"version"`
-	EffectiveFrom time.Time     `db:"effective_from"`
-	Rules         []byte        `db:"rules"`
-	CreatedBy     sql.NullInt64 `db:"created_by"`
-	CreatedAt     time.Time     `db:"created_at"`
+// budTable is the SQL and the words of bud_rule_versions.
+func (s *Store) budTable() versionTable {
+	return versionTable{all: s.q.BUDRuleVersions, at: s.q.BUDRulesAt, lock: s.q.BUDRulesLock, latest: s.q.BUDRulesLatest,
+		exists: s.q.BUDRulesVersionExists, insert: s.q.BUDRulesInsert, name: "BUD rule", what: "BUD rule table", noun: "table"}
 }
 
-// decode parses the stored table. A stored version that no longer parses
-// or disagrees with its columns is a defect of the database or of a code
-// change, never of the request, so it is an internal error.
-func (r budRuleRow) decode() (BUDRuleVersion, error) {
-	rules, err := bud.ParseRules(r.Rules)
+func budHead(r *bud.Rules) (*string, *time.Time) { return &r.Version, &r.EffectiveFrom }
+
+// decodeBUD parses a stored table (see decodeRules).
+func (s *Store) decodeBUD(r versionRow) (BUDRuleVersion, error) {
+	rules, err := decodeRules(r, s.budTable(), bud.ParseRules, budHead)
 	if err != nil {
-		return BUDRuleVersion{}, apperr.Wrap(fmt.Errorf("stored BUD rule version %q (id %d) is invalid: %w", r.Version, r.ID, err), "BUD rule table")
+		return BUDRuleVersion{}, err
 	}
-	if rules.Version != r.Version || !rules.EffectiveFrom.Equal(r.EffectiveFrom) {
-		return BUDRuleVersion{}, apperr.Wrap(fmt.Errorf("stored BUD rule version %q (id %d) disagrees with its columns", r.Version, r.ID), "BUD rule table")
-	}
-	rules.EffectiveFrom = rules.EffectiveFrom.UTC()
-	v := BUDRuleVersion{ID: r.ID, Rules: rules, CreatedAt: r.CreatedAt.UTC()}
-	if r.CreatedBy.Valid {
-		id := r.CreatedBy.Int64
-		v.CreatedBy = &id
-	}
-	return v, nil
+	return BUDRuleVersion{ID: r.ID, Rules: rules, CreatedBy: r.createdBy(), CreatedAt: r.CreatedAt.UTC()}, nil
 }
 
 // BUDRuleVersions lists every version of the rule table, oldest first.
 func (s *Store) BUDRuleVersions(ctx context.Context) ([]BUDRuleVersion, error) {
-	var rows []budRuleRow
-	if err := s.DB.SelectContext(ctx, &rows, s.q.BUDRuleVersions); err != nil {
-		return nil, Translate(err)
-	}
-	out := make([]BUDRuleVersion, 0, len(rows))
-	for _, r := range rows {
-		v, err := r.decode()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return versionsAll(ctx, s.DB, s.budTable(), s.decodeBUD)
 }
 
 // BUDRuleHistory returns every version of the rule table, oldest first,
@@ -106,16 +78,10 @@ func (s *Store) BUDRuleVersionAt(ctx context.Context, at time.Time) (BUDRuleVers
 // computes a BUD inside its own transaction (the preparation workflow) can
 // read the version in force there.
 func (s *Store) budRuleVersionAt(ctx context.Context, q sqlx.QueryerContext, at time.Time) (BUDRuleVersion, error) {
-	var row budRuleRow
-	err := sqlx.GetContext(ctx, q, &row, s.q.BUDRulesAt, at)
-	if errors.Is(err, sql.ErrNoRows) {
+	return versionAt(ctx, q, s.budTable(), at, s.decodeBUD, func() error {
 		_, ierr := bud.History(nil).InForce(at)
-		return BUDRuleVersion{}, noRulesInForce(ierr, at)
-	}
-	if err != nil {
-		return BUDRuleVersion{}, Translate(err)
-	}
-	return row.decode()
+		return noRulesInForce(ierr, at)
+	})
 }
 
 func noRulesInForce(cause error, at time.Time) error {
@@ -133,65 +99,24 @@ func noRulesInForce(cause error, at time.Time) error {
 // bud.Rules.Validate, and its version name must be new.
 func (s *Store) AddBUDRules(ctx context.Context, actorID int64, rules bud.Rules) (BUDRuleVersion, error) {
 	var out BUDRuleVersion
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q.BUDRulesLock); err != nil {
-			return Translate(err)
-		}
-		var (
-			latestVersion sql.NullString
-			latestFrom    sql.NullTime
-			now           time.Time
-		)
-		if err := tx.QueryRowxContext(ctx, s.q.BUDRulesLatest).Scan(&latestVersion, &latestFrom, &now); err != nil {
-			return Translate(err)
-		}
-		if rules.EffectiveFrom.IsZero() {
-			rules.EffectiveFrom = now.UTC().Truncate(time.Microsecond)
-		}
-		if err := checkNewBUDRules(rules, now, latestVersion, latestFrom); err != nil {
+	err := s.addVersion(ctx, s.budTable(), newVersion{version: rules.Version, from: &rules.EffectiveFrom,
+		check: func(h versionHead) error { return checkNewBUDRules(rules, h) },
+		insert: func(tx *sqlx.Tx, h versionHead) (err error) {
+			out, err = s.insertBUDRules(ctx, tx, actorRef(actorID), rules, h.Latest.String)
 			return err
-		}
-		var exists bool
-		if err := tx.GetContext(ctx, &exists, s.q.BUDRulesVersionExists, rules.Version); err != nil {
-			return Translate(err)
-		}
-		if exists {
-			return &apperr.Error{Kind: apperr.Conflict, Code: "version_exists", Field: "version",
-				Message: fmt.Sprintf("version %q already exists; versions are never changed, so give the new table a new version name", rules.Version)}
-		}
-		var actor *int64
-		if actorID != 0 {
-			actor = &actorID
-		}
-		prev := latestVersion.String
-		v, err := s.insertBUDRules(ctx, tx, actor, rules, prev)
-		out = v
-		return err
-	})
+		}})
 	return out, err
 }
 
 // checkNewBUDRules applies AddBUDRules' rules before anything is written.
-func checkNewBUDRules(rules bud.Rules, now time.Time, latestVersion sql.NullString, latestFrom sql.NullTime) error {
+func checkNewBUDRules(rules bud.Rules, h versionHead) error {
 	if err := rules.Validate(); err != nil {
 		return budRulesError(err)
 	}
 	from := rules.EffectiveFrom
-	if from.Before(now) {
-		return &apperr.Error{Kind: apperr.Invalid, Code: "effective_from_past", Field: "effective_from",
-			Message: fmt.Sprintf("%s is before now (%s): a rule change applies only to preparations compounded after it; give a future time, or leave effective_from out to apply from now",
-				from.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339))}
-	}
-	if latestFrom.Valid && !from.After(latestFrom.Time) {
-		return &apperr.Error{Kind: apperr.Conflict, Code: "effective_from_not_after_latest", Field: "effective_from",
-			Message: fmt.Sprintf("%s is not after %s, when the latest version %q takes effect; a new version must start after every existing one",
-				from.UTC().Format(time.RFC3339Nano), latestFrom.Time.UTC().Format(time.RFC3339Nano), latestVersion.String)}
-	}
-	if !from.Equal(from.Truncate(time.Microsecond)) {
-		return &apperr.Error{Kind: apperr.Invalid, Code: bud.CodeInvalidRules, Field: "effective_from",
-			Message: "has more than microsecond precision, which the database cannot keep; round it to whole microseconds"}
-	}
-	return nil
+	return startError(versioned.CheckStart(from, h.Now, h.latestStart()), from, h,
+		"a rule change applies only to preparations compounded after it",
+		"; a new version must start after every existing one", bud.CodeInvalidRules)
 }
 
 // EnsureDefaultBUDRules stores bud.DefaultRules() when the database has no
@@ -202,19 +127,9 @@ func checkNewBUDRules(rules bud.Rules, now time.Time, latestVersion sql.NullStri
 func (s *Store) EnsureDefaultBUDRules(ctx context.Context) (bool, error) {
 	added := false
 	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q.BUDRulesLock); err != nil {
-			return Translate(err)
-		}
-		var (
-			latestVersion sql.NullString
-			latestFrom    sql.NullTime
-			now           time.Time
-		)
-		if err := tx.QueryRowxContext(ctx, s.q.BUDRulesLatest).Scan(&latestVersion, &latestFrom, &now); err != nil {
-			return Translate(err)
-		}
-		if latestVersion.Valid {
-			return nil
+		h, err := lockVersions(ctx, tx, s.budTable())
+		if err != nil || h.Latest.Valid {
+			return err
 		}
 		if _, err := s.insertBUDRules(ctx, tx, nil, bud.DefaultRules(), ""); err != nil {
 			return err
@@ -225,39 +140,13 @@ func (s *Store) EnsureDefaultBUDRules(ctx context.Context) (bool, error) {
 	return added, err
 }
 
-// budRulesChanged is the payload of a bud_rules.changed audit event: the
-// whole table, so the log alone shows what every version said.
-type budRulesChanged struct {
-	ID              int64     `json:"id"`
-	Version         string    `json:"version"`
-	EffectiveFrom   time.Time `json:"effective_from"`
-	PreviousVersion string    `json:"previous_version,omitempty"`
-	Rules           bud.Rules `json:"rules"`
-}
-
-// insertBUDRules writes the version and its audit event; the event is the
-// last statement because audit.Append holds the chain lock until commit.
+// insertBUDRules writes the version and its audit event (see insertRules).
 func (s *Store) insertBUDRules(ctx context.Context, tx *sqlx.Tx, actor *int64, rules bud.Rules, prev string) (BUDRuleVersion, error) {
-	doc, err := json.Marshal(rules)
+	rules, id, created, err := insertRules(ctx, tx, s.budTable(), TypeBUDRulesChanged, actor, rules, budHead, prev)
 	if err != nil {
-		return BUDRuleVersion{}, apperr.Wrap(err, "encode BUD rule table")
+		return BUDRuleVersion{}, err
 	}
-	v := BUDRuleVersion{Rules: rules, CreatedBy: actor}
-	v.Rules.EffectiveFrom = rules.EffectiveFrom.UTC()
-	if err := tx.QueryRowxContext(ctx, s.q.BUDRulesInsert,
-		rules.Version, rules.EffectiveFrom, string(doc), actor).Scan(&v.ID, &v.CreatedAt); err != nil {
-		return BUDRuleVersion{}, Translate(err)
-	}
-	v.CreatedAt = v.CreatedAt.UTC()
-	payload, err := json.Marshal(budRulesChanged{ID: v.ID, Version: rules.Version,
-		EffectiveFrom: v.Rules.EffectiveFrom, PreviousVersion: prev, Rules: v.Rules})
-	if err != nil {
-		return BUDRuleVersion{}, apperr.Wrap(err, "encode BUD rule audit event")
-	}
-	if _, err := audit.Append(ctx, tx, audit.Event{Type: TypeBUDRulesChanged, ActorID: actor, Payload: payload}); err != nil {
-		return BUDRuleVersion{}, Translate(err)
-	}
-	return v, nil
+	return BUDRuleVersion{ID: id, Rules: rules, CreatedBy: actor, CreatedAt: created}, nil
 }
 
 // budRulesError turns a rule-table validation failure into a 400 naming

@@ -39,25 +39,15 @@ func (r competencyRow) record() competency.Record {
 
 // CompetencyRules is the competency rule version in force at t.
 func (s *Store) CompetencyRules(ctx context.Context, at time.Time) (competency.Rules, error) {
-	var row struct {
-		ID            int64         `db:"id"`
-		Version       string        `db:"version"`
-		EffectiveFrom time.Time     `db:"effective_from"`
-		Rules         []byte        `db:"rules"`
-		CreatedBy     sql.NullInt64 `db:"created_by"`
-		CreatedAt     time.Time     `db:"created_at"`
-	}
-	if err := s.DB.GetContext(ctx, &row, s.q.CompetencyRulesAt, at); err != nil {
-		if err == sql.ErrNoRows {
-			return competency.Rules{}, apperr.Wrap(fmt.Errorf("no competency rule version is in force at %s", at.Format(time.RFC3339)), "competency rules")
+	return versionAt(ctx, s.DB, versionTable{at: s.q.CompetencyRulesAt}, at, func(row versionRow) (competency.Rules, error) {
+		r, err := competency.ParseRules(row.Doc)
+		if err != nil {
+			return competency.Rules{}, apperr.Wrap(fmt.Errorf("stored competency rule version %q (id %d): %w", row.Version, row.ID, err), "competency rules")
 		}
-		return competency.Rules{}, Translate(err)
-	}
-	r, err := competency.ParseRules(row.Rules)
-	if err != nil {
-		return competency.Rules{}, apperr.Wrap(fmt.Errorf("stored competency rule version %q (id %d): %w", row.Version, row.ID, err), "competency rules")
-	}
-	return r, nil
+		return r, nil
+	}, func() error {
+		return apperr.Wrap(fmt.Errorf("no competency rule version is in force at %s", at.Format(time.RFC3339)), "competency rules")
+	})
 }
 
 // AddCompetencyRules stores a new rule version with its log event.

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/audit"
+	"github.com/laminar-rx/laminar/internal/versioned"
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
 
@@ -28,21 +27,23 @@ func (s *Store) EvidencePolicyAt(ctx context.Context, at time.Time) (workflow.Ev
 	return s.evidencePolicyAt(ctx, s.DB, at)
 }
 
+// evidenceTable is the SQL and the words of dose_evidence_policies.
+func (s *Store) evidenceTable() versionTable {
+	return versionTable{at: s.q.EvidencePolicyAt, lock: s.q.EvidencePolicyLock, latest: s.q.EvidencePolicyLast,
+		exists: s.q.EvidencePolicyTaken, name: "dose evidence policy", what: "dose evidence policy", noun: "policy"}
+}
+
 func (s *Store) evidencePolicyAt(ctx context.Context, q sqlx.QueryerContext, at time.Time) (workflow.EvidencePolicy, error) {
-	var doc []byte
-	err := sqlx.GetContext(ctx, q, &doc, s.q.EvidencePolicyAt, at)
-	if errors.Is(err, sql.ErrNoRows) {
-		return workflow.EvidencePolicy{}, &apperr.Error{Kind: apperr.Refused, Code: "no_evidence_policy_in_force",
+	return versionAt(ctx, q, s.evidenceTable(), at, func(r versionRow) (workflow.EvidencePolicy, error) {
+		p, err := workflow.ParseEvidencePolicy(r.Doc)
+		if err != nil {
+			return workflow.EvidencePolicy{}, apperr.Wrap(fmt.Errorf("stored dose evidence policy is invalid: %w", err), "dose evidence policy")
+		}
+		return p, nil
+	}, func() error {
+		return &apperr.Error{Kind: apperr.Refused, Code: "no_evidence_policy_in_force",
 			Message: fmt.Sprintf("no dose evidence policy was in force at %s; an admin must add one", at.UTC().Format(time.RFC3339))}
-	}
-	if err != nil {
-		return workflow.EvidencePolicy{}, Translate(err)
-	}
-	p, err := workflow.ParseEvidencePolicy(doc)
-	if err != nil {
-		return workflow.EvidencePolicy{}, apperr.Wrap(fmt.Errorf("stored dose evidence policy is invalid: %w", err), "dose evidence policy")
-	}
-	return p, nil
+	})
 }
 
 // gravityRow is one row of specific_gravities.
@@ -121,55 +122,36 @@ const TypeEvidencePolicyChanged = "dose_evidence_policy.changed"
 // new, and it must take effect now or later, after every existing version.
 // A zero EffectiveFrom means "from now".
 func (s *Store) AddEvidencePolicy(ctx context.Context, actorID int64, p workflow.EvidencePolicy) (workflow.EvidencePolicy, error) {
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q.EvidencePolicyLock); err != nil {
+	err := s.addVersion(ctx, s.evidenceTable(), newVersion{version: p.Version, from: &p.EffectiveFrom,
+		check: func(h versionHead) error {
+			p.EffectiveFrom = p.EffectiveFrom.UTC()
+			if err := p.Validate(); err != nil {
+				return err
+			}
+			// One second of slack for a start given as "now"; unlike the
+			// rule tables, a fraction of a microsecond is not refused.
+			switch versioned.CheckStart(p.EffectiveFrom, h.Now.Add(-time.Second), h.latestStart()) {
+			case versioned.StartPast:
+				return &apperr.Error{Kind: apperr.Invalid, Code: "effective_from_past", Field: "effective_from",
+					Message: "is before now: a policy applies only to worksheets computed after it; give a future time or leave it out"}
+			case versioned.StartNotAfterLatest:
+				return &apperr.Error{Kind: apperr.Conflict, Code: "effective_from_not_after_latest", Field: "effective_from",
+					Message: fmt.Sprintf("is not after %s, when the latest version %q takes effect", h.LatestFrom.Time.UTC().Format(time.RFC3339Nano), h.Latest.String)}
+			}
+			return nil
+		},
+		insert: func(tx *sqlx.Tx, h versionHead) error {
+			doc, err := json.Marshal(p)
+			if err != nil {
+				return apperr.Wrap(err, "encode dose evidence policy")
+			}
+			actor := actorRef(actorID)
+			if _, err := tx.ExecContext(ctx, s.q.EvidencePolicyAdd, p.Version, p.EffectiveFrom, string(doc), actor); err != nil {
+				return Translate(err)
+			}
+			payload, _ := json.Marshal(map[string]any{"version": p.Version, "previous_version": h.Latest.String, "policy": p})
+			_, err = audit.Append(ctx, tx, audit.Event{Type: TypeEvidencePolicyChanged, ActorID: actor, Payload: payload})
 			return Translate(err)
-		}
-		var (
-			latestVersion sql.NullString
-			latestFrom    sql.NullTime
-			now           time.Time
-		)
-		if err := tx.QueryRowxContext(ctx, s.q.EvidencePolicyLast).Scan(&latestVersion, &latestFrom, &now); err != nil {
-			return Translate(err)
-		}
-		if p.EffectiveFrom.IsZero() {
-			p.EffectiveFrom = now.UTC().Truncate(time.Microsecond)
-		}
-		p.EffectiveFrom = p.EffectiveFrom.UTC()
-		if err := p.Validate(); err != nil {
-			return err
-		}
-		switch {
-		case p.EffectiveFrom.Before(now.Add(-time.Second)):
-			return &apperr.Error{Kind: apperr.Invalid, Code: "effective_from_past", Field: "effective_from",
-				Message: "is before now: a policy applies only to worksheets computed after it; give a future time or leave it out"}
-		case latestFrom.Valid && !p.EffectiveFrom.After(latestFrom.Time):
-			return &apperr.Error{Kind: apperr.Conflict, Code: "effective_from_not_after_latest", Field: "effective_from",
-				Message: fmt.Sprintf("is not after %s, when the latest version %q takes effect", latestFrom.Time.UTC().Format(time.RFC3339Nano), latestVersion.String)}
-		}
-		var taken bool
-		if err := tx.GetContext(ctx, &taken, s.q.EvidencePolicyTaken, p.Version); err != nil {
-			return Translate(err)
-		}
-		if taken {
-			return &apperr.Error{Kind: apperr.Conflict, Code: "version_exists", Field: "version",
-				Message: fmt.Sprintf("version %q already exists; versions are never changed, so give the new policy a new version name", p.Version)}
-		}
-		doc, err := json.Marshal(p)
-		if err != nil {
-			return apperr.Wrap(err, "encode dose evidence policy")
-		}
-		var actor *int64
-		if actorID != 0 {
-			actor = &actorID
-		}
-		if _, err := tx.ExecContext(ctx, s.q.EvidencePolicyAdd, p.Version, p.EffectiveFrom, string(doc), actor); err != nil {
-			return Translate(err)
-		}
-		payload, _ := json.Marshal(map[string]any{"version": p.Version, "previous_version": latestVersion.String, "policy": p})
-		_, err = audit.Append(ctx, tx, audit.Event{Type: TypeEvidencePolicyChanged, ActorID: actor, Payload: payload})
-		return Translate(err)
-	})
+		}})
 	return p, err
 }

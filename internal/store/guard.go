@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,8 +11,8 @@ import (
 
 	"github.com/laminar-rx/laminar/calc"
 	"github.com/laminar-rx/laminar/internal/apperr"
-	"github.com/laminar-rx/laminar/internal/audit"
 	"github.com/laminar-rx/laminar/internal/guard"
+	"github.com/laminar-rx/laminar/internal/versioned"
 )
 
 // TypeGuardRulesChanged is the audit event written when a guard table
@@ -29,40 +27,26 @@ type GuardRuleVersion struct {
 	CreatedAt time.Time   `json:"created_at"`
 }
 
-// decodeGuard parses a stored table; one that no longer parses is a defect
-// of the database or of a code change, so an internal error.
-func (r budRuleRow) decodeGuard() (GuardRuleVersion, error) {
-	rules, err := guard.ParseRules(r.Rules)
+// guardTable is the SQL and the words of guard_rule_versions.
+func (s *Store) guardTable() versionTable {
+	return versionTable{all: s.q.GuardRuleVersions, at: s.q.GuardRulesAt, lock: s.q.GuardRulesLock, latest: s.q.GuardRulesLatest,
+		exists: s.q.GuardRulesVersionExists, insert: s.q.GuardRulesInsert, name: "guard rule", what: "guard rule table", noun: "table"}
+}
+
+func guardHead(r *guard.Rules) (*string, *time.Time) { return &r.Version, &r.EffectiveFrom }
+
+// decodeGuard parses a stored table (see decodeRules).
+func (s *Store) decodeGuard(r versionRow) (GuardRuleVersion, error) {
+	rules, err := decodeRules(r, s.guardTable(), guard.ParseRules, guardHead)
 	if err != nil {
-		return GuardRuleVersion{}, apperr.Wrap(fmt.Errorf("stored guard rule version %q (id %d) is invalid: %w", r.Version, r.ID, err), "guard rule table")
+		return GuardRuleVersion{}, err
 	}
-	if rules.Version != r.Version || !rules.EffectiveFrom.Equal(r.EffectiveFrom) {
-		return GuardRuleVersion{}, apperr.Wrap(fmt.Errorf("stored guard rule version %q (id %d) disagrees with its columns", r.Version, r.ID), "guard rule table")
-	}
-	rules.EffectiveFrom = rules.EffectiveFrom.UTC()
-	v := GuardRuleVersion{ID: r.ID, Rules: rules, CreatedAt: r.CreatedAt.UTC()}
-	if r.CreatedBy.Valid {
-		id := r.CreatedBy.Int64
-		v.CreatedBy = &id
-	}
-	return v, nil
+	return GuardRuleVersion{ID: r.ID, Rules: rules, CreatedBy: r.createdBy(), CreatedAt: r.CreatedAt.UTC()}, nil
 }
 
 // GuardRuleVersions lists every version of the guard table, oldest first.
 func (s *Store) GuardRuleVersions(ctx context.Context) ([]GuardRuleVersion, error) {
-	var rows []budRuleRow
-	if err := s.DB.SelectContext(ctx, &rows, s.q.GuardRuleVersions); err != nil {
-		return nil, Translate(err)
-	}
-	out := make([]GuardRuleVersion, 0, len(rows))
-	for _, r := range rows {
-		v, err := r.decodeGuard()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return versionsAll(ctx, s.DB, s.guardTable(), s.decodeGuard)
 }
 
 // GuardRulesAt returns the guard table in force at at. With none in force
@@ -73,16 +57,10 @@ func (s *Store) GuardRulesAt(ctx context.Context, at time.Time) (guard.Rules, er
 }
 
 func (s *Store) guardRuleVersionAt(ctx context.Context, q sqlx.QueryerContext, at time.Time) (GuardRuleVersion, error) {
-	var row budRuleRow
-	err := sqlx.GetContext(ctx, q, &row, s.q.GuardRulesAt, at)
-	if errors.Is(err, sql.ErrNoRows) {
-		return GuardRuleVersion{}, &apperr.Error{Kind: apperr.Refused, Code: "no_guard_rules_in_force",
+	return versionAt(ctx, q, s.guardTable(), at, s.decodeGuard, func() error {
+		return &apperr.Error{Kind: apperr.Refused, Code: "no_guard_rules_in_force",
 			Message: fmt.Sprintf("no guard rule table was in force at %s; an admin must add one that takes effect at or before it", at.UTC().Format(time.RFC3339))}
-	}
-	if err != nil {
-		return GuardRuleVersion{}, Translate(err)
-	}
-	return row.decodeGuard()
+	})
 }
 
 // AddGuardRules stores a new version of the guard table and audits it as
@@ -92,44 +70,25 @@ func (s *Store) guardRuleVersionAt(ctx context.Context, q sqlx.QueryerContext, a
 // A zero EffectiveFrom means "from now".
 func (s *Store) AddGuardRules(ctx context.Context, actorID int64, rules guard.Rules) (GuardRuleVersion, error) {
 	var out GuardRuleVersion
-	err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q.GuardRulesLock); err != nil {
-			return Translate(err)
-		}
-		var (
-			latestVersion sql.NullString
-			latestFrom    sql.NullTime
-			now           time.Time
-		)
-		if err := tx.QueryRowxContext(ctx, s.q.GuardRulesLatest).Scan(&latestVersion, &latestFrom, &now); err != nil {
-			return Translate(err)
-		}
-		if rules.EffectiveFrom.IsZero() {
-			rules.EffectiveFrom = now.UTC().Truncate(time.Microsecond)
-		}
-		if err := checkNewGuardRules(rules, now, latestVersion, latestFrom); err != nil {
+	err := s.addVersion(ctx, s.guardTable(), newVersion{version: rules.Version, from: &rules.EffectiveFrom,
+		check: func(h versionHead) error { return checkNewGuardRules(rules, h) },
+		insert: func(tx *sqlx.Tx, h versionHead) (err error) {
+			out, err = s.insertGuardRules(ctx, tx, actorRef(actorID), rules, h.Latest.String)
 			return err
-		}
-		var exists bool
-		if err := tx.GetContext(ctx, &exists, s.q.GuardRulesVersionExists, rules.Version); err != nil {
-			return Translate(err)
-		}
-		if exists {
-			return &apperr.Error{Kind: apperr.Conflict, Code: "version_exists", Field: "version",
-				Message: fmt.Sprintf("version %q already exists; versions are never changed, so give the new table a new version name", rules.Version)}
-		}
-		var actor *int64
-		if actorID != 0 {
-			actor = &actorID
-		}
-		v, err := s.insertGuardRules(ctx, tx, actor, rules, latestVersion.String)
-		out = v
-		return err
-	})
+		}})
 	return out, err
 }
 
-func checkNewGuardRules(rules guard.Rules, now time.Time, latestVersion sql.NullString, latestFrom sql.NullTime) error {
+// insertGuardRules writes the version and its audit event (see insertRules).
+func (s *Store) insertGuardRules(ctx context.Context, tx *sqlx.Tx, actor *int64, rules guard.Rules, prev string) (GuardRuleVersion, error) {
+	rules, id, created, err := insertRules(ctx, tx, s.guardTable(), TypeGuardRulesChanged, actor, rules, guardHead, prev)
+	if err != nil {
+		return GuardRuleVersion{}, err
+	}
+	return GuardRuleVersion{ID: id, Rules: rules, CreatedBy: actor, CreatedAt: created}, nil
+}
+
+func checkNewGuardRules(rules guard.Rules, h versionHead) error {
 	if err := rules.Validate(); err != nil {
 		var ge *guard.Error
 		if errors.As(err, &ge) {
@@ -138,54 +97,8 @@ func checkNewGuardRules(rules guard.Rules, now time.Time, latestVersion sql.Null
 		return apperr.Wrap(err, "validate guard rule table")
 	}
 	from := rules.EffectiveFrom
-	if from.Before(now) {
-		return &apperr.Error{Kind: apperr.Invalid, Code: "effective_from_past", Field: "effective_from",
-			Message: fmt.Sprintf("%s is before now (%s): a change applies only to worksheets computed after it; give a future time, or leave effective_from out to apply from now",
-				from.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339))}
-	}
-	if latestFrom.Valid && !from.After(latestFrom.Time) {
-		return &apperr.Error{Kind: apperr.Conflict, Code: "effective_from_not_after_latest", Field: "effective_from",
-			Message: fmt.Sprintf("%s is not after %s, when the latest version %q takes effect",
-				from.UTC().Format(time.RFC3339Nano), latestFrom.Time.UTC().Format(time.RFC3339Nano), latestVersion.String)}
-	}
-	if !from.Equal(from.Truncate(time.Microsecond)) {
-		return &apperr.Error{Kind: apperr.Invalid, Code: "invalid_rules", Field: "effective_from",
-			Message: "has more than microsecond precision, which the database cannot keep; round it to whole microseconds"}
-	}
-	return nil
-}
-
-// guardRulesChanged is the payload of a guard_rules.changed audit event:
-// the whole table, so the log alone shows what every version said.
-type guardRulesChanged struct {
-	ID              int64       `json:"id"`
-	Version         string      `json:"version"`
-	EffectiveFrom   time.Time   `json:"effective_from"`
-	PreviousVersion string      `json:"previous_version,omitempty"`
-	Rules           guard.Rules `json:"rules"`
-}
-
-func (s *Store) insertGuardRules(ctx context.Context, tx *sqlx.Tx, actor *int64, rules guard.Rules, prev string) (GuardRuleVersion, error) {
-	doc, err := json.Marshal(rules)
-	if err != nil {
-		return GuardRuleVersion{}, apperr.Wrap(err, "encode guard rule table")
-	}
-	v := GuardRuleVersion{Rules: rules, CreatedBy: actor}
-	v.Rules.EffectiveFrom = rules.EffectiveFrom.UTC()
-	if err := tx.QueryRowxContext(ctx, s.q.GuardRulesInsert,
-		rules.Version, rules.EffectiveFrom, string(doc), actor).Scan(&v.ID, &v.CreatedAt); err != nil {
-		return GuardRuleVersion{}, Translate(err)
-	}
-	v.CreatedAt = v.CreatedAt.UTC()
-	payload, err := json.Marshal(guardRulesChanged{ID: v.ID, Version: rules.Version,
-		EffectiveFrom: v.Rules.EffectiveFrom, PreviousVersion: prev, Rules: v.Rules})
-	if err != nil {
-		return GuardRuleVersion{}, apperr.Wrap(err, "encode guard rule audit event")
-	}
-	if _, err := audit.Append(ctx, tx, audit.Event{Type: TypeGuardRulesChanged, ActorID: actor, Payload: payload}); err != nil {
-		return GuardRuleVersion{}, Translate(err)
-	}
-	return v, nil
+	return startError(versioned.CheckStart(from, h.Now, h.latestStart()), from, h,
+		"a change applies only to worksheets computed after it", "", "invalid_rules")
 }
 
 // SameDrugDoses locks the patient's orders for the rest of the transaction

@@ -1,6 +1,6 @@
 -- name: evidence-policy-at
 -- The dose evidence policy in force at $1: the latest to start at or before it.
-SELECT policy
+SELECT id, version, effective_from, policy AS rules, created_by, created_at
 FROM dose_evidence_policies
 WHERE effective_from <= $1
 ORDER BY effective_from DESC
