@@ -136,7 +136,7 @@ func (a *API) listAudit(c echo.Context) error {
 	if f.Limit == 0 {
 		f.Limit = auditDefaultLimit
 	}
-	events, err := audit.List(c.Request().Context(), a.Store.DB, f)
+	events, err := a.safety().Log(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
@@ -207,10 +207,6 @@ func (a *API) exportAuditCSV(c echo.Context, f audit.Filter) error {
 		return err
 	}
 	defer release()
-	db, err := a.Store.Streams()
-	if err != nil {
-		return err
-	}
 	loc := a.Config.Location
 	if loc == nil {
 		loc = time.UTC
@@ -228,7 +224,7 @@ func (a *API) exportAuditCSV(c echo.Context, f audit.Filter) error {
 		}
 		return nil
 	}
-	err = audit.Each(c.Request().Context(), db, f, func(e audit.Entry) error {
+	err = a.safety().EachLogEntry(c.Request().Context(), f, func(e audit.Entry) error {
 		if err := start(); err != nil {
 			return err
 		}
@@ -251,7 +247,7 @@ func (a *API) exportAuditCSV(c echo.Context, f audit.Filter) error {
 }
 
 func (a *API) verifyAudit(c echo.Context) error {
-	rep, err := audit.VerifyWithCheckpoints(c.Request().Context(), a.Store.DB, a.Config.CheckpointsFile(), a.Config.AuditPublicKeyFile())
+	rep, err := a.safety().VerifyLog(c.Request().Context(), a.Config.CheckpointsFile(), a.Config.AuditPublicKeyFile())
 	if err != nil {
 		return err
 	}

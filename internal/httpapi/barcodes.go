@@ -50,7 +50,7 @@ func (a *API) parseBarcode(c echo.Context) error {
 	}
 	v := formulary.ScanViewOf(scan, loc)
 	if scan.GTIN != "" {
-		p, err := formulary.FindProduct(c.Request().Context(), a.Store, scan)
+		p, err := a.catalog().FindProduct(c.Request().Context(), scan)
 		switch {
 		case err == nil:
 			pv := formulary.ViewOf(p)

@@ -18,7 +18,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/bud"
-	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/rules"
 )
 
 // budRoutes are the beyond-use-date calculator and its rule table: anyone
@@ -44,7 +44,7 @@ func (a *API) computeBUD(c echo.Context) error {
 	if err != nil {
 		return apperr.From(err)
 	}
-	rules, err := a.Store.BUDRulesAt(c.Request().Context(), req.CompoundedAt)
+	rules, err := a.rules().BUDRulesAt(c.Request().Context(), req.CompoundedAt)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ type budRuleVersionJSON struct {
 	Rules     bud.Rules `json:"rules"`
 }
 
-func budVersionJSON(v store.BUDRuleVersion, inForce string) budRuleVersionJSON {
+func budVersionJSON(v rules.BUDRuleVersion, inForce string) budRuleVersionJSON {
 	return budRuleVersionJSON{ID: v.ID, Version: v.Rules.Version, EffectiveFrom: v.Rules.EffectiveFrom,
 		InForce: v.Rules.Version == inForce, CreatedBy: v.CreatedBy, CreatedAt: v.CreatedAt, Rules: v.Rules}
 }
@@ -75,7 +75,7 @@ func budVersionJSON(v store.BUDRuleVersion, inForce string) budRuleVersionJSON {
 // listBUDRules lists every version, oldest first, and names the one in
 // force now ("" when none is).
 func (a *API) listBUDRules(c echo.Context) error {
-	vs, err := a.Store.BUDRuleVersions(c.Request().Context())
+	vs, err := a.rules().BUDRuleVersions(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (a *API) addBUDRules(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := a.Store.AddBUDRules(c.Request().Context(), PrincipalOf(c).UserID, rules)
+	v, err := a.rules().AddBUDRules(c.Request().Context(), PrincipalOf(c).UserID, rules)
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func (a *API) getDowntime(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rec, err := a.Store.DowntimeRecord(c.Request().Context(), id)
+	rec, err := a.Compounding.DowntimeRecord(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

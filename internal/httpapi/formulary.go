@@ -13,7 +13,7 @@ import (
 	"github.com/laminar-rx/laminar/formulary"
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
-	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/catalog"
 )
 
 // formularyRoutes: anyone logged in reads the formulary; admins change it.
@@ -117,7 +117,7 @@ func (a *API) listProducts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := store.ProductFilter{}
+	f := catalog.ProductFilter{}
 	if s := c.QueryParam("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 500 {
@@ -135,7 +135,7 @@ func (a *API) listProducts(c echo.Context) error {
 		}
 		f.IncludeInactive = b
 	}
-	ps, err := a.Store.SearchProducts(c.Request().Context(), q, f)
+	ps, err := a.catalog().SearchProducts(c.Request().Context(), q, f)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (a *API) getProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.Store.Product(c.Request().Context(), id)
+	p, err := a.catalog().Product(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (a *API) createProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := a.Store.CreateProduct(c.Request().Context(), p, ActorID(c))
+	out, err := a.catalog().CreateProduct(c.Request().Context(), p, ActorID(c))
 	if err != nil {
 		return err
 	}
@@ -189,7 +189,7 @@ func (a *API) updateProduct(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := a.Store.UpdateProduct(c.Request().Context(), id, p, ActorID(c))
+	out, err := a.catalog().UpdateProduct(c.Request().Context(), id, p, ActorID(c))
 	if err != nil {
 		return err
 	}
@@ -230,7 +230,7 @@ func (a *API) setLotStatus(c echo.Context) error {
 	if err := CheckFields(in); err != nil {
 		return err
 	}
-	lot, err := a.Store.SetLotStatus(c.Request().Context(), formulary.LotChange{ProductID: id, Lot: in.Lot,
+	lot, err := a.catalog().SetLotStatus(c.Request().Context(), formulary.LotChange{ProductID: id, Lot: in.Lot,
 		Status: formulary.LotStatus(in.Status), Reason: in.Reason}, ActorID(c))
 	if err != nil {
 		return err
@@ -244,10 +244,11 @@ func (a *API) listLots(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := a.Store.Product(ctx, id); err != nil {
+	cat := a.catalog()
+	if _, err := cat.Product(ctx, id); err != nil {
 		return err
 	}
-	lots, err := a.Store.Lots(ctx, id)
+	lots, err := cat.Lots(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -280,11 +281,12 @@ func (a *API) productStability(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	p, err := a.Store.Product(ctx, id)
+	cat := a.catalog()
+	p, err := cat.Product(ctx, id)
 	if err != nil {
 		return err
 	}
-	es, err := a.Store.Stability(ctx, p.Drug.ID)
+	es, err := cat.Stability(ctx, p.Drug.ID)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func (a *API) listGravities(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := a.Store.Product(ctx, id); err != nil {
+	if _, err := a.catalog().Product(ctx, id); err != nil {
 		return err
 	}
 	gs, err := a.Compounding.Gravities(ctx, id)
@@ -74,7 +74,7 @@ func (a *API) addEvidencePolicy(c echo.Context) error {
 	if _, err := decodeJSON(c, &p); err != nil {
 		return err
 	}
-	out, err := a.Store.AddEvidencePolicy(c.Request().Context(), PrincipalOf(c).UserID, p)
+	out, err := a.rules().AddEvidencePolicy(c.Request().Context(), PrincipalOf(c).UserID, p)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/guard"
-	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/rules"
 )
 
 // guardRoutes are the guard table's versions: the people accountable for
@@ -33,14 +33,14 @@ type guardRuleVersionJSON struct {
 	Rules         guard.Rules `json:"rules"`
 }
 
-func guardVersionJSON(v store.GuardRuleVersion, inForce string) guardRuleVersionJSON {
+func guardVersionJSON(v rules.GuardRuleVersion, inForce string) guardRuleVersionJSON {
 	return guardRuleVersionJSON{ID: v.ID, Version: v.Rules.Version, EffectiveFrom: v.Rules.EffectiveFrom,
 		InForce: v.Rules.Version == inForce, CreatedBy: v.CreatedBy, CreatedAt: v.CreatedAt, Rules: v.Rules}
 }
 
 // listGuardRules lists every version, oldest first, naming the one in force.
 func (a *API) listGuardRules(c echo.Context) error {
-	vs, err := a.Store.GuardRuleVersions(c.Request().Context())
+	vs, err := a.rules().GuardRuleVersions(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (a *API) addGuardRules(c echo.Context) error {
 	if _, err := decodeJSON(c, &rules); err != nil {
 		return err
 	}
-	v, err := a.Store.AddGuardRules(c.Request().Context(), PrincipalOf(c).UserID, rules)
+	v, err := a.rules().AddGuardRules(c.Request().Context(), PrincipalOf(c).UserID, rules)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (a *API) addGuardRules(c echo.Context) error {
 
 // guardsNow is the calculator's guards from the table in force now.
 func (a *API) guardsNow(c echo.Context) (*guard.Rules, error) {
-	r, err := a.Store.GuardRulesAt(c.Request().Context(), a.Now())
+	r, err := a.rules().GuardRulesAt(c.Request().Context(), a.Now())
 	if err != nil {
 		var e *apperr.Error
 		if ok := asAppErr(err, &e); ok && e.Kind == apperr.Refused {

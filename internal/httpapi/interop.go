@@ -19,7 +19,6 @@ import (
 	"github.com/laminar-rx/laminar/internal/exchange"
 	"github.com/laminar-rx/laminar/internal/fhir"
 	"github.com/laminar-rx/laminar/internal/interop"
-	"github.com/laminar-rx/laminar/internal/store"
 )
 
 var (
@@ -184,7 +183,7 @@ func (a *API) fhirSearchDispenses(c echo.Context) error {
 // Inbox and outbox
 
 type inboxView struct {
-	store.InboxMessage
+	exchange.InboxMessage
 	Body string `json:"body,omitempty"`
 	Ack  string `json:"ack,omitempty"`
 }
@@ -202,7 +201,7 @@ func printable(b []byte) string {
 }
 
 func (a *API) listInbox(c echo.Context) error {
-	f := store.InboxFilter{Status: c.QueryParam("status")}
+	f := exchange.InboxFilter{Status: c.QueryParam("status")}
 	switch f.Status {
 	case "", "received", "applied", "error", "rejected":
 	default:
@@ -215,11 +214,12 @@ func (a *API) listInbox(c echo.Context) error {
 		}
 		f.Before = n
 	}
-	msgs, err := a.Store.Inbox(c.Request().Context(), f)
+	rec := a.records()
+	msgs, err := rec.Inbox(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
-	counts, err := a.Store.InboxCounts(c.Request().Context())
+	counts, err := rec.InboxCounts(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -235,7 +235,7 @@ func (a *API) getInboxMessage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := a.Store.InboxMessageByID(c.Request().Context(), id)
+	m, err := a.records().InboxMessage(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -263,7 +263,7 @@ func (a *API) replayInbox(c echo.Context) error {
 }
 
 func (a *API) listOutbox(c echo.Context) error {
-	items, err := a.Store.Outbox(c.Request().Context(), 200)
+	items, err := a.records().Outbox(c.Request().Context(), 200)
 	if err != nil {
 		return err
 	}
@@ -281,7 +281,7 @@ type codeMapInput struct {
 }
 
 func (a *API) listCodeMap(c echo.Context) error {
-	items, err := a.Store.CodeMappings(c.Request().Context())
+	items, err := a.records().CodeMappings(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -293,37 +293,12 @@ func (a *API) putCodeMap(c echo.Context) error {
 	if _, err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	m := store.CodeMapping{System: strings.TrimSpace(in.System), Code: strings.TrimSpace(in.Code),
+	m := exchange.CodeMapping{System: strings.TrimSpace(in.System), Code: strings.TrimSpace(in.Code),
 		Drug: strings.ToLower(strings.Join(strings.Fields(in.Drug), " ")), Note: strings.TrimSpace(in.Note), UpdatedAt: a.now()}
-	if err := SaveCodeMapping(c, a.Store, m); err != nil {
+	if err := a.records().SaveCodeMapping(c.Request().Context(), m, PrincipalOf(c).UserID); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, m)
-}
-
-// SaveCodeMapping checks and stores a code mapping for the caller (the
-// interop API and the Interfaces screen).
-func SaveCodeMapping(c echo.Context, st *store.Store, m store.CodeMapping) error {
-	switch {
-	case m.Code == "" || len(m.Code) > 100:
-		return apperr.InvalidField("code", "is required: the sender's drug code (at most 100 characters)")
-	case len(m.System) > 200:
-		return apperr.InvalidField("system", "is longer than 200 characters")
-	case m.Drug == "":
-		return apperr.InvalidField("drug", "is required: the formulary drug the code stands for, e.g. \"cefazolin\"")
-	}
-	drugs, err := st.RecipeDrugs(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	known := false
-	for _, d := range drugs {
-		known = known || d == m.Drug
-	}
-	if !known {
-		return apperr.WithCode(apperr.Refused, "no_recipe", "%q has no master formulation record; map codes only to drugs Laminar can prepare", m.Drug)
-	}
-	return st.PutCodeMapping(c.Request().Context(), m, PrincipalOf(c).UserID)
 }
 
 func (a *API) deleteCodeMap(c echo.Context) error {
@@ -331,7 +306,7 @@ func (a *API) deleteCodeMap(c echo.Context) error {
 	if code == "" {
 		return apperr.InvalidField("code", "is required")
 	}
-	if err := a.Store.DeleteCodeMapping(c.Request().Context(), strings.TrimSpace(c.QueryParam("system")), code); err != nil {
+	if err := a.records().DeleteCodeMapping(c.Request().Context(), strings.TrimSpace(c.QueryParam("system")), code); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -400,7 +375,7 @@ func (a *API) revokeAPIKey(c echo.Context) error {
 // Holds put by the ordering system
 
 func (a *API) listHolds(c echo.Context) error {
-	items, err := a.Store.OpenHolds(c.Request().Context())
+	items, err := a.Compounding.OpenHolds(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -412,7 +387,7 @@ func (a *API) getHold(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h, err := a.Store.OpenHold(c.Request().Context(), id)
+	h, err := a.Compounding.OpenHold(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
-	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/catalog"
 )
 
 // MaxPictureBytes bounds a product's reference picture: it is shown small,
@@ -66,7 +66,7 @@ func ReadImage(c echo.Context, field string, max int64) (data []byte, contentTyp
 // the product's reference picture, scaled down to PictureSide when it is
 // larger; it returns the new picture's id. The log keeps the SHA-256 of
 // what is stored.
-func SaveProductPicture(c echo.Context, st *store.Store, productID int64, now time.Time) (int64, error) {
+func SaveProductPicture(c echo.Context, cat *catalog.Service, productID int64, now time.Time) (int64, error) {
 	data, ct, _, err := ReadImage(c, "picture", MaxPictureBytes)
 	if err != nil {
 		return 0, err
@@ -82,7 +82,7 @@ func SaveProductPicture(c echo.Context, st *store.Store, productID int64, now ti
 		return 0, err
 	}
 	s := sha256.Sum256(data)
-	return st.AddProductPicture(c.Request().Context(), store.PictureInput{ProductID: productID, ContentType: ct, Data: data,
+	return cat.AddPicture(c.Request().Context(), catalog.PictureInput{ProductID: productID, ContentType: ct, Data: data,
 		SHA256: hex.EncodeToString(s[:]), Actor: ActorID(c), Now: now.UTC()})
 }
 
@@ -97,7 +97,7 @@ func (a *API) addPicture(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pid, err := SaveProductPicture(c, a.Store, id, a.now())
+	pid, err := SaveProductPicture(c, a.catalog(), id, a.now())
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func (a *API) getPicture(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ct, data, err := a.Store.ProductPicture(c.Request().Context(), id, pid)
+	ct, data, err := a.catalog().Picture(c.Request().Context(), id, pid)
 	if err != nil {
 		return err
 	}

@@ -22,12 +22,13 @@ import (
 	"github.com/laminar-rx/laminar/internal/apikey"
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/catalog"
 	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/config"
 	"github.com/laminar-rx/laminar/internal/devices"
 	"github.com/laminar-rx/laminar/internal/exchange"
 	"github.com/laminar-rx/laminar/internal/live"
-	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/rules"
 )
 
 // Authenticator turns a bearer token or session cookie value into the
@@ -41,7 +42,9 @@ const SessionCookie = "laminar_session"
 
 // API holds the dependencies of every handler.
 type API struct {
-	Store *store.Store
+	// Store is the database the services are built on; the handlers reach
+	// it only through them.
+	Store *compounding.Store
 	// Compounding is the preparation service (nil: one on Store).
 	Compounding *compounding.Service
 	Log         *slog.Logger
@@ -130,6 +133,16 @@ func New(a *API) *echo.Echo {
 	return e
 }
 
+// catalog is the formulary service over this API's store.
+func (a *API) catalog() *catalog.Service { return catalog.New(a.Store) }
+
+// rules is the rule tables' service over this API's store.
+func (a *API) rules() *rules.Service { return rules.New(a.Store) }
+
+// records are the interfaces' inbox, outbox and code map over this API's
+// store (readable with the interfaces off).
+func (a *API) records() *exchange.Records { return exchange.NewRecords(a.Store) }
+
 // Registry exposes the metrics registry (tests read it).
 func (a *API) Registry() *prometheus.Registry { return a.registry }
 
@@ -171,14 +184,8 @@ func (a *API) refuseWhileDBDown(next echo.HandlerFunc) echo.HandlerFunc {
 func (a *API) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	if err := a.Store.DB.PingContext(ctx); err != nil {
-		return &apperr.Error{Kind: apperr.Unavailable, Code: "database_unavailable", Message: "the database cannot be reached", Err: err}
-	}
-	if err := store.CheckSchema(ctx, a.Store.DB.DB); err != nil {
-		if errors.Is(err, store.ErrSchemaBehind) {
-			return &apperr.Error{Kind: apperr.Unavailable, Code: "schema_behind", Message: err.Error()}
-		}
-		return &apperr.Error{Kind: apperr.Unavailable, Code: "database_unavailable", Message: "the database schema cannot be read", Err: err}
+	if err := a.Compounding.Ready(ctx); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }
@@ -275,10 +282,12 @@ func (a *API) handleError(err error, c echo.Context) {
 		return
 	}
 	e := ToAppErr(err)
-	if e.Kind == apperr.Internal && store.Unavailable(e.Err) {
+	if e.Kind == apperr.Internal {
 		// Whatever layer let a lost connection through, the caller is
 		// told to retry, not that Laminar is broken.
-		e = store.ErrUnavailable(e.Err)
+		if lost := compounding.LostConnection(e.Err); lost != nil {
+			e = lost
+		}
 	}
 	status := StatusOf(e.Kind)
 	rid := c.Response().Header().Get(echo.HeaderXRequestID)

@@ -19,7 +19,6 @@ import (
 	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/devices"
-	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
 
@@ -165,7 +164,7 @@ func (a *API) cancelOrder(c echo.Context) error {
 }
 
 func (a *API) listRecipes(c echo.Context) error {
-	f := store.RecipeFilter{Drug: strings.ToLower(strings.TrimSpace(c.QueryParam("drug"))), Current: c.QueryParam("current") == "true"}
+	f := compounding.RecipeFilter{Drug: strings.ToLower(strings.TrimSpace(c.QueryParam("drug"))), Current: c.QueryParam("current") == "true"}
 	rs, err := a.Compounding.Recipes(c.Request().Context(), f)
 	if err != nil {
 		return err
@@ -256,10 +255,10 @@ type preparationBody struct {
 	Weights   []workflow.WeightRecord `json:"weights"`
 	Marks     []workflow.MarkRecord   `json:"marks"`
 	// Overrides are the pharmacist overrides of the dose limits held.
-	Overrides []store.Override `json:"overrides,omitempty"`
+	Overrides []compounding.Override `json:"overrides,omitempty"`
 	// Approvals are the pharmacists' approvals, oldest first: two where
 	// the site requires an independent double check.
-	Approvals []store.Approval `json:"approvals,omitempty"`
+	Approvals []compounding.Approval `json:"approvals,omitempty"`
 	// Exceptions is the exceptions summary the evidence page starts with.
 	Exceptions []workflow.Exception `json:"exceptions"`
 }

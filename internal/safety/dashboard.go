@@ -2,7 +2,9 @@
 // compounding log: which preparations a lot went into, what one person did
 // in a shift, every pharmacist override, and the dashboard of errors
 // caught, typed entries, overrides, turnaround and waste for a period, on
-// screen and as a printable report. It reads; it never changes anything.
+// screen and as a printable report. It also reads the log itself for the
+// log's screen and API: a page of entries, the export's stream, the check
+// of the hash chain. It reads; it never changes anything.
 package safety
 
 import (

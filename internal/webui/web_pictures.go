@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/catalog"
 	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
@@ -33,7 +34,7 @@ func (w *webUI) pictureUpload(c echo.Context) error {
 	if _, err := w.api.Store.Product(c.Request().Context(), id); err != nil {
 		return err
 	}
-	if _, err := httpapi.SaveProductPicture(c, w.api.Store, id, w.api.now()); err != nil {
+	if _, err := httpapi.SaveProductPicture(c, catalog.New(w.api.Store), id, w.api.now()); err != nil {
 		return err
 	}
 	back := fmt.Sprintf("/admin/products/%d#reference-picture", id)

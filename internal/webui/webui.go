@@ -90,5 +90,5 @@ func (d *Deps) exchange() (*exchange.Service, error) {
 }
 
 func (d *Deps) saveMapping(c echo.Context, m store.CodeMapping) error {
-	return httpapi.SaveCodeMapping(c, d.Store, m)
+	return exchange.NewRecords(d.Store).SaveCodeMapping(c.Request().Context(), m, httpapi.PrincipalOf(c).UserID)
 }
