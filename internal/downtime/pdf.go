@@ -1,93 +1,68 @@
 package downtime
 
 import (
-	"bytes"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/go-pdf/fpdf"
-
+	"github.com/laminar-rx/laminar/internal/pdfdoc"
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
 
-// page is an A4/Letter-neutral portrait page (mm) with the stamp on top
-// and "page N of M" at the foot of every page.
-type page struct {
-	f  *fpdf.Fpdf
-	tr func(string) string
-}
+// page is a portrait page (mm) with the stamp on top and "page N of M"
+// at the foot of every page.
+type page struct{ *pdfdoc.Doc }
 
 func newPage(title, stamp string) *page {
-	f := fpdf.New("P", "mm", "Letter", "")
-	f.SetMargins(14, 22, 14)
-	f.SetAutoPageBreak(true, 16)
-	f.SetCreationDate(time.Unix(0, 0).UTC())
-	f.AliasNbPages("{nb}")
-	cp1252 := f.UnicodeTranslatorFromDescriptor("")
-	// The core fonts are Windows-1252: spell out the few signs it lacks.
-	signs := strings.NewReplacer("≈", "~", "→", "->", "≤", "<=", "≥", ">=", "µ", "mc")
-	tr := func(s string) string { return cp1252(signs.Replace(s)) }
-	f.SetHeaderFunc(func() {
-		f.SetFont("Helvetica", "B", 9)
-		f.SetFillColor(0, 0, 0)
-		f.SetTextColor(255, 255, 255)
-		f.SetXY(14, 8)
-		f.CellFormat(0, 6, tr(stamp), "", 2, "L", true, 0, "")
-		f.SetTextColor(0, 0, 0)
-		f.SetFont("Helvetica", "B", 11)
-		f.CellFormat(0, 6, tr(title), "", 1, "L", false, 0, "")
-		f.Ln(1)
-	})
-	f.SetFooterFunc(func() {
-		f.SetY(-12)
-		f.SetFont("Helvetica", "", 8)
-		f.CellFormat(0, 5, tr(fmt.Sprintf("%s - page %d of {nb}", title, f.PageNo())), "", 0, "C", false, 0, "")
-	})
-	f.AddPage()
-	return &page{f: f, tr: tr}
-}
-
-func (p *page) heading(s string) {
-	p.f.Ln(2)
-	p.f.SetFont("Helvetica", "B", 10)
-	p.f.SetFillColor(225, 225, 225)
-	p.f.CellFormat(0, 6, p.tr(s), "", 1, "L", true, 0, "")
-	p.f.Ln(1)
+	return &page{pdfdoc.New(pdfdoc.Layout{Margin: 14, Top: 22, Footer: title,
+		// µg prints as mcg, the spelling ISMP asks for.
+		Signs: []string{"µ", "mc"},
+		Header: func(d *pdfdoc.Doc) {
+			f := d.F
+			f.SetFont("Helvetica", "B", 9)
+			f.SetFillColor(0, 0, 0)
+			f.SetTextColor(255, 255, 255)
+			f.SetXY(14, 8)
+			f.CellFormat(0, 6, d.Tr(stamp), "", 2, "L", true, 0, "")
+			f.SetTextColor(0, 0, 0)
+			f.SetFont("Helvetica", "B", 11)
+			f.CellFormat(0, 6, d.Tr(title), "", 1, "L", false, 0, "")
+			f.Ln(1)
+		}})}
 }
 
 // pair writes "label: value" rows, two per line.
 func (p *page) pairs(kv [][2]string) {
 	for i, x := range kv {
-		p.f.SetFont("Helvetica", "B", 9)
-		p.f.CellFormat(28, 5.5, p.tr(x[0]), "", 0, "L", false, 0, "")
-		p.f.SetFont("Helvetica", "", 9)
+		p.F.SetFont("Helvetica", "B", 9)
+		p.F.CellFormat(28, 5.5, p.Tr(x[0]), "", 0, "L", false, 0, "")
+		p.F.SetFont("Helvetica", "", 9)
 		ln := 0
 		if i%2 == 1 || i == len(kv)-1 {
 			ln = 1
 		}
-		p.f.CellFormat(66, 5.5, p.tr(x[1]), "", ln, "L", false, 0, "")
+		p.F.CellFormat(66, 5.5, p.Tr(x[1]), "", ln, "L", false, 0, "")
 	}
 }
 
 func (p *page) text(s string, size float64) {
-	p.f.SetFont("Helvetica", "", size)
-	p.f.MultiCell(0, size*0.5, p.tr(s), "", "L", false)
+	p.F.SetFont("Helvetica", "", size)
+	p.F.MultiCell(0, size*0.5, p.Tr(s), "", "L", false)
 }
 
 // blank is a line to fill in by hand.
 func (p *page) blank(label string, width float64) {
-	p.f.SetFont("Helvetica", "", 9)
-	p.f.CellFormat(width, 8, p.tr(label+" ____________________"), "", 0, "L", false, 0, "")
+	p.F.SetFont("Helvetica", "", 9)
+	p.F.CellFormat(width, 8, p.Tr(label+" ____________________"), "", 0, "L", false, 0, "")
 }
 
 func (p *page) bytes() ([]byte, error) {
-	var b bytes.Buffer
-	if err := p.f.Output(&b); err != nil {
+	b, err := p.Bytes()
+	if err != nil {
 		return nil, fmt.Errorf("render downtime PDF: %w", err)
 	}
-	return b.Bytes(), nil
+	return b, nil
 }
 
 func dash(s string) string {
@@ -103,23 +78,23 @@ func WorksheetPDF(prep *workflow.Preparation, it workflow.QueueItem, stamp strin
 	title := fmt.Sprintf("Downtime worksheet P%d - %s %s", prep.ID, ws.DrugDisplay, it.DoseDisplay)
 	p := newPage(title, stamp)
 	if ws.Hazardous {
-		p.f.SetFont("Helvetica", "B", 11)
-		p.f.SetFillColor(0, 0, 0)
-		p.f.SetTextColor(255, 255, 255)
-		p.f.CellFormat(0, 7, p.tr("HAZARDOUS DRUG - HANDLE WITH PPE "+ws.Handling), "", 1, "L", true, 0, "")
-		p.f.SetTextColor(0, 0, 0)
+		p.F.SetFont("Helvetica", "B", 11)
+		p.F.SetFillColor(0, 0, 0)
+		p.F.SetTextColor(255, 255, 255)
+		p.F.CellFormat(0, 7, p.Tr("HAZARDOUS DRUG - HANDLE WITH PPE "+ws.Handling), "", 1, "L", true, 0, "")
+		p.F.SetTextColor(0, 0, 0)
 	}
 	status := string(prep.Status)
 	if prep.Status == workflow.StatusInProgress {
 		status = "in progress when exported (steps done then are not shown: check the vials and bag in the hood)"
 	}
-	p.heading("Patient")
+	p.Heading("Patient")
 	pt := ws.Patient
 	p.pairs([][2]string{
 		{"Name", pt.Name}, {"MRN", pt.MRN}, {"Born", pt.BirthDate}, {"Location", pt.Location},
 		{"Weight", dash(pt.Weight)}, {"Height", dash(pt.Height)},
 	})
-	p.heading("Order")
+	p.Heading("Order")
 	p.pairs([][2]string{
 		{"Drug", ws.DrugDisplay}, {"Ordered dose", ws.OrderedDose + dashIf(ws.DoseBasis)},
 		{"Route", ws.Route}, {"Priority", strings.ReplaceAll(string(it.Priority), "_", " ")},
@@ -131,13 +106,13 @@ func WorksheetPDF(prep *workflow.Preparation, it workflow.QueueItem, stamp strin
 	steps(p, ws)
 	budSection(p, ws, loc)
 	labelSection(p, ws, prep.ID, loc)
-	p.heading("Sign-off")
+	p.Heading("Sign-off")
 	p.blank("Prepared by", 90)
 	p.blank("Date/time", 90)
-	p.f.Ln(9)
+	p.F.Ln(9)
 	p.blank("Checked by (pharmacist)", 90)
 	p.blank("Date/time", 90)
-	p.f.Ln(9)
+	p.F.Ln(9)
 	p.text("Record this preparation in Laminar when it is back (Downtime record): it is marked as made during downtime and verified like any other.", 8)
 	return p.bytes()
 }
@@ -151,7 +126,7 @@ func dashIf(basis string) string {
 
 // quantities lists every computed number with its derivation.
 func quantities(p *page, ws *workflow.Worksheet) {
-	p.heading("Calculation")
+	p.Heading("Calculation")
 	names := make([]string, 0, len(ws.Quantities))
 	for k := range ws.Quantities {
 		names = append(names, k)
@@ -159,14 +134,14 @@ func quantities(p *page, ws *workflow.Worksheet) {
 	sort.Strings(names)
 	for _, k := range names {
 		l := ws.Quantities[k]
-		p.f.SetFont("Helvetica", "B", 9)
-		p.f.CellFormat(45, 5, p.tr(strings.ReplaceAll(k, "_", " ")), "", 0, "L", false, 0, "")
-		p.f.SetFont("Helvetica", "", 9)
-		p.f.CellFormat(0, 5, p.tr(l.Display), "", 1, "L", false, 0, "")
+		p.F.SetFont("Helvetica", "B", 9)
+		p.F.CellFormat(45, 5, p.Tr(strings.ReplaceAll(k, "_", " ")), "", 0, "L", false, 0, "")
+		p.F.SetFont("Helvetica", "", 9)
+		p.F.CellFormat(0, 5, p.Tr(l.Display), "", 1, "L", false, 0, "")
 		for _, s := range l.Steps {
-			p.f.SetX(20)
-			p.f.SetFont("Helvetica", "", 8)
-			p.f.MultiCell(0, 4, p.tr(s), "", "L", false)
+			p.F.SetX(20)
+			p.F.SetFont("Helvetica", "", 8)
+			p.F.MultiCell(0, 4, p.Tr(s), "", "L", false)
 		}
 	}
 	for _, w := range ws.Warnings {
@@ -176,10 +151,10 @@ func quantities(p *page, ws *workflow.Worksheet) {
 
 // steps lists the preparation's steps with fields to fill in by hand.
 func steps(p *page, ws *workflow.Worksheet) {
-	p.heading("Steps")
+	p.Heading("Steps")
 	for i, st := range ws.Steps {
-		p.f.SetFont("Helvetica", "B", 9)
-		p.f.MultiCell(0, 5, p.tr(fmt.Sprintf("%d. %s", i+1, st.Instruction)), "", "L", false)
+		p.F.SetFont("Helvetica", "B", 9)
+		p.F.MultiCell(0, 5, p.Tr(fmt.Sprintf("%d. %s", i+1, st.Instruction)), "", "L", false)
 		e := st.Expects
 		switch {
 		case strings.HasPrefix(string(st.Kind), "scan"):
@@ -191,24 +166,24 @@ func steps(p *page, ws *workflow.Worksheet) {
 				p.blank("Lot", 60)
 				p.blank("Expiry", 55)
 				p.blank("Initials", 60)
-				p.f.Ln(8)
+				p.F.Ln(8)
 			}
 		case st.Kind == workflow.StepWeigh:
 			p.text(fmt.Sprintf("Expected %s (volume %s x specific gravity %s, tolerance %s)", dash(e.ExpectedWeight), dash(e.WeighVolume), dash(e.SpecificGravity), dash(e.Tolerance)), 8)
 			p.blank("Measured (g)", 60)
 			p.blank("Balance", 55)
 			p.blank("Initials", 60)
-			p.f.Ln(8)
+			p.F.Ln(8)
 		default:
 			p.blank("Done - initials", 60)
 			p.blank("Time", 55)
-			p.f.Ln(8)
+			p.F.Ln(8)
 		}
 	}
 }
 
 func budSection(p *page, ws *workflow.Worksheet, loc *time.Location) {
-	p.heading("Beyond-use date")
+	p.Heading("Beyond-use date")
 	p.pairs([][2]string{
 		{"Category", string(ws.Category)}, {"Storage", string(ws.Storage)},
 		{"Method", string(ws.Method)}, {"Stability", dash(ws.StabilityLimit)},
@@ -219,11 +194,11 @@ func budSection(p *page, ws *workflow.Worksheet, loc *time.Location) {
 	}
 	p.text("On paper the BUD is the earliest of the category limit counted from the start of compounding, the stability limit above, and every component's expiry.", 8)
 	p.blank("BUD written on label", 90)
-	p.f.Ln(8)
+	p.F.Ln(8)
 }
 
 func labelSection(p *page, ws *workflow.Worksheet, id int64, loc *time.Location) {
-	p.heading("Label")
+	p.Heading("Label")
 	l := workflow.BuildLabel(ws, id, 0, "", "", nil, time.Now(), loc)
 	p.pairs([][2]string{
 		{"Patient", l.Patient.Name}, {"MRN", l.Patient.MRN},
@@ -242,12 +217,12 @@ func IndexPDF(items []workflow.QueueItem, files []string, stamp string, loc *tim
 		name string
 		w    float64
 	}{{"Due", 28}, {"Priority", 20}, {"Prep", 16}, {"Drug and dose", 62}, {"Location", 28}, {"File", 34}}
-	p.f.SetFont("Helvetica", "B", 9)
+	p.F.SetFont("Helvetica", "B", 9)
 	for _, c := range cols {
-		p.f.CellFormat(c.w, 6, p.tr(c.name), "B", 0, "L", false, 0, "")
+		p.F.CellFormat(c.w, 6, p.Tr(c.name), "B", 0, "L", false, 0, "")
 	}
-	p.f.Ln(-1)
-	p.f.SetFont("Helvetica", "", 9)
+	p.F.Ln(-1)
+	p.F.SetFont("Helvetica", "", 9)
 	for i, it := range items {
 		hz := ""
 		if it.Hazardous {
@@ -258,9 +233,9 @@ func IndexPDF(items []workflow.QueueItem, files []string, stamp string, loc *tim
 			fmt.Sprintf("P%d", it.PreparationID), it.Drug + " " + it.DoseDisplay + hz, it.Location, files[i],
 		}
 		for j, c := range cols {
-			p.f.CellFormat(c.w, 6, p.tr(row[j]), "", 0, "L", false, 0, "")
+			p.F.CellFormat(c.w, 6, p.Tr(row[j]), "", 0, "L", false, 0, "")
 		}
-		p.f.Ln(-1)
+		p.F.Ln(-1)
 	}
 	if len(items) == 0 {
 		p.text("No preparation was queued or in progress at the time of export.", 9)

@@ -1,17 +1,15 @@
 package safety
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/go-pdf/fpdf"
-
 	"github.com/laminar-rx/laminar/formulary"
 	"github.com/laminar-rx/laminar/internal/audit"
 	"github.com/laminar-rx/laminar/internal/logwords"
+	"github.com/laminar-rx/laminar/internal/pdfdoc"
 )
 
 // reportEvents caps the events listed in a printed report; the CSV export
@@ -39,11 +37,11 @@ func (s *Service) Report(ctx context.Context, p Period, now time.Time) ([]byte, 
 	r.turnaround(d)
 	r.waste(d)
 	r.events(entries)
-	var buf bytes.Buffer
-	if err := r.f.Output(&buf); err != nil {
+	b, err := r.Bytes()
+	if err != nil {
 		return nil, fmt.Errorf("write the report: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 func (s *Service) time(t time.Time) string { return timeIn(t, s.loc) }
@@ -51,47 +49,24 @@ func (s *Service) time(t time.Time) string { return timeIn(t, s.loc) }
 // report is a portrait page with a title on every page and "page N of M"
 // at the foot.
 type report struct {
-	f   *fpdf.Fpdf
-	tr  func(string) string
+	*pdfdoc.Doc
 	loc *time.Location
 }
 
 func newReport(loc *time.Location, title, stamp string) *report {
-	f := fpdf.New("P", "mm", "Letter", "")
-	f.SetMargins(12, 20, 12)
-	f.SetAutoPageBreak(true, 16)
-	f.SetCreationDate(time.Unix(0, 0).UTC())
-	f.AliasNbPages("{nb}")
-	cp1252 := f.UnicodeTranslatorFromDescriptor("")
-	// The core fonts are Windows-1252: spell out the few signs it lacks.
-	signs := strings.NewReplacer("≈", "~", "→", "->", "≤", "<=", "≥", ">=", "✗", "x")
-	tr := func(s string) string { return cp1252(signs.Replace(s)) }
-	f.SetHeaderFunc(func() {
-		f.SetFont("Helvetica", "B", 11)
-		f.SetXY(12, 8)
-		f.CellFormat(0, 6, tr(title), "", 1, "L", false, 0, "")
-		f.Ln(1)
-	})
-	f.SetFooterFunc(func() {
-		f.SetY(-12)
-		f.SetFont("Helvetica", "", 8)
-		f.CellFormat(0, 5, tr(fmt.Sprintf("%s - page %d of {nb}", stamp, f.PageNo())), "", 0, "C", false, 0, "")
-	})
-	f.AddPage()
-	return &report{f: f, tr: tr, loc: loc}
-}
-
-func (r *report) heading(s string) {
-	r.f.Ln(2)
-	r.f.SetFont("Helvetica", "B", 10)
-	r.f.SetFillColor(225, 225, 225)
-	r.f.CellFormat(0, 6, r.tr(s), "", 1, "L", true, 0, "")
-	r.f.Ln(1)
+	return &report{loc: loc, Doc: pdfdoc.New(pdfdoc.Layout{Margin: 12, Top: 20, Footer: stamp,
+		Signs: []string{"✗", "x"},
+		Header: func(d *pdfdoc.Doc) {
+			d.F.SetFont("Helvetica", "B", 11)
+			d.F.SetXY(12, 8)
+			d.F.CellFormat(0, 6, d.Tr(title), "", 1, "L", false, 0, "")
+			d.F.Ln(1)
+		}})}
 }
 
 func (r *report) note(s string) {
-	r.f.SetFont("Helvetica", "I", 8.5)
-	r.f.MultiCell(0, 4.2, r.tr(s), "", "L", false)
+	r.F.SetFont("Helvetica", "I", 8.5)
+	r.F.MultiCell(0, 4.2, r.Tr(s), "", "L", false)
 }
 
 // table writes a header row and rows; cells wrap within their column and
@@ -103,7 +78,7 @@ func (r *report) table(widths []float64, head []string, rows [][]string) {
 		if bold {
 			style = "B"
 		}
-		r.f.SetFont("Helvetica", style, 8.5)
+		r.F.SetFont("Helvetica", style, 8.5)
 		lines := make([][]string, len(cells))
 		n := 1
 		for i, c := range cells {
@@ -114,22 +89,22 @@ func (r *report) table(widths []float64, head []string, rows [][]string) {
 			n = max(n, len(lines[i]))
 		}
 		h := float64(n) * lh
-		_, pageH := r.f.GetPageSize()
-		_, _, _, bottom := r.f.GetMargins()
-		if r.f.GetY()+h > pageH-bottom-2 {
-			r.f.AddPage()
+		_, pageH := r.F.GetPageSize()
+		_, _, _, bottom := r.F.GetMargins()
+		if r.F.GetY()+h > pageH-bottom-2 {
+			r.F.AddPage()
 		}
-		x, y := 12.0, r.f.GetY()
+		x, y := 12.0, r.F.GetY()
 		for i := range cells {
 			for j, l := range lines[i] {
-				r.f.SetXY(x, y+float64(j)*lh)
-				r.f.CellFormat(widths[i], lh, l, "", 0, "L", false, 0, "")
+				r.F.SetXY(x, y+float64(j)*lh)
+				r.F.CellFormat(widths[i], lh, l, "", 0, "L", false, 0, "")
 			}
 			x += widths[i]
 		}
-		r.f.SetDrawColor(200, 200, 200)
-		r.f.Line(12, y+h, 12+sum(widths), y+h)
-		r.f.SetY(y + h + 0.6)
+		r.F.SetDrawColor(200, 200, 200)
+		r.F.Line(12, y+h, 12+sum(widths), y+h)
+		r.F.SetY(y + h + 0.6)
 	}
 	line(head, true)
 	for _, row := range rows {
@@ -144,12 +119,12 @@ func (r *report) table(widths []float64, head []string, rows [][]string) {
 // Windows-1252 byte, and SplitText reads runes: each byte goes in as the
 // rune of the same number and comes back out as that byte.
 func (r *report) split(s string, w float64) []string {
-	b := r.tr(s)
+	b := r.Tr(s)
 	rs := make([]rune, len(b))
 	for i := 0; i < len(b); i++ {
 		rs[i] = rune(b[i])
 	}
-	lines := r.f.SplitText(string(rs), w)
+	lines := r.F.SplitText(string(rs), w)
 	for i, l := range lines {
 		out := make([]byte, 0, len(l))
 		for _, c := range l {
@@ -169,7 +144,7 @@ func sum(ws []float64) float64 {
 }
 
 func (r *report) summary(d Dashboard) {
-	r.heading("Summary")
+	r.Heading("Summary")
 	rows := [][]string{
 		{"Doses made", count(d.Doses)},
 		{"Errors caught", fmt.Sprintf("%s (%s per 1,000 doses)", count(d.Caught), d.CaughtPerK)},
@@ -182,7 +157,7 @@ func (r *report) summary(d Dashboard) {
 }
 
 func (r *report) kinds(d Dashboard) {
-	r.heading("Errors caught, by kind")
+	r.Heading("Errors caught, by kind")
 	var rows [][]string
 	for _, k := range d.ByKind {
 		rows = append(rows, []string{k.Kind, count(k.N), k.PerKStr})
@@ -193,13 +168,13 @@ func (r *report) kinds(d Dashboard) {
 		for _, c := range d.ByCode {
 			rows = append(rows, []string{c.Words, c.Kind, count(c.N)})
 		}
-		r.f.Ln(1)
+		r.F.Ln(1)
 		r.table([]float64{90, 60, 30}, []string{"What was caught", "Kind", "Count"}, rows)
 	}
 }
 
 func (r *report) people(d Dashboard) {
-	r.heading("By technician")
+	r.Heading("By technician")
 	var rows [][]string
 	for _, p := range d.People {
 		rows = append(rows, []string{p.Username, count(p.Doses), count(p.Caught), p.PerKStr, count(p.Typed)})
@@ -208,7 +183,7 @@ func (r *report) people(d Dashboard) {
 }
 
 func (r *report) overrides(d Dashboard) {
-	r.heading("Pharmacist overrides")
+	r.Heading("Pharmacist overrides")
 	var rows [][]string
 	for _, o := range d.OverrideList {
 		rows = append(rows, []string{timeIn(o.At, r.loc), o.Pharmacist, fmt.Sprintf("#%d %s %s", o.PreparationID, formulary.TallMan(o.Drug), logwords.Dose(o.Dose)),
@@ -218,7 +193,7 @@ func (r *report) overrides(d Dashboard) {
 }
 
 func (r *report) turnaround(d Dashboard) {
-	r.heading("Order to release, by priority (minutes)")
+	r.Heading("Order to release, by priority (minutes)")
 	var rows [][]string
 	for _, t := range d.Turnaround {
 		rows = append(rows, []string{t.Words, count(t.N), Minutes(t.MedianS), Minutes(t.P90S)})
@@ -227,7 +202,7 @@ func (r *report) turnaround(d Dashboard) {
 }
 
 func (r *report) waste(d Dashboard) {
-	r.heading("Waste and remakes")
+	r.Heading("Waste and remakes")
 	var rows [][]string
 	for _, w := range d.Waste {
 		rows = append(rows, []string{w.Reason, count(w.Doses), count(w.Containers), count(w.Remakes)})
@@ -237,7 +212,7 @@ func (r *report) waste(d Dashboard) {
 }
 
 func (r *report) events(entries []audit.Entry) {
-	r.heading("Events of the period, oldest first")
+	r.Heading("Events of the period, oldest first")
 	more := len(entries) > reportEvents
 	if more {
 		entries = entries[:reportEvents]

@@ -18,7 +18,7 @@ func TestReportTableWrapsLongCells(t *testing.T) {
 	r.table([]float64{26, 40, 18, 54, 54}, []string{"Time", "Event", "Person", "Preparation, patient", "What"},
 		[][]string{{"2026-12-03 10:00", "Scan refused", "", long, long}})
 	var buf bytes.Buffer
-	if err := r.f.Output(&buf); err != nil {
+	if err := r.F.Output(&buf); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "r.pdf")
