@@ -76,6 +76,9 @@ func MustParse(s string) Quantity {
 // trimPerDose drops a trailing "/dose" or " per dose" ("15 mg/kg/dose" is 15 mg/kg): a dose
 // is per dose already.
 func trimPerDose(t string) string {
+	if last := t[len(t)-1]; last != 'e' && last != 'E' {
+		return t
+	}
 	for _, suffix := range []string{"/dose", " per dose"} {
 		if len(t) > len(suffix) && strings.EqualFold(t[len(t)-len(suffix):], suffix) {
 			return strings.TrimSpace(t[:len(t)-len(suffix)])
@@ -87,7 +90,7 @@ func trimPerDose(t string) string {
 // splitAmountIn recognises an amount in a volume: "400 mg in 250 mL", "25000 units/250 mL",
 // "2 mg per mL". The right-hand side must start with a digit or be a bare unit after "per".
 func splitAmountIn(t string) (string, string, bool) {
-	for _, sep := range []string{" in ", " per ", " IN ", " PER "} {
+	for _, sep := range amountSeps(t) {
 		if a, b, ok := strings.Cut(t, sep); ok {
 			return strings.TrimSpace(a), strings.TrimSpace(b), true
 		}
@@ -99,6 +102,23 @@ func splitAmountIn(t string) (string, string, bool) {
 		}
 	}
 	return "", "", false
+}
+
+// inSeps are the words that put an amount in a volume, in the order they are looked for.
+var inSeps = []string{" in ", " per ", " IN ", " PER "}
+
+// amountSeps is inSeps, or none when t has no space before an i or a p (as in "72.5 kg"):
+// the usual quantity is told apart without searching for each word.
+func amountSeps(t string) []string {
+	for i := 0; i+1 < len(t); i++ {
+		if t[i] == ' ' {
+			switch t[i+1] {
+			case 'i', 'I', 'p', 'P':
+				return inSeps
+			}
+		}
+	}
+	return nil
 }
 
 // parseAmountIn divides an amount by the volume it is in, exactly where the quotient

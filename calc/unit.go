@@ -138,24 +138,44 @@ type Unit struct {
 // ParseUnit parses a unit such as "mg", "mcg/kg/min", "mL/h", "m2", "mg·h/L". Aliases are
 // accepted ("ml", "cc", "ug", "µg", "U", "IU", "hr", "m²"); the result prints canonically.
 func ParseUnit(s string) (Unit, error) {
-	if u, ok := unitCache.Load(s); ok {
-		return u.(Unit), nil
+	if m := unitCache.Load(); m != nil {
+		if u, ok := (*m)[s]; ok {
+			return u, nil
+		}
 	}
 	u, err := parseUnit(s)
-	if err == nil && unitCacheSize.Load() < unitCacheMax {
-		if _, loaded := unitCache.LoadOrStore(s, u); !loaded {
-			unitCacheSize.Add(1)
-		}
+	if err == nil {
+		rememberUnit(s, u)
 	}
 	return u, err
 }
 
 // unitCache memoises ParseUnit: a site uses a few dozen unit spellings, and parsing them again
-// for every quantity was most of Parse's cost. It is bounded so hostile input cannot grow it.
+// for every quantity was most of Parse's cost. Readers load the map without locking; a new
+// spelling copies it under unitCacheMu. It is bounded so hostile input cannot grow it.
 var (
-	unitCache     sync.Map // string → Unit
-	unitCacheSize atomic.Int32
+	unitCache   atomic.Pointer[map[string]Unit]
+	unitCacheMu sync.Mutex
 )
+
+// rememberUnit adds a spelling to unitCache while it has room.
+func rememberUnit(s string, u Unit) {
+	unitCacheMu.Lock()
+	defer unitCacheMu.Unlock()
+	var old map[string]Unit
+	if p := unitCache.Load(); p != nil {
+		old = *p
+	}
+	if _, ok := old[s]; ok || len(old) >= unitCacheMax {
+		return
+	}
+	m := make(map[string]Unit, len(old)+1)
+	for k, v := range old {
+		m[k] = v
+	}
+	m[s] = u
+	unitCache.Store(&m)
+}
 
 const unitCacheMax = 1024
 
