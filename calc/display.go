@@ -62,7 +62,12 @@ func appendDecimal(b []byte, d decimal.Decimal, group bool) []byte {
 		c := d.Coefficient()
 		digits = []byte(c.Abs(c).String())
 	}
-	exp := int(d.Exponent())
+	return appendDigits(b, digits, int(d.Exponent()), group)
+}
+
+// appendDigits writes the coefficient's digits (no sign, no leading zero) times 10^exp as
+// appendDecimal does.
+func appendDigits(b, digits []byte, exp int, group bool) []byte {
 	for exp < 0 && len(digits) > 1 && digits[len(digits)-1] == '0' {
 		digits = digits[:len(digits)-1]
 		exp++

@@ -37,6 +37,14 @@ type DoseResult struct {
 // Dose multiplies a per-kg dose by the weight, a per-m2 dose by the BSA rounded to 0.01 m2,
 // or takes a flat dose as is, then applies the maximum dose.
 func Dose(in DoseInput) (DoseResult, error) {
+	if res, ok := doseFast(in); ok {
+		return res, nil
+	}
+	return doseExact(in)
+}
+
+// doseExact is Dose in decimal arithmetic, for every input.
+func doseExact(in DoseInput) (DoseResult, error) {
 	var t trail
 	if err := positive("dose", in.Dose); err != nil {
 		return DoseResult{}, err
@@ -244,6 +252,14 @@ type VolumeResult struct {
 // Volume is dose ÷ concentration, rounded once to what can be measured, never above
 // MaxDelivered or MaxVolume.
 func Volume(in VolumeInput) (VolumeResult, error) {
+	if res, ok := volumeFast(in); ok {
+		return res, nil
+	}
+	return volumeExact(in)
+}
+
+// volumeExact is Volume in decimal arithmetic, for every input.
+func volumeExact(in VolumeInput) (VolumeResult, error) {
 	var t trail
 	if err := positive("dose", in.Dose); err != nil {
 		return VolumeResult{}, err

@@ -120,11 +120,20 @@ func (a fx) decimal() decimal.Decimal {
 	if a.c == 0 {
 		return decimal.Decimal{}
 	}
+	a = a.norm()
+	return newDecimal(a.c, a.e)
+}
+
+// norm drops trailing zeros (none from zero).
+func (a fx) norm() fx {
+	if a.c == 0 {
+		return a
+	}
 	for a.c%10 == 0 {
 		a.c /= 10
 		a.e++
 	}
-	return newDecimal(a.c, a.e)
+	return a
 }
 
 // smallMax bounds the coefficients newDecimal shares: clinical values have a few digits
@@ -199,21 +208,30 @@ func divRound(n, d fx) (int64, bool) {
 // quoExact is n ÷ d when it terminates within what an int64 holds; ok is false otherwise (a
 // quotient such as 1 ÷ 3 that never terminates, or one too long).
 func quoExact(n, d fx) (decimal.Decimal, bool) {
-	num, den, ok := ratio64(fx{c: n.c}, fx{c: d.c})
+	q, ok := quoExactFx(n, d)
 	if !ok {
 		return decimal.Decimal{}, false
+	}
+	return q.decimal(), true
+}
+
+// quoExactFx is quoExact as an fx, trailing zeros dropped as decimal() drops them.
+func quoExactFx(n, d fx) (fx, bool) {
+	num, den, ok := ratio64(fx{c: n.c}, fx{c: d.c})
+	if !ok {
+		return fx{}, false
 	}
 	e := n.e - d.e
 	for range len(pow10s) {
 		if num%den == 0 {
-			return fx{c: num / den, e: e}.decimal(), true
+			return fx{c: num / den, e: e}.norm(), true
 		}
 		if num, ok = mul64(num, 10); !ok {
-			return decimal.Decimal{}, false
+			return fx{}, false
 		}
 		e--
 	}
-	return decimal.Decimal{}, false
+	return fx{}, false
 }
 
 // quoFast is quo's integer path.
@@ -270,7 +288,16 @@ func cmpFast(a, b rq) (int, bool) {
 func (g *Guards) deviationFast(delivered, ordered rq) (decimal.Decimal, int, bool) {
 	dn, dd, ok1 := fxRq(delivered)
 	on, od, ok2 := fxRq(ordered)
-	if !ok1 || !ok2 || od.c != 1 || od.e != 0 || on.c == 0 {
+	if !ok1 || !ok2 {
+		return decimal.Decimal{}, 0, false
+	}
+	return g.deviationFx(fq{n: dn, d: dd}, fq{n: on, d: od})
+}
+
+// deviationFx is deviationFast on fractions already held as integers.
+func (g *Guards) deviationFx(delivered, ordered fq) (decimal.Decimal, int, bool) {
+	dn, dd, on, od := delivered.n, delivered.d, ordered.n, ordered.d
+	if od.c != 1 || od.e != 0 || on.c == 0 {
 		return decimal.Decimal{}, 0, false
 	}
 	// diff = dn/dd − on = (dn − on·dd) / dd; deviation = diff ÷ on × 100 = (dn − on·dd) × 100 ÷ (dd·on).

@@ -332,6 +332,11 @@ func (q Quantity) String() string {
 // Convert expresses q in unit u of the same dimension. Metric conversions are exact; one that
 // does not terminate (min → h, kg → lb) keeps SignificantDigits significant digits.
 func (q Quantity) Convert(u Unit) (Quantity, error) {
+	if a, ok := fqOf(q); ok {
+		if r, ok := a.to(u); ok {
+			return r.quantity(), nil
+		}
+	}
 	r, err := exactOf(q).to(u)
 	if err != nil {
 		return Quantity{}, err
@@ -368,6 +373,13 @@ func (q Quantity) Sub(o Quantity) (Quantity, error) {
 
 // Mul returns q × o, cancelling opposite units of one dimension (15 mg/kg × 72.5 kg = 1087.5 mg).
 func (q Quantity) Mul(o Quantity) (Quantity, error) {
+	if a, ok := fqOf(q); ok {
+		if b, ok := fqOf(o); ok {
+			if r, ok := a.mul(b); ok {
+				return r.quantity(), nil
+			}
+		}
+	}
 	r, err := exactOf(q).mul(exactOf(o))
 	if err != nil {
 		return Quantity{}, relabel(err, "quantity")
@@ -380,6 +392,13 @@ func (q Quantity) Div(o Quantity) (Quantity, error) {
 	if o.Value.IsZero() {
 		return Quantity{}, errorf("quantity", CodeNotPositive, "division by zero %s", o.String())
 	}
+	if a, ok := fqOf(q); ok {
+		if b, ok := fqOf(o); ok {
+			if r, ok := a.div(b); ok {
+				return r.quantity(), nil
+			}
+		}
+	}
 	r, err := exactOf(q).div(exactOf(o))
 	if err != nil {
 		return Quantity{}, relabel(err, "quantity")
@@ -389,6 +408,13 @@ func (q Quantity) Div(o Quantity) (Quantity, error) {
 
 // Cmp compares q with o exactly (-1, 0, +1) across units of one dimension.
 func (q Quantity) Cmp(o Quantity) (int, error) {
+	if a, ok := fqOf(q); ok {
+		if b, ok := fqOf(o); ok {
+			if c, ok := a.cmp(b); ok {
+				return c, nil
+			}
+		}
+	}
 	return exactOf(q).cmp(exactOf(o))
 }
 

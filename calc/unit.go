@@ -464,6 +464,13 @@ func (r *ratio) times(numAtom, denAtom uint8, k int8) {
 // (mcg/kg × kg → mcg, mg ÷ mg/mL → mL) and merging a second atom of a dimension into the first
 // (mg × g → mg²). The value must be multiplied by the returned ratio to stay the same quantity.
 func mulUnits(a, b Unit) (Unit, ratio, error) {
+	// A plain number changes no unit: the usual scaling of a limit by a count or weight.
+	switch {
+	case b == Unit{}:
+		return a, ratio{}, nil
+	case a == Unit{}:
+		return b, ratio{}, nil
+	}
 	r := a
 	var f ratio
 	for d := range numDims {

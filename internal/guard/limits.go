@@ -147,16 +147,22 @@ func (l *compiledLimit) finding(code, field string, value, lim calc.Quantity, ab
 // kg is worked out only to word a finding.
 func (l *compiledLimit) perKg(f Facts) (Finding, bool) {
 	lim := l.maxPerKg.canonical // dose unit per kg
-	amount, err1 := f.Delivered.Convert(l.doseUnit)
-	w, err2 := f.Weight.Convert(kg)
-	if err1 != nil || err2 != nil || w.Value.Sign() <= 0 {
+	if f.Weight.Value.Sign() <= 0 {
 		return Finding{}, false
 	}
-	most, err := calc.Quantity{Value: lim.Value}.Mul(calc.Quantity{Value: w.Value})
+	// The limit times the weight cancels the per-kg against the weight's unit exactly
+	// (mg/kg × 72.5 kg = mg; × lb converts); a weight or dose of another dimension fails
+	// the comparison and is not judged here.
+	most, err := lim.Mul(*f.Weight)
 	if err != nil {
 		return Finding{}, false
 	}
-	if c, err := (calc.Quantity{Value: amount.Value}).Cmp(most); err != nil || c <= 0 {
+	if c, err := f.Delivered.Cmp(most); err != nil || c <= 0 {
+		return Finding{}, false
+	}
+	amount, err1 := f.Delivered.Convert(l.doseUnit)
+	w, err2 := f.Weight.Convert(kg)
+	if err1 != nil || err2 != nil {
 		return Finding{}, false
 	}
 	per, err := calc.Quantity{Value: amount.Value}.Div(calc.Quantity{Value: w.Value})

@@ -201,6 +201,14 @@ func TestCheckDose(t *testing.T) {
 		if fs := r.CheckDose(Facts{Drug: "vancomycin", Route: "IV", Delivered: calc.MustParse("1.75 g"), Weight: q("50000 g")}); len(fs) != 0 {
 			t.Errorf("exactly 35 mg/kg held: %+v", fs)
 		}
+		// 110.23113109243879 lb is 50 kg to 16 digits (0.45359237 kg a pound): 2.5 g is 50 mg/kg.
+		fs = r.CheckDose(Facts{Drug: "vancomycin", Route: "IV", Delivered: calc.MustParse("2500 mg"), Weight: q("110.23113109243879 lb")})
+		if codes(fs) != FindDosePerKgAboveMax || !strings.Contains(fs[0].Message, "50 mg/kg") {
+			t.Errorf("weight in lb: %+v", fs)
+		}
+		if fs := r.CheckDose(Facts{Drug: "vancomycin", Route: "IV", Delivered: calc.MustParse("2500 mg"), Weight: q("50 mL")}); len(fs) != 0 {
+			t.Errorf("a weight that is not a mass is judged: %+v", fs)
+		}
 	})
 	t.Run("per m2", func(t *testing.T) {
 		fs := r.CheckDose(Facts{Drug: "cyclophosphamide", Route: "IV", Delivered: calc.MustParse("3500 mg"), BSA: q("1.9 m2")})

@@ -1,0 +1,232 @@
+package calc
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+)
+
+// drawPositive draws a positive value: clinical ones, long ones (past what an int64 holds,
+// so the decimal path is taken) and ones with trailing zeros.
+func drawPositive(t *rapid.T, label string) decimal.Decimal {
+	c := rapid.OneOf(rapid.Int64Range(1, 99999), rapid.Int64Range(1, 999999999999999999),
+		rapid.SampledFrom([]int64{1, 2, 5, 10, 25, 50, 100, 1000, 65535, 65536})).Draw(t, label+"_c")
+	e := rapid.Int32Range(-12, 6).Draw(t, label+"_e")
+	d := decimal.New(c, e)
+	if rapid.IntRange(0, 9).Draw(t, label+"_long") == 0 {
+		// More digits than an int64 holds.
+		d = d.Add(decimal.New(1, -25))
+	}
+	return d
+}
+
+// drawIncrement draws a syringe graduation, or any positive number.
+func drawIncrement(t *rapid.T) decimal.Decimal {
+	if rapid.Bool().Draw(t, "inc_usual") {
+		return decimalOf(rapid.SampledFrom([]string{"0.01", "0.1", "0.2", "0.5", "1", "0.05", "0.25", "2"}).Draw(t, "inc"))
+	}
+	return drawPositive(t, "inc")
+}
+
+func drawUnit(t *rapid.T, label string, units ...string) Unit {
+	return MustParseUnit(rapid.SampledFrom(units).Draw(t, label))
+}
+
+// drawGuards draws no guards, or guards with drawn deviation limits and syringes.
+func drawGuards(t *rapid.T) *Guards {
+	switch rapid.IntRange(0, 2).Draw(t, "guards") {
+	case 0:
+		return nil
+	case 1:
+		return testGuards().Prepare()
+	}
+	g := testGuards()
+	g.DeviationWarn = decimal.New(rapid.Int64Range(0, 200).Draw(t, "warn"), -1)
+	g.DeviationRefuse = decimal.New(rapid.Int64Range(0, 300).Draw(t, "refuse"), -1)
+	if rapid.Bool().Draw(t, "unprepared") {
+		return g
+	}
+	return g.Prepare()
+}
+
+// The integer line (volumeFast) gives exactly what the decimal line gives, field by field and
+// coefficient by coefficient, or steps aside; inputs include rounding ties, values too long
+// for an int64, units that convert and units that do not.
+func TestVolumeFastAgreesWithDecimal(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		conc := Quantity{Value: drawPositive(t, "conc"), Unit: drawUnit(t, "conc_unit",
+			"mg/mL", "mg/mL", "mg/L", "g/mL", "mcg/mL", "g/L", "units/mL", "mEq/mL", "mg/dL", "mg")}
+		inc := Quantity{Value: drawIncrement(t), Unit: drawUnit(t, "inc_unit", "mL", "mL", "mL", "L", "mcL", "dL", "mg")}
+		var dose Quantity
+		switch rapid.IntRange(0, 3).Draw(t, "kind") {
+		case 0:
+			// A dose whose volume lies exactly halfway between two multiples of the increment.
+			k := decimal.NewFromInt(rapid.Int64Range(0, 500).Draw(t, "k")).Add(decimal.New(5, -1))
+			dose = Quantity{Value: k.Mul(inc.Value).Mul(conc.Value), Unit: MustParseUnit("mg")}
+			if inc.Unit != unitML || conc.Unit != unitMgPerML {
+				dose.Value = dose.Value.Add(decimal.New(1, -3))
+			}
+		case 1, 2:
+			// A dose of the concentration's own amount, of clinical size.
+			dose = Quantity{Value: decimal.New(rapid.Int64Range(1, 999999).Draw(t, "dose_c"), rapid.Int32Range(-4, 2).Draw(t, "dose_e")),
+				Unit: Unit{pos: conc.Unit.pos}}
+		default:
+			dose = Quantity{Value: drawPositive(t, "dose"), Unit: drawUnit(t, "dose_unit", "mg", "g", "mcg", "units", "mEq", "mL")}
+		}
+		if rapid.IntRange(0, 19).Draw(t, "negative") == 0 {
+			dose.Value = dose.Value.Neg()
+		}
+		in := VolumeInput{Dose: dose, Concentration: conc, RoundTo: &inc, Guards: drawGuards(t)}
+		fast, ok := volumeFast(in)
+		exact, err := volumeExact(in)
+		if !ok {
+			return
+		}
+		if err != nil {
+			t.Fatalf("%v: the integer line gives %v, the decimal line refuses: %v", in, fast, err)
+		}
+		if d := diffFields(fast, exact); d != "" {
+			t.Fatalf("%v:\n%s", in, d)
+		}
+	})
+}
+
+// The integer dose (doseFast) gives exactly what the decimal dose gives, or steps aside.
+func TestDoseFastAgreesWithDecimal(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		dose := Quantity{Value: drawPositive(t, "dose"), Unit: drawUnit(t, "dose_unit",
+			"mg/kg", "mcg/kg", "g/kg", "units/kg", "mg/kg/h", "mg/g", "mg/m2", "mg")}
+		weight := Quantity{Value: drawPositive(t, "weight"), Unit: drawUnit(t, "weight_unit", "kg", "g", "lb", "mg", "mL")}
+		in := DoseInput{Dose: dose, Weight: &weight}
+		fast, ok := doseFast(in)
+		exact, err := doseExact(in)
+		if !ok {
+			return
+		}
+		if err != nil {
+			t.Fatalf("%v: the integer dose gives %v, the decimal dose refuses: %v", in, fast, err)
+		}
+		if d := diffFields(fast, exact); d != "" {
+			t.Fatalf("%v:\n%s", in, d)
+		}
+	})
+}
+
+// Cmp, Convert, Mul and Div give what the decimal fractions give, including their errors.
+func TestQuantityFastAgreesWithDecimal(t *testing.T) {
+	t.Parallel()
+	units := []string{"mg", "g", "kg", "mcg", "lb", "oz", "mL", "L", "mg/mL", "mg/kg", "mcg/kg/min", "units/h", "m2", "h", "min"}
+	rapid.Check(t, func(t *rapid.T) {
+		a := Quantity{Value: drawPositive(t, "a"), Unit: drawUnit(t, "a_unit", units...)}
+		b := Quantity{Value: drawPositive(t, "b"), Unit: drawUnit(t, "b_unit", units...)}
+		if rapid.Bool().Draw(t, "neg") {
+			a.Value = a.Value.Neg()
+		}
+		c, err := a.Cmp(b)
+		wantC, wantErr := exactOf(a).cmp(exactOf(b))
+		if c != wantC || (err == nil) != (wantErr == nil) {
+			t.Fatalf("%v cmp %v = %d %v, decimal %d %v", a, b, c, err, wantC, wantErr)
+		}
+		agree := func(op string, got Quantity, err error, want rq, wantErr error) {
+			if (err == nil) != (wantErr == nil) {
+				t.Fatalf("%v %s %v: error %v, decimal %v", a, op, b, err, wantErr)
+			}
+			if err == nil && !reflect.DeepEqual(got, want.quantity()) {
+				t.Fatalf("%v %s %v = %#v, decimal %#v", a, op, b, got, want.quantity())
+			}
+		}
+		got, err := a.Convert(b.Unit)
+		want, wantErr := exactOf(a).to(b.Unit)
+		agree("in", got, err, want, wantErr)
+		got, err = a.Mul(b)
+		want, wantErr = exactOf(a).mul(exactOf(b))
+		agree("×", got, err, want, wantErr)
+		got, err = a.Div(b)
+		want, wantErr = exactOf(a).div(exactOf(b))
+		agree("÷", got, err, want, wantErr)
+	})
+}
+
+// splitAmountIn finds the same split as looking for every word in turn.
+func TestSplitAmountInAgrees(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.StringMatching(`[0-9 inpeINPER/mgL]{0,14}`).Draw(t, "s")
+		a, b, ok := splitAmountIn(s)
+		var wa, wb string
+		wok := false
+		for _, sep := range inSeps {
+			if x, y, found := strings.Cut(s, sep); found {
+				wa, wb, wok = strings.TrimSpace(x), strings.TrimSpace(y), true
+				break
+			}
+		}
+		if !wok {
+			if i := strings.IndexByte(s, '/'); i > 0 && i+1 < len(s) {
+				if rest := strings.TrimSpace(s[i+1:]); rest != "" && isDigit(rest[0]) {
+					wa, wb, wok = strings.TrimSpace(s[:i]), rest, true
+				}
+			}
+		}
+		if a != wa || b != wb || ok != wok {
+			t.Fatalf("%q split as %q %q %v, want %q %q %v", s, a, b, ok, wa, wb, wok)
+		}
+	})
+}
+
+// The benchmark's line takes the integer path, and a line it cannot take still comes out.
+func TestVolumeFastTaken(t *testing.T) {
+	in := VolumeInput{Dose: MustParse("1087.5 mg"), Concentration: MustParse("50 mg/mL"), RoundTo: qp("0.2 mL"),
+		Guards: testGuards().Prepare()}
+	if _, ok := volumeFast(in); !ok {
+		t.Fatal("the usual line does not take the integer path")
+	}
+	if _, ok := doseFast(DoseInput{Dose: MustParse("15 mg/kg"), Weight: qp("72.5 kg")}); !ok {
+		t.Fatal("the usual dose does not take the integer path")
+	}
+	long := in
+	long.Dose = MustParse("1087.50000000000000000001 mg")
+	if _, ok := volumeFast(long); ok {
+		t.Fatal("a dose too long for an int64 takes the integer path")
+	}
+	v, err := Volume(long)
+	if err != nil || Display(v.Volume) != "21.8 mL" {
+		t.Fatalf("long dose: %v %v", v.Volume, err)
+	}
+}
+
+// diffFields names the fields of two results of one type that differ, with both values: a
+// decimal by its digits and exponent (two zeros may differ inside big.Int and still be the
+// same number with the same exponent), anything else as reflect.DeepEqual sees it.
+func diffFields(a, b any) string {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	var out []string
+	for i := range va.NumField() {
+		x, y := va.Field(i).Interface(), vb.Field(i).Interface()
+		if fmtAny(x) != fmtAny(y) || (fmtAny(x) == "" && !reflect.DeepEqual(x, y)) {
+			out = append(out, va.Type().Field(i).Name+": "+fmtAny(va.Field(i).Interface())+" ≠ "+fmtAny(vb.Field(i).Interface()))
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func fmtAny(v any) string {
+	switch x := v.(type) {
+	case Quantity:
+		return x.Value.String() + " e" + decimal.NewFromInt32(x.Value.Exponent()).String() + " " + x.Unit.String()
+	case decimal.Decimal:
+		return x.String() + " e" + decimal.NewFromInt32(x.Exponent()).String()
+	case *Quantity:
+		if x != nil {
+			return "*" + fmtAny(*x)
+		}
+	case []string:
+		return strings.Join(x, " | ")
+	}
+	return ""
+}
