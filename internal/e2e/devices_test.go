@@ -35,8 +35,15 @@ func TestWeighOnTheBalanceAndPrint(t *testing.T) {
 	tech.loginPassword("tech1")
 	tech.open("/tablet")
 	techAPI := login(t, base, "tech1")
+	prepID := claimAtTheDemoHood(t, tech, r, api)
+	makeWeighingOnTheBalance(t, a, tech, r, api, techAPI, prepID)
+	checkTheLabelPrintedOnTheHood(t, a, tech, r, api, prepID)
+	checkTheBalanceReadingIsLogged(t, base, prepID)
+}
 
-	// The tablet is put at the demo hood.
+// claimAtTheDemoHood puts the tablet at the demo hood and claims the STAT
+// cefazolin of the demo queue, returning its preparation.
+func claimAtTheDemoHood(t *testing.T, tech *browser, r *report, api *apiClient) int64 {
 	tech.waitFor("the hood picker", `!!document.getElementById('hood-select')`, 10*time.Second)
 	evalIn[bool](tech, fmt.Sprintf(`(() => { const s = document.getElementById('hood-select'); s.value = %q;
 		s.dispatchEvent(new Event('change')); return true })()`, app.DemoHood))
@@ -55,7 +62,12 @@ func TestWeighOnTheBalanceAndPrint(t *testing.T) {
 	}
 	tech.tap(fmt.Sprintf(`form[action="/tablet/prep/%d/claim"] button`, prepID))
 	tech.waitFor("the guided preparation", fmt.Sprintf(`location.pathname === '/tablet/prep/%d'`, prepID), 10*time.Second)
+	return prepID
+}
 
+// makeWeighingOnTheBalance walks the preparation's steps on the tablet
+// (scans over the API), weighing on the simulated balance, up to the label.
+func makeWeighingOnTheBalance(t *testing.T, a *app.App, tech *browser, r *report, api, techAPI *apiClient, prepID int64) {
 	doc := api.prep(prepID)
 	photo := photoFile(t)
 	sim := a.DemoBalance
@@ -110,8 +122,11 @@ func TestWeighOnTheBalanceAndPrint(t *testing.T) {
 	if weighed == 0 {
 		t.Fatal("the preparation had no weigh step")
 	}
+}
 
-	// Completing printed the label on the hood's printer, not in the browser.
+// checkTheLabelPrintedOnTheHood: completing printed the label on the hood's
+// printer, not in the browser, as ZPL whose DataMatrix carries the label data.
+func checkTheLabelPrintedOnTheHood(t *testing.T, a *app.App, tech *browser, r *report, api *apiClient, prepID int64) {
 	tech.waitFor("the printed label", `document.getElementById('feedback').textContent.indexOf('Label printed on') >= 0`, 30*time.Second)
 	tech.screen(r, "prep-label-printed")
 	jobs := a.DemoPrinter.Jobs()
@@ -131,8 +146,11 @@ func TestWeighOnTheBalanceAndPrint(t *testing.T) {
 	if got := zpltest.DataMatrix(t, img, 0.65, 0, 1, 0.44); got != want {
 		t.Fatalf("the printed label's DataMatrix reads %q, want %q", got, want)
 	}
+}
 
-	// The log keeps the balance's own reading with the weight.
+// checkTheBalanceReadingIsLogged: the log keeps the balance's own reading
+// with each weight.
+func checkTheBalanceReadingIsLogged(t *testing.T, base string, prepID int64) {
 	var ev struct {
 		Events []struct {
 			Payload map[string]any `json:"payload"`
