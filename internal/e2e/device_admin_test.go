@@ -61,8 +61,18 @@ func TestDeviceScreensAndAFailedPrint(t *testing.T) {
 
 	admin := newBrowser(t, "admin", base)
 	admin.loginPassword("admin1")
+	api := registerABalance(t, admin, r, base, simAddr)
+	ids := registerTwoPrinters(t, admin, r, api, capture.Addr(), dead)
+	pharmAPI, prepID, bad := printToBothPrinters(t, a, base, capture, ids)
+	pharm := retryTheFailedPrint(t, a, base, r, pharmAPI, prepID, bad)
+	warnOfALabelNeverPrinted(t, a, base, r, pharm, pharmAPI, ids)
+	takeThePrinterOutOfService(t, admin, r, ids)
+}
 
-	// A balance, first with a readability no balance has.
+// registerABalance registers the simulated balance through the form, first
+// with a readability no balance has, and reads it through the API it
+// returns.
+func registerABalance(t *testing.T, admin *browser, r *report, base, simAddr string) *apiClient {
 	admin.open("/admin/balances/new")
 	admin.setField("name", "Hood 2 balance")
 	admin.setField("address", simAddr)
@@ -103,9 +113,13 @@ func TestDeviceScreensAndAFailedPrint(t *testing.T) {
 	if row := admin.text("main table"); !strings.Contains(row, "12.345 g, stable") {
 		t.Errorf("the balances list does not show the last reading: %s", row)
 	}
+	return api
+}
 
-	// Two printers: one that takes the label, one switched off.
-	for _, p := range []struct{ name, addr, hood string }{{"Hood 2 printer", capture.Addr(), "Hood 2"}, {"Hood 3 printer", dead, "Hood 3"}} {
+// registerTwoPrinters registers one printer that takes the label and one
+// switched off, and returns the printers' ids by name.
+func registerTwoPrinters(t *testing.T, admin *browser, r *report, api *apiClient, captureAddr, dead string) map[string]int64 {
+	for _, p := range []struct{ name, addr, hood string }{{"Hood 2 printer", captureAddr, "Hood 2"}, {"Hood 3 printer", dead, "Hood 3"}} {
 		admin.open("/admin/printers/new")
 		admin.setField("name", p.name)
 		admin.setField("address", p.addr)
@@ -126,8 +140,13 @@ func TestDeviceScreensAndAFailedPrint(t *testing.T) {
 	for _, p := range ps.Printers {
 		ids[p.Name] = p.ID
 	}
+	return ids
+}
 
-	// A completed preparation's label goes to both printers.
+// printToBothPrinters sends a completed preparation's label to both
+// printers: the capturing one prints it, the switched-off one fails. It
+// returns the pharmacist's client, the preparation and the failed job.
+func printToBothPrinters(t *testing.T, a *app.App, base string, capture *app.CapturePrinter, ids map[string]int64) (*apiClient, int64, devices.PrintJob) {
 	pharmAPI := login(t, base, "pharm1")
 	prepID := paperRecord(t, pharmAPI, "cefazolin")
 	var prep struct {
@@ -139,26 +158,34 @@ func TestDeviceScreensAndAFailedPrint(t *testing.T) {
 	var good, bad devices.PrintJob
 	pharmAPI.call("POST", fmt.Sprintf("/api/v1/preparations/%d/print", prepID), map[string]any{"printer_id": ids["Hood 2 printer"]}, &good)
 	pharmAPI.call("POST", fmt.Sprintf("/api/v1/preparations/%d/print", prepID), map[string]any{"printer_id": ids["Hood 3 printer"]}, &bad)
-	waitJob := func(id int64, status string) devices.PrintJob {
-		t.Helper()
-		var j devices.PrintJob
-		for end := time.Now().Add(20 * time.Second); time.Now().Before(end); {
-			if pharmAPI.call("GET", fmt.Sprintf("/api/v1/print-jobs/%d", id), nil, &j); j.Status == status {
-				return j
-			}
-			a.API.Devices.Wake()
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatalf("print job %d is %q (%s), want %s", id, j.Status, j.LastError, status)
-		return j
-	}
-	waitJob(good.ID, "printed")
+	waitPrintJob(t, a, pharmAPI, good.ID, "printed")
 	if jobs := capture.Jobs(); len(jobs) != 1 || !strings.HasPrefix(jobs[0], "^XA") {
 		t.Fatalf("the capturing printer received %d jobs", len(jobs))
 	}
-	waitJob(bad.ID, "failed")
+	waitPrintJob(t, a, pharmAPI, bad.ID, "failed")
+	return pharmAPI, prepID, bad
+}
 
-	// The pharmacist sees the failure in plain words and retries it.
+// waitPrintJob waits for print job id to reach status, waking the print
+// queue, and returns it.
+func waitPrintJob(t *testing.T, a *app.App, pharmAPI *apiClient, id int64, status string) devices.PrintJob {
+	t.Helper()
+	var j devices.PrintJob
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); {
+		if pharmAPI.call("GET", fmt.Sprintf("/api/v1/print-jobs/%d", id), nil, &j); j.Status == status {
+			return j
+		}
+		a.API.Devices.Wake()
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("print job %d is %q (%s), want %s", id, j.Status, j.LastError, status)
+	return j
+}
+
+// retryTheFailedPrint: the pharmacist sees the failure in plain words on the
+// print queue, none on the evidence page (another printer took the label),
+// and retries it. It returns the pharmacist's browser.
+func retryTheFailedPrint(t *testing.T, a *app.App, base string, r *report, pharmAPI *apiClient, prepID int64, bad devices.PrintJob) *browser {
 	pharm := newBrowser(t, "pharmacist", base)
 	pharm.loginPassword("pharm1")
 	pharm.open("/print-queue?status=failed")
@@ -179,16 +206,23 @@ func TestDeviceScreensAndAFailedPrint(t *testing.T) {
 	if f := pharm.text(".flash"); !strings.Contains(f, "again") {
 		t.Errorf("the retry says: %q", f)
 	}
-	waitJob(bad.ID, "failed")
+	waitPrintJob(t, a, pharmAPI, bad.ID, "failed")
+	return pharm
+}
 
-	// A label whose only print failed is not on the bag: the evidence page says so.
+// warnOfALabelNeverPrinted: a label whose only print failed is not on the
+// bag; the evidence page, the technician's screen and the log say so.
+func warnOfALabelNeverPrinted(t *testing.T, a *app.App, base string, r *report, pharm *browser, pharmAPI *apiClient, ids map[string]int64) {
 	other := paperRecord(t, pharmAPI, "potassium chloride")
+	var prep struct {
+		LabelSeq int `json:"label_seq"`
+	}
 	if pharmAPI.call("GET", fmt.Sprintf("/api/v1/preparations/%d", other), nil, &prep); prep.LabelSeq == 0 {
 		pharmAPI.call("POST", fmt.Sprintf("/api/v1/preparations/%d/labels", other), map[string]any{}, nil)
 	}
 	var lost devices.PrintJob
 	pharmAPI.call("POST", fmt.Sprintf("/api/v1/preparations/%d/print", other), map[string]any{"printer_id": ids["Hood 3 printer"]}, &lost)
-	waitJob(lost.ID, "failed")
+	waitPrintJob(t, a, pharmAPI, lost.ID, "failed")
 	pharm.open(fmt.Sprintf("/verify/%d", other))
 	if w := pharm.text("#label-print"); !strings.Contains(w, "Label not printed:") || !strings.Contains(w, "refused the connection") ||
 		!strings.Contains(w, "retry or print elsewhere") {
@@ -213,8 +247,11 @@ func TestDeviceScreensAndAFailedPrint(t *testing.T) {
 	if len(ev.Events) != 1 || !strings.Contains(fmt.Sprint(ev.Events[0].Payload["error"]), "refused the connection") {
 		t.Errorf("the failed print in the log: %+v", ev.Events)
 	}
+}
 
-	// Taking the switched-off printer out of service is confirmed first.
+// takeThePrinterOutOfService: taking the switched-off printer out of
+// service is confirmed first.
+func takeThePrinterOutOfService(t *testing.T, admin *browser, r *report, ids map[string]int64) {
 	admin.open(fmt.Sprintf("/admin/printers/%d", ids["Hood 3 printer"]))
 	admin.tap(`#f-active`)
 	admin.submitAndWait(`button[type=submit].big`, "the confirmation")
