@@ -131,7 +131,44 @@ func TestCleanroomFlow(t *testing.T) {
 	defer r.write(t)
 	api := login(t, base, "pharm2")
 
-	// The pharmacist opens the verification queue first and keeps it open.
+	pharm := pharmacistKeepsTheQueueOpen(t, base, r)
+	tech := technicianBadgesIn(t, base, r)
+	c := &cleanroomRun{t: t, r: r, api: api, tech: tech, prepID: theStatCefazolinIsFirst(t, api, tech)}
+	c.claim()
+	c.readTheWorksheet()
+	c.aWrongVialIsRefused()
+	c.theRightBagAndVials()
+	c.theRemainingSteps()
+	c.completedWithTheInspectionSavedOnce(base)
+	pharmacistVerifiesLive(t, pharm, r, api, c.prepID)
+	c.releaseByScanningTheLabel()
+	safetyOfficerSeesTheLog(t, base, r, c.prepID)
+	adminScreens(t, base, r)
+}
+
+// cleanroomRun is the technician's side of TestCleanroomFlow: the
+// preparation, what its worksheet expects scanned, and the taps and scans
+// counted for the report.
+type cleanroomRun struct {
+	t      *testing.T
+	r      *report
+	api    *apiClient
+	tech   *browser
+	prepID int64
+
+	bag, vial, wrong product // the right bag and vial, and a wrong vial
+	waterIDs         []int64 // the water that dissolves the powder
+	vialCount        int
+
+	taps, scans int
+}
+
+// tap taps sel on the technician's tablet and counts the tap.
+func (c *cleanroomRun) tap(sel string) { c.tech.tap(sel); c.taps++ }
+
+// pharmacistKeepsTheQueueOpen: the pharmacist opens the verification queue
+// first and keeps it open, live.
+func pharmacistKeepsTheQueueOpen(t *testing.T, base string, r *report) *browser {
 	pharm := newBrowser(t, "pharmacist", base)
 	pharm.loginPassword("pharm1")
 	if p := pharm.path(); p != "/verify" {
@@ -140,8 +177,11 @@ func TestCleanroomFlow(t *testing.T) {
 	pharm.waitFor("the live connection", `document.getElementById('live-state').textContent === 'Live'`, 10*time.Second)
 	evalIn[bool](pharm, `window.noReload = true`)
 	pharm.screen(r, "verify-queue-empty")
+	return pharm
+}
 
-	// The technician logs in by badge and PIN.
+// technicianBadgesIn: the technician logs in by badge and PIN.
+func technicianBadgesIn(t *testing.T, base string, r *report) *browser {
 	tech := newBrowser(t, "technician", base)
 	tech.open("/login")
 	tech.screen(r, "login-badge")
@@ -155,8 +195,12 @@ func TestCleanroomFlow(t *testing.T) {
 	tech.tap(`#badge-login button[type=submit]`)
 	tech.waitFor("the queue", `location.pathname === '/tablet'`, 10*time.Second)
 	tech.screen(r, "queue")
+	return tech
+}
 
-	// The STAT cefazolin is first.
+// theStatCefazolinIsFirst finds the STAT cefazolin, first in the queue with
+// its STAT badge, and returns its preparation.
+func theStatCefazolinIsFirst(t *testing.T, api *apiClient, tech *browser) int64 {
 	var prepID int64
 	for _, it := range api.queue() {
 		if strings.Contains(strings.ToLower(it.Drug), "cefazolin") && it.Priority == "stat" {
@@ -173,54 +217,64 @@ func TestCleanroomFlow(t *testing.T) {
 	if !strings.Contains(tech.text(".qcard.stat .badge.stat"), "STAT") {
 		t.Error("the STAT card has no STAT badge")
 	}
+	return prepID
+}
 
-	taps, scans := 0, 0
-	tap := func(sel string) { tech.tap(sel); taps++ }
-	tap(fmt.Sprintf(`form[action="/tablet/prep/%d/claim"] button`, prepID))
+// claim claims the preparation and opens its first step, the scans.
+func (c *cleanroomRun) claim() {
+	t, r, tech, prepID := c.t, c.r, c.tech, c.prepID
+	c.tap(fmt.Sprintf(`form[action="/tablet/prep/%d/claim"] button`, prepID))
 	tech.waitFor("the guided preparation", fmt.Sprintf(`location.pathname === '/tablet/prep/%d'`, prepID), 10*time.Second)
 	tech.screen(r, "prep-scan")
 	tech.plainWords("prep-scan")
 	if got := tech.text(".step:not([hidden]) .scan-progress"); !strings.Contains(got, "Scanned 0 of") {
 		t.Errorf("the scan step's card does not count the containers scanned: %q", got)
 	}
+}
 
+// readTheWorksheet reads from the worksheet the products the scan steps
+// expect (bag, vials, the water) and picks a wrong vial.
+func (c *cleanroomRun) readTheWorksheet() {
+	t, api, prepID := c.t, c.api, c.prepID
 	doc := api.prep(prepID)
-	var bagIDs, vialIDs, waterIDs []int64
-	vialCount := 1
+	var bagIDs, vialIDs []int64
+	c.vialCount = 1
 	for _, s := range doc.Steps {
 		switch {
 		case s.Kind == "scan_diluent" && s.Of != "":
-			waterIDs = s.Expects.ProductIDs
+			c.waterIDs = s.Expects.ProductIDs
 		case s.Kind == "scan_diluent":
 			bagIDs = s.Expects.ProductIDs
 		case s.Kind == "scan_vial":
 			vialIDs = s.Expects.ProductIDs
-			vialCount = max(s.Expects.Count, 1)
+			c.vialCount = max(s.Expects.Count, 1)
 		}
 	}
-	if len(waterIDs) == 0 {
+	if len(c.waterIDs) == 0 {
 		t.Fatalf("the cefazolin worksheet does not scan the water that dissolves it: %+v", doc.Steps)
 	}
 	if len(bagIDs) == 0 || len(vialIDs) == 0 {
 		t.Fatalf("the worksheet has no scan steps with products: %+v", doc.Steps)
 	}
-	bag, vial := api.product(bagIDs[0]), api.product(vialIDs[0])
-	var wrong product
+	c.bag, c.vial = api.product(bagIDs[0]), api.product(vialIDs[0])
 	for _, p := range api.products("ceftriaxone") {
 		if p.Container == "single_dose" {
-			wrong = p
+			c.wrong = p
 			break
 		}
 	}
-	if wrong.ID == 0 {
+	if c.wrong.ID == 0 {
 		t.Fatal("no ceftriaxone vial in the demo formulary")
 	}
+}
 
-	// A wrong vial while the bag is expected: refused in red, nothing
-	// accepted.
-	ms := tech.scan(gs1(wrong.unitGTIN(), "301231", "W1", "S1"))
+// aWrongVialIsRefused: a wrong vial while the bag is expected is refused in
+// red, in plain words, and nothing is accepted.
+func (c *cleanroomRun) aWrongVialIsRefused() {
+	t, r, api, tech, prepID := c.t, c.r, c.api, c.tech, c.prepID
+	ms := tech.scan(gs1(c.wrong.unitGTIN(), "301231", "W1", "S1"))
 	r.Scans = append(r.Scans, ms)
-	scans++
+	c.scans++
 	if kind, text := tech.feedback(); kind != "bad" || !strings.Contains(text, "STOP") {
 		t.Fatalf("a wrong vial gave feedback %q %q, want red", kind, text)
 	}
@@ -240,23 +294,27 @@ func TestCleanroomFlow(t *testing.T) {
 			t.Fatal("the wrong vial was recorded as accepted")
 		}
 	}
+}
 
-	// The right bag and vials.
-	ms = tech.scan(gs1(bag.unitGTIN(), "301231", "B77", ""))
+// theRightBagAndVials scans the right bag and vials; the wedge's GS1
+// separator keeps the lot and serial apart.
+func (c *cleanroomRun) theRightBagAndVials() {
+	t, r, api, tech, prepID := c.t, c.r, c.api, c.tech, c.prepID
+	ms := tech.scan(gs1(c.bag.unitGTIN(), "301231", "B77", ""))
 	r.Scans = append(r.Scans, ms)
-	scans++
+	c.scans++
 	if kind, text := tech.feedback(); kind != "ok" {
 		t.Fatalf("the bag scan gave %q %q", kind, text)
 	}
-	for i := 0; i < vialCount; i++ {
-		ms = tech.scan(gs1(vial.unitGTIN(), "301231", "A123", fmt.Sprintf("SN%d", i+1)))
+	for i := 0; i < c.vialCount; i++ {
+		ms = tech.scan(gs1(c.vial.unitGTIN(), "301231", "A123", fmt.Sprintf("SN%d", i+1)))
 		r.Scans = append(r.Scans, ms)
-		scans++
+		c.scans++
 		if kind, text := tech.feedback(); kind != "ok" {
 			t.Fatalf("vial scan %d gave %q %q", i+1, kind, text)
 		}
-		if i+1 < vialCount {
-			if got := tech.text(".step:not([hidden]) .scan-progress"); !strings.Contains(got, fmt.Sprintf("Scanned %d of %d", i+1, vialCount)) {
+		if i+1 < c.vialCount {
+			if got := tech.text(".step:not([hidden]) .scan-progress"); !strings.Contains(got, fmt.Sprintf("Scanned %d of %d", i+1, c.vialCount)) {
 				t.Errorf("after vial %d the card says %q", i+1, got)
 			}
 		}
@@ -273,11 +331,16 @@ func TestCleanroomFlow(t *testing.T) {
 			serials[s.Serial] = true
 		}
 	}
-	if len(serials) != vialCount {
-		t.Errorf("serials recorded %v, want %d distinct", serials, vialCount)
+	if len(serials) != c.vialCount {
+		t.Errorf("serials recorded %v, want %d distinct", serials, c.vialCount)
 	}
+}
 
-	// The remaining steps, each as it comes.
+// theRemainingSteps makes the remaining steps, each as it comes, up to the
+// label: the water scan, a typed weight, photos, and an inspection saved
+// across a dropped connection.
+func (c *cleanroomRun) theRemainingSteps() {
+	t, r, api, tech := c.t, c.r, c.api, c.tech
 	photo := photoFile(t)
 	shot := map[string]bool{}
 	for guard := 0; guard < 20; guard++ {
@@ -290,9 +353,9 @@ func TestCleanroomFlow(t *testing.T) {
 		switch kind {
 		case "scan":
 			// The sterile water that dissolves the powder is scanned too.
-			ms = tech.scan(gs1(api.product(waterIDs[0]).unitGTIN(), "301231", "SW1", ""))
+			ms := tech.scan(gs1(api.product(c.waterIDs[0]).unitGTIN(), "301231", "SW1", ""))
 			r.Scans = append(r.Scans, ms)
-			scans++
+			c.scans++
 			if k, text := tech.feedback(); k != "ok" {
 				t.Fatalf("the water scan gave %q %q", k, text)
 			}
@@ -304,11 +367,11 @@ func TestCleanroomFlow(t *testing.T) {
 			want := evalIn[string](tech, `document.querySelector('.step:not([hidden]) .qty').textContent`)
 			num := strings.TrimSuffix(strings.TrimSpace(want), " g")
 			for _, ch := range num {
-				tap(fmt.Sprintf(`.step:not([hidden]) [data-keypad] button[data-key="%c"]`, ch))
+				c.tap(fmt.Sprintf(`.step:not([hidden]) [data-keypad] button[data-key="%c"]`, ch))
 			}
 			// No balance at this hood: the weight is typed, with a reason.
 			tech.run(chromedp.SendKeys(chromedp.CSS(`.step:not([hidden]) .weigh input[name=reason]`), "No balance at this hood"))
-			tap(`.step:not([hidden]) .record-weight`)
+			c.tap(`.step:not([hidden]) .record-weight`)
 		case "manual":
 			if evalIn[bool](tech, `!!document.querySelector('.step:not([hidden]) .photo-input')`) {
 				// The photo is the big, obvious button; going without one is small.
@@ -317,32 +380,32 @@ func TestCleanroomFlow(t *testing.T) {
 					return take.height > skip.height && take.width * take.height > 1.5 * skip.width * skip.height; })()`) {
 					t.Error("'Done without a photo' is as big as 'Take photo'")
 				}
-				taps++ // the tap on "Take photo" that opens the camera
+				c.taps++ // the tap on "Take photo" that opens the camera
 				tech.run(chromedp.SetUploadFiles(chromedp.CSS(`.step:not([hidden]) .photo-input`), []string{photo}))
 				tech.waitFor("the photo shown back", `!document.querySelector('.step:not([hidden]) .photo-preview').hidden`, 5*time.Second)
 				tech.screen(r, "prep-photo-check")
 				if !tech.inView(`.step:not([hidden]) .use-photo`) {
 					t.Error("the photo's confirm button is below the fold at 1280×800")
 				}
-				tap(`.step:not([hidden]) .use-photo`)
+				c.tap(`.step:not([hidden]) .use-photo`)
 			} else if step == "inspect" {
 				// The Wi-Fi drops as the technician taps: the tablet shows it is
 				// retrying, and once the connection is back the step is saved
 				// once, with the same Idempotency-Key.
 				tech.offline(true)
-				tap(`.step:not([hidden]) .mark-done`)
+				c.tap(`.step:not([hidden]) .mark-done`)
 				tech.waitFor("the retrying state", `document.getElementById('save-state').textContent.indexOf('retrying') >= 0`, 10*time.Second)
 				tech.screen(r, "prep-offline-retrying")
 				tech.offline(false)
 			} else {
-				tap(`.step:not([hidden]) .mark-done`)
+				c.tap(`.step:not([hidden]) .mark-done`)
 			}
 		case "photo":
-			taps++
+			c.taps++
 			tech.run(chromedp.SetUploadFiles(chromedp.CSS(`.step:not([hidden]) .photo-input`), []string{photo}))
-			tap(`.step:not([hidden]) .use-photo`)
+			c.tap(`.step:not([hidden]) .use-photo`)
 		case "complete":
-			tap(`#complete`)
+			c.tap(`#complete`)
 		case "label":
 			guard = 99
 			continue
@@ -355,6 +418,13 @@ func TestCleanroomFlow(t *testing.T) {
 			t.Fatalf("step %s (%s): %s", step, kind, text)
 		}
 	}
+}
+
+// completedWithTheInspectionSavedOnce: the step saved across the dropped
+// connection is logged once, the label shows, and the preparation is
+// completed.
+func (c *cleanroomRun) completedWithTheInspectionSavedOnce(base string) {
+	t, r, api, tech, prepID := c.t, c.r, c.api, c.tech, c.prepID
 	var done struct {
 		Events []struct {
 			Payload struct {
@@ -374,12 +444,16 @@ func TestCleanroomFlow(t *testing.T) {
 	}
 	tech.waitFor("the label", `!document.getElementById('label-frame').hidden && document.getElementById('label-frame').contentDocument && document.getElementById('label-frame').contentDocument.readyState === 'complete'`, 10*time.Second)
 	tech.screen(r, "prep-label")
-	r.Taps, r.ScansN = taps, scans
+	r.Taps, r.ScansN = c.taps, c.scans
 	if got := api.prep(prepID).Status; got != "completed" {
 		t.Fatalf("after the last step the preparation is %s", got)
 	}
+}
 
-	// The pharmacist's queue shows it without a reload.
+// pharmacistVerifiesLive: the pharmacist's queue shows the preparation
+// without a reload, the evidence page shows what was done with the decision
+// in view, and the pharmacist approves it.
+func pharmacistVerifiesLive(t *testing.T, pharm *browser, r *report, api *apiClient, prepID int64) {
 	pharm.waitFor("the completed preparation in the live queue", fmt.Sprintf(`!!document.querySelector('[data-prep="%d"]')`, prepID), 10*time.Second)
 	if !evalIn[bool](pharm, `window.noReload === true`) {
 		t.Fatal("the verification queue reloaded the page instead of updating live")
@@ -427,8 +501,12 @@ func TestCleanroomFlow(t *testing.T) {
 	if got := api.prep(prepID).Status; got != "verified" {
 		t.Fatalf("after approval the preparation is %s", got)
 	}
+}
 
-	// The technician releases it by scanning its label on the queue screen.
+// releaseByScanningTheLabel: the technician releases the preparation by
+// scanning its label on the queue screen.
+func (c *cleanroomRun) releaseByScanningTheLabel() {
+	t, api, tech, prepID := c.t, c.api, c.tech, c.prepID
 	tech.open("/tablet")
 	tech.waitFor("the live queue", `document.getElementById('live-state').textContent === 'Live'`, 10*time.Second)
 	label := api.prep(prepID).LabelData
@@ -442,8 +520,10 @@ func TestCleanroomFlow(t *testing.T) {
 	if got := api.prep(prepID).Status; got != "released" {
 		t.Fatalf("after the label scan the preparation is %s", got)
 	}
+}
 
-	// The safety officer sees the events and the charts.
+// safetyOfficerSeesTheLog: the safety officer sees the events and the charts.
+func safetyOfficerSeesTheLog(t *testing.T, base string, r *report, prepID int64) {
 	safety := newBrowser(t, "safety officer", base)
 	safety.loginPassword("safety1")
 	if p := safety.path(); p != "/log" {
@@ -459,7 +539,10 @@ func TestCleanroomFlow(t *testing.T) {
 		}
 	}
 	safety.screen(r, "log")
+}
 
+// adminScreens shoots the admin's lists and forms for the report.
+func adminScreens(t *testing.T, base string, r *report) {
 	admin := newBrowser(t, "admin", base)
 	admin.loginPassword("admin1")
 	for _, p := range []struct{ path, name string }{{"/admin/products", "admin-products"}, {"/admin/recipes", "admin-recipes"}, {"/admin/users", "admin-users"}, {"/admin/users/new", "admin-user-form"}} {
