@@ -82,18 +82,41 @@ func TestProductReferencePicture(t *testing.T) {
 	}
 	path := fmt.Sprintf("/admin/products/%d/picture", productID)
 	admin, tech := session(t, e, "admin1"), session(t, e, "tech1")
-
-	tabletPage := func() string {
-		rec := browse(e, "GET", "/tablet/prep/1", tech, nil)
-		if rec.Code != 200 {
-			t.Fatalf("prep page = %d", rec.Code)
-		}
-		return rec.Body.String()
-	}
-	if !strings.Contains(tabletPage(), "No reference picture yet") {
+	p := &pictureRig{e: e, a: a, path: path, productID: productID, productName: productName, admin: admin, tech: tech}
+	if !strings.Contains(p.tabletPage(t), "No reference picture yet") {
 		t.Fatal("a step without a picture does not say so")
 	}
+	refuseBadUploads(t, p)
+	pic := acceptThePicture(t, p)
+	showThePictureOnTheScanStep(t, p, pic)
+	scaleDownAPhonePhoto(t, p)
+}
 
+// pictureRig is the reference picture test's server, the product whose
+// picture it adds, and the admin's and technician's sessions.
+type pictureRig struct {
+	e           http.Handler
+	a           *httpapi.API
+	path        string // the product's picture upload
+	productID   int64
+	productName string
+	admin, tech string
+}
+
+// tabletPage is the technician's page of preparation 1.
+func (p *pictureRig) tabletPage(t *testing.T) string {
+	rec := browse(p.e, "GET", "/tablet/prep/1", p.tech, nil)
+	if rec.Code != 200 {
+		t.Fatalf("prep page = %d", rec.Code)
+	}
+	return rec.Body.String()
+}
+
+// refuseBadUploads: a file that is not an image (whatever its name says), a
+// file too large, a technician, and a form without its token are refused,
+// and nothing is logged as added.
+func refuseBadUploads(t *testing.T, p *pictureRig) {
+	e, a, path, admin, tech := p.e, p.a, p.path, p.admin, p.tech
 	t.Run("not an image, named like one", func(t *testing.T) {
 		rec := uploadPicture(t, e, path, admin, "vial.png", []byte("%PDF-1.4 not a picture at all"))
 		if rec.Code != 400 || !strings.Contains(rec.Body.String(), "only JPEG and PNG images are accepted") {
@@ -120,7 +143,13 @@ func TestProductReferencePicture(t *testing.T) {
 	if n := countEvents(t, a, "formulary.product_picture_added"); n != 0 {
 		t.Fatalf("refused uploads were logged as added: %d", n)
 	}
+}
 
+// acceptThePicture: the admin's upload is accepted and logged once, a
+// pharmacist may add one from the specific gravity screen, and the product
+// form offers to replace it. It returns the picture.
+func acceptThePicture(t *testing.T, p *pictureRig) []byte {
+	e, a, path, productID, admin := p.e, p.a, p.path, p.productID, p.admin
 	pic := tinyPNG(t)
 	rec := uploadPicture(t, e, path, admin, "vial.bin", pic)
 	if rec.Code != 303 || rec.Header().Get("Location") != fmt.Sprintf("/admin/products/%d#reference-picture", productID) {
@@ -144,8 +173,14 @@ func TestProductReferencePicture(t *testing.T) {
 	if !strings.Contains(form, `enctype="multipart/form-data"`) || !strings.Contains(form, "Replace the picture") {
 		t.Fatalf("the product form offers no picture upload:\n%.3000s", form)
 	}
+	return pic
+}
 
-	page := tabletPage()
+// showThePictureOnTheScanStep: the scan step shows the picture lazily from
+// its own cached address, with the product's name as its alt text.
+func showThePictureOnTheScanStep(t *testing.T, p *pictureRig, pic []byte) {
+	e, productID, productName, tech := p.e, p.productID, p.productName, p.tech
+	page := p.tabletPage(t)
 	img := regexp.MustCompile(`<img src="(/api/v1/products/\d+/pictures/\d+)" alt="Reference picture of ([^"]+)"[^>]*loading="lazy"`).FindStringSubmatch(page)
 	if img == nil {
 		t.Fatalf("the scan step shows no lazy reference picture:\n%s", page)
@@ -166,8 +201,12 @@ func TestProductReferencePicture(t *testing.T) {
 	if rec := browse(e, "GET", fmt.Sprintf("/api/v1/products/%d/pictures/999999", productID), tech, nil); rec.Code != 404 {
 		t.Fatalf("a missing picture = %d", rec.Code)
 	}
+}
 
-	// A phone photo is stored scaled down, so the step stays light.
+// scaleDownAPhonePhoto: a phone photo is stored scaled down, so the step
+// stays light.
+func scaleDownAPhonePhoto(t *testing.T, p *pictureRig) {
+	e, path, admin, tech := p.e, p.path, p.admin, p.tech
 	var photo bytes.Buffer
 	big := image.NewRGBA(image.Rect(0, 0, 1200, 900))
 	for y := 0; y < 900; y++ {
@@ -181,8 +220,8 @@ func TestProductReferencePicture(t *testing.T) {
 	if rec := uploadPicture(t, e, path, admin, "phone.jpg", photo.Bytes()); rec.Code != 303 {
 		t.Fatalf("photo upload = %d\n%.800s", rec.Code, rec.Body)
 	}
-	img = regexp.MustCompile(`<img src="(/api/v1/products/\d+/pictures/\d+)"`).FindStringSubmatch(tabletPage())
-	got = browse(e, "GET", img[1], tech, nil)
+	img := regexp.MustCompile(`<img src="(/api/v1/products/\d+/pictures/\d+)"`).FindStringSubmatch(p.tabletPage(t))
+	got := browse(e, "GET", img[1], tech, nil)
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(got.Body.Bytes()))
 	if err != nil || cfg.Width != httpapi.PictureSide || cfg.Height != 192 || got.Body.Len() > 40<<10 {
 		t.Fatalf("stored photo %d×%d, %d bytes (%v), from %d bytes", cfg.Width, cfg.Height, got.Body.Len(), err, photo.Len())
