@@ -5,6 +5,10 @@ import (
 	"html"
 	"html/template"
 	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/laminar-rx/laminar/calc"
 )
 
 // Chart is a bar chart drawn as inline SVG on the server: no library, no
@@ -45,44 +49,14 @@ const (
 // is "12.3", 120 is "12", 1234560 is "123,456".
 func (c Chart) Number(v int64) string { return c.number(v) }
 
-// number formats a scaled integer for the axis and the table.
+// number formats a scaled integer for the axis and the table, by the
+// rules every number shown follows (calc.DisplayDecimal).
 func (c Chart) number(v int64) string {
-	if c.Scale <= 0 {
-		return DisplayInt(v)
-	}
-	div := int64(1)
-	for i := 0; i < c.Scale; i++ {
-		div *= 10
-	}
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	s := DisplayInt(v/div) + "." + fmt.Sprintf("%0*d", c.Scale, v%div)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	if neg {
-		s = "-" + s
-	}
-	return s
+	return calc.DisplayDecimal(decimal.New(v, -int32(max(c.Scale, 0))))
 }
 
 // DisplayInt writes an integer with thousands separators (1,250).
-func DisplayInt(v int64) string {
-	s := fmt.Sprint(v)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func DisplayInt(v int64) string { return calc.DisplayDecimal(decimal.NewFromInt(v)) }
 
 // niceMax rounds a maximum up to 1, 2 or 5 times a power of ten, so the
 // grid lines fall on round numbers.
