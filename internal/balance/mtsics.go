@@ -56,6 +56,20 @@ func splitSICS(line string) (sicsReply, error) {
 	return sicsReply{}, errBadReply(line, "unexpected number of fields")
 }
 
+// readSICS cleans and splits a reply line and turns the general error
+// replies into errors; line comes back cleaned, for the messages.
+func readSICS(line string) (string, sicsReply, error) {
+	line, err := cleanLine(line)
+	if err != nil {
+		return line, sicsReply{}, err
+	}
+	r, err := splitSICS(line)
+	if err != nil {
+		return line, sicsReply{}, err
+	}
+	return line, r, sicsError(line, r)
+}
+
 // sicsError turns the general error replies into errors.
 func sicsError(line string, r sicsReply) error {
 	switch r.id {
@@ -74,15 +88,8 @@ func sicsError(line string, r sicsReply) error {
 // stable weight in time, or busy), "S +" (overload), "S -" (underload),
 // ES/ET/EL and anything else are errors with a plain message.
 func ParseMTSICS(line string) (Reading, error) {
-	line, err := cleanLine(line)
+	line, r, err := readSICS(line)
 	if err != nil {
-		return Reading{}, err
-	}
-	r, err := splitSICS(line)
-	if err != nil {
-		return Reading{}, err
-	}
-	if err := sicsError(line, r); err != nil {
 		return Reading{}, err
 	}
 	if r.id != "S" {
@@ -115,15 +122,8 @@ func ParseMTSICS(line string) (Reading, error) {
 
 // parseSICSZero reads the reply to Z: "Z A" done.
 func parseSICSZero(line string) error {
-	line, err := cleanLine(line)
+	line, r, err := readSICS(line)
 	if err != nil {
-		return err
-	}
-	r, err := splitSICS(line)
-	if err != nil {
-		return err
-	}
-	if err := sicsError(line, r); err != nil {
 		return err
 	}
 	if r.id != "Z" || r.value != "" {
@@ -143,15 +143,8 @@ func parseSICSZero(line string) error {
 // parseSICSTare reads the reply to T: "T S      10.123 g" with the tare
 // weight stored.
 func parseSICSTare(line string) (Reading, error) {
-	line, err := cleanLine(line)
+	line, r, err := readSICS(line)
 	if err != nil {
-		return Reading{}, err
-	}
-	r, err := splitSICS(line)
-	if err != nil {
-		return Reading{}, err
-	}
-	if err := sicsError(line, r); err != nil {
 		return Reading{}, err
 	}
 	if r.id != "T" {
