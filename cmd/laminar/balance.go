@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -50,22 +49,15 @@ func cmdBalanceRead(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "balance", balanceUsage)
 	dialect := fs.String("dialect", "mt-sics", "the balance's protocol: mt-sics or sbi")
 	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for a stable weight")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	addr, help, err := oneArgument(fs, args, "balance read takes one ADDR argument (host:port)")
+	if help || err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("balance read takes one ADDR argument (host:port), got %d", len(pos))
 	}
 	d, err := balance.ParseDialect(*dialect)
 	if err != nil {
 		return failAppErr(e, err)
 	}
-	c := balance.NewClient(pos[0], d)
+	c := balance.NewClient(addr, d)
 	c.StableTimeout = *timeout
 	defer c.Close()
 	rd, err := c.Stable(ctx)

@@ -44,6 +44,25 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// oneArgument is parseInterleaved for a command of one positional
+// argument: -h is success (help printed), and any other count prints the
+// usage and fails with what ("formulary import takes one DIR argument")
+// and the count given.
+func oneArgument(fs *flag.FlagSet, args []string, what string) (arg string, help bool, err error) {
+	pos, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return "", true, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return "", false, fmt.Errorf("%s, got %d", what, len(pos))
+	}
+	return pos[0], false, nil
+}
+
 func cmdBarcode(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "barcode", barcodeUsage)
 	tz := fs.String("tz", "UTC", "site time zone: a date-only expiry ends at midnight there (e.g. America/Chicago)")
@@ -53,22 +72,14 @@ func cmdBarcode(ctx context.Context, e env, args []string) error {
 	} else if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		return fmt.Errorf("unknown barcode subcommand %q; expected: laminar %s", args[0], strings.SplitN(barcodeUsage, "\n", 2)[0])
 	}
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	data, help, err := oneArgument(fs, args, "barcode parse takes one DATA argument")
+	if help || err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("barcode parse takes one DATA argument, got %d", len(pos))
 	}
 	loc, err := time.LoadLocation(*tz)
 	if err != nil {
 		return failJSON(e.stdout, "invalid", fmt.Sprintf("%q is not a time zone name such as America/Chicago", *tz), "tz")
 	}
-	data := pos[0]
 	if data == "-" {
 		b, err := io.ReadAll(io.LimitReader(e.stdin, 1<<20))
 		if err != nil {

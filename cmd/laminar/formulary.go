@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -44,18 +43,10 @@ func cmdFormulary(ctx context.Context, e env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("expected: laminar %s", strings.SplitN(formularyUsage, "\n", 2)[0])
 	}
-	pos, err := parseInterleaved(fs, args[1:])
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	dir, help, err := oneArgument(fs, args[1:], "formulary import takes one DIR argument")
+	if help || err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("formulary import takes one DIR argument, got %d", len(pos))
-	}
-	dir := pos[0]
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return failJSON(e.stdout, "invalid", fmt.Sprintf("%s is not a directory holding product.txt and package.txt", dir), "dir")
 	}
