@@ -58,11 +58,10 @@ var layers = []struct {
 	// it (API.Pages), never the other way round. It reaches the data only
 	// through the services: it imports neither the store nor SQL.
 	{"internal/httpapi", []string{module + "/internal/webui", module + "/web"}, append([]string{module + "/internal/store"}, sqlPackages...)},
-	// The screens are handlers beside the JSON API: they write no SQL of
-	// their own and reach the data through the services and the store's
-	// methods (the store's package is still imported for its filter and
-	// row types and for the screens not yet behind a service).
-	{"internal/webui", nil, sqlPackages},
+	// The screens are handlers beside the JSON API: like it, they write no
+	// SQL and reach the data only through the services, whose packages
+	// name the filter and row types they take and return.
+	{"internal/webui", nil, append([]string{module + "/internal/store"}, sqlPackages...)},
 }
 
 // sqlPackages are the packages that talk to the database.

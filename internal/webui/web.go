@@ -16,7 +16,7 @@ import (
 	"github.com/laminar-rx/laminar/web"
 )
 
-// webUI serves the browser screens. Its handlers call the same store and
+// webUI serves the browser screens. Its handlers call the same services and
 // domain functions as the JSON API; in-page actions use the JSON API itself.
 type webUI struct {
 	api  *Deps

@@ -11,8 +11,8 @@ import (
 	"github.com/laminar-rx/laminar/formulary"
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/catalog"
 	"github.com/laminar-rx/laminar/internal/httpapi"
-	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/web"
 )
 
@@ -85,7 +85,7 @@ func (w *webUI) products(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ps, err := w.api.Store.SearchProducts(c.Request().Context(), query, store.ProductFilter{IncludeInactive: true, Limit: 500})
+	ps, err := w.api.catalog().SearchProducts(c.Request().Context(), query, catalog.ProductFilter{IncludeInactive: true, Limit: 500})
 	if err != nil {
 		return err
 	}
@@ -218,7 +218,7 @@ func (w *webUI) productForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := w.api.Store.Product(c.Request().Context(), id)
+	p, err := w.api.catalog().Product(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -291,9 +291,9 @@ func (w *webUI) productSave(c echo.Context) error {
 			return nil, err
 		}
 		if isNew {
-			return w.api.Store.CreateProduct(c.Request().Context(), p, httpapi.ActorID(c))
+			return w.api.catalog().CreateProduct(c.Request().Context(), p, httpapi.ActorID(c))
 		}
-		return w.api.Store.UpdateProduct(c.Request().Context(), id, p, httpapi.ActorID(c))
+		return w.api.catalog().UpdateProduct(c.Request().Context(), id, p, httpapi.ActorID(c))
 	}
 	p, err := save()
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 // downtimeEvidence is the paper record of a preparation for the evidence
 // page, or nil when Laminar guided its making.
 func (w *webUI) downtimeEvidence(ctx context.Context, prepID int64, nm *names) (*web.DowntimeEvidence, error) {
-	rec, err := w.api.Store.DowntimeRecord(ctx, prepID)
+	rec, err := w.api.Compounding.DowntimeRecord(ctx, prepID)
 	if err != nil || rec == nil {
 		return nil, err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/httpapi"
-	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
 )
@@ -35,14 +34,14 @@ func (w *webUI) gravityRoutes(page, form []echo.MiddlewareFunc) []httpapi.Route 
 // specific gravities on record for each.
 func (w *webUI) gravities(c echo.Context) error {
 	ctx := c.Request().Context()
-	recipes, err := w.api.Compounding.Recipes(ctx, store.RecipeFilter{Current: true})
+	recipes, err := w.api.Compounding.Recipes(ctx, compounding.RecipeFilter{Current: true})
 	if err != nil {
 		return err
 	}
 	pg := web.GravitiesPage{Layout: w.layout(c, "Specific gravities", "gravities")}
 	seen := map[int64]bool{}
 	for _, r := range recipes {
-		ps, err := w.api.Store.ProductsOf(ctx, r.Products)
+		ps, err := w.api.catalog().ProductsOf(ctx, r.Products)
 		if err != nil {
 			return err
 		}
@@ -83,7 +82,7 @@ func (w *webUI) gravityData(c echo.Context) (web.GravityPage, error) {
 		return web.GravityPage{}, err
 	}
 	ctx := c.Request().Context()
-	ps, err := w.api.Store.ProductsOf(ctx, []workflow.ProductRef{{ProductID: id}})
+	ps, err := w.api.catalog().ProductsOf(ctx, []workflow.ProductRef{{ProductID: id}})
 	if err != nil {
 		return web.GravityPage{}, err
 	}

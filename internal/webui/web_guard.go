@@ -14,14 +14,14 @@ import (
 	"github.com/laminar-rx/laminar/internal/auth"
 	"github.com/laminar-rx/laminar/internal/guard"
 	"github.com/laminar-rx/laminar/internal/httpapi"
-	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/rules"
 	"github.com/laminar-rx/laminar/web"
 )
 
 // The guard rails screen: the guard table in force in plain words, its
 // history, and for an admin the form that adds a new version with one
 // drug's limits (or the rounding limits) changed. The new version goes
-// through the same store call as POST /api/v1/guard/rules: validated (a
+// through the same service call as POST /api/v1/guard/rules: validated (a
 // limit whose dimension does not match the drug's dose unit is refused),
 // effective-dated and audited.
 
@@ -43,7 +43,7 @@ type guardForm struct {
 }
 
 func (w *webUI) guardRules(c echo.Context) error {
-	vs, err := w.api.Store.GuardRuleVersions(c.Request().Context())
+	vs, err := w.api.rules().GuardRuleVersions(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -73,14 +73,14 @@ func (w *webUI) guardRulesSave(c echo.Context) error {
 			MaxPerKg: strings.TrimSpace(c.FormValue("max_per_kg")), MaxPerM2: strings.TrimSpace(c.FormValue("max_per_m2")),
 			MaxPerDay: strings.TrimSpace(c.FormValue("max_per_day")), MaxRate: strings.TrimSpace(c.FormValue("max_rate")),
 			MaxConcentration: strings.TrimSpace(c.FormValue("max_concentration")), Source: strings.TrimSpace(c.FormValue("source"))}}
-	vs, err := w.api.Store.GuardRuleVersions(ctx)
+	vs, err := w.api.rules().GuardRuleVersions(ctx)
 	if err != nil {
 		return err
 	}
-	rules, err := w.newGuardVersion(vs, f)
+	next, err := w.newGuardVersion(vs, f)
 	if err == nil {
-		var v store.GuardRuleVersion
-		if v, err = w.api.Store.AddGuardRules(ctx, httpapi.PrincipalOf(c).UserID, rules); err == nil {
+		var v rules.GuardRuleVersion
+		if v, err = w.api.rules().AddGuardRules(ctx, httpapi.PrincipalOf(c).UserID, next); err == nil {
 			return redirectWithFlash(c, "/guard-rails", "Saved version "+v.Rules.Version+", in force from "+
 				web.Time(v.Rules.EffectiveFrom, w.api.Config.Location)+".")
 		}
@@ -96,7 +96,7 @@ func (w *webUI) guardRulesSave(c echo.Context) error {
 // newGuardVersion is the newest version with the form's change: the
 // rounding limits, and the drug's limits for the route and line replaced,
 // added or removed.
-func (w *webUI) newGuardVersion(vs []store.GuardRuleVersion, f guardForm) (guard.Rules, error) {
+func (w *webUI) newGuardVersion(vs []rules.GuardRuleVersion, f guardForm) (guard.Rules, error) {
 	latest, ok := latestVersion(vs)
 	if !ok {
 		return guard.Rules{}, apperr.WithCode(apperr.Refused, "no_guard_rules", "there is no guard table to change yet; load one through the API first")
@@ -130,7 +130,7 @@ func (w *webUI) newGuardVersion(vs []store.GuardRuleVersion, f guardForm) (guard
 
 // latestVersion is the newest version (the one a new version follows),
 // which may not be in force yet.
-func latestVersion(vs []store.GuardRuleVersion) (guard.Rules, bool) {
+func latestVersion(vs []rules.GuardRuleVersion) (guard.Rules, bool) {
 	if len(vs) == 0 {
 		return guard.Rules{}, false
 	}
@@ -157,7 +157,7 @@ func findLimit(ls []guard.DoseLimit, l guard.DoseLimit) int {
 	return -1
 }
 
-func (w *webUI) guardPage(c echo.Context, vs []store.GuardRuleVersion, f guardForm) web.GuardRulesPage {
+func (w *webUI) guardPage(c echo.Context, vs []rules.GuardRuleVersion, f guardForm) web.GuardRulesPage {
 	pg := web.GuardRulesPage{Layout: w.layout(c, "Guard rails", "guard"), CanEdit: httpapi.PrincipalOf(c).Has(rolesAdmin...)}
 	now := w.api.now()
 	h := make(guard.History, len(vs))
@@ -180,7 +180,7 @@ func (w *webUI) guardPage(c echo.Context, vs []store.GuardRuleVersion, f guardFo
 			state = "In force"
 		}
 		pg.History = append(pg.History, web.GuardVersionRow{Version: v.Rules.Version, EffectiveFrom: pg.Time(v.Rules.EffectiveFrom),
-			State: state, CreatedBy: cmpOr(w.api.Store.UserName(c.Request().Context(), v.CreatedBy), "shipped with Laminar"),
+			State: state, CreatedBy: cmpOr(w.api.rules().UserName(c.Request().Context(), v.CreatedBy), "shipped with Laminar"),
 			CreatedAt: pg.Time(v.CreatedAt), Source: v.Rules.Source})
 	}
 	if pg.CanEdit {

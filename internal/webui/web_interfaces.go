@@ -10,9 +10,9 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/compounding"
+	"github.com/laminar-rx/laminar/internal/exchange"
 	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/interop"
-	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/web"
 )
 
@@ -34,7 +34,7 @@ func (w *webUI) interfaces(c echo.Context) error {
 	ctx := c.Request().Context()
 	status := c.QueryParam("status")
 	pg := web.InterfacesPage{Layout: w.layout(c, "Interfaces", "interfaces")}
-	counts, err := w.api.Store.InboxCounts(ctx)
+	counts, err := w.api.records().InboxCounts(ctx)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (w *webUI) interfaces(c echo.Context) error {
 	if !known {
 		status = ""
 	}
-	msgs, err := w.api.Store.Inbox(ctx, store.InboxFilter{Status: status, Limit: 100})
+	msgs, err := w.api.records().Inbox(ctx, exchange.InboxFilter{Status: status, Limit: 100})
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (w *webUI) interfaces(c echo.Context) error {
 			Control: m.ControlID, Type: m.MessageType, Status: m.Status, Ack: m.AckCode, Error: m.ErrorMessage, Field: m.ErrorField,
 			OrderID: m.OrderID, CanReplay: m.Status != "applied"})
 	}
-	holds, err := w.api.Store.OpenHolds(ctx)
+	holds, err := w.api.Compounding.OpenHolds(ctx)
 	if err != nil {
 		return err
 	}
@@ -63,14 +63,14 @@ func (w *webUI) interfaces(c echo.Context) error {
 		pg.Holds = append(pg.Holds, web.HoldRow{PreparationID: h.PreparationID, Kind: h.Kind, Reason: h.Reason, Since: h.CreatedAt,
 			CanContinue: h.Kind != compounding.HoldStopped})
 	}
-	maps, err := w.api.Store.CodeMappings(ctx)
+	maps, err := w.api.records().CodeMappings(ctx)
 	if err != nil {
 		return err
 	}
 	for _, m := range maps {
 		pg.Mappings = append(pg.Mappings, web.MappingRow{System: m.System, Code: m.Code, Drug: m.Drug, Note: m.Note})
 	}
-	if pg.Drugs, err = w.api.Store.RecipeDrugs(ctx); err != nil {
+	if pg.Drugs, err = w.api.records().RecipeDrugs(ctx); err != nil {
 		return err
 	}
 	return w.render(c, http.StatusOK, pg)
@@ -120,9 +120,9 @@ func (w *webUI) interfacesDecide(c echo.Context) error {
 }
 
 func (w *webUI) interfacesMap(c echo.Context) error {
-	m := store.CodeMapping{System: strings.TrimSpace(c.FormValue("system")), Code: strings.TrimSpace(c.FormValue("code")),
+	m := exchange.CodeMapping{System: strings.TrimSpace(c.FormValue("system")), Code: strings.TrimSpace(c.FormValue("code")),
 		Drug: strings.ToLower(strings.Join(strings.Fields(c.FormValue("drug")), " ")), Note: strings.TrimSpace(c.FormValue("note")), UpdatedAt: w.api.now()}
-	if err := w.api.saveMapping(c, m); err != nil {
+	if err := w.api.records().SaveCodeMapping(c.Request().Context(), m, httpapi.PrincipalOf(c).UserID); err != nil {
 		var e *apperr.Error
 		if errors.As(err, &e) && e.Kind != apperr.Internal && e.Kind != apperr.Unavailable {
 			return redirectWithFlash(c, "/interfaces", "Mapping not saved: "+e.Message)

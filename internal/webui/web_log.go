@@ -59,7 +59,7 @@ func (w *webUI) log(c echo.Context) error {
 		status = http.StatusBadRequest
 	} else {
 		f.Newest, f.Limit = true, logPageSize+1
-		entries, err := audit.List(ctx, w.api.Store.DB, f)
+		entries, err := w.safety().Log(ctx, f)
 		if err != nil {
 			return err
 		}
@@ -81,7 +81,7 @@ func (w *webUI) log(c echo.Context) error {
 	pg.CSVURL = "/api/v1/audit?" + csv.Encode()
 
 	cfg := w.api.Config
-	if rep, err := audit.VerifyWithCheckpoints(ctx, w.api.Store.DB, cfg.CheckpointsFile(), cfg.AuditPublicKeyFile()); err != nil {
+	if rep, err := w.safety().VerifyLog(ctx, cfg.CheckpointsFile(), cfg.AuditPublicKeyFile()); err != nil {
 		pg.Chain = web.ChainStatus{Message: "the check could not run"}
 		w.api.Log.Error("audit chain check", "err", err)
 	} else {
@@ -179,7 +179,7 @@ func (w *webUI) trends(ctx context.Context) (trendCharts, error) {
 	start, week := w.chartWindow()
 	types := []string{workflow.EvCompleted, workflow.EvScanAccepted, workflow.EvScanRefused, workflow.EvWeight, workflow.EvRejected, workflow.EvOrderCreated, workflow.EvRemakeQueued, workflow.EvReleased, workflow.EvDowntimeRecorded}
 	// Orders placed before the window can be released inside it.
-	events, err := audit.List(ctx, w.api.Store.DB, audit.Filter{From: start.AddDate(0, 0, -14), Types: types})
+	events, err := w.safety().Log(ctx, audit.Filter{From: start.AddDate(0, 0, -14), Types: types})
 	if err != nil {
 		return trendCharts{}, err
 	}

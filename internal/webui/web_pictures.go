@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/laminar-rx/laminar/internal/auth"
-	"github.com/laminar-rx/laminar/internal/catalog"
 	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
@@ -31,10 +30,10 @@ func (w *webUI) pictureUpload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.api.Store.Product(c.Request().Context(), id); err != nil {
+	if _, err := w.api.catalog().Product(c.Request().Context(), id); err != nil {
 		return err
 	}
-	if _, err := httpapi.SaveProductPicture(c, catalog.New(w.api.Store), id, w.api.now()); err != nil {
+	if _, err := httpapi.SaveProductPicture(c, w.api.catalog(), id, w.api.now()); err != nil {
 		return err
 	}
 	back := fmt.Sprintf("/admin/products/%d#reference-picture", id)
@@ -47,7 +46,7 @@ func (w *webUI) pictureUpload(c echo.Context) error {
 // pictureForm is the upload part of a product's admin form and of its
 // specific gravity screen.
 func (w *webUI) pictureForm(ctx context.Context, productID int64, name, csrf string) (*web.PictureForm, error) {
-	latest, err := w.api.Store.LatestPictures(ctx, []int64{productID})
+	latest, err := w.api.catalog().LatestPictures(ctx, []int64{productID})
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +83,7 @@ func (w *webUI) addReferences(ctx context.Context, v *web.Preparation, ws *workf
 		per[s.ID] = e
 		all = append(all, e.ids...)
 	}
-	latest, err := w.api.Store.LatestPictures(ctx, all)
+	latest, err := w.api.catalog().LatestPictures(ctx, all)
 	if err != nil {
 		return err
 	}

@@ -132,7 +132,7 @@ func (w *webUI) prep(c echo.Context) error {
 	pg.Mine = prep.Status == workflow.StatusInProgress && prep.ClaimedBy != nil && *prep.ClaimedBy == p.UserID
 	pg.LabelURL = fmt.Sprintf("/api/v1/preparations/%d/label?format=html", prep.ID)
 	pg.PrintNow = c.QueryParam("print") == "1"
-	if h, err := w.api.Store.OpenHold(ctx, prep.ID); err != nil {
+	if h, err := w.api.Compounding.OpenHold(ctx, prep.ID); err != nil {
 		return err
 	} else if h != nil {
 		pg.Hold = &web.HoldBanner{Reason: h.Reason}

@@ -9,8 +9,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/httpapi"
-	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
 )
@@ -76,7 +76,7 @@ func (w *webUI) renderQueue(c echo.Context, status int, problem string) error {
 	now := w.api.Now()
 	f := queueFilter(c)
 	svc := w.api.Compounding
-	items, total, err := svc.QueueWindow(ctx, store.QueueFilter{Priority: f.Priority, Status: f.Status, Ward: f.Ward,
+	items, total, err := svc.QueueWindow(ctx, compounding.QueueFilter{Priority: f.Priority, Status: f.Status, Ward: f.Ward,
 		ExceptClaimedBy: p.UserID, Limit: queuePageSize, Offset: (f.Page - 1) * queuePageSize})
 	if err != nil {
 		return err

@@ -8,8 +8,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/laminar-rx/laminar/internal/apperr"
+	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/httpapi"
-	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
 )
@@ -26,7 +26,7 @@ func (w *webUI) recipeDiff(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	all, err := w.api.Compounding.Recipes(ctx, store.RecipeFilter{Drug: r.Drug})
+	all, err := w.api.Compounding.Recipes(ctx, compounding.RecipeFilter{Drug: r.Drug})
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,8 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/auth"
+	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/httpapi"
-	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
 )
@@ -80,7 +80,7 @@ func inForce(rs []workflow.Recipe) map[string]int64 {
 }
 
 func (w *webUI) recipes(c echo.Context) error {
-	rs, err := w.api.Compounding.Recipes(c.Request().Context(), store.RecipeFilter{})
+	rs, err := w.api.Compounding.Recipes(c.Request().Context(), compounding.RecipeFilter{})
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func (w *webUI) recipeForm(c echo.Context) error {
 func (w *webUI) versionInfo(c echo.Context, r workflow.Recipe) (*web.RecipeVersionInfo, error) {
 	ctx := c.Request().Context()
 	me := httpapi.PrincipalOf(c)
-	all, err := w.api.Compounding.Recipes(ctx, store.RecipeFilter{Drug: r.Drug})
+	all, err := w.api.Compounding.Recipes(ctx, compounding.RecipeFilter{Drug: r.Drug})
 	if err != nil {
 		return nil, err
 	}

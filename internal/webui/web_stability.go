@@ -76,11 +76,12 @@ func (w *webUI) stabilityForm(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	p, err := w.api.Store.Product(ctx, id)
+	cat := w.api.catalog()
+	p, err := cat.Product(ctx, id)
 	if err != nil {
 		return err
 	}
-	es, err := w.api.Store.Stability(ctx, p.Drug.ID)
+	es, err := cat.Stability(ctx, p.Drug.ID)
 	if err != nil {
 		return err
 	}
@@ -101,7 +102,7 @@ func (w *webUI) stabilitySave(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	p, err := w.api.Store.Product(ctx, id)
+	p, err := w.api.catalog().Product(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -129,7 +130,7 @@ func (w *webUI) stabilitySave(c echo.Context) error {
 				es[i].LimitHours = &h
 			}
 		}
-		return w.api.Store.ReplaceStability(ctx, p.Drug.ID, es, httpapi.ActorID(c))
+		return w.api.catalog().ReplaceStability(ctx, p.Drug.ID, es, httpapi.ActorID(c))
 	}
 	if err := save(); err != nil {
 		if k := apperr.KindOf(err); k == apperr.Internal || k == apperr.NotFound {

@@ -13,7 +13,6 @@ import (
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/httpapi"
-	"github.com/laminar-rx/laminar/internal/store"
 	"github.com/laminar-rx/laminar/internal/workflow"
 	"github.com/laminar-rx/laminar/web"
 )
@@ -177,7 +176,7 @@ func stepEvidence(ws *workflow.Worksheet, labels map[string]string, pg *web.Veri
 
 // verifySubmit records a pharmacist's signed decision: the same checks as
 // the JSON API (a reason to reject, the password or PIN re-entered, never
-// one's own work), then the store's Verify.
+// one's own work), then the preparation service's Verify.
 func (w *webUI) verifySubmit(c echo.Context) error {
 	pg, err := w.verifyData(c)
 	if err != nil {
@@ -332,8 +331,8 @@ func or(a, b string) string {
 // productName names a formulary product that is not on the worksheet (a
 // wrong product scanned), as the formulary labels it.
 func (w *webUI) productName(ctx context.Context, id int64) string {
-	if p, err := w.api.Store.Product(ctx, id); err == nil && p != nil {
-		return store.WorkflowProduct(p).Label()
+	if label, err := w.api.catalog().ProductLabel(ctx, id); err == nil {
+		return label
 	}
 	return "a product not on this worksheet"
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/laminar-rx/laminar/internal/apperr"
 	"github.com/laminar-rx/laminar/internal/audit"
+	"github.com/laminar-rx/laminar/internal/catalog"
 	"github.com/laminar-rx/laminar/internal/competency"
 	"github.com/laminar-rx/laminar/internal/compounding"
 	"github.com/laminar-rx/laminar/internal/config"
@@ -22,14 +23,16 @@ import (
 	"github.com/laminar-rx/laminar/internal/exchange"
 	"github.com/laminar-rx/laminar/internal/httpapi"
 	"github.com/laminar-rx/laminar/internal/live"
-	"github.com/laminar-rx/laminar/internal/store"
+	"github.com/laminar-rx/laminar/internal/rules"
 	"github.com/laminar-rx/laminar/web"
 )
 
 // Deps are the services the screens use. The app builds them once and
 // passes the same ones to the JSON API.
 type Deps struct {
-	Store *store.Store
+	// Store is the database the services are built on; the screens reach
+	// it only through them.
+	Store *compounding.Store
 	// Compounding is the preparation service (nil: one over Store).
 	Compounding *compounding.Service
 	// Competency is the competency service (nil: one over Store).
@@ -89,6 +92,12 @@ func (d *Deps) exchange() (*exchange.Service, error) {
 	return d.Exchange, nil
 }
 
-func (d *Deps) saveMapping(c echo.Context, m store.CodeMapping) error {
-	return exchange.NewRecords(d.Store).SaveCodeMapping(c.Request().Context(), m, httpapi.PrincipalOf(c).UserID)
-}
+// catalog is the formulary service over the screens' store.
+func (d *Deps) catalog() *catalog.Service { return catalog.New(d.Store) }
+
+// rules is the rule tables' service over the screens' store.
+func (d *Deps) rules() *rules.Service { return rules.New(d.Store) }
+
+// records are the interfaces' inbox, outbox and code map over the screens'
+// store (readable with the interfaces off).
+func (d *Deps) records() *exchange.Records { return exchange.NewRecords(d.Store) }
