@@ -30,10 +30,25 @@ func stateOf(p *workflow.Preparation) State {
 // (do returns the events; none means nothing changed), save it when it
 // changed, and answer with its state.
 func (s *Service) change(ctx context.Context, id int64, key *Key, do func(p *workflow.Preparation) ([]workflow.Event, error)) (Done[State], error) {
+	return s.changePrep(ctx, id, key, false, do)
+}
+
+// changeUnheld is change for a preparation that must not be on hold.
+func (s *Service) changeUnheld(ctx context.Context, id int64, key *Key, do func(p *workflow.Preparation) ([]workflow.Event, error)) (Done[State], error) {
+	return s.changePrep(ctx, id, key, true, do)
+}
+
+// changePrep is change, refusing a preparation on hold when unheld is set.
+func (s *Service) changePrep(ctx context.Context, id int64, key *Key, unheld bool, do func(p *workflow.Preparation) ([]workflow.Event, error)) (Done[State], error) {
 	return write(ctx, s, key, func(tx *store.Tx) (outcome[State], error) {
 		p, err := tx.LockPreparation(ctx, id)
 		if err != nil {
 			return outcome[State]{}, err
+		}
+		if unheld {
+			if err := refuseHeld(ctx, tx, id); err != nil {
+				return outcome[State]{}, err
+			}
 		}
 		events, err := do(p)
 		if err != nil {
@@ -62,29 +77,6 @@ func (s *Service) Claim(ctx context.Context, id int64, actor workflow.Actor, now
 			}
 		}
 		return p.Claim(actor, now)
-	})
-}
-
-// changeUnheld is change for a preparation that must not be on hold.
-func (s *Service) changeUnheld(ctx context.Context, id int64, key *Key, do func(p *workflow.Preparation) ([]workflow.Event, error)) (Done[State], error) {
-	return write(ctx, s, key, func(tx *store.Tx) (outcome[State], error) {
-		p, err := tx.LockPreparation(ctx, id)
-		if err != nil {
-			return outcome[State]{}, err
-		}
-		if err := refuseHeld(ctx, tx, id); err != nil {
-			return outcome[State]{}, err
-		}
-		events, err := do(p)
-		if err != nil {
-			return outcome[State]{}, err
-		}
-		if len(events) > 0 {
-			if err := tx.SavePreparation(ctx, p); err != nil {
-				return outcome[State]{}, err
-			}
-		}
-		return outcome[State]{value: stateOf(p), events: events}, nil
 	})
 }
 
