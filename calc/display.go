@@ -1,8 +1,6 @@
 package calc
 
 import (
-	"strconv"
-
 	"github.com/shopspring/decimal"
 )
 
@@ -50,19 +48,15 @@ func appendDecimal(b []byte, d decimal.Decimal, group bool) []byte {
 	if sign < 0 {
 		b = append(b, '-')
 	}
-	var dbuf [20]byte
-	var digits []byte
 	if d.NumDigits() <= 18 {
 		c := d.CoefficientInt64()
 		if c < 0 {
 			c = -c
 		}
-		digits = strconv.AppendInt(dbuf[:0], c, 10)
-	} else {
-		c := d.Coefficient()
-		digits = []byte(c.Abs(c).String())
+		return appendFx(b, fx{c: c, e: d.Exponent()}, group)
 	}
-	return appendDigits(b, digits, int(d.Exponent()), group)
+	c := d.Coefficient()
+	return appendDigits(b, []byte(c.Abs(c).String()), int(d.Exponent()), group)
 }
 
 // appendDigits writes the coefficient's digits (no sign, no leading zero) times 10^exp as

@@ -19,6 +19,9 @@ type fq struct {
 
 var fxOne = fx{c: 1}
 
+// mlText is how mL is spelled.
+var mlText = []byte("mL")
+
 // atomScales are the atoms' scales as fx (every one fits).
 var atomScales = func() []fx {
 	s := make([]fx, len(atoms))
@@ -141,6 +144,9 @@ func (a fq) to(u Unit) (fq, bool) {
 
 // cmp compares exactly, across units of one dimension.
 func (a fq) cmp(b fq) (int, bool) {
+	if a.u == b.u && a.d.isOne() && b.d.isOne() {
+		return a.n.cmp(b.n)
+	}
 	b, ok := b.to(a.u)
 	if !ok {
 		return 0, false
@@ -181,10 +187,10 @@ func (a fq) quantity() Quantity {
 	return Quantity{Value: v, Unit: a.u}
 }
 
-// appendEqValue is appendEq for a value from value().
-func appendEqValue(b []byte, v decimal.Decimal, x fx, isFx bool, u Unit) []byte {
+// appendEqValue is appendEq for a value from value(), its unit u spelled as unit.
+func appendEqValue(b []byte, v decimal.Decimal, x fx, isFx bool, u Unit, unit []byte) []byte {
 	if isFx {
-		return appendEqFx(b, x, u)
+		return appendEqFx(b, x, u, unit)
 	}
 	return appendEq(b, Quantity{Value: v, Unit: u})
 }
@@ -198,17 +204,11 @@ func (a fx) dec() decimal.Decimal {
 }
 
 // digits10 is the number of decimal digits of |c| (1 for zero).
-func digits10(c int64) int {
-	a := abs64(c)
-	n := 1
-	for a >= 10 {
-		a /= 10
-		n++
-	}
-	return n
-}
+func digits10(c int64) int { return digits10u(abs64(c)) }
 
-// appendFx is appendDecimal for an fx.
+// appendFx is appendDecimal for an fx, written right to left into one buffer: the digits,
+// the point and the thousands separators in one pass. A value with more than fxMaxPlaces
+// places or zeros goes through appendDigits.
 func appendFx(b []byte, x fx, group bool) []byte {
 	if x.c == 0 {
 		return append(b, '0')
@@ -216,27 +216,84 @@ func appendFx(b []byte, x fx, group bool) []byte {
 	if x.c < 0 {
 		b = append(b, '-')
 	}
-	var dbuf [20]byte
-	return appendDigits(b, strconv.AppendUint(dbuf[:0], abs64(x.c), 10), int(x.e), group)
+	u, e := abs64(x.c), int(x.e)
+	for e < 0 && u%10 == 0 {
+		u /= 10
+		e++
+	}
+	if e > fxMaxPlaces || e < -fxMaxPlaces {
+		var dbuf [20]byte
+		return appendDigits(b, strconv.AppendUint(dbuf[:0], u, 10), e, group)
+	}
+	// At most 19 digits, fxMaxPlaces places or zeros, a point and separators.
+	var out [80]byte
+	i := len(out)
+	if e < 0 {
+		for range -e {
+			i--
+			out[i] = byte('0' + u%10)
+			u /= 10
+		}
+		i--
+		out[i] = '.'
+	}
+	// The whole part: u followed by e zeros, grouped when it has four digits or more.
+	zeros := max(e, 0)
+	whole := zeros + digits10u(u)
+	sep := group && whole >= 4
+	for n := 0; n < whole; n++ {
+		if sep && n > 0 && n%3 == 0 {
+			i--
+			out[i] = ','
+		}
+		i--
+		if n < zeros {
+			out[i] = '0'
+		} else {
+			out[i] = byte('0' + u%10)
+			u /= 10
+		}
+	}
+	return append(b, out[i:]...)
+}
+
+// fxMaxPlaces bounds the places (or trailing zeros) appendFx writes itself.
+const fxMaxPlaces = 30
+
+// digits10u is the number of digits of u (1 for zero).
+func digits10u(u uint64) int {
+	n := 1
+	for u >= 10 {
+		u /= 10
+		n++
+	}
+	return n
 }
 
 // appendDisplayFx is appendDisplay for a value held as an fx.
 func appendDisplayFx(b []byte, x fx, u Unit) []byte {
+	var ub [32]byte
+	return appendShown(b, x, u.spell(ub[:0]))
+}
+
+// appendShown is appendDisplayFx with the unit already spelled (empty: a plain number), so
+// that a line showing one unit several times spells it once.
+func appendShown(b []byte, x fx, unit []byte) []byte {
 	b = appendFx(b, x, true)
-	if !u.IsDimensionless() {
+	if len(unit) > 0 {
 		b = append(b, ' ')
-		b = u.appendTo(b)
+		b = append(b, unit...)
 	}
 	return b
 }
 
 // appendEqFx is appendEq for a value held as an fx: a value of at most stepDigits digits is
 // shown whole; a longer one goes through the decimal rounding.
-func appendEqFx(b []byte, x fx, u Unit) []byte {
+func appendEqFx(b []byte, x fx, u Unit, unit []byte) []byte {
 	if digits10(x.c) > stepDigits {
 		return appendEq(b, Quantity{Value: x.dec(), Unit: u})
 	}
-	return appendDisplayFx(append(b, "= "...), x, u)
+	return appendShown(append(b, "= "...), x, unit)
 }
 
 // volumeFast is Volume on integers for the usual line: a dose, a concentration and an
@@ -261,12 +318,17 @@ func volumeFast(in VolumeInput) (VolumeResult, bool) {
 		return VolumeResult{}, false
 	}
 	exact, exactFx, isFx := v.value()
-	var t trail
 	res := VolumeResult{Exact: Quantity{Value: exact, Unit: unitML}}
-	var buf [128]byte
-	b := appendDisplayFx(append(buf[:0], "volume = "...), dose.n, dose.u)
-	b = appendDisplayFx(append(b, " ÷ "...), conc.n, conc.u)
-	t.line(appendEqValue(append(b, ' '), exact, exactFx, isFx, unitML))
+	// The three derivation lines are written into one buffer and cut apart at the end; each
+	// unit is spelled once.
+	var buf [320]byte
+	var ends [3]int
+	var doseBuf, concBuf [32]byte
+	doseUnit, concUnit := dose.u.spell(doseBuf[:0]), conc.u.spell(concBuf[:0])
+	b := appendShown(append(buf[:0], "volume = "...), dose.n, doseUnit)
+	b = appendShown(append(b, " ÷ "...), conc.n, concUnit)
+	b = appendEqValue(append(b, ' '), exact, exactFx, isFx, unitML, mlText)
+	ends[0] = len(b)
 	if floor, hasFloor := in.Guards.smallestFloor(); hasFloor {
 		f, ok := fqOf(floor.Floor)
 		if !ok {
@@ -278,16 +340,22 @@ func volumeFast(in VolumeInput) (VolumeResult, bool) {
 		}
 		if c < 0 {
 			res.BelowFloor = true
-			t.warn(WarnBelowMeasurable, "dose", show(res.Exact)+" is below "+Display(floor.Floor)+
-				", the smallest volume a "+Display(floor.Capacity)+" syringe measures accurately; dilute first")
+			res.Warnings = append(res.Warnings, Warning{Code: WarnBelowMeasurable, Field: "dose", Message: show(res.Exact) +
+				" is below " + Display(floor.Floor) + ", the smallest volume a " + Display(floor.Capacity) +
+				" syringe measures accurately; dilute first"})
 		}
 	}
 	rounded, ok := roundFast(v, inc)
 	if !ok {
 		return VolumeResult{}, false
 	}
-	b = appendDisplayFx(append(buf[:0], "volume rounded to "...), inc.n, inc.u)
-	t.line(appendDisplayFx(append(b, " = "...), rounded.n, unitML))
+	if inc.u == unitML {
+		b = appendShown(append(b, "volume rounded to "...), inc.n, mlText)
+	} else {
+		b = appendDisplayFx(append(b, "volume rounded to "...), inc.n, inc.u)
+	}
+	b = appendShown(append(b, " = "...), rounded.n, mlText)
+	ends[1] = len(b)
 	res.Volume = Quantity{Value: rounded.n.dec(), Unit: unitML}
 	dl, ok := rounded.mul(conc)
 	if ok {
@@ -298,19 +366,32 @@ func volumeFast(in VolumeInput) (VolumeResult, bool) {
 	}
 	delivered, deliveredFx, isFx := dl.value()
 	res.Delivered = Quantity{Value: delivered, Unit: dose.u}
-	b = appendDisplayFx(append(buf[:0], "delivered dose = "...), rounded.n, unitML)
-	b = appendDisplayFx(append(b, " × "...), conc.n, conc.u)
-	t.line(appendEqValue(append(b, ' '), delivered, deliveredFx, isFx, dose.u))
+	b = appendShown(append(b, "delivered dose = "...), rounded.n, mlText)
+	b = appendShown(append(b, " × "...), conc.n, concUnit)
+	b = appendEqValue(append(b, ' '), delivered, deliveredFx, isFx, dose.u, doseUnit)
+	ends[2] = len(b)
 	if in.Guards != nil {
 		if res.Deviation, res.DeviationLevel, ok = in.Guards.deviationFx(dl, dose); !ok {
 			return VolumeResult{}, false
 		}
 	}
 	if w, ok := in.Guards.deviationWarning("dose", in.Dose, res.Delivered, res.Deviation, res.DeviationLevel); ok {
-		t.warnings = append(t.warnings, w)
+		res.Warnings = append(res.Warnings, w)
 	}
-	res.Steps, res.Warnings = t.steps, t.warnings
+	res.Steps = cutLines(b, ends[:])
 	return res, true
+}
+
+// cutLines makes the lines written into b, each ending at its offset in ends, one string
+// cut apart: one allocation for every line instead of one a line.
+func cutLines(b []byte, ends []int) []string {
+	s := string(b)
+	out := make([]string, len(ends))
+	start := 0
+	for i, end := range ends {
+		out[i], start = s[start:end], end
+	}
+	return out
 }
 
 // roundFast is roundVolume's rounding on integers: v (in mL) rounded half away from zero to
@@ -371,14 +452,14 @@ func doseFast(in DoseInput) (DoseResult, bool) {
 		return DoseResult{}, false
 	}
 	v, x, isFx := d.value()
-	var t trail
 	var res DoseResult
 	res.Calculated = Quantity{Value: v, Unit: d.u}
-	var buf [96]byte
+	var buf [128]byte
 	b := appendDisplayFx(append(buf[:0], "dose = "...), dose.n, dose.u)
 	b = appendDisplayFx(append(b, " × "...), w.n, w.u)
-	t.line(appendEqValue(append(b, ' '), v, x, isFx, d.u))
+	var ub [32]byte
+	b = appendEqValue(append(b, ' '), v, x, isFx, d.u, d.u.spell(ub[:0]))
 	res.Dose = res.Calculated
-	res.Steps = t.steps
+	res.Steps = cutLines(b, []int{len(b)})
 	return res, true
 }

@@ -2,6 +2,7 @@ package calc
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -229,4 +230,36 @@ func fmtAny(v any) string {
 		return strings.Join(x, " | ")
 	}
 	return ""
+}
+
+func TestMLText(t *testing.T) {
+	if string(mlText) != unitML.String() {
+		t.Fatalf("mL is spelled %q", unitML.String())
+	}
+}
+
+// appendFx writes what appendDigits writes from the coefficient's digits, grouped or not, for
+// every coefficient and exponent, trailing zeros and long fractions included.
+func TestAppendFxAgrees(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		c := rapid.OneOf(rapid.Int64Range(-99999, 99999), rapid.Int64(),
+			rapid.SampledFrom([]int64{0, 1, 10, 1000, 1000000, -1000, minInt64, maxInt64})).Draw(t, "c")
+		e := rapid.OneOf(rapid.Int32Range(-40, 40), rapid.Int32Range(-6, 3)).Draw(t, "e")
+		x := fx{c: c, e: e}
+		for _, group := range []bool{true, false} {
+			var want []byte
+			if c < 0 {
+				want = append(want, '-')
+			}
+			want = appendDigits(want, strconv.AppendUint(nil, abs64(c), 10), int(e), group)
+			if c == 0 {
+				want = []byte("0")
+			}
+			got := string(appendFx(nil, x, group))
+			if got != string(want) {
+				t.Fatalf("%d e%d (group %v): %q, digits %q", c, e, group, got, want)
+			}
+		}
+	})
 }

@@ -304,11 +304,47 @@ func (u *Unit) place(id uint8, pow int8, denominator bool, whole string) error {
 // denominator atom, in the fixed order mass, volume, length, time, amount, ... so that
 // "mcg/kg/min", "units/kg/h", "mg/m2" and "g/mol" come out as written in practice.
 func (u Unit) String() string {
+	if m := unitTexts.Load(); m != nil {
+		if s, ok := (*m)[u]; ok {
+			return s
+		}
+	}
 	var buf [32]byte
-	return string(u.appendTo(buf[:0]))
+	s := string(u.spell(buf[:0]))
+	rememberUnitText(u, s)
+	return s
 }
 
-func (u Unit) appendTo(b []byte) []byte {
+// appendTo appends u.String() to b.
+func (u Unit) appendTo(b []byte) []byte { return u.spell(b) }
+
+// unitTexts memoises Unit.String for the few dozen units a site shows, as unitCache does
+// for ParseUnit, and with the same bound.
+var (
+	unitTexts   atomic.Pointer[map[Unit]string]
+	unitTextsMu sync.Mutex
+)
+
+func rememberUnitText(u Unit, s string) {
+	unitTextsMu.Lock()
+	defer unitTextsMu.Unlock()
+	var old map[Unit]string
+	if p := unitTexts.Load(); p != nil {
+		old = *p
+	}
+	if _, ok := old[u]; ok || len(old) >= unitCacheMax {
+		return
+	}
+	m := make(map[Unit]string, len(old)+1)
+	for k, v := range old {
+		m[k] = v
+	}
+	m[u] = s
+	unitTexts.Store(&m)
+}
+
+// spell writes the canonical spelling.
+func (u *Unit) spell(b []byte) []byte {
 	n := 0
 	for d := range numDims {
 		if f := u.pos[d]; f.atom != 0 {
@@ -332,8 +368,16 @@ func (u Unit) appendTo(b []byte) []byte {
 	return b
 }
 
+// atomSyms are the atoms' symbols, indexed by atom id without a bounds check.
+var atomSyms = func() (s [256]string) {
+	for i, a := range atoms {
+		s[i] = a.sym
+	}
+	return s
+}()
+
 func appendFactor(b []byte, f factor) []byte {
-	b = append(b, atoms[f.atom].sym...)
+	b = append(b, atomSyms[f.atom]...)
 	if f.pow > 1 {
 		b = append(b, byte('0'+f.pow))
 	}
@@ -464,13 +508,6 @@ func (r *ratio) times(numAtom, denAtom uint8, k int8) {
 // (mcg/kg × kg → mcg, mg ÷ mg/mL → mL) and merging a second atom of a dimension into the first
 // (mg × g → mg²). The value must be multiplied by the returned ratio to stay the same quantity.
 func mulUnits(a, b Unit) (Unit, ratio, error) {
-	// A plain number changes no unit: the usual scaling of a limit by a count or weight.
-	switch {
-	case b == Unit{}:
-		return a, ratio{}, nil
-	case a == Unit{}:
-		return b, ratio{}, nil
-	}
 	r := a
 	var f ratio
 	for d := range numDims {
