@@ -69,6 +69,9 @@ func auditDB(t *testing.T, n int) (url string, db *sqlx.DB) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := audit.Seal(ctx, db); err != nil {
+		t.Fatal(err)
+	}
 	return url, db
 }
 

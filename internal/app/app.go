@@ -153,6 +153,13 @@ func (a *App) openDatabase(ctx context.Context, opt Options) (dsn string, err er
 		return "", err
 	}
 	log.Debug("database pool warmed", "connections", cfg.DBPool, "took", time.Since(tw))
+	// Log events committed by a server that stopped before sealing them
+	// are chained now, before anything new is logged.
+	if left, err := audit.Seal(ctx, a.Store.DB); err != nil {
+		return "", err
+	} else if left > 0 {
+		log.Warn("sealed log events left queued by a server that stopped", "events", left)
+	}
 	return dsn, nil
 }
 

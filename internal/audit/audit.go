@@ -5,13 +5,15 @@
 // it.
 //
 // Append queues an event in the caller's transaction without touching the
-// chain; when that transaction commits, a deferred trigger seals the queued
-// events into the chain (numbering, timing and hashing each under the lock
-// of the single chain-head row), so the chain never forks, an event commits
-// or rolls back together with the change it records, and the head is locked
-// only for the commit itself, never across the caller's round trips. If the
-// seal fails the commit fails: an acknowledged change has its events in the
-// chain.
+// chain, so that the event commits or rolls back with the change it
+// records. After the commit, a seal (Seal, Sealer) chains every committed
+// queued event at once: it numbers, times and hashes each under the lock
+// of the single chain-head row, so the chain never forks, and concurrent
+// changes neither hold the head across their round trips nor commit one
+// after another behind it. The store answers a change only after a seal
+// that began after its commit: an acknowledged change has its events in
+// the chain. Events queued by a server that stopped before its seal are
+// chained by the next seal of any server, at the latest at start-up.
 package audit
 
 import (

@@ -22,6 +22,7 @@ var queriesSQL string
 // texts are the log's queries, one field per named block of queries.sql.
 type texts struct {
 	Enqueue string `sql:"audit-enqueue"`
+	Seal    string `sql:"audit-seal"`
 	Head    string `sql:"audit-head"`
 	Chain   string `sql:"audit-chain"`
 	List    string `sql:"audit-list"`

@@ -1,11 +1,16 @@
 -- name: audit-enqueue
--- audit_enqueue (migration 00014) queues the event; a deferred trigger
--- seals it into the chain at commit: it locks the chain head, takes the
--- next id and the time, hashes, inserts and moves the head.
+-- audit_enqueue queues the event in the caller's transaction; it is
+-- chained by audit-seal after that transaction commits.
 -- $1 at (NULL: the database clock), $2 the canonical record up to "at",
 -- $3 from "payload" up to prev_hash's value, $4 the rest of the record,
 -- $5 type, $6 actor_id, $7 preparation_id, $8 payload text.
 SELECT audit_enqueue($1, $2, $3, $4, $5, $6, $7, $8);
+
+-- name: audit-seal
+-- audit_seal_pending (migration 00023) chains every committed queued event
+-- under the chain head's lock: the next id, the time, the hash, the head
+-- moved once. It returns how many it chained.
+SELECT audit_seal_pending();
 
 -- name: audit-head
 SELECT last_id, last_hash, events FROM audit_head WHERE singleton = true;

@@ -26,11 +26,10 @@ import (
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
 
-// writeSlots bounds the service's transactions running at once. Every one
-// of them ends by appending to the compounding log, whose chain head admits
-// one writer at a time; letting forty wait on it inside PostgreSQL (as lock
-// waiters, each holding a connection) is slower than queueing them here,
-// and leaves connections free for reads and logins.
+// writeSlots bounds the service's transactions running at once: queueing
+// here rather than inside PostgreSQL (each waiter holding a connection)
+// leaves connections free for reads, logins and the log's seal. A slot is
+// held from begin to commit, not while the answer waits for the seal.
 const writeSlots = 6
 
 // Service is the preparation service on one store.
@@ -88,49 +87,64 @@ type outcome[T any] struct {
 // write runs fn in one transaction: it takes a write slot, claims the
 // Idempotency-Key first (a concurrent duplicate waits on the key and then
 // replays the stored answer), runs fn, stores the answer, appends the
-// events last (they lock the log's chain head) and commits.
+// events and commits; it gives the slot back and answers once the events
+// are sealed into the log's chain (many changes share one seal).
 func write[T any](ctx context.Context, s *Service, key *Key, fn func(tx *store.Tx) (outcome[T], error)) (Done[T], error) {
+	done, refusal, sealed, err := writeInSlot(ctx, s, key, fn)
+	if err != nil || sealed == nil {
+		return done, err
+	}
+	if err := sealed(ctx); err != nil {
+		return Done[T]{}, err
+	}
+	return done, refusal
+}
+
+// writeInSlot is write's transaction, in a write slot. A replayed answer
+// comes back as the error with no seal to wait for.
+func writeInSlot[T any](ctx context.Context, s *Service, key *Key, fn func(tx *store.Tx) (outcome[T], error)) (_ Done[T], refusal error, sealed func(context.Context) error, _ error) {
 	select {
 	case s.slots <- struct{}{}:
 		defer func() { <-s.slots }()
 	case <-ctx.Done():
-		return Done[T]{}, store.Translate(ctx.Err())
+		return Done[T]{}, nil, nil, store.Translate(ctx.Err())
 	}
 	tx, err := s.st.Begin(ctx)
 	if err != nil {
-		return Done[T]{}, err
+		return Done[T]{}, nil, nil, err
 	}
 	defer tx.Rollback()
 	if key != nil {
 		claimed, err := tx.ClaimIdem(ctx, key.id(), key.RequestHash)
 		if err != nil {
-			return Done[T]{}, err
+			return Done[T]{}, nil, nil, err
 		}
 		if !claimed {
 			tx.Rollback()
-			return replayAfterClaim[T](ctx, s, key)
+			done, err := replayAfterClaim[T](ctx, s, key)
+			return done, nil, nil, err
 		}
 	}
 	out, err := fn(tx)
 	if err != nil {
-		return Done[T]{}, err
+		return Done[T]{}, nil, nil, err
 	}
 	if key != nil {
 		result, refusal, err := encodeAnswer(out.value, out.refusal)
 		if err != nil {
-			return Done[T]{}, err
+			return Done[T]{}, nil, nil, err
 		}
 		if err := tx.SaveIdem(ctx, key.id(), result, refusal); err != nil {
-			return Done[T]{}, err
+			return Done[T]{}, nil, nil, err
 		}
 	}
 	if err := tx.Append(ctx, out.events...); err != nil {
-		return Done[T]{}, err
+		return Done[T]{}, nil, nil, err
 	}
-	if err := tx.Commit(); err != nil {
-		return Done[T]{}, err
+	if sealed, err = tx.CommitBeforeSeal(); err != nil {
+		return Done[T]{}, nil, nil, err
 	}
-	return Done[T]{Value: out.value}, out.refusal
+	return Done[T]{Value: out.value}, out.refusal, sealed, nil
 }
 
 // Key is the Idempotency-Key of a request that may be retried: whose, on

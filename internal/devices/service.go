@@ -26,9 +26,12 @@ type Preparations interface {
 
 // Service is the devices service on one database.
 type Service struct {
-	db    *sqlx.DB
-	preps Preparations
-	log   *slog.Logger
+	db *sqlx.DB
+	// sealer chains the log events of the service's changes before it
+	// answers (see package audit).
+	sealer *audit.Sealer
+	preps  Preparations
+	log    *slog.Logger
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// StableTimeout bounds the wait for a stable reading (default 5 s).
@@ -55,7 +58,7 @@ func New(db *sqlx.DB, preps Preparations, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: db, preps: preps, log: log, Now: time.Now, clients: map[int64]*clientEntry{}, seen: map[int64]Heard{},
+	return &Service{db: db, sealer: audit.NewSealer(db), preps: preps, log: log, Now: time.Now, clients: map[int64]*clientEntry{}, seen: map[int64]Heard{},
 		printer: DefaultPrintSettings(), wake: make(chan struct{}, 1)}
 }
 
@@ -87,7 +90,13 @@ func (s *Service) inTx(ctx context.Context, fn func(tx *sqlx.Tx) ([]audit.Event,
 			return err
 		}
 	}
-	return store.Translate(tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return store.Translate(err)
+	}
+	if len(evs) == 0 {
+		return nil
+	}
+	return s.sealer.Sync(ctx)
 }
 
 func event(typ string, actor int64, prep int64, payload map[string]any) audit.Event {

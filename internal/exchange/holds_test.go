@@ -183,7 +183,7 @@ func TestOutboxSendsAndRetries(t *testing.T) {
 	if err := s.app.Exchange().EnqueueDispense(ctx, tx, prep, "dispense", "", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	safety := s.login("safety1")

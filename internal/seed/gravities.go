@@ -68,5 +68,5 @@ func seedGravities(ctx context.Context, st *store.Store, now time.Time) error {
 			return fmt.Errorf("%s: product %s: %w", gravitiesFile, ndcs[i], err)
 		}
 	}
-	return tx.Commit()
+	return tx.Commit(ctx)
 }

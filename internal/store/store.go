@@ -39,6 +39,8 @@ type Store struct {
 	dsn string
 	// streams is the small pool of long streaming reads (streams.go).
 	streams streams
+	// sealer chains the log events of committed changes (SealLog).
+	sealer *audit.Sealer
 }
 
 // DSN is the connection string the store was opened with (it holds the
@@ -70,6 +72,7 @@ func open(ctx context.Context, dsn string, fsys fs.FS) (*Store, error) {
 	}
 	s.DB.SetMaxOpenConns(DefaultPool)
 	s.DB.SetMaxIdleConns(DefaultPool)
+	s.sealer = audit.NewSealer(s.DB)
 	if err := s.DB.PingContext(ctx); err != nil {
 		s.DB.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
@@ -218,7 +221,8 @@ func CheckSchema(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// InTx runs fn in a transaction, committing when it returns nil.
+// InTx runs fn in a transaction, committing when it returns nil, and
+// returns once the log events fn appended are in the chain (SealLog).
 func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := s.DB.BeginTxx(ctx, nil)
 	if err != nil {
@@ -230,6 +234,20 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return Translate(err)
+	}
+	return s.SealLog(ctx)
+}
+
+// SealLog returns once every log event committed before the call is in
+// the chain. A transaction that appended to the log calls it after its
+// commit and before it answers: concurrent changes commit side by side and
+// share one seal (see package audit). If the seal fails the change has
+// still committed and its events wait, queued, for the next seal; the
+// caller is told so rather than told it succeeded.
+func (s *Store) SealLog(ctx context.Context) error {
+	if err := s.sealer.Sync(ctx); err != nil {
+		return &apperr.Error{Kind: apperr.Unavailable, Err: err,
+			Message: "the change is saved, but its entry in the compounding log is not sealed yet; it will be sealed with the next change"}
 	}
 	return nil
 }

@@ -25,6 +25,9 @@ import (
 type Tx struct {
 	s  *Store
 	tx *sqlx.Tx
+	// logged is set once an event is appended: the commit then waits
+	// for the seal that chains it.
+	logged bool
 }
 
 // Begin opens a transaction.
@@ -36,16 +39,39 @@ func (s *Store) Begin(ctx context.Context) (*Tx, error) {
 	return &Tx{s: s, tx: tx}, nil
 }
 
-// Commit commits the transaction.
-func (t *Tx) Commit() error { return Translate(t.tx.Commit()) }
+// Commit commits the transaction and, when it appended to the log,
+// returns once its events are in the chain.
+func (t *Tx) Commit(ctx context.Context) error {
+	sealed, err := t.CommitBeforeSeal()
+	if err != nil {
+		return err
+	}
+	return sealed(ctx)
+}
+
+// CommitBeforeSeal commits the transaction and returns the wait for the
+// seal of its log events, for a caller that has something to release in
+// between (a write slot): the change is durable when it returns, and in
+// the chain once sealed returns nil. Without events sealed returns at
+// once.
+func (t *Tx) CommitBeforeSeal() (sealed func(context.Context) error, err error) {
+	if err := t.tx.Commit(); err != nil {
+		return nil, Translate(err)
+	}
+	if !t.logged {
+		return func(context.Context) error { return nil }, nil
+	}
+	return t.s.SealLog, nil
+}
 
 // Rollback abandons the transaction; after Commit it does nothing.
 func (t *Tx) Rollback() { _ = t.tx.Rollback() }
 
-// Append appends the events to the compounding log, in order; the commit
-// seals them into the chain (see package audit).
+// Append appends the events to the compounding log, in order; Commit
+// returns once they are sealed into the chain (see package audit).
 func (t *Tx) Append(ctx context.Context, events ...workflow.Event) error {
 	for _, ev := range events {
+		t.logged = true
 		payload, err := json.Marshal(ev.Payload)
 		if err != nil {
 			return apperr.Wrap(err, "encode a log event")
