@@ -331,28 +331,28 @@ func (g *Guards) levelFast(pct100, base fx) (int, bool) {
 	if lhs.c < 0 || rhs.c < 0 {
 		return 0, false
 	}
-	for _, l := range []struct {
-		limit decimal.Decimal
-		level int
-	}{{g.DeviationRefuse, 2}, {g.DeviationWarn, 1}} {
-		if l.limit.Sign() <= 0 {
-			continue
-		}
-		lim, ok := fxOf(l.limit)
-		if !ok {
-			return 0, false
-		}
-		r, ok := rhs.mul(lim)
-		if !ok {
-			return 0, false
-		}
-		c, ok := lhs.cmp(r)
-		if !ok {
-			return 0, false
-		}
-		if c > 0 {
-			return l.level, true
-		}
+	if above, ok := aboveLimit(lhs, rhs, g.DeviationRefuse); !ok || above {
+		return 2, ok
+	}
+	if above, ok := aboveLimit(lhs, rhs, g.DeviationWarn); !ok || above {
+		return 1, ok
 	}
 	return 0, true
+}
+
+// aboveLimit reports lhs > rhs × limit for a positive limit (never for a limit of zero).
+func aboveLimit(lhs, rhs fx, limit decimal.Decimal) (bool, bool) {
+	if limit.Sign() <= 0 {
+		return false, true
+	}
+	lim, ok := fxOf(limit)
+	if !ok {
+		return false, false
+	}
+	r, ok := rhs.mul(lim)
+	if !ok {
+		return false, false
+	}
+	c, ok := lhs.cmp(r)
+	return c > 0, ok
 }

@@ -263,3 +263,16 @@ func TestAppendFxAgrees(t *testing.T) {
 		}
 	})
 }
+
+// Every common spelling is found by the switch at its own index, and is the unit parsing gives.
+func TestCommonUnits(t *testing.T) {
+	for i, s := range commonUnitSpellings {
+		u, err := parseUnit(s)
+		if err != nil || commonUnit(s) != i || commonUnits[i] != u {
+			t.Errorf("%q: index %d, unit %v (%v)", s, commonUnit(s), commonUnits[i], err)
+		}
+	}
+	if commonUnit("ML") != -1 || commonUnit("mg ") != -1 {
+		t.Error("a spelling that is not common is found")
+	}
+}

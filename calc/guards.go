@@ -133,14 +133,19 @@ func (g *Guards) levelOf(diff, base rq) int {
 // DeviationText renders a signed percentage rounded to 0.1 ("+100%",
 // "-2.3%", "0%").
 func DeviationText(p decimal.Decimal) string {
-	r := p.Round(1)
 	var buf [32]byte
-	b := buf[:0]
+	return string(appendDeviation(buf[:0], p))
+}
+
+// appendDeviation appends DeviationText(p) to b; DeviationText stays small enough to be
+// inlined, so a caller that only compares the text allocates nothing.
+func appendDeviation(b []byte, p decimal.Decimal) []byte {
+	r := p.Round(1)
 	if r.Sign() > 0 {
 		b = append(b, '+')
 	}
 	b = appendDecimal(b, r, false)
-	return string(append(b, '%'))
+	return append(b, '%')
 }
 
 // DeviationLevel says how a deviation compares with the guards: 0 within

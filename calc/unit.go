@@ -138,6 +138,9 @@ type Unit struct {
 // ParseUnit parses a unit such as "mg", "mcg/kg/min", "mL/h", "m2", "mg·h/L". Aliases are
 // accepted ("ml", "cc", "ug", "µg", "U", "IU", "hr", "m²"); the result prints canonically.
 func ParseUnit(s string) (Unit, error) {
+	if i := commonUnit(s); i >= 0 {
+		return commonUnits[i], nil
+	}
 	if m := unitCache.Load(); m != nil {
 		if u, ok := (*m)[s]; ok {
 			return u, nil
@@ -148,6 +151,68 @@ func ParseUnit(s string) (Unit, error) {
 		rememberUnit(s, u)
 	}
 	return u, err
+}
+
+// commonUnitSpellings are the units nearly every quantity is written in; ParseUnit finds
+// them with a switch (commonUnit), before its cache.
+var commonUnitSpellings = [...]string{"mg", "g", "kg", "mcg", "mL", "L", "units", "mEq", "mmol",
+	"mg/kg", "mg/mL", "mcg/kg/min", "mg/m2", "units/mL", "mcg/mL", "mL/h", "h", "min"}
+
+var commonUnits = func() (u [len(commonUnitSpellings)]Unit) {
+	for i, s := range commonUnitSpellings {
+		u[i] = mustParse(parseUnit(s))
+	}
+	return u
+}()
+
+func mustParse(u Unit, err error) Unit {
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+// commonUnit is the index of s in commonUnitSpellings, or -1.
+func commonUnit(s string) int {
+	switch s {
+	case "mg":
+		return 0
+	case "g":
+		return 1
+	case "kg":
+		return 2
+	case "mcg":
+		return 3
+	case "mL":
+		return 4
+	case "L":
+		return 5
+	case "units":
+		return 6
+	case "mEq":
+		return 7
+	case "mmol":
+		return 8
+	case "mg/kg":
+		return 9
+	case "mg/mL":
+		return 10
+	case "mcg/kg/min":
+		return 11
+	case "mg/m2":
+		return 12
+	case "units/mL":
+		return 13
+	case "mcg/mL":
+		return 14
+	case "mL/h":
+		return 15
+	case "h":
+		return 16
+	case "min":
+		return 17
+	}
+	return -1
 }
 
 // unitCache memoises ParseUnit: a site uses a few dozen unit spellings, and parsing them again
@@ -512,6 +577,9 @@ func mulUnits(a, b Unit) (Unit, ratio, error) {
 	var f ratio
 	for d := range numDims {
 		bp, bn := b.pos[d], b.neg[d]
+		if bp.atom == 0 && bn.atom == 0 {
+			continue
+		}
 		// Cancel first: "per kg × kg" is why quantities are multiplied.
 		if bp.atom != 0 && r.neg[d].atom != 0 {
 			n := &r.neg[d]
