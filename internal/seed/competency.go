@@ -8,8 +8,6 @@ import (
 	"github.com/laminar-rx/laminar/internal/store"
 )
 
-func init() { register(Step{Name: "competencies", Order: 15, Run: seedCompetencies}) }
-
 // demoCompetencies gives the demo technicians current records, so the demo
 // queue can be worked at once: tech1 holds every kind, passed 40 days ago;
 // tech2 also holds every kind, but its media fill was passed five months

@@ -17,8 +17,6 @@ import (
 	"github.com/laminar-rx/laminar/internal/store"
 )
 
-func init() { register(Step{Name: "formulary", Order: 20, Run: seedFormulary}) }
-
 //go:embed data/*.tsv
 var formularyData embed.FS
 

@@ -10,8 +10,6 @@ import (
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
 
-func init() { register(Step{Name: "specific gravities", Order: 25, Run: seedGravities}) }
-
 // gravitiesFile lists published specific gravities of demo products, each
 // with its source. A product without a row has none published: its draws
 // are proven by a photo until a pharmacist determines one on site.

@@ -10,8 +10,6 @@ import (
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
 
-func init() { register(Step{Name: "orders", Order: 50, Run: seedOrders}) }
-
 // DemoOrders are the open orders of the demo data, due relative to now: a
 // STAT, a first dose, routine ones, two identical ones (a batch) and a
 // hazardous one. The patients are invented.

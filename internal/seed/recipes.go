@@ -11,8 +11,6 @@ import (
 	"github.com/laminar-rx/laminar/internal/workflow"
 )
 
-func init() { register(Step{Name: "recipes", Order: 40, Run: seedRecipes}) }
-
 // Label sources of the demo recipes' reconstitution and stability numbers
 // (the formulary seed data records them per product).
 const (

@@ -7,8 +7,6 @@ import (
 	"github.com/laminar-rx/laminar/internal/store"
 )
 
-func init() { register(Step{Name: "bud rules", Order: 30, Run: seedRules}) }
-
 // seedRules makes sure the USP <797> (2023) rule table is in force. The
 // migration already inserts it on every database, so this only acts on a
 // database that somehow has no version at all.

@@ -7,28 +7,28 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
 	"time"
 
 	"github.com/laminar-rx/laminar/internal/store"
 )
 
-// Step seeds one part of the demo data.
-type Step struct {
-	Name string
-	// Order places the step: users 10, formulary 20, rules 30, recipes 40, orders 50.
-	Order int
-	Run   func(ctx context.Context, st *store.Store, now time.Time) error
+// step seeds one part of the demo data.
+type step struct {
+	name string
+	run  func(ctx context.Context, st *store.Store, now time.Time) error
 }
 
-// steps run in Order; each part of the product registers its own from its
-// own file.
-var steps []Step
-
-// register adds a step; called from the init functions of this package's files.
-func register(s Step) {
-	steps = append(steps, s)
-	sort.SliceStable(steps, func(i, j int) bool { return steps[i].Order < steps[j].Order })
+// steps are the parts of the demo data in the order they are seeded: who
+// works, what is on the shelf, its specific gravities, the rules, the
+// recipes that use them, and last the orders for those recipes.
+var steps = []step{
+	{"users", seedUsers},
+	{"competencies", seedCompetencies},
+	{"formulary", seedFormulary},
+	{"specific gravities", seedGravities},
+	{"bud rules", seedRules},
+	{"recipes", seedRecipes},
+	{"orders", seedOrders},
 }
 
 // DemoMarker is the site_meta key set once the demo data is in.
@@ -46,10 +46,10 @@ func Demo(ctx context.Context, st *store.Store, log *slog.Logger, now time.Time)
 	}
 	for _, s := range steps {
 		start := time.Now()
-		if err := s.Run(ctx, st, now); err != nil {
-			return false, fmt.Errorf("seed %s: %w", s.Name, err)
+		if err := s.run(ctx, st, now); err != nil {
+			return false, fmt.Errorf("seed %s: %w", s.name, err)
 		}
-		log.Info("seeded", "part", s.Name, "took", time.Since(start))
+		log.Info("seeded", "part", s.name, "took", time.Since(start))
 	}
 	return true, st.SetMeta(ctx, DemoMarker, now.UTC().Format(time.RFC3339))
 }

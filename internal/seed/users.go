@@ -9,8 +9,6 @@ import (
 	"github.com/laminar-rx/laminar/internal/store"
 )
 
-func init() { register(Step{Name: "users", Order: 10, Run: seedUsers}) }
-
 // DemoPIN is the PIN of every demo badge.
 const DemoPIN = "2468"
 
