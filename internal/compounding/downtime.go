@@ -107,15 +107,7 @@ func (s *Service) RecordDowntime(ctx context.Context, in DowntimeInput, key *Key
 		if err := tx.InsertDowntimeRecord(ctx, p.ID, rec); err != nil {
 			return outcome[State]{}, err
 		}
-		label, err := firstLabel(ctx, tx, p, in.Actor, in.Now)
-		if err != nil {
-			return outcome[State]{}, err
-		}
-		events = append(events, label...)
-		if err := tx.SavePreparation(ctx, p); err != nil {
-			return outcome[State]{}, err
-		}
-		return outcome[State]{value: stateOf(p), events: events}, nil
+		return completed(ctx, tx, p, events, in.Actor, in.Now)
 	})
 }
 

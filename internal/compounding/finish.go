@@ -49,15 +49,7 @@ func (s *Service) Complete(ctx context.Context, id int64, actor workflow.Actor, 
 			return outcome[State]{}, err
 		}
 		events := p.Complete(actor, result, len(comps), now)
-		label, err := firstLabel(ctx, tx, p, actor, now)
-		if err != nil {
-			return outcome[State]{}, err
-		}
-		events = append(events, label...)
-		if err := tx.SavePreparation(ctx, p); err != nil {
-			return outcome[State]{}, err
-		}
-		return outcome[State]{value: stateOf(p), events: events}, nil
+		return completed(ctx, tx, p, events, actor, now)
 	})
 }
 
@@ -163,13 +155,21 @@ func issueLabel(ctx context.Context, tx *store.Tx, p *workflow.Preparation, form
 	return events, nil
 }
 
-// firstLabel issues label 1 of a preparation just completed, when it has
-// none.
-func firstLabel(ctx context.Context, tx *store.Tx, p *workflow.Preparation, actor workflow.Actor, now time.Time) ([]workflow.Event, error) {
-	if p.LabelSeq > 0 {
-		return nil, nil
+// completed finishes the change of a preparation just completed (on the
+// tablet or from a downtime record): it issues label 1 when it has none,
+// saves it and answers with its state and events.
+func completed(ctx context.Context, tx *store.Tx, p *workflow.Preparation, events []workflow.Event, actor workflow.Actor, now time.Time) (outcome[State], error) {
+	if p.LabelSeq == 0 {
+		label, err := issueLabel(ctx, tx, p, workflow.CompletionLabel, actor, now)
+		if err != nil {
+			return outcome[State]{}, err
+		}
+		events = append(events, label...)
 	}
-	return issueLabel(ctx, tx, p, workflow.CompletionLabel, actor, now)
+	if err := tx.SavePreparation(ctx, p); err != nil {
+		return outcome[State]{}, err
+	}
+	return outcome[State]{value: stateOf(p), events: events}, nil
 }
 
 // VerifyInput is a pharmacist's decision.

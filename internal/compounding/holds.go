@@ -81,24 +81,13 @@ func (s *Service) StopOrder(ctx context.Context, in StopInput, key *Key) (Done[S
 		if status == "cancelled" {
 			return outcome[StopResult]{value: out}, nil
 		}
-		ids, err := tx.PreparationsOfOrder(ctx, in.OrderID)
-		if err != nil {
-			return outcome[StopResult]{}, err
-		}
 		var events []workflow.Event
-		for _, id := range ids {
-			if id == in.Replacement {
-				continue
-			}
-			p, err := tx.LockPreparation(ctx, id)
-			if err != nil {
-				return outcome[StopResult]{}, err
-			}
+		err = lockEachOfOrder(ctx, tx, in.OrderID, in.Replacement, func(p *workflow.Preparation) error {
 			switch p.Status {
 			case workflow.StatusQueued:
 				events = append(events, p.Cancel(in.Actor, in.Reason)...)
 				if err := tx.SavePreparation(ctx, p); err != nil {
-					return outcome[StopResult]{}, err
+					return err
 				}
 				out.Cancelled = append(out.Cancelled, p.ID)
 			case workflow.StatusInProgress, workflow.StatusCompleted, workflow.StatusSecondCheck, workflow.StatusVerified:
@@ -108,12 +97,16 @@ func (s *Service) StopOrder(ctx context.Context, in StopInput, key *Key) (Done[S
 					h.ReplacementID = &r
 				}
 				if err := tx.InsertHold(ctx, h); err != nil {
-					return outcome[StopResult]{}, err
+					return err
 				}
 				out.Held = append(out.Held, p.ID)
 				events = append(events, workflow.NewEvent(EvHeld, in.Actor, p.ID, map[string]any{
 					"order_id": in.OrderID, "kind": in.Kind, "reason": in.Reason, "from": p.Status, "replacement_id": in.Replacement}))
 			}
+			return nil
+		})
+		if err != nil {
+			return outcome[StopResult]{}, err
 		}
 		if len(out.Held) == 0 {
 			if err := tx.CancelOrder(ctx, in.OrderID, in.Actor, in.Now, in.Reason); err != nil {
@@ -130,24 +123,20 @@ func (s *Service) StopOrder(ctx context.Context, in StopInput, key *Key) (Done[S
 func (s *Service) HoldOrder(ctx context.Context, orderID int64, reason string, actor int64, now time.Time, key *Key) (Done[StopResult], error) {
 	return write(ctx, s, key, func(tx *store.Tx) (outcome[StopResult], error) {
 		out := StopResult{OrderID: orderID, Cancelled: []int64{}, Held: []int64{}}
-		ids, err := tx.PreparationsOfOrder(ctx, orderID)
-		if err != nil {
-			return outcome[StopResult]{}, err
-		}
 		var events []workflow.Event
-		for _, id := range ids {
-			p, err := tx.LockPreparation(ctx, id)
-			if err != nil {
-				return outcome[StopResult]{}, err
-			}
+		err := lockEachOfOrder(ctx, tx, orderID, 0, func(p *workflow.Preparation) error {
 			if !p.Status.Open() || p.Status == workflow.StatusReleased {
-				continue
+				return nil
 			}
 			if err := tx.InsertHold(ctx, store.Hold{PreparationID: p.ID, Kind: HoldHeld, Reason: reason, CreatedAt: now}); err != nil {
-				return outcome[StopResult]{}, err
+				return err
 			}
 			out.Held = append(out.Held, p.ID)
 			events = append(events, workflow.NewEvent(EvHeld, actor, p.ID, map[string]any{"order_id": orderID, "kind": HoldHeld, "reason": reason, "from": p.Status}))
+			return nil
+		})
+		if err != nil {
+			return outcome[StopResult]{}, err
 		}
 		return outcome[StopResult]{value: out, events: events}, nil
 	})
@@ -158,29 +147,46 @@ func (s *Service) HoldOrder(ctx context.Context, orderID int64, reason string, a
 func (s *Service) ResumeOrder(ctx context.Context, orderID int64, actor int64, now time.Time, key *Key) (Done[StopResult], error) {
 	return write(ctx, s, key, func(tx *store.Tx) (outcome[StopResult], error) {
 		out := StopResult{OrderID: orderID, Cancelled: []int64{}, Held: []int64{}}
-		ids, err := tx.PreparationsOfOrder(ctx, orderID)
+		var events []workflow.Event
+		err := lockEachOfOrder(ctx, tx, orderID, 0, func(p *workflow.Preparation) error {
+			h, err := tx.OpenHold(ctx, p.ID)
+			if err != nil || h == nil || h.Kind != HoldHeld {
+				return err
+			}
+			if err := tx.DecideHold(ctx, h.ID, "released", actor, now, "released by the ordering system"); err != nil {
+				return err
+			}
+			events = append(events, workflow.NewEvent(EvHoldDecided, actor, p.ID, map[string]any{"hold_id": h.ID, "decision": "released"}))
+			return nil
+		})
 		if err != nil {
 			return outcome[StopResult]{}, err
 		}
-		var events []workflow.Event
-		for _, id := range ids {
-			if _, err := tx.LockPreparation(ctx, id); err != nil {
-				return outcome[StopResult]{}, err
-			}
-			h, err := tx.OpenHold(ctx, id)
-			if err != nil {
-				return outcome[StopResult]{}, err
-			}
-			if h == nil || h.Kind != HoldHeld {
-				continue
-			}
-			if err := tx.DecideHold(ctx, h.ID, "released", actor, now, "released by the ordering system"); err != nil {
-				return outcome[StopResult]{}, err
-			}
-			events = append(events, workflow.NewEvent(EvHoldDecided, actor, id, map[string]any{"hold_id": h.ID, "decision": "released"}))
-		}
 		return outcome[StopResult]{value: out, events: events}, nil
 	})
+}
+
+// lockEachOfOrder locks the preparations of an order one at a time, in
+// the order the store lists them, leaving out except (0: none), and hands
+// each to fn; the first error stops it.
+func lockEachOfOrder(ctx context.Context, tx *store.Tx, orderID, except int64, fn func(p *workflow.Preparation) error) error {
+	ids, err := tx.PreparationsOfOrder(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if id == except {
+			continue
+		}
+		p, err := tx.LockPreparation(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // HoldDecision is a pharmacist's decision on a held preparation.
