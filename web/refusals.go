@@ -118,6 +118,8 @@ var refusalWords = map[string]Words{
 	"too_many":               {"Too many tries", "Wait a minute and try again."},
 	"refused":                {"Not accepted", "Read the reason and ask a pharmacist if unsure."},
 	"unavailable":            {"Not available now", "Try again in a moment; tell the supervisor if it stays."},
+	"database_unavailable":   {"The database is not answering", "Wait a few seconds and try again; nothing saved is lost. Tell the supervisor if it stays."},
+	"schema_behind":          {"Laminar is being updated", "The database needs its update before work can go on; tell the supervisor or the administrator."},
 	"internal":               {"Something went wrong", "Try again; tell the supervisor if it repeats."},
 }
 
