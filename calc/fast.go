@@ -291,11 +291,11 @@ func (g *Guards) deviationFast(delivered, ordered rq) (decimal.Decimal, int, boo
 	if !ok1 || !ok2 {
 		return decimal.Decimal{}, 0, false
 	}
-	return g.deviationFx(fq{n: dn, d: dd}, fq{n: on, d: od})
+	return g.deviationFx(&fq{n: dn, d: dd}, &fq{n: on, d: od})
 }
 
 // deviationFx is deviationFast on fractions already held as integers.
-func (g *Guards) deviationFx(delivered, ordered fq) (decimal.Decimal, int, bool) {
+func (g *Guards) deviationFx(delivered, ordered *fq) (decimal.Decimal, int, bool) {
 	dn, dd, on, od := delivered.n, delivered.d, ordered.n, ordered.d
 	if od.c != 1 || od.e != 0 || on.c == 0 {
 		return decimal.Decimal{}, 0, false

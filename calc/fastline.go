@@ -77,7 +77,7 @@ func mulPow(x fx, f factor) (fx, bool) {
 	return x.mul(r)
 }
 
-func (a fq) mul(b fq) (fq, bool) {
+func (a *fq) mul(b *fq) (fq, bool) {
 	u, f, err := mulUnits(a.u, b.u)
 	if err != nil {
 		return fq{}, false
@@ -104,7 +104,7 @@ func (a fq) mul(b fq) (fq, bool) {
 }
 
 // div divides by b (not zero).
-func (a fq) div(b fq) (fq, bool) {
+func (a *fq) div(b *fq) (fq, bool) {
 	inv := fq{n: b.d, d: b.n, u: b.u.invert()}
 	if inv.d.c < 0 {
 		if inv.d.c == minInt64 || inv.n.c == minInt64 {
@@ -112,13 +112,13 @@ func (a fq) div(b fq) (fq, bool) {
 		}
 		inv.n.c, inv.d.c = -inv.n.c, -inv.d.c
 	}
-	return a.mul(inv)
+	return a.mul(&inv)
 }
 
 // to converts to unit u of the same dimension; ok is false for another dimension.
-func (a fq) to(u Unit) (fq, bool) {
+func (a *fq) to(u Unit) (fq, bool) {
 	if a.u == u {
-		return a, true
+		return *a, true
 	}
 	if !a.u.SameDimension(u) {
 		return fq{}, false
@@ -143,16 +143,16 @@ func (a fq) to(u Unit) (fq, bool) {
 }
 
 // cmp compares exactly, across units of one dimension.
-func (a fq) cmp(b fq) (int, bool) {
+func (a *fq) cmp(b *fq) (int, bool) {
 	if a.u == b.u && a.d.isOne() && b.d.isOne() {
 		return a.n.cmp(b.n)
 	}
-	b, ok := b.to(a.u)
+	bu, ok := b.to(a.u)
 	if !ok {
 		return 0, false
 	}
-	x, ok1 := a.n.mul(b.d)
-	y, ok2 := b.n.mul(a.d)
+	x, ok1 := a.n.mul(bu.d)
+	y, ok2 := bu.n.mul(a.d)
 	if !ok1 || !ok2 {
 		return 0, false
 	}
@@ -160,7 +160,7 @@ func (a fq) cmp(b fq) (int, bool) {
 }
 
 // valueFx is quo(n, d) on integers, for a quotient that terminates within an int64.
-func (a fq) valueFx() (fx, bool) {
+func (a *fq) valueFx() (fx, bool) {
 	if a.n.c == 0 {
 		return fx{}, true
 	}
@@ -172,7 +172,7 @@ func (a fq) valueFx() (fx, bool) {
 
 // value is rq.value: quo's decimal, coefficient and exponent alike. A quotient that does not
 // terminate within an int64 (100 mg ÷ 3 mg/mL) is divided in decimal; x is then not set.
-func (a fq) value() (v decimal.Decimal, x fx, isFx bool) {
+func (a *fq) value() (v decimal.Decimal, x fx, isFx bool) {
 	if a.n.c == 0 {
 		return zero, fx{}, true
 	}
@@ -182,7 +182,7 @@ func (a fq) value() (v decimal.Decimal, x fx, isFx bool) {
 	return quo(a.n.dec(), a.d.dec()), fx{}, false
 }
 
-func (a fq) quantity() Quantity {
+func (a *fq) quantity() Quantity {
 	v, _, _ := a.value()
 	return Quantity{Value: v, Unit: a.u}
 }
@@ -310,7 +310,7 @@ func volumeFast(in VolumeInput) (VolumeResult, bool) {
 	if !ok1 || !ok2 || !ok3 || dose.n.c <= 0 || conc.n.c <= 0 || inc.n.c <= 0 {
 		return VolumeResult{}, false
 	}
-	v, ok := dose.div(conc)
+	v, ok := dose.div(&conc)
 	if !ok || !v.u.only(dimVolume) {
 		return VolumeResult{}, false
 	}
@@ -334,7 +334,7 @@ func volumeFast(in VolumeInput) (VolumeResult, bool) {
 		if !ok {
 			return VolumeResult{}, false
 		}
-		c, ok := v.cmp(f)
+		c, ok := v.cmp(&f)
 		if !ok {
 			return VolumeResult{}, false
 		}
@@ -357,7 +357,7 @@ func volumeFast(in VolumeInput) (VolumeResult, bool) {
 	b = appendShown(append(b, " = "...), rounded.n, mlText)
 	ends[1] = len(b)
 	res.Volume = Quantity{Value: rounded.n.dec(), Unit: unitML}
-	dl, ok := rounded.mul(conc)
+	dl, ok := rounded.mul(&conc)
 	if ok {
 		dl, ok = dl.to(dose.u)
 	}
@@ -371,7 +371,7 @@ func volumeFast(in VolumeInput) (VolumeResult, bool) {
 	b = appendEqValue(append(b, ' '), delivered, deliveredFx, isFx, dose.u, doseUnit)
 	ends[2] = len(b)
 	if in.Guards != nil {
-		if res.Deviation, res.DeviationLevel, ok = in.Guards.deviationFx(dl, dose); !ok {
+		if res.Deviation, res.DeviationLevel, ok = in.Guards.deviationFx(&dl, &dose); !ok {
 			return VolumeResult{}, false
 		}
 	}
@@ -444,10 +444,10 @@ func doseFast(in DoseInput) (DoseResult, bool) {
 	if !ok {
 		return DoseResult{}, false
 	}
-	if c, ok := wk.cmp(fq{n: maxKg, d: fxOne, u: unitKg}); !ok || c > 0 {
+	if c, ok := wk.cmp(&fq{n: maxKg, d: fxOne, u: unitKg}); !ok || c > 0 {
 		return DoseResult{}, false
 	}
-	d, ok := dose.mul(w)
+	d, ok := dose.mul(&w)
 	if !ok || d.u.has(dimMass, true) || d.u.neg[dimLength].pow != 0 {
 		return DoseResult{}, false
 	}

@@ -276,3 +276,39 @@ func TestCommonUnits(t *testing.T) {
 		t.Error("a spelling that is not common is found")
 	}
 }
+
+// A range holds a value on integers exactly when comparing in decimal puts it inside.
+func TestRangeHoldsAgrees(t *testing.T) {
+	t.Parallel()
+	units := []string{"kg", "g", "lb", "mL", "cm"}
+	rapid.Check(t, func(t *rapid.T) {
+		q := Quantity{Value: drawPositive(t, "q"), Unit: drawUnit(t, "q_unit", units...)}
+		var r Range
+		if rapid.Bool().Draw(t, "has_min") {
+			r.Min = &Quantity{Value: drawPositive(t, "min"), Unit: drawUnit(t, "min_unit", units...)}
+		}
+		if rapid.Bool().Draw(t, "has_max") {
+			r.Max = &Quantity{Value: drawPositive(t, "max"), Unit: drawUnit(t, "max_unit", units...)}
+		}
+		a, ok := fqOf(q)
+		if !ok {
+			return
+		}
+		inside := true
+		for _, b := range []*Quantity{r.Min, r.Max} {
+			if b == nil {
+				continue
+			}
+			c, err := exactOf(q).cmp(exactOf(*b))
+			if err != nil || (b == r.Min && c < 0) || (b == r.Max && c > 0) {
+				inside = false
+			}
+		}
+		if r.holds(&a) && !inside {
+			t.Fatalf("%v held in %v", q, r)
+		}
+		if w, err := r.check("weight", q); inside != (w == nil && err == nil) {
+			t.Fatalf("%v in %v: inside %v, check %v %v", q, r, inside, w, err)
+		}
+	})
+}

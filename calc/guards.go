@@ -195,6 +195,9 @@ func (g *Guards) Check(field string, q Quantity) (*Warning, error) {
 }
 
 func (r Range) check(field string, q Quantity) (*Warning, error) {
+	if a, ok := fqOf(q); ok && r.holds(&a) {
+		return nil, nil
+	}
 	low, high := false, false
 	if r.Min != nil {
 		if c, err := q.Cmp(*r.Min); err == nil && c < 0 {
@@ -219,6 +222,27 @@ func (r Range) check(field string, q Quantity) (*Warning, error) {
 	}
 	msg := Display(q) + " is outside the plausible range " + r.String() + mixUp(r, q)
 	return nil, errorf(field, CodeOutOfRange, "%s", msg)
+}
+
+// holds reports that a is within the range, on integers; false also when a bound is too
+// long for them or of another dimension (check then compares in decimal, and words the error).
+func (r Range) holds(a *fq) bool {
+	for _, bound := range [2]struct {
+		q    *Quantity
+		sign int
+	}{{r.Min, -1}, {r.Max, 1}} {
+		if bound.q == nil {
+			continue
+		}
+		b, ok := fqOf(*bound.q)
+		if !ok {
+			return false
+		}
+		if c, ok := a.cmp(&b); !ok || c == bound.sign {
+			return false
+		}
+	}
+	return true
 }
 
 // String renders the range: "0.2–650 kg", "above 0.1 mL/h".

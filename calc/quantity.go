@@ -375,7 +375,7 @@ func (q Quantity) Sub(o Quantity) (Quantity, error) {
 func (q Quantity) Mul(o Quantity) (Quantity, error) {
 	if a, ok := fqOf(q); ok {
 		if b, ok := fqOf(o); ok {
-			if r, ok := a.mul(b); ok {
+			if r, ok := a.mul(&b); ok {
 				return r.quantity(), nil
 			}
 		}
@@ -394,7 +394,7 @@ func (q Quantity) Div(o Quantity) (Quantity, error) {
 	}
 	if a, ok := fqOf(q); ok {
 		if b, ok := fqOf(o); ok {
-			if r, ok := a.div(b); ok {
+			if r, ok := a.div(&b); ok {
 				return r.quantity(), nil
 			}
 		}
@@ -410,7 +410,7 @@ func (q Quantity) Div(o Quantity) (Quantity, error) {
 func (q Quantity) Cmp(o Quantity) (int, error) {
 	if a, ok := fqOf(q); ok {
 		if b, ok := fqOf(o); ok {
-			if c, ok := a.cmp(b); ok {
+			if c, ok := a.cmp(&b); ok {
 				return c, nil
 			}
 		}
