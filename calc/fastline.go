@@ -19,6 +19,12 @@ type fq struct {
 
 var fxOne = fx{c: 1}
 
+// maxWeight is maxWeightKg as an integer fraction.
+var maxWeight = func() fq {
+	q, _ := fqOf(Quantity{Value: maxWeightKg, Unit: unitKg})
+	return q
+}()
+
 // mlText is how mL is spelled.
 var mlText = []byte("mL")
 
@@ -326,7 +332,10 @@ func volumeFast(in VolumeInput) (VolumeResult, bool) {
 	var doseBuf, concBuf [32]byte
 	doseUnit, concUnit := dose.u.spell(doseBuf[:0]), conc.u.spell(concBuf[:0])
 	b := appendShown(append(buf[:0], "volume = "...), dose.n, doseUnit)
-	b = appendShown(append(b, " ÷ "...), conc.n, concUnit)
+	b = append(b, " ÷ "...)
+	concAt := len(b)
+	b = appendShown(b, conc.n, concUnit)
+	concShown := b[concAt:len(b):len(b)] // shown again on the delivered line
 	b = appendEqValue(append(b, ' '), exact, exactFx, isFx, unitML, mlText)
 	ends[0] = len(b)
 	if floor, hasFloor := in.Guards.smallestFloor(); hasFloor {
@@ -354,7 +363,10 @@ func volumeFast(in VolumeInput) (VolumeResult, bool) {
 	} else {
 		b = appendDisplayFx(append(b, "volume rounded to "...), inc.n, inc.u)
 	}
-	b = appendShown(append(b, " = "...), rounded.n, mlText)
+	b = append(b, " = "...)
+	roundedAt := len(b)
+	b = appendShown(b, rounded.n, mlText)
+	roundedShown := b[roundedAt:len(b):len(b)]
 	ends[1] = len(b)
 	res.Volume = Quantity{Value: rounded.n.dec(), Unit: unitML}
 	dl, ok := rounded.mul(&conc)
@@ -366,8 +378,8 @@ func volumeFast(in VolumeInput) (VolumeResult, bool) {
 	}
 	delivered, deliveredFx, isFx := dl.value()
 	res.Delivered = Quantity{Value: delivered, Unit: dose.u}
-	b = appendShown(append(b, "delivered dose = "...), rounded.n, mlText)
-	b = appendShown(append(b, " × "...), conc.n, concUnit)
+	b = append(append(b, "delivered dose = "...), roundedShown...)
+	b = append(append(b, " × "...), concShown...)
 	b = appendEqValue(append(b, ' '), delivered, deliveredFx, isFx, dose.u, doseUnit)
 	ends[2] = len(b)
 	if in.Guards != nil {
@@ -440,11 +452,7 @@ func doseFast(in DoseInput) (DoseResult, bool) {
 	if !ok {
 		return DoseResult{}, false
 	}
-	maxKg, ok := fxOf(maxWeightKg)
-	if !ok {
-		return DoseResult{}, false
-	}
-	if c, ok := wk.cmp(&fq{n: maxKg, d: fxOne, u: unitKg}); !ok || c > 0 {
+	if c, ok := wk.cmp(&maxWeight); !ok || c > 0 {
 		return DoseResult{}, false
 	}
 	d, ok := dose.mul(&w)
