@@ -214,17 +214,24 @@ func ParsePercent(s string) (decimal.Decimal, error) {
 	return v, nil
 }
 
-// scanNumber reads a leading decimal number and returns it with the unparsed rest.
+// scanNumber reads a leading decimal number and returns it with the unparsed rest. A number
+// of at most 18 digits is read as decimal.NewFromString would read it (coefficient 7250,
+// exponent -2 for "72.50") while it is scanned, without allocating.
 func scanNumber(s string) (decimal.Decimal, string, error) {
 	i := 0
+	neg := false
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
 		i++
 	}
 	start := i
+	var c int64 // the coefficient while it has at most 18 digits
 	for i < len(s) && isDigit(s[i]) {
+		c = c*10 + int64(s[i]-'0')
 		i++
 	}
 	digits := i - start
+	var e int32
 	if i < len(s) && s[i] == '.' {
 		if digits == 0 {
 			return zero, "", errorf("quantity", CodeInvalid, "%q: write a leading zero (0.5, not .5)", s)
@@ -232,12 +239,14 @@ func scanNumber(s string) (decimal.Decimal, string, error) {
 		i++
 		f := i
 		for i < len(s) && isDigit(s[i]) {
+			c = c*10 + int64(s[i]-'0')
 			i++
 		}
 		if i == f {
 			return zero, "", errorf("quantity", CodeInvalid, "%q: a decimal point needs a digit after it (5, not 5.)", s)
 		}
 		digits += i - f
+		e = int32(f - i)
 	} else if digits == 0 {
 		return zero, "", errorf("quantity", CodeInvalid, "%q does not start with a number; expected e.g. \"72.5 kg\"", s)
 	}
@@ -251,8 +260,14 @@ func scanNumber(s string) (decimal.Decimal, string, error) {
 	if digits > maxDigits {
 		return zero, "", errorf("quantity", CodeOutOfRange, "%q has more than %d digits", s, maxDigits)
 	}
-	if v, ok := smallNumber(s[:i]); ok {
-		return v, s[i:], nil
+	if digits <= 18 {
+		if neg {
+			c = -c
+		}
+		if c == 0 {
+			return decimal.New(0, e), s[i:], nil
+		}
+		return newDecimal(c, e), s[i:], nil
 	}
 	v, err := decimal.NewFromString(s[:i])
 	if err != nil {
@@ -262,38 +277,6 @@ func scanNumber(s string) (decimal.Decimal, string, error) {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-// smallNumber reads a number scanNumber has checked ("-72.50") as decimal.NewFromString
-// would (coefficient 7250, exponent -2), without allocating when it has at most 18 digits.
-func smallNumber(s string) (decimal.Decimal, bool) {
-	var c int64
-	var e int32
-	n, neg, frac := 0, false, false
-	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; {
-		case ch == '-' && i == 0:
-			neg = true
-		case ch == '+' && i == 0:
-		case ch == '.':
-			frac = true
-		default:
-			if n++; n > 18 {
-				return zero, false
-			}
-			c = c*10 + int64(ch-'0')
-			if frac {
-				e--
-			}
-		}
-	}
-	if neg {
-		c = -c
-	}
-	if c == 0 {
-		return decimal.New(0, e), true
-	}
-	return newDecimal(c, e), true
-}
 
 // ungroup removes thousands separators from a whole number written in groups of three
 // ("10,000" → "10000"); ok is false for any other use of a comma.
