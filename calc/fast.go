@@ -331,21 +331,22 @@ func (g *Guards) levelFast(pct100, base fx) (int, bool) {
 	if lhs.c < 0 || rhs.c < 0 {
 		return 0, false
 	}
-	if above, ok := aboveLimit(lhs, rhs, g.DeviationRefuse); !ok || above {
+	if above, ok := g.aboveLimit(lhs, rhs, 1, g.DeviationRefuse); !ok || above {
 		return 2, ok
 	}
-	if above, ok := aboveLimit(lhs, rhs, g.DeviationWarn); !ok || above {
+	if above, ok := g.aboveLimit(lhs, rhs, 0, g.DeviationWarn); !ok || above {
 		return 1, ok
 	}
 	return 0, true
 }
 
-// aboveLimit reports lhs > rhs × limit for a positive limit (never for a limit of zero).
-func aboveLimit(lhs, rhs fx, limit decimal.Decimal) (bool, bool) {
+// aboveLimit reports lhs > rhs × limit for a positive limit (never for a limit of zero); i
+// says which limit it is (limitFx).
+func (g *Guards) aboveLimit(lhs, rhs fx, i int, limit decimal.Decimal) (bool, bool) {
 	if limit.Sign() <= 0 {
 		return false, true
 	}
-	lim, ok := fxOf(limit)
+	lim, ok := g.limitFx(i, limit)
 	if !ok {
 		return false, false
 	}

@@ -338,8 +338,7 @@ func volumeFast(in VolumeInput) (VolumeResult, bool) {
 	concShown := b[concAt:len(b):len(b)] // shown again on the delivered line
 	b = appendEqValue(append(b, ' '), exact, exactFx, isFx, unitML, mlText)
 	ends[0] = len(b)
-	if floor, hasFloor := in.Guards.smallestFloor(); hasFloor {
-		f, ok := fqOf(floor.Floor)
+	if f, hasFloor, ok := in.Guards.floorFq(); hasFloor {
 		if !ok {
 			return VolumeResult{}, false
 		}
@@ -348,6 +347,7 @@ func volumeFast(in VolumeInput) (VolumeResult, bool) {
 			return VolumeResult{}, false
 		}
 		if c < 0 {
+			floor, _ := in.Guards.smallestFloor()
 			res.BelowFloor = true
 			res.Warnings = append(res.Warnings, Warning{Code: WarnBelowMeasurable, Field: "dose", Message: show(res.Exact) +
 				" is below " + Display(floor.Floor) + ", the smallest volume a " + Display(floor.Capacity) +

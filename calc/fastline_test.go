@@ -312,3 +312,17 @@ func TestRangeHoldsAgrees(t *testing.T) {
 		}
 	})
 }
+
+// only is true for exactly one atom of the dimension to the first power in the numerator.
+func TestUnitOnly(t *testing.T) {
+	for _, s := range []string{"mL", "L", "mg", "mL/h", "mL2", "1/mL", "mg/mL", "units", "mcL", "m2", "kg"} {
+		u := MustParseUnit(s)
+		for d := range numDims {
+			var p [numDims]factor
+			p[d] = factor{1, 1}
+			if got, want := u.only(d), u.SameDimension(Unit{pos: p}); got != want {
+				t.Errorf("%s only %s = %v, want %v", s, dimNames[d], got, want)
+			}
+		}
+	}
+}

@@ -62,20 +62,43 @@ type Guards struct {
 	// 500 g) when no drug is known.
 	ImplausiblePerKg, ImplausibleTotal *Quantity
 
-	// smallest is the smallest syringe, found once by Prepare.
+	// smallest is the smallest syringe, found once by Prepare, and floor its
+	// floor as an integer fraction (floorOK: it fits).
 	smallest *Syringe
+	floor    fq
+	floorOK  bool
+	// limits are the deviation limits as integers (warn, refuse), made by
+	// Prepare from the values in limitsOf; they stand only while the fields
+	// still hold those values.
+	limitsOf [2]decimal.Decimal
+	limits   [2]fx
+	limitsOK [2]bool
 }
 
 // Prepare finds once what every calculation would otherwise look up again
-// (the smallest syringe). Call it after filling the guards and before
-// sharing them; changing Syringes afterwards needs another Prepare.
+// (the smallest syringe, the limits as integers). Call it after filling the
+// guards and before sharing them; changing Syringes afterwards needs another
+// Prepare.
 func (g *Guards) Prepare() *Guards {
-	g.smallest = nil
+	g.smallest, g.floorOK = nil, false
 	if len(g.Syringes) > 0 {
 		s, _ := g.findSmallest()
 		g.smallest = &s
+		g.floor, g.floorOK = fqOf(s.Floor)
+	}
+	g.limitsOf = [2]decimal.Decimal{g.DeviationWarn, g.DeviationRefuse}
+	for i, d := range g.limitsOf {
+		g.limits[i], g.limitsOK[i] = fxOf(d)
 	}
 	return g
+}
+
+// limitFx is limit (DeviationWarn for i = 0, DeviationRefuse for 1) as an fx.
+func (g *Guards) limitFx(i int, limit decimal.Decimal) (fx, bool) {
+	if g.limitsOK[i] && g.limitsOf[i] == limit {
+		return g.limits[i], true
+	}
+	return fxOf(limit)
 }
 
 // Deviation is (delivered − ordered) ÷ ordered in percent, exactly.
@@ -328,9 +351,32 @@ func (g *Guards) implausibleDose(perKg *Quantity, dose Quantity) (Warning, bool)
 	return Warning{}, false
 }
 
+// smallestSyringe is the smallest syringe found by Prepare (nil: not
+// prepared, or no syringes), and whether it has a floor.
+func (g *Guards) smallestSyringe() (*Syringe, bool) {
+	if g == nil || len(g.Syringes) == 0 || g.smallest == nil {
+		return nil, false
+	}
+	return g.smallest, g.smallest.Floor.Value.Sign() > 0
+}
+
+// floorFq is the floor of smallestFloor as an integer fraction (ok: it
+// fits), made once by Prepare.
+func (g *Guards) floorFq() (floor fq, has, ok bool) {
+	if s, has := g.smallestSyringe(); s != nil {
+		return g.floor, has, g.floorOK
+	}
+	sy, has := g.smallestFloor()
+	floor, ok = fqOf(sy.Floor)
+	return floor, has, ok
+}
+
 // smallestFloor is the floor of the smallest syringe, the least volume
 // that can be measured at all; ok is false without syringes.
 func (g *Guards) smallestFloor() (Syringe, bool) {
+	if s, ok := g.smallestSyringe(); s != nil {
+		return *s, ok
+	}
 	if g == nil || len(g.Syringes) == 0 {
 		return Syringe{}, false
 	}

@@ -515,13 +515,16 @@ func (u Unit) has(d dimension, denominator bool) bool {
 // only reports whether u is exactly one atom of dimension d to the first power in the
 // numerator, e.g. "mL" for dimVolume.
 func (u Unit) only(d dimension) bool {
-	return u.SameDimension(Unit{pos: unitPos(d)})
-}
-
-func unitPos(d dimension) [numDims]factor {
-	var p [numDims]factor
-	p[d] = factor{1, 1} // atom id only matters for SameDimension's pow comparison
-	return p
+	for i := range numDims {
+		want := int8(0)
+		if dimension(i) == d {
+			want = 1
+		}
+		if u.pos[i].pow != want || u.neg[i].pow != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // scale returns the unit's size in base units as the exact fraction num/den.
