@@ -326,3 +326,16 @@ func TestUnitOnly(t *testing.T) {
 		}
 	}
 }
+
+// A deviation limit changed after Prepare is the one a volume is judged by.
+func TestLimitChangedAfterPrepare(t *testing.T) {
+	g := testGuards().Prepare()
+	in := VolumeInput{Dose: MustParse("1087.5 mg"), Concentration: MustParse("50 mg/mL"), RoundTo: qp("0.2 mL"), Guards: g}
+	if v, err := Volume(in); err != nil || v.DeviationLevel != 0 {
+		t.Fatalf("+0.2%% at 5%%: level %d, %v", v.DeviationLevel, err)
+	}
+	g.DeviationWarn = decimalOf("0.1")
+	if v, err := Volume(in); err != nil || v.DeviationLevel != 1 || len(v.Warnings) != 1 {
+		t.Fatalf("+0.2%% at 0.1%%: level %d, warnings %v, %v", v.DeviationLevel, v.Warnings, err)
+	}
+}
