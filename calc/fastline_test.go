@@ -339,3 +339,28 @@ func TestLimitChangedAfterPrepare(t *testing.T) {
 		t.Fatalf("+0.2%% at 0.1%%: level %d, warnings %v, %v", v.DeviationLevel, v.Warnings, err)
 	}
 }
+
+// parseUsual reads what parseAny reads, coefficient, exponent and unit, or steps aside; the
+// inputs mix usual quantities with near misses (no space, two spaces, a comma, an exponent,
+// "/dose", an amount in a volume, a unit in other case).
+func TestParseUsualAgrees(t *testing.T) {
+	t.Parallel()
+	units := append(commonUnitSpellings[:], "ml", "MG", "mg/kg/dose", "mg in 5 mL", "mg/5 mL", "%", "units/kg", "", " mg", "mg ")
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.StringMatching(`[0-9]{0,20}(\.[0-9]{0,12})?([ ,eE]{0,2}[0-9]{0,2})?`).Draw(t, "number") +
+			rapid.SampledFrom([]string{" ", "", "  "}).Draw(t, "space") + rapid.SampledFrom(units).Draw(t, "unit")
+		q, ok := parseUsual(s)
+		want, err := parseAny(s)
+		if !ok {
+			return
+		}
+		if err != nil || !reflect.DeepEqual(q, want) {
+			t.Fatalf("%q: %#v, parseAny %#v (%v)", s, q, want, err)
+		}
+	})
+	for _, s := range []string{"15 mg/kg", "72.5 kg", "50 mg/mL", "0.2 mL", "0 mg", "0.00 mL"} {
+		if _, ok := parseUsual(s); !ok {
+			t.Errorf("%q is not read as a usual quantity", s)
+		}
+	}
+}

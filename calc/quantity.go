@@ -28,6 +28,52 @@ type Quantity struct {
 // could be a European decimal comma), exponents, a missing leading zero (".5"), and a bare
 // trailing point ("5.").
 func Parse(s string) (Quantity, error) {
+	if q, ok := parseUsual(s); ok {
+		return q, nil
+	}
+	return parseAny(s)
+}
+
+// parseUsual reads the usual quantity, a plain number of at most 18 digits, one space and a
+// common unit spelling ("72.5 kg", "15 mg/kg"), in one pass; ok is false for anything else,
+// which parseAny then reads (to the same result for these).
+func parseUsual(s string) (Quantity, bool) {
+	var c int64
+	i := 0
+	for i < len(s) && isDigit(s[i]) {
+		c = c*10 + int64(s[i]-'0')
+		i++
+	}
+	digits := i
+	var e int32
+	if i < len(s) && s[i] == '.' && digits > 0 {
+		i++
+		f := i
+		for i < len(s) && isDigit(s[i]) {
+			c = c*10 + int64(s[i]-'0')
+			i++
+		}
+		if i == f {
+			return Quantity{}, false
+		}
+		digits += i - f
+		e = int32(f - i)
+	}
+	if digits == 0 || digits > 18 || i >= len(s) || s[i] != ' ' {
+		return Quantity{}, false
+	}
+	k := commonUnit(s[i+1:])
+	if k < 0 {
+		return Quantity{}, false
+	}
+	if c == 0 {
+		return Quantity{Value: decimal.New(0, e), Unit: commonUnits[k]}, true
+	}
+	return Quantity{Value: newDecimal(c, e), Unit: commonUnits[k]}, true
+}
+
+// parseAny is Parse for every input.
+func parseAny(s string) (Quantity, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return Quantity{}, errorf("quantity", CodeMissing, "empty quantity; expected e.g. \"72.5 kg\"")
