@@ -118,7 +118,7 @@ func TestDoseFastAgreesWithDecimal(t *testing.T) {
 	})
 }
 
-// Cmp, Convert, Mul and Div give what the decimal fractions give, including their errors.
+// Cmp, CmpProduct, Convert, Mul and Div give what the decimal fractions give, errors included.
 func TestQuantityFastAgreesWithDecimal(t *testing.T) {
 	t.Parallel()
 	units := []string{"mg", "g", "kg", "mcg", "lb", "oz", "mL", "L", "mg/mL", "mg/kg", "mcg/kg/min", "units/h", "m2", "h", "min"}
@@ -140,6 +140,17 @@ func TestQuantityFastAgreesWithDecimal(t *testing.T) {
 			if err == nil && !reflect.DeepEqual(got, want.quantity()) {
 				t.Fatalf("%v %s %v = %#v, decimal %#v", a, op, b, got, want.quantity())
 			}
+		}
+		x := Quantity{Value: drawPositive(t, "x"), Unit: drawUnit(t, "x_unit", units...)}
+		c, err = x.CmpProduct(a, b)
+		p, pErr := exactOf(a).mul(exactOf(b))
+		if pErr == nil {
+			wantC, wantErr = exactOf(x).cmp(p)
+		} else {
+			wantErr = pErr
+		}
+		if c != wantC || (err == nil) != (wantErr == nil) {
+			t.Fatalf("%v cmp %v × %v = %d %v, decimal %d %v", x, a, b, c, err, wantC, wantErr)
 		}
 		got, err := a.Convert(b.Unit)
 		want, wantErr := exactOf(a).to(b.Unit)

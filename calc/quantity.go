@@ -435,6 +435,28 @@ func (q Quantity) Div(o Quantity) (Quantity, error) {
 	return r.quantity(), nil
 }
 
+// CmpProduct compares q with a × b exactly (-1, 0, +1), the product kept as a fraction: a
+// dose against a limit per kg times a weight (mg against mg/kg × lb) in one comparison. It is
+// an error when q and the product are of different dimensions.
+func (q Quantity) CmpProduct(a, b Quantity) (int, error) {
+	if x, ok := fqOf(q); ok {
+		if fa, ok := fqOf(a); ok {
+			if fb, ok := fqOf(b); ok {
+				if p, ok := fa.mul(&fb); ok {
+					if c, ok := x.cmp(&p); ok {
+						return c, nil
+					}
+				}
+			}
+		}
+	}
+	p, err := exactOf(a).mul(exactOf(b))
+	if err != nil {
+		return 0, relabel(err, "quantity")
+	}
+	return exactOf(q).cmp(p)
+}
+
 // Cmp compares q with o exactly (-1, 0, +1) across units of one dimension.
 func (q Quantity) Cmp(o Quantity) (int, error) {
 	if a, ok := fqOf(q); ok {

@@ -153,11 +153,7 @@ func (l *compiledLimit) perKg(f Facts) (Finding, bool) {
 	// The limit times the weight cancels the per-kg against the weight's unit exactly
 	// (mg/kg × 72.5 kg = mg; × lb converts); a weight or dose of another dimension fails
 	// the comparison and is not judged here.
-	most, err := lim.Mul(*f.Weight)
-	if err != nil {
-		return Finding{}, false
-	}
-	if c, err := f.Delivered.Cmp(most); err != nil || c <= 0 {
+	if c, err := f.Delivered.CmpProduct(lim, *f.Weight); err != nil || c <= 0 {
 		return Finding{}, false
 	}
 	amount, err1 := f.Delivered.Convert(l.doseUnit)
