@@ -390,11 +390,12 @@ func (g *Guards) findSmallest() (Syringe, bool) {
 	if len(g.Syringes) == 0 {
 		return Syringe{}, false
 	}
-	best := g.Syringes[0]
-	for _, s := range g.Syringes[1:] {
-		if c, err := s.Capacity.Cmp(best.Capacity); err == nil && c < 0 {
-			best = s
+	best := 0
+	for i := 1; i < len(g.Syringes); i++ {
+		if c, err := g.Syringes[i].Capacity.Cmp(g.Syringes[best].Capacity); err == nil && c < 0 {
+			best = i
 		}
 	}
-	return best, best.Floor.Value.Sign() > 0
+	s := g.Syringes[best]
+	return s, s.Floor.Value.Sign() > 0
 }
