@@ -420,6 +420,9 @@ func (u *Unit) spell(b []byte) []byte {
 			n++
 		}
 	}
+	if u.neg == ([numDims]factor{}) {
+		return b // no denominator (mg, mL, units): nothing more to look at
+	}
 	for d := range numDims {
 		if f := u.neg[d]; f.atom != 0 {
 			if n == 0 {
