@@ -10,9 +10,12 @@
 // queued event at once: it numbers, times and hashes each under the lock
 // of the single chain-head row, so the chain never forks, and concurrent
 // changes neither hold the head across their round trips nor commit one
-// after another behind it. The store answers a change only after a seal
-// that began after its commit: an acknowledged change has its events in
-// the chain. Events queued by a server that stopped before its seal are
+// after another behind it. A transaction that appended commits without
+// waiting for its WAL flush; the seal's commit, later in the WAL, waits
+// for its flush and so makes the whole group durable with one write to
+// disk. The store answers a change only after a seal that began after its
+// commit: an acknowledged change is durable and has its events in the
+// chain. Events queued by a server that stopped before its seal are
 // chained by the next seal of any server, at the latest at start-up.
 package audit
 

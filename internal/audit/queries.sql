@@ -1,16 +1,24 @@
 -- name: audit-enqueue
 -- audit_enqueue queues the event in the caller's transaction; it is
--- chained by audit-seal after that transaction commits.
+-- chained by audit-seal after that transaction commits. The transaction
+-- then commits without waiting for its own WAL flush: its caller answers
+-- only after the seal, whose commit comes later in the WAL and is flushed
+-- before the seal returns, and a flush writes everything before it. So
+-- one flush, the seal's, makes a whole group of changes durable, and none
+-- is answered before it is.
 -- $1 at (NULL: the database clock), $2 the canonical record up to "at",
 -- $3 from "payload" up to prev_hash's value, $4 the rest of the record,
 -- $5 type, $6 actor_id, $7 preparation_id, $8 payload text.
-SELECT audit_enqueue($1, $2, $3, $4, $5, $6, $7, $8);
+SELECT audit_enqueue($1, $2, $3, $4, $5, $6, $7, $8),
+       set_config('synchronous_commit', 'off', true);
 
 -- name: audit-seal
 -- audit_seal_pending (migration 00023) chains every committed queued event
 -- under the chain head's lock: the next id, the time, the hash, the head
--- moved once. It returns how many it chained.
-SELECT audit_seal_pending();
+-- moved once. It returns how many it chained. Its commit always waits for
+-- the WAL flush (whatever the server's setting), which also makes durable
+-- the changes it seals: they committed without waiting (audit-enqueue).
+SELECT audit_seal_pending() FROM (SELECT set_config('synchronous_commit', 'on', true)) AS durable;
 
 -- name: audit-head
 SELECT last_id, last_hash, events FROM audit_head WHERE singleton = true;

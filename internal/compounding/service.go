@@ -230,6 +230,11 @@ func Replay[T any](ctx context.Context, s *Service, key *Key) (Done[T], error) {
 	if err != nil || !found {
 		return Done[T]{}, err
 	}
+	// The first request may still be waiting for its seal: the answer is
+	// given again only once the change it reports is sealed and durable.
+	if err := s.st.SealLog(ctx); err != nil {
+		return Done[T]{}, err
+	}
 	return decodeAnswer[T](a, key.RequestHash)
 }
 
@@ -242,6 +247,9 @@ func replayAfterClaim[T any](ctx context.Context, s *Service, key *Key) (Done[T]
 	}
 	if !found {
 		return Done[T]{}, apperr.WithCode(apperr.Conflict, "retry", "a request with this Idempotency-Key is still running; try again")
+	}
+	if err := s.st.SealLog(ctx); err != nil {
+		return Done[T]{}, err
 	}
 	return decodeAnswer[T](a, key.RequestHash)
 }

@@ -239,15 +239,16 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 }
 
 // SealLog returns once every log event committed before the call is in
-// the chain. A transaction that appended to the log calls it after its
-// commit and before it answers: concurrent changes commit side by side and
-// share one seal (see package audit). If the seal fails the change has
-// still committed and its events wait, queued, for the next seal; the
-// caller is told so rather than told it succeeded.
+// the chain, and durable. A transaction that appended to the log calls it
+// after its commit and before it answers: concurrent changes commit side
+// by side without waiting for the disk and share one seal, whose flush
+// makes them all durable (see package audit). If the seal fails, the
+// caller is not told the change succeeded: it may send the request again
+// (with the same Idempotency-Key the first answer is given, once sealed).
 func (s *Store) SealLog(ctx context.Context) error {
 	if err := s.sealer.Sync(ctx); err != nil {
-		return &apperr.Error{Kind: apperr.Unavailable, Err: err,
-			Message: "the change is saved, but its entry in the compounding log is not sealed yet; it will be sealed with the next change"}
+		return &apperr.Error{Kind: apperr.Unavailable, Code: "retry", Err: err,
+			Message: "the change is not confirmed: its entry in the compounding log could not be sealed; send it again"}
 	}
 	return nil
 }
