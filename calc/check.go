@@ -123,7 +123,7 @@ func plainKg(v decimal.Decimal) rq { return rq{n: v, d: one, u: unitKg} }
 func numeratorDim(u Unit) (dimension, bool) {
 	found, d := 0, dimension(0)
 	for i := range numDims {
-		if f := u.pos[i]; f.atom != 0 {
+		if f := u.pos(i); f.atom != 0 {
 			if f.pow != 1 {
 				return 0, false
 			}
@@ -146,5 +146,5 @@ func isAmount(u Unit) bool {
 		return false
 	}
 	_, known := canonicalAmount[d]
-	return known && u == Unit{pos: u.pos}
+	return known && u.den == 0
 }

@@ -207,7 +207,7 @@ func DisplayMeasured(q Quantity, sig int32) string {
 // other quantities come back as they are.
 func Smaller(q Quantity) Quantity {
 	for range 2 {
-		f := q.Unit.pos[dimMass]
+		f := q.Unit.pos(dimMass)
 		if f.atom == 0 || f.pow != 1 || q.Value.Abs().GreaterThanOrEqual(decimal.New(1, -1)) || q.Value.IsZero() {
 			return q
 		}

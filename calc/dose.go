@@ -55,7 +55,7 @@ func doseExact(in DoseInput) (DoseResult, error) {
 	switch {
 	case in.Dose.Unit.has(dimMass, true):
 		if in.Weight == nil {
-			return DoseResult{}, missing("weight", "weight (for a dose per "+atoms[in.Dose.Unit.neg[dimMass].atom].sym+")")
+			return DoseResult{}, missing("weight", "weight (for a dose per "+atoms[in.Dose.Unit.neg(dimMass).atom].sym+")")
 		}
 		if _, err := weightKg("weight", *in.Weight); err != nil {
 			return DoseResult{}, err
@@ -70,7 +70,7 @@ func doseExact(in DoseInput) (DoseResult, error) {
 		b := appendDisplay(append(buf[:0], "dose = "...), in.Dose)
 		b = appendDisplay(append(b, " × "...), *in.Weight)
 		t.line(appendEq(append(b, ' '), res.Calculated))
-	case in.Dose.Unit.neg[dimLength].pow == 2:
+	case in.Dose.Unit.neg(dimLength).pow == 2:
 		bsa, err := doseBSA(in, &t)
 		if err != nil {
 			return DoseResult{}, err
@@ -85,7 +85,7 @@ func doseExact(in DoseInput) (DoseResult, error) {
 	default:
 		t.step("flat dose = ", Display(in.Dose))
 	}
-	if d.u.has(dimMass, true) || d.u.neg[dimLength].pow != 0 {
+	if d.u.has(dimMass, true) || d.u.neg(dimLength).pow != 0 {
 		return DoseResult{}, errorf("dose", CodeInvalid, "%s still depends on weight or BSA after one multiplication", in.Dose.String())
 	}
 	if !perWeight {

@@ -60,10 +60,10 @@ func mulDFx(a, b fx) (fx, bool) {
 func (u Unit) scaleFx() (num, den fx, ok bool) {
 	num, den, ok = fxOne, fxOne, true
 	for d := range numDims {
-		if f := u.pos[d]; f.atom != 0 && ok {
+		if f := u.pos(d); f.atom != 0 && ok {
 			num, ok = mulPow(num, f)
 		}
-		if f := u.neg[d]; f.atom != 0 && ok {
+		if f := u.neg(d); f.atom != 0 && ok {
 			den, ok = mulPow(den, f)
 		}
 	}
@@ -456,7 +456,7 @@ func doseFast(in DoseInput) (DoseResult, bool) {
 		return DoseResult{}, false
 	}
 	d, ok := dose.mul(&w)
-	if !ok || d.u.has(dimMass, true) || d.u.neg[dimLength].pow != 0 {
+	if !ok || d.u.has(dimMass, true) || d.u.neg(dimLength).pow != 0 {
 		return DoseResult{}, false
 	}
 	v, x, isFx := d.value()

@@ -203,16 +203,16 @@ func InfusionRate(in InfusionInput) (RateResult, error) {
 		if err := positive("dose_rate", dr); err != nil {
 			return RateResult{}, err
 		}
-		if dr.Unit.neg[dimTime].pow != 1 {
+		if dr.Unit.neg(dimTime).pow != 1 {
 			return RateResult{}, wrongDim("dose_rate", dr, "an amount per time", "5 mcg/kg/min")
 		}
-		if dr.Unit.neg[dimLength].pow != 0 {
+		if dr.Unit.neg(dimLength).pow != 0 {
 			return RateResult{}, errorf("dose_rate", CodeInvalid, "%s is per BSA; multiply by the BSA first (use kind dose)", dr.String())
 		}
 		r = exactOf(dr)
 		if dr.Unit.has(dimMass, true) {
 			if in.Weight == nil {
-				return RateResult{}, missing("weight", "weight (for a rate per "+atoms[dr.Unit.neg[dimMass].atom].sym+")")
+				return RateResult{}, missing("weight", "weight (for a rate per "+atoms[dr.Unit.neg(dimMass).atom].sym+")")
 			}
 			if _, err := weightKg("weight", *in.Weight); err != nil {
 				return RateResult{}, err

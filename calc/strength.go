@@ -97,11 +97,11 @@ func EquivalentsToMass(amount, molarMass Quantity, valence decimal.Decimal) (MEq
 	}
 	var meq, mmol rq
 	switch {
-	case u.pos[dimEquivalent].pow == 1 && !u.has(dimAmount, false) && !u.has(dimMass, false):
+	case u.pos(dimEquivalent).pow == 1 && !u.has(dimAmount, false) && !u.has(dimMass, false):
 		meq, _ = exactOf(amount).to(u.withNumerator(dimEquivalent, "mEq"))
 		mmol = rq{n: meq.n, d: meq.d.Mul(valence), u: meq.u.replaced(dimEquivalent, "mmol")}
 		t.step("mmol = ", Display(amount), " ÷ valence ", DisplayDecimal(valence), " ", eq(mmol.quantity()))
-	case u.pos[dimAmount].pow == 1 && !u.has(dimEquivalent, false) && !u.has(dimMass, false):
+	case u.pos(dimAmount).pow == 1 && !u.has(dimEquivalent, false) && !u.has(dimMass, false):
 		mmol, _ = exactOf(amount).to(u.withNumerator(dimAmount, "mmol"))
 		meq = rq{n: mmol.n.Mul(valence), d: mmol.d, u: mmol.u.replaced(dimAmount, "mEq")}
 		t.step("mEq = ", Display(amount), " × valence ", DisplayDecimal(valence), " ", eq(meq.quantity()))
@@ -125,7 +125,7 @@ func MassToEquivalents(mass, molarMass Quantity, valence decimal.Decimal) (MEqRe
 		return MEqResult{}, err
 	}
 	u := mass.Unit
-	if u.pos[dimMass].pow != 1 || u.has(dimAmount, false) || u.has(dimEquivalent, false) ||
+	if u.pos(dimMass).pow != 1 || u.has(dimAmount, false) || u.has(dimEquivalent, false) ||
 		u.has(dimAmount, true) || u.has(dimEquivalent, true) {
 		return MEqResult{}, wrongDim("mass", mass, "a mass (optionally per volume)", "149 mg/mL")
 	}

@@ -130,10 +130,64 @@ type factor struct {
 // most one atom in the numerator and one in the denominator, so "mg/kg" keeps its per-kg
 // meaning instead of collapsing to a pure number. The zero Unit is dimensionless.
 // Units are comparable with ==.
+//
+// A unit is held in two words, numerator and denominator, seven bits a dimension: the atom's
+// place among its dimension's atoms (0: none) in the low three bits and its power above them.
+// A Unit is small to copy, and comparing two is comparing two words.
 type Unit struct {
-	pos [numDims]factor
-	neg [numDims]factor
+	num, den uint64
 }
+
+const (
+	slotBits = 7
+	slotMask = 1<<slotBits - 1
+	// powMask keeps the powers of every slot, the bits SameDimension compares.
+	powMask = 0b1111000 * (1<<(slotBits*numDims) - 1) / slotMask
+)
+
+// dimFirst is, for each dimension, the atom id just before its first atom: the atoms of a
+// dimension are listed together, so an atom's place in its dimension is id − dimFirst.
+var dimFirst = func() (f [numDims]uint8) {
+	var seen [numDims]bool
+	for i := 1; i < len(atoms); i++ {
+		d := atoms[i].dim
+		if !seen[d] {
+			seen[d], f[d] = true, uint8(i-1)
+		} else if atoms[i-1].dim != d {
+			panic("calc: the atoms of one dimension must be listed together")
+		}
+		if i-int(f[d]) > 7 {
+			panic("calc: a dimension has more than 7 atoms")
+		}
+	}
+	return f
+}()
+
+func slotOf(w uint64, d dimension) factor {
+	x := w >> (slotBits * uint(d)) & slotMask
+	if x == 0 {
+		return factor{}
+	}
+	return factor{atom: dimFirst[d] + uint8(x&7), pow: int8(x >> 3)}
+}
+
+func withSlot(w uint64, d dimension, f factor) uint64 {
+	var x uint64
+	if f.atom != 0 && f.pow != 0 {
+		x = uint64(f.atom-dimFirst[d]) | uint64(f.pow)<<3
+	}
+	sh := slotBits * uint(d)
+	return w&^(slotMask<<sh) | x<<sh
+}
+
+// pos is the numerator factor of dimension d (zero: none).
+func (u Unit) pos(d dimension) factor { return slotOf(u.num, d) }
+
+// neg is the denominator factor of dimension d (zero: none).
+func (u Unit) neg(d dimension) factor { return slotOf(u.den, d) }
+
+func (u *Unit) setPos(d dimension, f factor) { u.num = withSlot(u.num, d, f) }
+func (u *Unit) setNeg(d dimension, f factor) { u.den = withSlot(u.den, d, f) }
 
 // ParseUnit parses a unit such as "mg", "mcg/kg/min", "mL/h", "m2", "mg·h/L". Aliases are
 // accepted ("ml", "cc", "ug", "µg", "U", "IU", "hr", "m²"); the result prints canonically.
@@ -343,21 +397,22 @@ func atomByAlias(s string) (uint8, bool) {
 // so "mg/kg" stays a dose per kg; a second atom on the same side of one dimension is refused.
 func (u *Unit) place(id uint8, pow int8, denominator bool, whole string) error {
 	d := atoms[id].dim
-	same, other := &u.pos[d], &u.neg[d]
+	same, other := u.pos(d), u.neg(d)
+	set := u.setPos
 	if denominator {
-		same, other = other, same
+		same, other, set = other, same, u.setNeg
 	}
 	if other.atom == id {
 		return errorf("unit", CodeInvalid, "%s cancels itself in %q; give a plain number instead", atoms[id].sym, whole)
 	}
 	switch {
 	case same.atom == 0:
-		*same = factor{id, pow}
+		set(d, factor{id, pow})
 	case same.atom == id:
 		if same.pow+pow > maxPow {
 			return errorf("unit", CodeInvalid, "power of %s too large in %q", atoms[id].sym, whole)
 		}
-		same.pow += pow
+		set(d, factor{id, same.pow + pow})
 	default:
 		return errorf("unit", CodeInvalid, "%q mixes %s and %s on the same side; use one unit per dimension",
 			whole, atoms[same.atom].sym, atoms[id].sym)
@@ -412,7 +467,7 @@ func rememberUnitText(u Unit, s string) {
 func (u *Unit) spell(b []byte) []byte {
 	n := 0
 	for d := range numDims {
-		if f := u.pos[d]; f.atom != 0 {
+		if f := u.pos(d); f.atom != 0 {
 			if n > 0 {
 				b = append(b, "·"...)
 			}
@@ -420,11 +475,11 @@ func (u *Unit) spell(b []byte) []byte {
 			n++
 		}
 	}
-	if u.neg == ([numDims]factor{}) {
+	if u.den == 0 {
 		return b // no denominator (mg, mL, units): nothing more to look at
 	}
 	for d := range numDims {
-		if f := u.neg[d]; f.atom != 0 {
+		if f := u.neg(d); f.atom != 0 {
 			if n == 0 {
 				b = append(b, '1')
 				n++
@@ -458,7 +513,7 @@ func (u Unit) Dimension() string {
 	var b strings.Builder
 	n := 0
 	for d := range numDims {
-		if f := u.pos[d]; f.atom != 0 {
+		if f := u.pos(d); f.atom != 0 {
 			if n > 0 {
 				b.WriteString("·")
 			}
@@ -467,7 +522,7 @@ func (u Unit) Dimension() string {
 		}
 	}
 	for d := range numDims {
-		if f := u.neg[d]; f.atom != 0 {
+		if f := u.neg(d); f.atom != 0 {
 			if n == 0 {
 				b.WriteString("1")
 				n++
@@ -496,12 +551,7 @@ func dimName(d dimension, pow int8) string {
 // SameDimension reports whether a quantity in u converts to o: the same powers of the same
 // dimensions on each side of the fraction (mg/kg converts to mcg/kg, never to mg).
 func (u Unit) SameDimension(o Unit) bool {
-	for d := range numDims {
-		if u.pos[d].pow != o.pos[d].pow || u.neg[d].pow != o.neg[d].pow {
-			return false
-		}
-	}
-	return true
+	return (u.num^o.num)&powMask == 0 && (u.den^o.den)&powMask == 0
 }
 
 // IsDimensionless reports whether u is the empty unit of a plain number.
@@ -510,34 +560,25 @@ func (u Unit) IsDimensionless() bool { return u == Unit{} }
 // has reports whether dimension d appears on the given side of u.
 func (u Unit) has(d dimension, denominator bool) bool {
 	if denominator {
-		return u.neg[d].atom != 0
+		return u.den>>(slotBits*uint(d))&slotMask != 0
 	}
-	return u.pos[d].atom != 0
+	return u.num>>(slotBits*uint(d))&slotMask != 0
 }
 
 // only reports whether u is exactly one atom of dimension d to the first power in the
 // numerator, e.g. "mL" for dimVolume.
 func (u Unit) only(d dimension) bool {
-	for i := range numDims {
-		want := int8(0)
-		if dimension(i) == d {
-			want = 1
-		}
-		if u.pos[i].pow != want || u.neg[i].pow != 0 {
-			return false
-		}
-	}
-	return true
+	return u.num&powMask == 1<<(slotBits*uint(d)+3) && u.den&powMask == 0
 }
 
 // scale returns the unit's size in base units as the exact fraction num/den.
 func (u Unit) scale() (num, den decimal.Decimal) {
 	num, den = one, one
 	for d := range numDims {
-		if f := u.pos[d]; f.atom != 0 {
+		if f := u.pos(d); f.atom != 0 {
 			num = num.Mul(powScale(f.atom, f.pow))
 		}
-		if f := u.neg[d]; f.atom != 0 {
+		if f := u.neg(d); f.atom != 0 {
 			den = den.Mul(powScale(f.atom, f.pow))
 		}
 	}
@@ -554,7 +595,7 @@ func powScale(id uint8, pow int8) decimal.Decimal {
 }
 
 // invert swaps numerator and denominator.
-func (u Unit) invert() Unit { return Unit{pos: u.neg, neg: u.pos} }
+func (u Unit) invert() Unit { return Unit{num: u.den, den: u.num} }
 
 // ratio is the factor num/den a value picks up when units are cancelled or merged; set is false
 // while it is exactly 1, which spares the common same-atom case any arithmetic.
@@ -582,36 +623,28 @@ func mulUnits(a, b Unit) (Unit, ratio, error) {
 	r := a
 	var f ratio
 	for d := range numDims {
-		bp, bn := b.pos[d], b.neg[d]
-		if bp.atom == 0 && bn.atom == 0 {
+		if (b.num|b.den)>>(slotBits*uint(d))&slotMask == 0 {
 			continue
 		}
+		bp, bn := b.pos(d), b.neg(d)
+		p, n := r.pos(d), r.neg(d)
 		// Cancel first: "per kg × kg" is why quantities are multiplied.
-		if bp.atom != 0 && r.neg[d].atom != 0 {
-			n := &r.neg[d]
+		if bp.atom != 0 && n.atom != 0 {
 			k := min(bp.pow, n.pow)
 			f.times(bp.atom, n.atom, k)
 			bp.pow -= k
 			n.pow -= k
-			if n.pow == 0 {
-				*n = factor{}
-			}
 		}
-		if bn.atom != 0 && r.pos[d].atom != 0 {
-			p := &r.pos[d]
+		if bn.atom != 0 && p.atom != 0 {
 			k := min(bn.pow, p.pow)
 			f.times(p.atom, bn.atom, k)
 			bn.pow -= k
 			p.pow -= k
-			if p.pow == 0 {
-				*p = factor{}
-			}
 		}
 		if bp.pow > 0 {
-			p := &r.pos[d]
 			switch {
-			case p.atom == 0:
-				*p = factor{bp.atom, bp.pow}
+			case p.pow == 0:
+				p = bp
 			case p.pow+bp.pow > maxPow:
 				return Unit{}, ratio{}, errorf("unit", CodeOutOfRange, "unit power too large")
 			default:
@@ -620,10 +653,9 @@ func mulUnits(a, b Unit) (Unit, ratio, error) {
 			}
 		}
 		if bn.pow > 0 {
-			n := &r.neg[d]
 			switch {
-			case n.atom == 0:
-				*n = factor{bn.atom, bn.pow}
+			case n.pow == 0:
+				n = bn
 			case n.pow+bn.pow > maxPow:
 				return Unit{}, ratio{}, errorf("unit", CodeOutOfRange, "unit power too large")
 			default:
@@ -631,6 +663,8 @@ func mulUnits(a, b Unit) (Unit, ratio, error) {
 				n.pow += bn.pow
 			}
 		}
+		r.setPos(d, p) // a power of zero clears the slot
+		r.setNeg(d, n)
 	}
 	return r, f, nil
 }
@@ -640,15 +674,15 @@ func mulUnits(a, b Unit) (Unit, ratio, error) {
 // The caller has already converted the value to the replaced atom's scale.
 func (u Unit) replaced(d dimension, sym string) Unit {
 	id := atomBySym[sym]
-	f := u.pos[d]
-	u.pos[d] = factor{}
-	u.pos[atoms[id].dim] = factor{id, f.pow}
+	f := u.pos(d)
+	u.setPos(d, factor{})
+	u.setPos(atoms[id].dim, factor{id, f.pow})
 	return u
 }
 
 // withNumerator returns u with the numerator atom of dimension d set to sym, same power;
 // converting to it rescales the value within one dimension.
 func (u Unit) withNumerator(d dimension, sym string) Unit {
-	u.pos[d].atom = atomBySym[sym]
+	u.setPos(d, factor{atomBySym[sym], u.pos(d).pow})
 	return u
 }
