@@ -424,13 +424,16 @@ func (u *Unit) place(id uint8, pow int8, denominator bool, whole string) error {
 // denominator atom, in the fixed order mass, volume, length, time, amount, ... so that
 // "mcg/kg/min", "units/kg/h", "mg/m2" and "g/mol" come out as written in practice.
 func (u Unit) String() string {
+	if t := spellings[u.slot()].Load(); t != nil && t.u == u {
+		return t.s
+	}
 	if m := unitTexts.Load(); m != nil {
 		if s, ok := (*m)[u]; ok {
 			return s
 		}
 	}
 	var buf [32]byte
-	s := string(u.spell(buf[:0]))
+	s := string(u.spellOut(buf[:0]))
 	rememberUnitText(u, s)
 	return s
 }
@@ -463,8 +466,39 @@ func rememberUnitText(u Unit, s string) {
 	unitTexts.Store(&m)
 }
 
-// spell writes the canonical spelling.
+// spellings holds the spelling of one unit a slot, slot() choosing it, so that a line
+// spelling the same few units again and again looks each one up instead of writing it out. A
+// slot is filled once, by the first unit spelled in it, and never replaced: two units sharing
+// one never make each other allocate, and the table stays bounded whatever the input.
+var spellings [256]atomic.Pointer[unitText]
+
+type unitText struct {
+	u Unit
+	s string
+}
+
+// slot is u's place in spellings.
+func (u *Unit) slot() uint8 {
+	return uint8((u.num*0x9E3779B97F4A7C15 ^ u.den*0xC2B2AE3D27D4EB4F) >> 56)
+}
+
+// spell appends the canonical spelling.
 func (u *Unit) spell(b []byte) []byte {
+	i := u.slot()
+	if t := spellings[i].Load(); t != nil {
+		if t.u == *u {
+			return append(b, t.s...)
+		}
+		return u.spellOut(b)
+	}
+	n := len(b)
+	b = u.spellOut(b)
+	spellings[i].CompareAndSwap(nil, &unitText{u: *u, s: string(b[n:])})
+	return b
+}
+
+// spellOut writes the canonical spelling out.
+func (u *Unit) spellOut(b []byte) []byte {
 	n := 0
 	for d := range numDims {
 		if f := u.pos(d); f.atom != 0 {
