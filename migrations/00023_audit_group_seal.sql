@@ -19,16 +19,21 @@ DROP FUNCTION audit_seal();
 ALTER TABLE audit_pending ADD COLUMN xact xid8 NOT NULL DEFAULT pg_current_xact_id();
 
 -- The time of an event is the time it was queued (or the one its caller
--- gave), so that a seal that runs late does not move it.
+-- gave), so that a seal that runs late does not move it. PL/pgSQL keeps
+-- the insert's plan between calls (an SQL function with a SET clause is
+-- planned anew on every call, and every change calls this).
+DROP FUNCTION audit_enqueue(timestamptz, text, text, text, text, bigint, bigint, text);
 -- +goose StatementBegin
-CREATE OR REPLACE FUNCTION audit_enqueue(
+CREATE FUNCTION audit_enqueue(
     p_at timestamptz, p_rec1 text, p_rec2 text, p_rec3 text,
     p_type text, p_actor bigint, p_preparation bigint, p_payload text)
 RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
     INSERT INTO audit_pending (at, rec1, rec2, rec3, type, actor_id, preparation_id, payload_text)
     VALUES (COALESCE(p_at, date_trunc('microseconds', clock_timestamp())),
             p_rec1, p_rec2, p_rec3, p_type, p_actor, p_preparation, p_payload);
+END;
 $$;
 -- +goose StatementEnd
 
@@ -93,8 +98,9 @@ $$;
 SELECT audit_seal_pending();
 DROP FUNCTION audit_seal_pending();
 ALTER TABLE audit_pending DROP COLUMN xact;
+DROP FUNCTION audit_enqueue(timestamptz, text, text, text, text, bigint, bigint, text);
 -- +goose StatementBegin
-CREATE OR REPLACE FUNCTION audit_enqueue(
+CREATE FUNCTION audit_enqueue(
     p_at timestamptz, p_rec1 text, p_rec2 text, p_rec3 text,
     p_type text, p_actor bigint, p_preparation bigint, p_payload text)
 RETURNS void

@@ -73,6 +73,13 @@ var typePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$`)
 // when the caller gave one; the ID, the hashes and (without a given time)
 // At are set by the seal at commit and can be read from the log after it.
 func Append(ctx context.Context, tx *sqlx.Tx, e Event) (Event, error) {
+	return AppendPrepared(ctx, tx, nil, e)
+}
+
+// AppendPrepared is Append with the enqueue statement (EnqueueSQL)
+// prepared once by the caller, as the store does for its hot path; nil
+// runs the query text.
+func AppendPrepared(ctx context.Context, tx *sqlx.Tx, enqueue *sqlx.Stmt, e Event) (Event, error) {
 	if tx == nil {
 		return Event{}, apperr.Wrap(fmt.Errorf("audit.Append needs the caller's transaction"), "audit append")
 	}
@@ -92,12 +99,16 @@ func Append(ctx context.Context, tx *sqlx.Tx, e Event) (Event, error) {
 	// so ids are gapless and a gap means a removed event) and hashes the
 	// record cut here into the pieces around what only it knows.
 	p1, p2, p3 := recordPieces(e.Type, e.ActorID, e.PreparationID, payload)
-	q, err := sqlText()
-	if err != nil {
-		return Event{}, err
+	args := []any{at, p1, p2, p3, e.Type, e.ActorID, e.PreparationID, string(payload)}
+	if enqueue != nil {
+		_, err = tx.StmtxContext(ctx, enqueue).ExecContext(ctx, args...)
+	} else {
+		var q texts
+		if q, err = sqlText(); err == nil {
+			_, err = tx.ExecContext(ctx, q.Enqueue, args...)
+		}
 	}
-	if _, err := tx.ExecContext(ctx, q.Enqueue,
-		at, p1, p2, p3, e.Type, e.ActorID, e.PreparationID, string(payload)); err != nil {
+	if err != nil {
 		return Event{}, fmt.Errorf("append audit event %s: %w", e.Type, err)
 	}
 	e.Payload = payload

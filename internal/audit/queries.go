@@ -66,6 +66,13 @@ func QueryNames() map[string]string {
 	return all
 }
 
+// EnqueueSQL is the statement Append runs, for a caller that prepares it
+// (AppendPrepared).
+func EnqueueSQL() (string, error) {
+	q, err := sqlText()
+	return q.Enqueue, err
+}
+
 // Touch reads the chain head in tx, so that a new connection has the log's
 // catalog entries loaded before its first append.
 func Touch(ctx context.Context, tx *sqlx.Tx) error {

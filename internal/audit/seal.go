@@ -49,11 +49,28 @@ type round struct {
 	waiters int
 }
 
-// NewSealer seals through db.
-func NewSealer(db sqlx.QueryerContext) *Sealer {
+// NewSealer seals through db, with the seal's statement prepared on first
+// use (a seal follows every change).
+func NewSealer(db *sqlx.DB) *Sealer {
+	var (
+		once sync.Once
+		stmt *sqlx.Stmt
+	)
 	return NewSealerFunc(func(ctx context.Context) error {
-		_, err := Seal(ctx, db)
-		return err
+		once.Do(func() {
+			if q, err := sqlText(); err == nil {
+				stmt, _ = db.PreparexContext(ctx, q.Seal) // nil: the text below
+			}
+		})
+		if stmt == nil {
+			_, err := Seal(ctx, db)
+			return err
+		}
+		var n int
+		if err := stmt.GetContext(ctx, &n); err != nil {
+			return fmt.Errorf("seal the compounding log: %w", err)
+		}
+		return nil
 	})
 }
 

@@ -27,7 +27,7 @@ type BUDRuleVersion struct {
 
 // budTable is the SQL and the words of bud_rule_versions.
 func (s *Store) budTable() versionTable {
-	return versionTable{all: s.q.BUDRuleVersions, at: s.q.BUDRulesAt, lock: s.q.BUDRulesLock, latest: s.q.BUDRulesLatest,
+	return versionTable{all: s.q.BUDRuleVersions, at: s.q.BUDRulesAt, atPrepared: &s.st.budAt, lock: s.q.BUDRulesLock, latest: s.q.BUDRulesLatest,
 		exists: s.q.BUDRulesVersionExists, insert: s.q.BUDRulesInsert, name: "BUD rule", what: "BUD rule table", noun: "table"}
 }
 

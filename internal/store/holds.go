@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Hold is a hold on a preparation put by the ordering system (a change, a
@@ -26,19 +28,17 @@ type Hold struct {
 
 // OpenHold returns the open hold of a preparation, or nil.
 func (t *Tx) OpenHold(ctx context.Context, prepID int64) (*Hold, error) {
-	return openHold(ctx, t.s, t.tx, prepID)
+	return openHold(ctx, t.s, t.s.st.openHold.in(ctx, t.tx), prepID)
 }
 
 // OpenHold returns the open hold of a preparation, or nil (for pages).
 func (s *Store) OpenHold(ctx context.Context, prepID int64) (*Hold, error) {
-	return openHold(ctx, s, s.DB, prepID)
+	return openHold(ctx, s, s.st.openHold.in(ctx, nil), prepID)
 }
 
-func openHold(ctx context.Context, s *Store, q interface {
-	GetContext(ctx context.Context, dest any, query string, args ...any) error
-}, prepID int64) (*Hold, error) {
+func openHold(ctx context.Context, s *Store, q *sqlx.Stmt, prepID int64) (*Hold, error) {
 	var h Hold
-	if err := q.GetContext(ctx, &h, s.q.IfaceHoldOpen, prepID); err != nil {
+	if err := q.GetContext(ctx, &h, prepID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, nil
 		}

@@ -81,7 +81,7 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (SessionUs
 		SessionUser
 		Roles pq.StringArray `db:"roles"`
 	}
-	if err := s.DB.GetContext(ctx, &row, s.q.GetSessionByToken, tokenHash); err != nil {
+	if err := s.getHot(ctx, nil, &row, &s.st.sessionByToken, tokenHash); err != nil {
 		return SessionUser{}, Translate(err)
 	}
 	su := row.SessionUser

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/laminar-rx/laminar/internal/audit"
 )
 
 // prepared is a query with its statement, prepared on the server when the
@@ -22,18 +24,23 @@ type prepared struct {
 type statements struct {
 	prepLock, acceptedScans, containerLock, containerInsert, scanInsert, idemClaim, idemSave prepared
 	productByGTIN, productByNDC10, getProduct, productCodes, productReconstitutions, getLot  prepared
+	scansOfGTIN, openHold, sessionByToken, auditEnqueue, budAt                               prepared
 }
 
 func (st *statements) all() []*prepared {
 	return []*prepared{&st.prepLock, &st.acceptedScans, &st.containerLock, &st.containerInsert, &st.scanInsert,
 		&st.idemClaim, &st.idemSave, &st.productByGTIN, &st.productByNDC10, &st.getProduct, &st.productCodes,
-		&st.productReconstitutions, &st.getLot}
+		&st.productReconstitutions, &st.getLot, &st.scansOfGTIN, &st.openHold, &st.sessionByToken, &st.auditEnqueue, &st.budAt}
 }
 
 // prepareStatements prepares the statements on the server; an error names
 // the query that does not prepare.
 func (s *Store) prepareStatements(ctx context.Context) error {
 	q := &s.q
+	enqueue, err := audit.EnqueueSQL()
+	if err != nil {
+		return err
+	}
 	s.st = statements{
 		prepLock:               prepared{name: "wf-prep-lock", sql: q.WfPrepLock},
 		acceptedScans:          prepared{name: "wf-accepted-scans", sql: q.WfAcceptedScans},
@@ -48,6 +55,11 @@ func (s *Store) prepareStatements(ctx context.Context) error {
 		productCodes:           prepared{name: "product-codes", sql: q.ProductCodes},
 		productReconstitutions: prepared{name: "product-reconstitutions", sql: q.ProductReconstitutions},
 		getLot:                 prepared{name: "get-lot", sql: q.GetLot},
+		scansOfGTIN:            prepared{name: "wf-scans-of-gtin", sql: q.WfScansOfGTIN},
+		openHold:               prepared{name: "iface-hold-open", sql: q.IfaceHoldOpen},
+		sessionByToken:         prepared{name: "get-session-by-token", sql: q.GetSessionByToken},
+		auditEnqueue:           prepared{name: "audit-enqueue", sql: enqueue},
+		budAt:                  prepared{name: "bud-rules-at", sql: q.BUDRulesAt},
 	}
 	for _, p := range s.st.all() {
 		stmt, err := s.DB.PreparexContext(ctx, p.sql)

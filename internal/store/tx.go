@@ -85,7 +85,7 @@ func (t *Tx) Append(ctx context.Context, events ...workflow.Event) error {
 			prep := ev.PreparationID
 			e.PreparationID = &prep
 		}
-		if _, err := audit.Append(ctx, t.tx, e); err != nil {
+		if _, err := audit.AppendPrepared(ctx, t.tx, t.s.st.auditEnqueue.stmt, e); err != nil {
 			return apperr.Wrap(err, "append to the compounding log")
 		}
 	}
@@ -211,7 +211,7 @@ func (t *Tx) InsertScan(ctx context.Context, prepID int64, rec *workflow.ScanRec
 // AcceptedScansOfGTIN returns a preparation's accepted scans of one GTIN.
 func (t *Tx) AcceptedScansOfGTIN(ctx context.Context, prepID int64, gtin string) ([]workflow.ScanRecord, error) {
 	var out []workflow.ScanRecord
-	if err := t.tx.SelectContext(ctx, &out, t.s.q.WfScansOfGTIN, prepID, gtin); err != nil {
+	if err := t.s.selectHot(ctx, t.tx, &out, &t.s.st.scansOfGTIN, prepID, gtin); err != nil {
 		return nil, Translate(err)
 	}
 	return out, nil

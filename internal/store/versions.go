@@ -27,6 +27,9 @@ type versionTable struct {
 	// all lists every version, oldest first; at reads the one in force
 	// at $1. Both return versionRow's columns.
 	all, at string
+	// atPrepared is at prepared when the store opened, for a kind read on
+	// every scan (the BUD rules); nil runs the text.
+	atPrepared *prepared
 	// lock queues writers; latest reads the latest version's name and
 	// start (NULL when there is none) and the database's clock after the
 	// lock; exists tells whether the version name $1 is taken; insert
@@ -83,7 +86,12 @@ func versionAt[V any](ctx context.Context, q sqlx.QueryerContext, t versionTable
 		row  versionRow
 		zero V
 	)
-	err := sqlx.GetContext(ctx, q, &row, t.at, at)
+	var err error
+	if tx, ok := q.(*sqlx.Tx); ok && t.atPrepared != nil {
+		err = t.atPrepared.in(ctx, tx).GetContext(ctx, &row, at)
+	} else {
+		err = sqlx.GetContext(ctx, q, &row, t.at, at)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return zero, none()
 	}
