@@ -81,8 +81,8 @@ func hashRecord(buf []byte, id int64, typ string, actor *int64, at time.Time, pr
 }
 
 // recordPieces returns the canonical record around at, id and prev_hash,
-// which only the database knows at the moment of the append; the database
-// function audit_append joins them in the order of hashRecord.
+// which only the database knows when the event is sealed; the seal
+// (audit_seal_pending) joins them in the order of hashRecord.
 func recordPieces(typ string, actor, prep *int64, payload []byte) (string, string, string) {
 	return string(appendPiece1(nil, actor)), string(appendPiece2(nil, payload, prep)), string(appendPiece3(nil, typ))
 }
