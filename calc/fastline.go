@@ -1,6 +1,7 @@
 package calc
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/shopspring/decimal"
@@ -231,36 +232,51 @@ func appendFx(b []byte, x fx, group bool) []byte {
 		var dbuf [20]byte
 		return appendDigits(b, strconv.AppendUint(dbuf[:0], u, 10), e, group)
 	}
-	// At most 19 digits, fxMaxPlaces places or zeros, a point and separators.
-	var out [80]byte
-	i := len(out)
+	// The text is measured first and written right to left in place: the fraction's -e
+	// digits (zeros where u runs out), the point, then the whole part, u followed by e zeros
+	// ("0" when u is used up), grouped in threes when it has four digits or more.
+	nd := digits10u(u)
+	frac, whole := 0, nd+max(e, 0)
 	if e < 0 {
-		for range -e {
-			i--
-			out[i] = byte('0' + u%10)
-			u /= 10
-		}
+		frac, whole = -e, max(nd+e, 1)
+	}
+	seps := 0
+	if group && whole >= 4 {
+		seps = (whole - 1) / 3
+	}
+	n := whole + seps
+	if frac > 0 {
+		n += frac + 1
+	}
+	b = slices.Grow(b, n)
+	out := b[len(b) : len(b)+n]
+	i := n
+	for range frac {
+		i--
+		out[i] = byte('0' + u%10)
+		u /= 10
+	}
+	if frac > 0 {
 		i--
 		out[i] = '.'
 	}
-	// The whole part: u followed by e zeros, grouped when it has four digits or more.
 	zeros := max(e, 0)
-	whole := zeros + digits10u(u)
-	sep := group && whole >= 4
-	for n := 0; n < whole; n++ {
-		if sep && n > 0 && n%3 == 0 {
+	for k, g := 0, 0; k < whole; k++ {
+		if seps > 0 && g == 3 {
 			i--
 			out[i] = ','
+			g = 0
 		}
 		i--
-		if n < zeros {
+		if k < zeros {
 			out[i] = '0'
 		} else {
 			out[i] = byte('0' + u%10)
 			u /= 10
 		}
+		g++
 	}
-	return append(b, out[i:]...)
+	return b[:len(b)+n]
 }
 
 // fxMaxPlaces bounds the places (or trailing zeros) appendFx writes itself.

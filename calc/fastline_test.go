@@ -268,7 +268,9 @@ func TestAppendFxAgrees(t *testing.T) {
 				want = []byte("0")
 			}
 			got := string(appendFx(nil, x, group))
-			if got != string(want) {
+			// Written after what b holds, which stays as it was.
+			prefixed := string(appendFx([]byte("= "), x, group))
+			if got != string(want) || prefixed != "= "+got {
 				t.Fatalf("%d e%d (group %v): %q, digits %q", c, e, group, got, want)
 			}
 		}
