@@ -3,6 +3,7 @@ package calc
 import (
 	"slices"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/shopspring/decimal"
 )
@@ -85,21 +86,18 @@ func mulPow(x fx, f factor) (fx, bool) {
 }
 
 func (a *fq) mul(b *fq) (fq, bool) {
-	u, f, err := mulUnits(a.u, b.u)
-	if err != nil {
+	p := productOf(a.u, b.u)
+	if !p.ok {
 		return fq{}, false
 	}
+	u := p.r
 	n, ok1 := a.n.mul(b.n)
 	d, ok2 := mulDFx(a.d, b.d)
 	if !ok1 || !ok2 {
 		return fq{}, false
 	}
-	if f.set {
-		fn, ok1 := fxOf(f.num)
-		fd, ok2 := fxOf(f.den)
-		if !ok1 || !ok2 {
-			return fq{}, false
-		}
+	if p.set {
+		fn, fd := p.num, p.den
 		if n, ok1 = n.mul(fn); !ok1 {
 			return fq{}, false
 		}
@@ -108,6 +106,38 @@ func (a *fq) mul(b *fq) (fq, bool) {
 		}
 	}
 	return fq{n: n, d: d, u: u}, true
+}
+
+// unitProduct is mulUnits(a, b) as the integer path uses it: the unit r, and the ratio
+// num/den the value picks up when set; ok is false when mulUnits fails or the ratio does not
+// fit an fx (the decimal path then multiplies, or reports the error).
+type unitProduct struct {
+	a, b, r  Unit
+	num, den fx
+	set, ok  bool
+}
+
+// unitProducts holds one product a slot, filled once by the first pair of units multiplied in
+// it and never replaced, as spellings is: a line multiplies the same few pairs again and again.
+var unitProducts [256]atomic.Pointer[unitProduct]
+
+// productOf is mulUnits(a, b) for the integer path, from unitProducts when it is there.
+func productOf(a, b Unit) *unitProduct {
+	i := uint8((a.num*0x9E3779B97F4A7C15 + a.den*0xC2B2AE3D27D4EB4F + b.num*0x165667B19E3779F9 +
+		b.den*0xD6E8FEB86659FD93) >> 56)
+	if p := unitProducts[i].Load(); p != nil && p.a == a && p.b == b {
+		return p
+	}
+	u, f, err := mulUnits(a, b)
+	p := &unitProduct{a: a, b: b, r: u, set: f.set, ok: err == nil}
+	if p.ok && f.set {
+		var ok1, ok2 bool
+		p.num, ok1 = fxOf(f.num)
+		p.den, ok2 = fxOf(f.den)
+		p.ok = ok1 && ok2
+	}
+	unitProducts[i].CompareAndSwap(nil, p)
+	return p
 }
 
 // div divides by b (not zero).
