@@ -2,6 +2,7 @@ package calc
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/shopspring/decimal"
 )
@@ -21,10 +22,14 @@ func ParseBSAFormula(s string) (BSAFormula, error) {
 	switch BSAFormula(s) {
 	case "", Mosteller:
 		return Mosteller, nil
-	case DuBois, Haycock:
-		return BSAFormula(s), nil
+	case DuBois:
+		return DuBois, nil
+	case Haycock:
+		return Haycock, nil
 	}
-	return "", errorf("formula", CodeInvalid, "unknown BSA formula %q; expected mosteller, dubois or haycock", s)
+	// Quoted here rather than by errorf's %q, so that s (and a DoseInput holding it) does not
+	// escape to the heap with the message's arguments.
+	return "", errorf("formula", CodeInvalid, "unknown BSA formula %s; expected mosteller, dubois or haycock", strconv.Quote(s))
 }
 
 // bsaPlaces is the working precision of roots and fractional powers: 30 decimal places is more
@@ -59,8 +64,8 @@ var (
 // Mosteller √(cm × kg ÷ 3600), DuBois 0.007184 × cm^0.725 × kg^0.425,
 // Haycock 0.024265 × cm^0.3964 × kg^0.5378, each to at least 20 significant digits before
 // the one rounding to 0.01 m2.
-func BSA(weight, height Quantity, formula BSAFormula) (BSAResult, error) {
-	formula, err := ParseBSAFormula(string(formula))
+func BSA(weight, height Quantity, given BSAFormula) (BSAResult, error) {
+	formula, err := ParseBSAFormula(string(given))
 	if err != nil {
 		return BSAResult{}, err
 	}

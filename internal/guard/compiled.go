@@ -1,6 +1,8 @@
 package guard
 
 import (
+	"strings"
+
 	"github.com/laminar-rx/laminar/calc"
 )
 
@@ -78,17 +80,19 @@ func (r Rules) Compile() *Compiled {
 func (c *Compiled) Guards() *calc.Guards { return c.guards }
 
 // normalizeFast is normalize without allocating for a name already in
-// normal form (lower case, single spaces), as stored names are.
+// normal form (lower case, single spaces), as stored names are. Any other
+// name is normalized from a copy, so that the caller's string (and the Facts
+// holding it) stays off the heap.
 func normalizeFast(s string) string {
 	prevSpace := true
 	for i := 0; i < len(s); i++ {
 		ch := s[i]
 		switch {
 		case ch >= 'A' && ch <= 'Z', ch >= 0x80, ch == '\t', ch == '\n', ch == '\r', ch == '\v', ch == '\f':
-			return normalize(s)
+			return normalize(strings.Clone(s))
 		case ch == ' ':
 			if prevSpace {
-				return normalize(s)
+				return normalize(strings.Clone(s))
 			}
 			prevSpace = true
 		default:
@@ -96,7 +100,7 @@ func normalizeFast(s string) string {
 		}
 	}
 	if prevSpace && s != "" {
-		return normalize(s)
+		return normalize(strings.Clone(s))
 	}
 	return s
 }

@@ -26,7 +26,12 @@ func (l *compiledLimit) dailyTotal(f Facts) (Finding, bool) {
 	}
 	limit, where := l.maxPerDay.written, l.where()
 	var err error
-	doses := []Dose{{Amount: f.Delivered, At: f.At}}
+	// This dose goes into the list as a copy, its time rebuilt from its wall
+	// clock reading, so that f (and what it points to) stays off the heap on
+	// the usual path, which has no other doses.
+	this := Dose{Amount: calc.Quantity{Value: f.Delivered.Value.Copy(), Unit: f.Delivered.Unit},
+		At: time.Unix(f.At.Unix(), int64(f.At.Nanosecond()))}
+	doses := []Dose{this}
 	for _, o := range f.Others {
 		if o.Amount.Unit.SameDimension(f.Delivered.Unit) && o.At.Sub(f.At).Abs() < window24 {
 			doses = append(doses, o)
@@ -38,7 +43,7 @@ func (l *compiledLimit) dailyTotal(f Facts) (Finding, bool) {
 	sort.SliceStable(doses, func(i, j int) bool { return doses[i].At.Before(doses[j].At) })
 	// The heaviest window starts at one of the doses due in the 24 hours up
 	// to this one and ends 24 hours later.
-	best, bestN := f.Delivered, 0
+	best, bestN := this.Amount, 0
 	for i, start := range doses {
 		if start.At.After(f.At) || f.At.Sub(start.At) >= window24 {
 			continue
