@@ -32,7 +32,13 @@ var pow10s = func() (p [19]int64) {
 }()
 
 // fxOf reads d without allocating; ok is false when its coefficient needs more than 18 digits.
+// A decimal newDecimal made is found in madeDecimals and read from there.
 func fxOf(d decimal.Decimal) (fx, bool) {
+	// CoefficientInt64 is only the coefficient's low bits, but a decimal equal to one
+	// newDecimal made shares that one's coefficient, whose value is m.c exactly.
+	if m := madeDecimals[madeSlot(d.CoefficientInt64(), d.Exponent())].Load(); m != nil && m.d == d {
+		return fx{c: m.c, e: m.e}, true
+	}
 	if d.NumDigits() > 18 {
 		return fx{}, false
 	}
@@ -155,13 +161,36 @@ func newDecimal(c int64, e int32) decimal.Decimal {
 	if a >= smallMax {
 		return decimal.New(c, e)
 	}
+	slot := madeSlot(c, e)
+	if m := madeDecimals[slot].Load(); m != nil && m.c == c && m.e == e {
+		return m.d
+	}
 	p := smallCoefficients[sign][a].Load()
 	if p == nil {
 		d := decimal.New(c, 0)
 		p = &d
 		smallCoefficients[sign][a].Store(p)
 	}
-	return p.Shift(e)
+	d := p.Shift(e)
+	madeDecimals[slot].CompareAndSwap(nil, &madeDecimal{d: d, c: c, e: e})
+	return d
+}
+
+// madeDecimal is one decimal newDecimal made, with its coefficient and exponent.
+type madeDecimal struct {
+	d decimal.Decimal
+	c int64
+	e int32
+}
+
+// madeDecimals holds one decimal newDecimal made a slot (madeSlot), filled once by the first
+// made in it and never replaced, so that the same value made again is not shifted again, and
+// fxOf knows it without counting its digits: a worksheet line makes the same few values over
+// and over.
+var madeDecimals [1024]atomic.Pointer[madeDecimal]
+
+func madeSlot(c int64, e int32) uint {
+	return uint((uint64(c)*0x9E3779B97F4A7C15 ^ uint64(uint32(e))*0xC2B2AE3D27D4EB4F) >> 54)
 }
 
 // ratio64 brings n ÷ d to integer numerator and denominator (d > 0).

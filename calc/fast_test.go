@@ -1,6 +1,7 @@
 package calc
 
 import (
+	"math/big"
 	"reflect"
 	"testing"
 
@@ -96,4 +97,29 @@ func TestScanNumberAgrees(t *testing.T) {
 	if !reflect.DeepEqual(newDecimal(42, 0), decimal.New(42, 0)) {
 		t.Error("a shared coefficient differs from a new one")
 	}
+}
+
+// fxOf reads a decimal newDecimal made, again and again, as the coefficient and exponent it was
+// made from, and never takes a longer coefficient whose low bits match one it made for it.
+func TestFxOfMadeDecimals(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		c := rapid.OneOf(rapid.Int64Range(-smallMax-10, smallMax+10), rapid.Int64()).Draw(t, "c")
+		e := rapid.Int32Range(-12, 8).Draw(t, "e")
+		d := newDecimal(c, e)
+		for range 2 {
+			x, ok := fxOf(d)
+			if digits10(c) <= 18 && (!ok || x.c != c || x.e != e) {
+				t.Fatalf("fxOf(newDecimal(%d, %d)) = %v %v", c, e, x, ok)
+			}
+			if ok && !x.dec().Equal(d) {
+				t.Fatalf("fxOf(%s) = %v", d, x)
+			}
+		}
+		// The same low 64 bits with 2^64 added: a different, longer coefficient.
+		long := decimal.NewFromBigInt(new(big.Int).Add(big.NewInt(c), new(big.Int).Lsh(big.NewInt(1), 64)), e)
+		if x, ok := fxOf(long); ok {
+			t.Fatalf("fxOf(%s) = %v, want not ok", long, x)
+		}
+	})
 }
