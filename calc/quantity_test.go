@@ -384,3 +384,26 @@ func digitCount(s string) int {
 
 // decimalOf is a test helper for literal decimals.
 func decimalOf(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+// A unit keeps every atom at every power in either side of its dimension's slot, and
+// clearing one slot leaves the others as they were.
+func TestUnitSlotsHoldEveryFactor(t *testing.T) {
+	for id := 1; id < len(atoms); id++ {
+		d := atoms[id].dim
+		for pow := int8(1); pow <= maxPow; pow++ {
+			f := factor{uint8(id), pow}
+			var u Unit
+			u.setPos(d, f)
+			u.setNeg(d, f)
+			other := dimension((int(d) + 1) % int(numDims))
+			u.setPos(other, factor{dimFirst[other] + 1, 1})
+			if u.pos(d) != f || u.neg(d) != f {
+				t.Fatalf("%s^%d: slots hold %v and %v", atoms[id].sym, pow, u.pos(d), u.neg(d))
+			}
+			u.setPos(d, factor{})
+			if u.pos(d) != (factor{}) || u.neg(d) != f || u.pos(other) != (factor{dimFirst[other] + 1, 1}) {
+				t.Fatalf("%s^%d: clearing one slot changed another: %+v", atoms[id].sym, pow, u)
+			}
+		}
+	}
+}

@@ -174,7 +174,11 @@ func slotOf(w uint64, d dimension) factor {
 func withSlot(w uint64, d dimension, f factor) uint64 {
 	var x uint64
 	if f.atom != 0 && f.pow != 0 {
-		x = uint64(f.atom-dimFirst[d]) | uint64(f.pow)<<3
+		local := f.atom - dimFirst[d]
+		if local == 0 || local > 7 || atoms[f.atom].dim != d || f.pow < 0 || f.pow > maxPow {
+			panic("calc: a unit factor placed outside its dimension's slot")
+		}
+		x = uint64(local) | uint64(f.pow)<<3
 	}
 	sh := slotBits * uint(d)
 	return w&^(slotMask<<sh) | x<<sh
