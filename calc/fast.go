@@ -162,7 +162,8 @@ func newDecimal(c int64, e int32) decimal.Decimal {
 		return decimal.New(c, e)
 	}
 	slot := madeSlot(c, e)
-	if m := madeDecimals[slot].Load(); m != nil && m.c == c && m.e == e {
+	m := madeDecimals[slot].Load()
+	if m != nil && m.c == c && m.e == e {
 		return m.d
 	}
 	p := smallCoefficients[sign][a].Load()
@@ -172,7 +173,9 @@ func newDecimal(c int64, e int32) decimal.Decimal {
 		smallCoefficients[sign][a].Store(p)
 	}
 	d := p.Shift(e)
-	madeDecimals[slot].CompareAndSwap(nil, &madeDecimal{d: d, c: c, e: e})
+	if m == nil { // a slot another value holds is left to it, and nothing is allocated
+		madeDecimals[slot].CompareAndSwap(nil, &madeDecimal{d: d, c: c, e: e})
+	}
 	return d
 }
 

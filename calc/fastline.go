@@ -86,7 +86,8 @@ func mulPow(x fx, f factor) (fx, bool) {
 }
 
 func (a *fq) mul(b *fq) (fq, bool) {
-	p := productOf(a.u, b.u)
+	var scratch unitProduct
+	p := productOf(a.u, b.u, &scratch)
 	if !p.ok {
 		return fq{}, false
 	}
@@ -121,23 +122,29 @@ type unitProduct struct {
 // it and never replaced, as spellings is: a line multiplies the same few pairs again and again.
 var unitProducts [256]atomic.Pointer[unitProduct]
 
-// productOf is mulUnits(a, b) for the integer path, from unitProducts when it is there.
-func productOf(a, b Unit) *unitProduct {
+// productOf is mulUnits(a, b) for the integer path, from unitProducts when it is there; a
+// product not there is worked out into scratch, which goes into the table only when its slot
+// is free (a slot another pair holds is left to it, and nothing is allocated).
+func productOf(a, b Unit, scratch *unitProduct) *unitProduct {
 	i := uint8((a.num*0x9E3779B97F4A7C15 + a.den*0xC2B2AE3D27D4EB4F + b.num*0x165667B19E3779F9 +
 		b.den*0xD6E8FEB86659FD93) >> 56)
-	if p := unitProducts[i].Load(); p != nil && p.a == a && p.b == b {
-		return p
+	held := unitProducts[i].Load()
+	if held != nil && held.a == a && held.b == b {
+		return held
 	}
 	u, f, err := mulUnits(a, b)
-	p := &unitProduct{a: a, b: b, r: u, set: f.set, ok: err == nil}
-	if p.ok && f.set {
+	*scratch = unitProduct{a: a, b: b, r: u, set: f.set, ok: err == nil}
+	if scratch.ok && f.set {
 		var ok1, ok2 bool
-		p.num, ok1 = fxOf(f.num)
-		p.den, ok2 = fxOf(f.den)
-		p.ok = ok1 && ok2
+		scratch.num, ok1 = fxOf(f.num)
+		scratch.den, ok2 = fxOf(f.den)
+		scratch.ok = ok1 && ok2
 	}
-	unitProducts[i].CompareAndSwap(nil, p)
-	return p
+	if held == nil {
+		p := *scratch
+		unitProducts[i].CompareAndSwap(nil, &p)
+	}
+	return scratch
 }
 
 // div divides by b (not zero).

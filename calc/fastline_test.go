@@ -377,3 +377,46 @@ func TestParseUsualAgrees(t *testing.T) {
 		}
 	}
 }
+
+// A value or a pair of units whose slot in a table another one holds is worked out without
+// allocating, however often it comes: the tables never churn.
+func TestTablesTakenSlotsDoNotAllocate(t *testing.T) {
+	const e = -3
+	holder := int64(1)
+	newDecimal(holder, e)
+	var other int64
+	for c := int64(2); c < smallMax; c++ {
+		if m := madeDecimals[madeSlot(c, e)].Load(); madeSlot(c, e) == madeSlot(holder, e) && m != nil && m.c != c {
+			other = c
+			break
+		}
+	}
+	if other == 0 {
+		t.Fatal("no value found sharing a slot")
+	}
+	newDecimal(other, e) // its coefficient is made once
+	if n := testing.AllocsPerRun(100, func() { _ = newDecimal(other, e) }); n != 0 {
+		t.Errorf("newDecimal(%d, %d) in a taken slot allocates %v times", other, e, n)
+	}
+
+	var units []Unit
+	for _, s := range []string{"mg", "g", "kg", "mcg", "mL", "L", "units", "mEq", "mmol", "mg/kg", "mg/mL",
+		"mcg/kg/min", "mg/m2", "units/mL", "mcg/mL", "mL/h", "h", "min", "mg/kg/h", "mcg/kg", "g/L", "mmol/L", "m2", "day"} {
+		units = append(units, MustParseUnit(s))
+	}
+	var scratch unitProduct
+	for _, a := range units {
+		for _, b := range units {
+			productOf(a, b, &scratch) // into the table if its slot is free
+			if p := productOf(a, b, &scratch); p != &scratch || p.set {
+				continue // in the table, or a ratio to work out in decimal (which allocates)
+			}
+			x, y := fq{n: fxOne, d: fxOne, u: a}, fq{n: fxOne, d: fxOne, u: b}
+			if n := testing.AllocsPerRun(100, func() { x.mul(&y) }); n != 0 {
+				t.Errorf("%s × %s in a taken slot allocates %v times", a, b, n)
+			}
+			return
+		}
+	}
+	t.Fatal("no pair of units found whose slot another pair holds")
+}
