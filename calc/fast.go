@@ -190,10 +190,10 @@ type madeDecimal struct {
 // made in it and never replaced, so that the same value made again is not shifted again, and
 // fxOf knows it without counting its digits: a worksheet line makes the same few values over
 // and over.
-var madeDecimals [1024]atomic.Pointer[madeDecimal]
+var madeDecimals [4096]atomic.Pointer[madeDecimal]
 
 func madeSlot(c int64, e int32) uint {
-	return uint((uint64(c)*0x9E3779B97F4A7C15 ^ uint64(uint32(e))*0xC2B2AE3D27D4EB4F) >> 54)
+	return uint((uint64(c)*0x9E3779B97F4A7C15 ^ uint64(uint32(e))*0xC2B2AE3D27D4EB4F) >> 52)
 }
 
 // ratio64 brings n ÷ d to integer numerator and denominator (d > 0).
