@@ -20,7 +20,7 @@ const window24 = 24 * time.Hour
 // maximum per day. ok is false when the total is within it, or there are
 // no other doses to add. A dose whose unit does not convert to this one (an
 // order in mmol of an mEq drug) cannot be added and is left out.
-func (l *compiledLimit) dailyTotal(f Facts) (Finding, bool) {
+func (l *compiledLimit) dailyTotal(f *Facts) (Finding, bool) {
 	if len(f.Others) == 0 || f.At.IsZero() {
 		return Finding{}, false
 	}

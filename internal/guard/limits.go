@@ -74,13 +74,13 @@ func (c *Compiled) CheckDose(f Facts) []Finding {
 		if l.Line != "" && l.Line != f.Line {
 			continue
 		}
-		out = l.check(f, out)
+		out = l.check(&f, out)
 	}
 	return out
 }
 
 // check appends the findings of one limit to out.
-func (l *compiledLimit) check(f Facts, out []Finding) []Finding {
+func (l *compiledLimit) check(f *Facts, out []Finding) []Finding {
 	add := func(code, field string, value calc.Quantity, b *bound, above bool) {
 		c, err := value.Cmp(b.canonical)
 		if err != nil || (above && c <= 0) || (!above && c >= 0) {
@@ -145,7 +145,7 @@ func (l *compiledLimit) finding(code, field string, value, lim calc.Quantity, ab
 // weight would cancel the two masses (mg ÷ kg is a plain number), so the
 // dose is compared with the limit times the weight in kg, and the dose per
 // kg is worked out only to word a finding.
-func (l *compiledLimit) perKg(f Facts) (Finding, bool) {
+func (l *compiledLimit) perKg(f *Facts) (Finding, bool) {
 	lim := l.maxPerKg.canonical // dose unit per kg
 	if f.Weight.Value.Sign() <= 0 {
 		return Finding{}, false
