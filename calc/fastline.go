@@ -288,16 +288,22 @@ func appendFx(b []byte, x fx, group bool) []byte {
 	b = slices.Grow(b, n)
 	out := b[len(b) : len(b)+n]
 	i := n
-	for range frac {
-		i--
-		out[i] = byte('0' + u%10)
-		u /= 10
-	}
 	if frac > 0 {
+		i, u = putDigits(out, i, u, frac)
 		i--
 		out[i] = '.'
 	}
 	zeros := max(e, 0)
+	if zeros == 0 {
+		// The whole part is u's digits, in groups of three between separators.
+		for range seps {
+			i, u = putDigits(out, i, u, 3)
+			i--
+			out[i] = ','
+		}
+		putDigits(out, i, u, whole-3*seps)
+		return b[:len(b)+n]
+	}
 	for k, g := 0, 0; k < whole; k++ {
 		if seps > 0 && g == 3 {
 			i--
@@ -314,6 +320,28 @@ func appendFx(b []byte, x fx, group bool) []byte {
 		g++
 	}
 	return b[:len(b)+n]
+}
+
+// digitPairs holds "00" to "99": two digits from one division.
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"4041424344454647484950515253545556575859606162636465666768697071727374757677787980818283848586878889" +
+	"90919293949596979899"
+
+// putDigits writes the last count digits of u (zeros where u runs out) right to left, ending
+// before out[i]; it returns where they start and what is left of u.
+func putDigits(out []byte, i int, u uint64, count int) (int, uint64) {
+	for ; count >= 2; count -= 2 {
+		r := u % 100
+		u /= 100
+		i -= 2
+		out[i], out[i+1] = digitPairs[2*r], digitPairs[2*r+1]
+	}
+	if count == 1 {
+		i--
+		out[i] = byte('0' + u%10)
+		u /= 10
+	}
+	return i, u
 }
 
 // fxMaxPlaces bounds the places (or trailing zeros) appendFx writes itself.
