@@ -359,8 +359,11 @@ func digits10u(u uint64) int {
 
 // appendDisplayFx is appendDisplay for a value held as an fx.
 func appendDisplayFx(b []byte, x fx, u Unit) []byte {
-	var ub [32]byte
-	return appendShown(b, x, u.spell(ub[:0]))
+	b = appendFx(b, x, true)
+	if u.IsDimensionless() {
+		return b
+	}
+	return u.spell(append(b, ' '))
 }
 
 // appendShown is appendDisplayFx with the unit already spelled (empty: a plain number), so
