@@ -57,6 +57,9 @@ func TestCompetencyGatesTheClaim(t *testing.T) {
 	}
 	tech.tap(`#badge-login button[type=submit]`)
 	tech.waitFor("the queue", `location.pathname === '/tablet'`, 10*time.Second)
+	// The queue is swapped for a fresh copy once the live connection is
+	// open; the tap waits for that, as the screen says "Live" only then.
+	tech.waitFor("the live queue", `document.getElementById('live-state').textContent === 'Live'`, 10*time.Second)
 	tech.tap(`.qcard form[action$="/claim"] button`)
 	tech.waitFor("the refusal", `!!document.querySelector('.form-error')`, 10*time.Second)
 	msg := tech.text(".form-error")

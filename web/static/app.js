@@ -800,13 +800,16 @@
       }).then(function (html) {
         region.innerHTML = pick ? pick(html) : html;
         tickDue();
+        // "Live" once what is shown is current, not merely connected: a
+        // tap after it lands on the region as it stays.
+        if (state && es.readyState === 1) { state.textContent = 'Live'; state.classList.remove('off'); }
       }).catch(function () { /* the next event or reconnect tries again */ }).then(function () {
         busy = false;
         if (again) { again = false; refresh(); }
       });
     }
     es = new EventSource('/events/preparations');
-    es.onopen = function () { if (state) { state.textContent = 'Live'; state.classList.remove('off'); } refresh(); };
+    es.onopen = refresh;
     es.onerror = function () { if (state) { state.textContent = 'Reconnecting…'; state.classList.add('off'); } };
     es.addEventListener('preparation', refresh);
     window.addEventListener('pagehide', function () { es.close(); });
