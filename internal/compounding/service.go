@@ -282,7 +282,7 @@ func (s *Service) RecordScan(ctx context.Context, in ScanInput, key *Key) (Done[
 		return Done[workflow.ScanRecord]{}, resolveErr
 	}
 	return write(ctx, s, key, func(tx *store.Tx) (outcome[workflow.ScanRecord], error) {
-		p, err := working(ctx, tx, in.PreparationID, workflow.ActScan, in.Actor)
+		p, facts, err := scanning(ctx, tx, in, resolved.GTIN)
 		if err != nil {
 			return outcome[workflow.ScanRecord]{}, err
 		}
@@ -292,7 +292,7 @@ func (s *Service) RecordScan(ctx context.Context, in ScanInput, key *Key) (Done[
 		if err := p.Worksheet.CheckTyped(in.Entry, in.Actor.UserID); err != nil {
 			return outcome[workflow.ScanRecord]{}, err
 		}
-		rec, refusal, err := s.judgeScan(ctx, tx, p, in, resolved, resolveErr)
+		rec, refusal, err := s.judgeScan(ctx, tx, p, facts, in, resolved, resolveErr)
 		if err != nil {
 			return outcome[workflow.ScanRecord]{}, err
 		}
@@ -303,10 +303,33 @@ func (s *Service) RecordScan(ctx context.Context, in ScanInput, key *Key) (Done[
 	})
 }
 
+// scanning is working for a scan: the preparation locked and checked,
+// with what the scan's decision reads about it (store.ScanFacts) read in
+// the next round trip, rather than in one query each.
+func scanning(ctx context.Context, tx *store.Tx, in ScanInput, gtin string) (*workflow.Preparation, store.ScanFacts, error) {
+	p, err := tx.LockPreparation(ctx, in.PreparationID)
+	if err != nil {
+		return nil, store.ScanFacts{}, err
+	}
+	facts, err := tx.LockedScanFacts(ctx, p.ID, in.StepID, gtin, in.Now)
+	if err != nil {
+		return nil, store.ScanFacts{}, err
+	}
+	if err := p.CheckWorking(workflow.ActScan, in.Actor, true); err != nil {
+		return nil, store.ScanFacts{}, err
+	}
+	if facts.Held {
+		if err := refuseHeld(ctx, tx, p.ID); err != nil {
+			return nil, store.ScanFacts{}, err
+		}
+	}
+	return p, facts, nil
+}
+
 // judgeScan decides a scan: the resolution's refusal, else the step's
 // check, else the opened-container rules. refusal is the answer to the
 // technician; err is a failure of the database.
-func (s *Service) judgeScan(ctx context.Context, tx *store.Tx, p *workflow.Preparation, in ScanInput, resolved workflow.Resolved, resolveErr error) (rec workflow.ScanRecord, refusal, err error) {
+func (s *Service) judgeScan(ctx context.Context, tx *store.Tx, p *workflow.Preparation, facts store.ScanFacts, in ScanInput, resolved workflow.Resolved, resolveErr error) (rec workflow.ScanRecord, refusal, err error) {
 	ws := &p.Worksheet
 	if _, err := ws.ScanStep(in.StepID); err != nil {
 		return rec, nil, err
@@ -319,26 +342,19 @@ func (s *Service) judgeScan(ctx context.Context, tx *store.Tx, p *workflow.Prepa
 	}
 	refusal = resolveErr
 	if refusal == nil {
-		n, err := tx.AcceptedScans(ctx, p.ID, in.StepID)
-		if err != nil {
-			return rec, nil, err
-		}
+		n := facts.AcceptedInStep
 		var step *workflow.Step
 		if step, refusal = ws.CheckScan(in.StepID, resolved, workflow.AcceptedCount(in.StepID, n)); refusal == nil {
 			// The same container twice counts once: a serial seen before
 			// is refused, a look-alike without one needs a counted
 			// confirmation.
-			earlier, err := tx.AcceptedScansOfGTIN(ctx, p.ID, resolved.GTIN)
-			if err != nil {
-				return rec, nil, err
-			}
-			rec.ContainerNo, refusal = workflow.CheckRepeat(step, resolved, earlier, n, in.ContainerNo)
+			rec.ContainerNo, refusal = workflow.CheckRepeat(step, resolved, facts.ScansOfGTIN, n, in.ContainerNo)
 		}
 	}
 	if refusal == nil && resolved.Serial != "" && resolved.Lot != "" {
 		// The in-use rules matter only for a serialised container; the
 		// version in force is read here, so a new one applies at once.
-		rv, err := tx.BUDRuleVersionAt(ctx, in.Now)
+		rv, err := tx.BUDRules(ctx, facts, in.Now)
 		if err != nil {
 			return rec, nil, err
 		}
@@ -361,15 +377,23 @@ func (s *Service) judgeScan(ctx context.Context, tx *store.Tx, p *workflow.Prepa
 // scanLookup is the store as formulary.Lookup for one scan. It remembers
 // the product found, so that a scan refused after the product was known
 // (inactive, recalled, expired, no expiry) is still recorded with it.
+// scanLookup is the formulary as a scan's resolution reads it. The product
+// found by GTIN comes with the recorded state of the scanned lot, read in
+// the same round trip; LotByNumber then answers from it.
 type scanLookup struct {
 	s     *store.Store
+	lot   string // the scanned lot
 	found *formulary.Product
+	// lotRec is the scanned lot's record (nil: never recorded), known
+	// once lotRead.
+	lotRec  *formulary.Lot
+	lotRead bool
 }
 
 func (l *scanLookup) ProductByGTIN(ctx context.Context, gtin14 string) (*formulary.Product, error) {
-	p, err := l.s.ProductByGTIN(ctx, gtin14)
+	p, lot, err := l.s.ProductForScan(ctx, gtin14, l.lot)
 	if err == nil {
-		l.found = p
+		l.found, l.lotRec, l.lotRead = p, lot, true
 	}
 	return p, err
 }
@@ -377,13 +401,19 @@ func (l *scanLookup) ProductByGTIN(ctx context.Context, gtin14 string) (*formula
 func (l *scanLookup) ProductByNDC10(ctx context.Context, ndc10 string) (*formulary.Product, error) {
 	p, err := l.s.ProductByNDC10(ctx, ndc10)
 	if err == nil {
-		l.found = p
+		l.found, l.lotRec, l.lotRead = p, nil, false
 	}
 	return p, err
 }
 
 func (l *scanLookup) LotByNumber(ctx context.Context, productID int64, lot string) (*formulary.Lot, error) {
-	return l.s.LotByNumber(ctx, productID, lot)
+	if !l.lotRead || l.found == nil || l.found.ID != productID || lot != l.lot {
+		return l.s.LotByNumber(ctx, productID, lot)
+	}
+	if l.lotRec == nil {
+		return nil, apperr.New(apperr.NotFound, "lot %s of product %d has no recorded status", lot, productID)
+	}
+	return l.lotRec, nil
 }
 
 // ResolveScan resolves a component scan exactly as POST /barcodes/parse
@@ -403,7 +433,7 @@ func (s *Service) resolveScan(ctx context.Context, data string, at time.Time) (w
 		end := formulary.ExpiryEnd(*sc.Expiry, s.loc)
 		r.ExpiresAt = &end
 	}
-	lk := &scanLookup{s: s.st}
+	lk := &scanLookup{s: s.st, lot: sc.Lot}
 	res, err := formulary.ResolveParsed(ctx, lk, sc, formulary.ResolveOptions{Now: at, Location: s.loc, RequireExpiry: true})
 	if lk.found != nil {
 		r.Product = store.WorkflowProduct(lk.found)

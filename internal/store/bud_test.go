@@ -495,3 +495,54 @@ func BenchmarkBUDRulesAt(b *testing.B) {
 		}
 	}
 }
+
+// TestScanFactsNameTheBUDRulesInForce reads the rule table in force the
+// way a scan does (its id with the scan's facts, the table decoded once
+// and kept): each scan time gets its own version, a version added later
+// applies from its start, and none before the first is refused as
+// BUDRulesAt refuses it.
+func TestScanFactsNameTheBUDRulesInForce(t *testing.T) {
+	ctx := context.Background()
+	st := testdb.New(t)
+	from := dbNow(t, st).Add(time.Hour)
+	inForce := func(at time.Time) (bud.Rules, error) {
+		tx, err := st.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		f, err := tx.LockedScanFacts(ctx, 0, "scan-vial", "00300027597011", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Held || f.AcceptedInStep != 0 || len(f.ScansOfGTIN) != 0 {
+			t.Fatalf("facts of no preparation: %+v", f)
+		}
+		rv, err := tx.BUDRules(ctx, f, at)
+		return rv.Rules, err
+	}
+	later := from.Add(time.Minute)
+	// Read once before the new version exists: the decoded default is kept.
+	if r, err := inForce(later); err != nil || r.Version != "usp797-2023.1" {
+		t.Fatalf("before the change: %q, %v", r.Version, err)
+	}
+	if _, err := st.AddBUDRules(ctx, addUser(t, st, "admin1"), changedRules(t, "site-2026.1", from, 5*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		at      time.Time
+		version string
+	}{{from.Add(-time.Microsecond), "usp797-2023.1"}, {from, "site-2026.1"}, {later, "site-2026.1"}, {from.Add(-time.Microsecond), "usp797-2023.1"}} {
+		r, err := inForce(tc.at)
+		if err != nil || r.Version != tc.version {
+			t.Fatalf("at %s: %q, %v; want %q", tc.at, r.Version, err, tc.version)
+		}
+		want, err := st.BUDRulesAt(ctx, tc.at)
+		if err != nil || !reflect.DeepEqual(r, want) {
+			t.Fatalf("at %s the scan's table differs from BUDRulesAt's:\n%+v\n%+v", tc.at, r, want)
+		}
+	}
+	if _, err := inForce(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)); apperr.KindOf(err) != apperr.Refused {
+		t.Fatalf("before any version: %v", err)
+	}
+}

@@ -70,23 +70,35 @@ type productRow struct {
 	UpdatedAt time.Time `db:"updated_at"`
 }
 
+// codeRow and reconRow are read as rows and, for a scan, as JSON
+// (product-for-scan): the JSON keys are the column names.
 type codeRow struct {
-	ProductID int64  `db:"product_id"`
-	Kind      string `db:"kind"`
-	NDC       string `db:"ndc"`
-	NDC10     string `db:"ndc10"`
-	NDC11     string `db:"ndc11"`
-	GTIN14    string `db:"gtin14"`
+	ProductID int64  `db:"product_id" json:"product_id"`
+	Kind      string `db:"kind" json:"kind"`
+	NDC       string `db:"ndc" json:"ndc"`
+	NDC10     string `db:"ndc10" json:"ndc10"`
+	NDC11     string `db:"ndc11" json:"ndc11"`
+	GTIN14    string `db:"gtin14" json:"gtin14"`
 }
 
 type reconRow struct {
-	ProductID     int64               `db:"product_id"`
-	Diluent       string              `db:"diluent"`
-	DiluentML     decimal.Decimal     `db:"diluent_volume_ml"`
-	AvailableML   decimal.NullDecimal `db:"available_volume_ml"`
-	Concentration string              `db:"concentration"`
-	Note          string              `db:"note"`
-	SourceURL     string              `db:"source_url"`
+	ProductID     int64               `db:"product_id" json:"product_id"`
+	Diluent       string              `db:"diluent" json:"diluent"`
+	DiluentML     decimal.Decimal     `db:"diluent_volume_ml" json:"diluent_volume_ml"`
+	AvailableML   decimal.NullDecimal `db:"available_volume_ml" json:"available_volume_ml"`
+	Concentration string              `db:"concentration" json:"concentration"`
+	Note          string              `db:"note" json:"note"`
+	SourceURL     string              `db:"source_url" json:"source_url"`
+}
+
+// lotJSON is a lots row as product-for-scan gives it.
+type lotJSON struct {
+	ProductID int64     `json:"product_id"`
+	Lot       string    `json:"lot"`
+	Status    string    `json:"status"`
+	Reason    string    `json:"reason"`
+	ChangedBy *int64    `json:"changed_by"`
+	ChangedAt time.Time `json:"changed_at"`
 }
 
 type lotRow struct {
@@ -211,6 +223,17 @@ func (s *Store) fillProducts(ctx context.Context, q sqlx.QueryerContext, rows []
 	if err := s.selectHot(ctx, q, &codes, &s.st.productCodes, pq.Array(ids)); err != nil {
 		return nil, Translate(err)
 	}
+	var recons []reconRow
+	if err := s.selectHot(ctx, q, &recons, &s.st.productReconstitutions, pq.Array(ids)); err != nil {
+		return nil, Translate(err)
+	}
+	attach(byID, codes, recons)
+	return out, nil
+}
+
+// attach adds codes and reconstitutions, in their order, to the products
+// they belong to.
+func attach(byID map[int64]*formulary.Product, codes []codeRow, recons []reconRow) {
 	for _, c := range codes {
 		p := byID[c.ProductID]
 		code := formulary.Code{Kind: formulary.CodeKind(c.Kind), NDC: c.NDC, NDC10: c.NDC10, NDC11: c.NDC11, GTIN14: c.GTIN14}
@@ -220,10 +243,6 @@ func (s *Store) fillProducts(ctx context.Context, q sqlx.QueryerContext, rows []
 			p.Units = append(p.Units, code)
 		}
 	}
-	var recons []reconRow
-	if err := s.selectHot(ctx, q, &recons, &s.st.productReconstitutions, pq.Array(ids)); err != nil {
-		return nil, Translate(err)
-	}
 	for _, r := range recons {
 		p := byID[r.ProductID]
 		p.Reconstitutions = append(p.Reconstitutions, formulary.Reconstitution{
@@ -231,7 +250,6 @@ func (s *Store) fillProducts(ctx context.Context, q sqlx.QueryerContext, rows []
 			AvailableVolume: mlQuantity(r.AvailableML), Concentration: r.Concentration, Note: r.Note, SourceURL: r.SourceURL,
 		})
 	}
-	return out, nil
 }
 
 // oneProduct runs a query expected to return one product row.
@@ -258,6 +276,43 @@ func (s *Store) Product(ctx context.Context, id int64) (*formulary.Product, erro
 // ProductByGTIN returns the product one of whose codes has this GTIN-14.
 func (s *Store) ProductByGTIN(ctx context.Context, gtin14 string) (*formulary.Product, error) {
 	return s.oneProduct(ctx, s.DB, &s.st.productByGTIN, gtin14, "no product has GTIN "+gtin14)
+}
+
+// ProductForScan is ProductByGTIN with the recorded state of the scanned
+// lot read in the same round trip: lot is nil when that lot was never
+// recorded (it is then usable) or lotNumber is "".
+func (s *Store) ProductForScan(ctx context.Context, gtin14, lotNumber string) (_ *formulary.Product, lot *formulary.Lot, _ error) {
+	var row struct {
+		productRow
+		Codes  []byte `db:"codes_json"`
+		Recons []byte `db:"reconstitutions_json"`
+		Lot    []byte `db:"lot_json"`
+	}
+	if err := s.getHot(ctx, nil, &row, &s.st.productForScan, gtin14, lotNumber); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, apperr.New(apperr.NotFound, "no product has GTIN %s", gtin14)
+		}
+		return nil, nil, Translate(err)
+	}
+	p, err := row.product()
+	if err != nil {
+		return nil, nil, err
+	}
+	var codes []codeRow
+	var recons []reconRow
+	if err := errors.Join(json.Unmarshal(row.Codes, &codes), json.Unmarshal(row.Recons, &recons)); err != nil {
+		return nil, nil, apperr.Wrap(err, fmt.Sprintf("read product %d", p.ID))
+	}
+	attach(map[int64]*formulary.Product{p.ID: p}, codes, recons)
+	if row.Lot != nil {
+		var l lotJSON
+		if err := json.Unmarshal(row.Lot, &l); err != nil {
+			return nil, nil, apperr.Wrap(err, fmt.Sprintf("read lot %s of product %d", lotNumber, p.ID))
+		}
+		lot = &formulary.Lot{ProductID: l.ProductID, Lot: l.Lot, Status: formulary.LotStatus(l.Status), Reason: l.Reason,
+			ChangedBy: l.ChangedBy, ChangedAt: l.ChangedAt}
+	}
+	return p, lot, nil
 }
 
 // ProductByNDC10 returns the product one of whose codes has these 10 NDC digits.

@@ -100,6 +100,14 @@ func TestSeedFormularyStoresEveryRow(t *testing.T) {
 			if err != nil || byNDC.ID != byGTIN.ID {
 				t.Fatalf("%s by NDC10: %v, %v", c.NDC, byNDC, err)
 			}
+			// A scan reads the product in one query, codes and
+			// reconstitutions as JSON: it must come out the same.
+			forScan, lot, err := st.ProductForScan(ctx, c.GTIN14, "")
+			fb, _ := json.Marshal(forScan)
+			bb, _ := json.Marshal(byGTIN)
+			if err != nil || lot != nil || string(fb) != string(bb) {
+				t.Fatalf("%s for a scan: lot %v, %v\n got %s\nwant %s", c.NDC, lot, err, fb, bb)
+			}
 			if i == 0 {
 				id = byGTIN.ID
 				got := formulary.ViewOf(byGTIN)
@@ -258,6 +266,24 @@ func TestResolveScanAgainstTheDemoFormulary(t *testing.T) {
 
 	if _, err := st.SetLotStatus(ctx, formulary.LotChange{ProductID: res.Product.ID, Lot: "RC9", Status: formulary.LotRecalled, Reason: "FDA recall Z-0042-2026"}, &admin); err != nil {
 		t.Fatal(err)
+	}
+	// A scan reads the lot's record with the product.
+	for _, tc := range []struct {
+		lot    string
+		status formulary.LotStatus
+	}{{"RC9", formulary.LotRecalled}, {"A1B2C3", ""}, {"", ""}} {
+		p, lot, err := st.ProductForScan(ctx, vial.GTIN14, tc.lot)
+		switch {
+		case err != nil || p.ID != res.Product.ID:
+			t.Fatalf("lot %q: product %v, %v", tc.lot, p, err)
+		case tc.status == "" && lot != nil:
+			t.Fatalf("lot %q was never recorded, read %+v", tc.lot, lot)
+		case tc.status != "" && (lot == nil || lot.Status != tc.status || lot.Lot != tc.lot || lot.Reason != "FDA recall Z-0042-2026" || lot.ChangedAt.IsZero() || lot.ChangedBy == nil || *lot.ChangedBy != admin):
+			t.Fatalf("lot %q read as %+v", tc.lot, lot)
+		}
+	}
+	if _, _, err := st.ProductForScan(ctx, "00000000000000", "A1"); apperr.KindOf(err) != apperr.NotFound {
+		t.Fatalf("unknown GTIN for a scan: %v", err)
 	}
 	unknown, _ := formulary.NewCode(formulary.CodeUnit, "ndc", "0002-7597-01")
 	bad := vial.GTIN14[:13] + string('0'+(vial.GTIN14[13]-'0'+1)%10)

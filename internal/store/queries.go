@@ -6,6 +6,7 @@ type queries struct {
 	// bud.sql
 	BUDRuleVersions       string `sql:"bud-rule-versions"`
 	BUDRulesAt            string `sql:"bud-rules-at"`
+	BUDRulesByID          string `sql:"bud-rules-by-id"`
 	BUDRulesLock          string `sql:"bud-rules-lock"`
 	BUDRulesLatest        string `sql:"bud-rules-latest"`
 	BUDRulesVersionExists string `sql:"bud-rules-version-exists"`
@@ -45,6 +46,7 @@ type queries struct {
 	InsertProductReconstitution  string `sql:"insert-product-reconstitution"`
 	GetProduct                   string `sql:"get-product"`
 	ProductByGTIN                string `sql:"product-by-gtin"`
+	ProductForScan               string `sql:"product-for-scan"`
 	ProductByNDC10               string `sql:"product-by-ndc10"`
 	ProductCodes                 string `sql:"product-codes"`
 	ProductReconstitutions       string `sql:"product-reconstitutions"`
@@ -123,7 +125,6 @@ type queries struct {
 	WfQueueWards         string `sql:"wf-queue-wards"`
 	WfScansOf            string `sql:"wf-scans-of"`
 	WfScanInsert         string `sql:"wf-scan-insert"`
-	WfScansOfGTIN        string `sql:"wf-scans-of-gtin"`
 	WfWeightsOf          string `sql:"wf-weights-of"`
 	WfWeightInsert       string `sql:"wf-weight-insert"`
 	WfMarksOf            string `sql:"wf-marks-of"`
@@ -143,6 +144,7 @@ type queries struct {
 	WfIdemSave           string `sql:"wf-idem-save"`
 	WfCatalogProducts    string `sql:"wf-catalog-products"`
 	WfAcceptedScans      string `sql:"wf-accepted-scans"`
+	WfScanFacts          string `sql:"wf-scan-facts"`
 	WfCatalogByNDC       string `sql:"wf-catalog-by-ndc"`
 	WfUserID             string `sql:"wf-user-id"`
 	WfPhotoList          string `sql:"wf-photo-list"`

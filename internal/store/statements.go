@@ -24,13 +24,13 @@ type prepared struct {
 type statements struct {
 	prepLock, acceptedScans, containerLock, containerInsert, scanInsert, idemClaim, idemSave prepared
 	productByGTIN, productByNDC10, getProduct, productCodes, productReconstitutions, getLot  prepared
-	scansOfGTIN, openHold, sessionByToken, auditEnqueue, budAt                               prepared
+	openHold, sessionByToken, auditEnqueue, budAt, scanFacts, productForScan                 prepared
 }
 
 func (st *statements) all() []*prepared {
 	return []*prepared{&st.prepLock, &st.acceptedScans, &st.containerLock, &st.containerInsert, &st.scanInsert,
 		&st.idemClaim, &st.idemSave, &st.productByGTIN, &st.productByNDC10, &st.getProduct, &st.productCodes,
-		&st.productReconstitutions, &st.getLot, &st.scansOfGTIN, &st.openHold, &st.sessionByToken, &st.auditEnqueue, &st.budAt}
+		&st.productReconstitutions, &st.getLot, &st.openHold, &st.sessionByToken, &st.auditEnqueue, &st.budAt, &st.scanFacts, &st.productForScan}
 }
 
 // prepareStatements prepares the statements on the server; an error names
@@ -55,11 +55,12 @@ func (s *Store) prepareStatements(ctx context.Context) error {
 		productCodes:           prepared{name: "product-codes", sql: q.ProductCodes},
 		productReconstitutions: prepared{name: "product-reconstitutions", sql: q.ProductReconstitutions},
 		getLot:                 prepared{name: "get-lot", sql: q.GetLot},
-		scansOfGTIN:            prepared{name: "wf-scans-of-gtin", sql: q.WfScansOfGTIN},
 		openHold:               prepared{name: "iface-hold-open", sql: q.IfaceHoldOpen},
 		sessionByToken:         prepared{name: "get-session-by-token", sql: q.GetSessionByToken},
 		auditEnqueue:           prepared{name: "audit-enqueue", sql: enqueue},
 		budAt:                  prepared{name: "bud-rules-at", sql: q.BUDRulesAt},
+		scanFacts:              prepared{name: "wf-scan-facts", sql: q.WfScanFacts},
+		productForScan:         prepared{name: "product-for-scan", sql: q.ProductForScan},
 	}
 	for _, p := range s.st.all() {
 		stmt, err := s.DB.PreparexContext(ctx, p.sql)

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"sort"
+	"sync"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -41,6 +42,10 @@ type Store struct {
 	streams streams
 	// sealer chains the log events of committed changes (SealLog).
 	sealer *audit.Sealer
+	// budByID keeps decoded BUD rule versions by id (int64 → BUDRuleVersion):
+	// a stored version never changes (the table refuses updates and
+	// deletes), so a scan decodes the table in force once, not every time.
+	budByID sync.Map
 }
 
 // DSN is the connection string the store was opened with (it holds the

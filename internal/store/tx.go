@@ -201,20 +201,72 @@ func (t *Tx) AcceptedScans(ctx context.Context, prepID int64, stepID string) (in
 	return n, nil
 }
 
+// ScanFacts is what a scan's decision reads about its preparation once
+// the preparation is locked, read in one round trip (LockedScanFacts).
+type ScanFacts struct {
+	// Held is true when the preparation has an open hold (OpenHold reads it).
+	Held bool
+	// AcceptedInStep counts the step's accepted scans.
+	AcceptedInStep int
+	// ScansOfGTIN are the preparation's accepted scans of the scanned GTIN.
+	ScansOfGTIN []workflow.ScanRecord
+	// budID and budVersion name the BUD rule version in force at the
+	// scan (none when no version is); BUDRules reads it.
+	budID      sql.NullInt64
+	budVersion sql.NullString
+}
+
+// LockedScanFacts reads a locked preparation's ScanFacts for a scan of gtin
+// for stepID at at. It runs after LockPreparation, as a statement of its
+// own, so it sees every change committed by a transaction that held the
+// preparation's lock before.
+func (t *Tx) LockedScanFacts(ctx context.Context, prepID int64, stepID, gtin string, at time.Time) (ScanFacts, error) {
+	var row struct {
+		Held           bool           `db:"held"`
+		AcceptedInStep int            `db:"accepted_in_step"`
+		GTINScans      []byte         `db:"gtin_scans"`
+		BUDID          sql.NullInt64  `db:"bud_rules_id"`
+		BUDVersion     sql.NullString `db:"bud_rules_version"`
+	}
+	if err := t.s.getHot(ctx, t.tx, &row, &t.s.st.scanFacts, prepID, stepID, gtin, at); err != nil {
+		return ScanFacts{}, Translate(err)
+	}
+	f := ScanFacts{Held: row.Held, AcceptedInStep: row.AcceptedInStep, budID: row.BUDID, budVersion: row.BUDVersion}
+	if err := json.Unmarshal(row.GTINScans, &f.ScansOfGTIN); err != nil {
+		return ScanFacts{}, apperr.Wrap(err, "read the preparation's scans")
+	}
+	return f, nil
+}
+
+// BUDRules is the BUD rule version in force at the scan the facts were
+// read for (with none, the refusal of BUDRuleVersionAt). A version is
+// decoded once per process: stored versions never change.
+func (t *Tx) BUDRules(ctx context.Context, f ScanFacts, at time.Time) (BUDRuleVersion, error) {
+	if !f.budID.Valid {
+		return t.BUDRuleVersionAt(ctx, at)
+	}
+	if v, ok := t.s.budByID.Load(f.budID.Int64); ok {
+		if rv := v.(BUDRuleVersion); rv.Rules.Version == f.budVersion.String {
+			return rv, nil
+		}
+	}
+	var row versionRow
+	if err := t.tx.GetContext(ctx, &row, t.s.q.BUDRulesByID, f.budID.Int64); err != nil {
+		return BUDRuleVersion{}, Translate(err)
+	}
+	rv, err := t.s.decodeBUD(row)
+	if err != nil {
+		return BUDRuleVersion{}, err
+	}
+	t.s.budByID.Store(rv.ID, rv)
+	return rv, nil
+}
+
 // InsertScan records a scan, accepted or refused, and sets its id.
 func (t *Tx) InsertScan(ctx context.Context, prepID int64, rec *workflow.ScanRecord) error {
 	return Translate(t.s.getHot(ctx, t.tx, &rec.ID, &t.s.st.scanInsert, prepID, rec.StepID, rec.UserID, rec.Data,
 		rec.Accepted, rec.Code, rec.Message, rec.ProductID, rec.GTIN, rec.Lot, rec.Serial, rec.ExpiresAt,
 		rec.ContainerID, rec.Warning, rec.At, rec.ContainerNo, rec.Source, rec.TypedReason, rec.WitnessID))
-}
-
-// AcceptedScansOfGTIN returns a preparation's accepted scans of one GTIN.
-func (t *Tx) AcceptedScansOfGTIN(ctx context.Context, prepID int64, gtin string) ([]workflow.ScanRecord, error) {
-	var out []workflow.ScanRecord
-	if err := t.s.selectHot(ctx, t.tx, &out, &t.s.st.scansOfGTIN, prepID, gtin); err != nil {
-		return nil, Translate(err)
-	}
-	return out, nil
 }
 
 // OpenContainer records a serialised container as opened now, inside

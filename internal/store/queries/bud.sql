@@ -3,6 +3,10 @@ SELECT id, version, effective_from, rules, created_by, created_at
 FROM bud_rule_versions
 ORDER BY effective_from;
 
+-- name: bud-rules-by-id
+SELECT id, version, effective_from, rules, created_by, created_at
+FROM bud_rule_versions WHERE id = $1;
+
 -- name: bud-rules-at
 -- The version in force at $1: the latest to start at or before it.
 SELECT id, version, effective_from, rules, created_by, created_at

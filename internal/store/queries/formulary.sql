@@ -67,6 +67,25 @@ SELECT * FROM product_view WHERE id = $1;
 -- name: product-by-gtin
 SELECT v.* FROM product_view v JOIN product_codes c ON c.product_id = v.id WHERE c.gtin14 = $1;
 
+-- name: product-for-scan
+-- A scanned product by GTIN ($1) with its codes and reconstitutions (as
+-- JSON, in the order product-codes and product-reconstitutions give) and
+-- the recorded state of the scanned lot ($2, NULL when never recorded):
+-- a scan's lookup in one round trip instead of four.
+SELECT v.*,
+       coalesce((SELECT json_agg(json_build_object('product_id', pc.product_id, 'kind', pc.kind, 'ndc', pc.ndc,
+                                 'ndc10', pc.ndc10, 'ndc11', pc.ndc11, 'gtin14', pc.gtin14) ORDER BY pc.kind = 'unit', pc.id)
+                 FROM product_codes pc WHERE pc.product_id = v.id), '[]') AS codes_json,
+       coalesce((SELECT json_agg(json_build_object('product_id', r.product_id, 'diluent', r.diluent,
+                                 'diluent_volume_ml', r.diluent_volume_ml, 'available_volume_ml', r.available_volume_ml,
+                                 'concentration', r.concentration, 'note', r.note, 'source_url', r.source_url) ORDER BY r.position)
+                 FROM product_reconstitutions r WHERE r.product_id = v.id), '[]') AS reconstitutions_json,
+       (SELECT json_build_object('product_id', l.product_id, 'lot', l.lot, 'status', l.status, 'reason', l.reason,
+                                 'changed_by', l.changed_by, 'changed_at', l.changed_at)
+        FROM lots l WHERE l.product_id = v.id AND l.lot = $2) AS lot_json
+FROM product_view v JOIN product_codes c ON c.product_id = v.id WHERE c.gtin14 = $1
+LIMIT 1;
+
 -- name: product-by-ndc10
 SELECT v.* FROM product_view v JOIN product_codes c ON c.product_id = v.id WHERE c.ndc10 = $1;
 

@@ -112,13 +112,6 @@ INSERT INTO scans (preparation_id, step_id, user_id, raw_data, accepted, refusal
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 RETURNING id;
 
--- name: wf-scans-of-gtin
--- A preparation's accepted scans of one GTIN: a container scanned again is
--- told from a new one by these.
-SELECT id, step_id, user_id, raw_data, accepted, refusal_code, refusal_message, product_id, gtin, lot,
-       serial, expires_at, container_id, warning, at, container_no, source, typed_reason, witness_id
-FROM scans WHERE preparation_id = $1 AND gtin = $2 AND accepted ORDER BY id;
-
 -- name: wf-weights-of
 SELECT id, step_id, user_id, measured_value, measured_unit, expected_g, deviation_pct, tolerance_pct, pass, at,
        balance_id, balance_raw, source, typed_reason, witness_id
@@ -204,6 +197,30 @@ ORDER BY p.id;
 
 -- name: wf-accepted-scans
 SELECT count(*) FROM scans WHERE preparation_id = $1 AND step_id = $2 AND accepted;
+
+-- name: wf-scan-facts
+-- What a scan's decision reads once its preparation ($1) is locked, in one
+-- round trip: whether it is on hold, how many scans its step ($2) has
+-- accepted, its accepted scans of the scanned GTIN ($3; the keys are the
+-- scan record's JSON names), and which BUD rule version is in force at
+-- the scan's time ($4). Run after the lock, in a statement of its own, so
+-- that it sees what a transaction that held the lock before it committed
+-- (a hold put by a stopped order, say).
+SELECT
+    EXISTS (SELECT 1 FROM preparation_holds h WHERE h.preparation_id = $1 AND h.decided_at IS NULL) AS held,
+    (SELECT count(*) FROM scans s WHERE s.preparation_id = $1 AND s.step_id = $2 AND s.accepted) AS accepted_in_step,
+    coalesce((SELECT json_agg(json_build_object(
+                  'id', s.id, 'step_id', s.step_id, 'user_id', s.user_id, 'data', s.raw_data,
+                  'accepted', s.accepted, 'code', s.refusal_code, 'message', s.refusal_message,
+                  'product_id', s.product_id, 'gtin', s.gtin, 'lot', s.lot, 'serial', s.serial,
+                  'expires_at', s.expires_at, 'container_id', s.container_id, 'warning', s.warning,
+                  'at', s.at, 'container_no', s.container_no, 'source', s.source,
+                  'typed_reason', s.typed_reason, 'witness_id', s.witness_id) ORDER BY s.id)
+              FROM scans s WHERE s.preparation_id = $1 AND s.gtin = $3 AND s.accepted), '[]') AS gtin_scans,
+    v.id AS bud_rules_id, v.version AS bud_rules_version
+FROM (SELECT 1) AS one
+LEFT JOIN LATERAL (SELECT id, version FROM bud_rule_versions WHERE effective_from <= $4
+                   ORDER BY effective_from DESC LIMIT 1) AS v ON true;
 
 -- name: wf-catalog-by-ndc
 SELECT product_id FROM product_codes WHERE ndc = $1
