@@ -194,6 +194,12 @@ func (a *API) readyz(c echo.Context) error {
 func (a *API) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
+		// Server-Timing tells a client (a browser's network panel, the
+		// load test) how long the server took, apart from the network and
+		// the client's own waiting: the time until the answer's headers.
+		c.Response().Before(func() {
+			c.Response().Header().Set("Server-Timing", "app;dur="+strconv.FormatFloat(float64(time.Since(start).Microseconds())/1000, 'f', 3, 64))
+		})
 		err := next(c)
 		if err != nil {
 			c.Error(err)

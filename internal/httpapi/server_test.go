@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -165,5 +167,31 @@ func TestAPIWhenDatabaseUnreachable(t *testing.T) {
 	}
 	if env := decode(t, rec); env.Error.Code != "database_unavailable" {
 		t.Fatalf("code %q", env.Error.Code)
+	}
+}
+
+// Every answer, a refusal included, says how long the server took to
+// produce it (Server-Timing), so a client can tell the server's time from
+// the network's and its own.
+func TestServerTimingOnEveryAnswer(t *testing.T) {
+	e, _ := newServer(t, io.Discard)
+	header := regexp.MustCompile(`^app;dur=([0-9]+\.[0-9]{3})$`)
+	for _, tc := range []struct {
+		method, path, body string
+		status             int
+	}{
+		{"GET", "/healthz", "", http.StatusOK},
+		{"GET", "/api/v1/queue", "", http.StatusUnauthorized},
+		{"GET", "/api/v1/no-such-route", "", http.StatusNotFound},
+		{"POST", "/api/v1/login", `{"username":"tech1"`, http.StatusBadRequest},
+	} {
+		rec := do(e, tc.method, tc.path, tc.body)
+		m := header.FindStringSubmatch(rec.Header().Get("Server-Timing"))
+		if rec.Code != tc.status || m == nil {
+			t.Fatalf("%s %s: %d, Server-Timing %q", tc.method, tc.path, rec.Code, rec.Header().Get("Server-Timing"))
+		}
+		if ms, err := strconv.ParseFloat(m[1], 64); err != nil || ms < 0 || ms > 60_000 {
+			t.Fatalf("%s %s: duration %q", tc.method, tc.path, m[1])
+		}
 	}
 }
