@@ -74,6 +74,12 @@ func (b *browser) offline(off bool) {
 // tap clicks a visible element, as a gloved finger would.
 func (b *browser) tap(sel string) {
 	b.t.Helper()
+	// A live screen swaps its region for a current copy when its event
+	// stream opens (it says "Live" once it has) and on every event after
+	// (the region is aria-busy meanwhile): a tap then could land on a node
+	// being replaced.
+	b.waitFor("a current screen", `(() => { const s = document.getElementById('live-state');
+		return (!s || s.textContent === 'Live') && !document.querySelector('[aria-busy="true"]') })()`, 10*time.Second)
 	// Bring the target to the middle of the screen first, as a person
 	// scrolls to see what they tap: the feedback banner stays on top.
 	b.run(chromedp.WaitVisible(chromedp.CSS(sel)))

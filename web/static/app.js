@@ -795,6 +795,9 @@
     function refresh() {
       if (busy) { again = true; return; }
       busy = true;
+      // aria-busy: assistive technology (and a test's tap) waits for the
+      // region while it is being replaced.
+      region.setAttribute('aria-busy', 'true');
       fetch(src, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } }).then(function (r) {
         return r.ok ? r.text() : Promise.reject(new Error('HTTP ' + r.status));
       }).then(function (html) {
@@ -805,7 +808,7 @@
         if (state && es.readyState === 1) { state.textContent = 'Live'; state.classList.remove('off'); }
       }).catch(function () { /* the next event or reconnect tries again */ }).then(function () {
         busy = false;
-        if (again) { again = false; refresh(); }
+        if (again) { again = false; refresh(); } else { region.removeAttribute('aria-busy'); }
       });
     }
     es = new EventSource('/events/preparations');
