@@ -54,8 +54,9 @@ func TestDisplayRules(t *testing.T) {
 }
 
 func TestPlainIgnoresDecimalGlobals(t *testing.T) {
-	t.Parallel()
-	// Output must not change when another package flips decimal's global switches.
+	// Output must not change when another package flips decimal's global
+	// switches. Not parallel: it sets those globals, which the parallel
+	// tests read (go test runs them only after the sequential ones).
 	oldSci, oldTrim := decimal.UseScientificNotation, decimal.TrimTrailingZeros
 	decimal.UseScientificNotation, decimal.TrimTrailingZeros = true, false
 	defer func() { decimal.UseScientificNotation, decimal.TrimTrailingZeros = oldSci, oldTrim }()
