@@ -352,8 +352,9 @@ func (s *Service) judgeScan(ctx context.Context, tx *store.Tx, p *workflow.Prepa
 		}
 	}
 	if refusal == nil && resolved.Serial != "" && resolved.Lot != "" {
-		// The in-use rules matter only for a serialised container; the
-		// version in force is read here, so a new one applies at once.
+		// The in-use rules matter only for a serialised container. The
+		// version in force at the scan was named by the scan's facts, read
+		// in this transaction, so a new version applies from its start.
 		rv, err := tx.BUDRules(ctx, facts, in.Now)
 		if err != nil {
 			return rec, nil, err
@@ -374,12 +375,11 @@ func (s *Service) judgeScan(ctx context.Context, tx *store.Tx, p *workflow.Prepa
 	return rec, refusal, nil
 }
 
-// scanLookup is the store as formulary.Lookup for one scan. It remembers
-// the product found, so that a scan refused after the product was known
-// (inactive, recalled, expired, no expiry) is still recorded with it.
-// scanLookup is the formulary as a scan's resolution reads it. The product
+// scanLookup is the store as formulary.Lookup for one scan. The product
 // found by GTIN comes with the recorded state of the scanned lot, read in
-// the same round trip; LotByNumber then answers from it.
+// the same round trip; LotByNumber then answers from it. It remembers the
+// product found, so that a scan refused after the product was known
+// (inactive, recalled, expired, no expiry) is still recorded with it.
 type scanLookup struct {
 	s     *store.Store
 	lot   string // the scanned lot
