@@ -91,23 +91,15 @@ type reconRow struct {
 	SourceURL     string              `db:"source_url" json:"source_url"`
 }
 
-// lotJSON is a lots row as product-for-scan gives it.
-type lotJSON struct {
-	ProductID int64     `json:"product_id"`
-	Lot       string    `json:"lot"`
-	Status    string    `json:"status"`
-	Reason    string    `json:"reason"`
-	ChangedBy *int64    `json:"changed_by"`
-	ChangedAt time.Time `json:"changed_at"`
-}
-
+// lotRow is a lots row, read as a row and, for a scan, as JSON
+// (product-for-scan).
 type lotRow struct {
-	ProductID int64         `db:"product_id"`
-	Lot       string        `db:"lot"`
-	Status    string        `db:"status"`
-	Reason    string        `db:"reason"`
-	ChangedBy sql.NullInt64 `db:"changed_by"`
-	ChangedAt time.Time     `db:"changed_at"`
+	ProductID int64     `db:"product_id" json:"product_id"`
+	Lot       string    `db:"lot" json:"lot"`
+	Status    string    `db:"status" json:"status"`
+	Reason    string    `db:"reason" json:"reason"`
+	ChangedBy *int64    `db:"changed_by" json:"changed_by"`
+	ChangedAt time.Time `db:"changed_at" json:"changed_at"`
 }
 
 var unitML = calc.MustParseUnit("mL")
@@ -305,12 +297,12 @@ func (s *Store) ProductForScan(ctx context.Context, gtin14, lotNumber string) (_
 	}
 	attach(map[int64]*formulary.Product{p.ID: p}, codes, recons)
 	if row.Lot != nil {
-		var l lotJSON
-		if err := json.Unmarshal(row.Lot, &l); err != nil {
+		var r lotRow
+		if err := json.Unmarshal(row.Lot, &r); err != nil {
 			return nil, nil, apperr.Wrap(err, fmt.Sprintf("read lot %s of product %d", lotNumber, p.ID))
 		}
-		lot = &formulary.Lot{ProductID: l.ProductID, Lot: l.Lot, Status: formulary.LotStatus(l.Status), Reason: l.Reason,
-			ChangedBy: l.ChangedBy, ChangedAt: l.ChangedAt}
+		l := r.lot()
+		lot = &l
 	}
 	return p, lot, nil
 }
@@ -335,12 +327,8 @@ func (s *Store) LotByNumber(ctx context.Context, productID int64, lot string) (*
 }
 
 func (r lotRow) lot() formulary.Lot {
-	l := formulary.Lot{ProductID: r.ProductID, Lot: r.Lot, Status: formulary.LotStatus(r.Status), Reason: r.Reason, ChangedAt: r.ChangedAt}
-	if r.ChangedBy.Valid {
-		v := r.ChangedBy.Int64
-		l.ChangedBy = &v
-	}
-	return l
+	return formulary.Lot{ProductID: r.ProductID, Lot: r.Lot, Status: formulary.LotStatus(r.Status), Reason: r.Reason,
+		ChangedBy: r.ChangedBy, ChangedAt: r.ChangedAt}
 }
 
 // ProductFilter narrows a product search.
