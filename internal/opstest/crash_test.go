@@ -14,17 +14,7 @@ import (
 // server restarts it (crash recovery), is ready again with everything
 // committed before the kill, and SIGTERM then stops the restarted cluster.
 func TestKill9OfThePostmaster(t *testing.T) {
-	dir := serveDir(t)
-	data := filepath.Join(dir, "data")
-	s := startServe(t, dir, map[string]string{"LAMINAR_DATA_DIR": data}, "--demo")
-	tech := login(t, s.URL, "tech1")
-	ids := tech.queued()
-	if len(ids) == 0 {
-		t.Fatal("the demo queue is empty")
-	}
-	if code := tech.do("POST", "/api/v1/preparations/"+strconv.FormatInt(ids[0], 10)+"/claim", map[string]any{}, nil); code != 200 {
-		t.Fatalf("claim = %d", code)
-	}
+	s, data, tech, prepID := demoWithAClaim(t)
 	pgDir := filepath.Join(data, "pg")
 	pid := postmasterPID(t, pgDir)
 	t0 := time.Now()
@@ -55,7 +45,7 @@ func TestKill9OfThePostmaster(t *testing.T) {
 		t.Fatal("the same postmaster after the kill")
 	}
 	// The session (a row in the database) and the claim survived.
-	if st := tech.status(ids[0]); st != "in_progress" {
+	if st := tech.status(prepID); st != "in_progress" {
 		t.Fatalf("after the restart the claimed preparation is %q", st)
 	}
 	if !strings.Contains(s.logText(), "restarted after crash recovery") {
@@ -81,4 +71,23 @@ func postmasterPID(t *testing.T, pgDir string) int {
 	first, _, _ := strings.Cut(string(b), "\n")
 	pid, _ := strconv.Atoi(strings.TrimSpace(first))
 	return pid
+}
+
+// demoWithAClaim starts `laminar serve --demo` on a data folder of its own
+// and has tech1 claim the first preparation of the demo queue: the server,
+// its data folder, tech1 and the claimed preparation.
+func demoWithAClaim(t *testing.T) (s *server, data string, tech *client, prepID int64) {
+	t.Helper()
+	dir := serveDir(t)
+	data = filepath.Join(dir, "data")
+	s = startServe(t, dir, map[string]string{"LAMINAR_DATA_DIR": data}, "--demo")
+	tech = login(t, s.URL, "tech1")
+	ids := tech.queued()
+	if len(ids) == 0 {
+		t.Fatal("the demo queue is empty")
+	}
+	if code := tech.do("POST", "/api/v1/preparations/"+strconv.FormatInt(ids[0], 10)+"/claim", map[string]any{}, nil); code != 200 {
+		t.Fatalf("claim = %d", code)
+	}
+	return s, data, tech, ids[0]
 }

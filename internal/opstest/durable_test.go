@@ -24,18 +24,8 @@ import (
 // is killed in the middle; after the restart every answered scan is in the
 // log, and the log verifies.
 func TestAnsweredChangesSurviveKill9OfThePostmaster(t *testing.T) {
-	dir := serveDir(t)
-	data := filepath.Join(dir, "data")
-	s := startServe(t, dir, map[string]string{"LAMINAR_DATA_DIR": data}, "--demo")
-	tech := login(t, s.URL, "tech1")
-	ids := tech.queued()
-	if len(ids) == 0 {
-		t.Fatal("the demo queue is empty")
-	}
-	prep := fmt.Sprintf("/api/v1/preparations/%d", ids[0])
-	if code := tech.do("POST", prep+"/claim", map[string]any{}, nil); code != 200 {
-		t.Fatalf("claim = %d", code)
-	}
+	s, data, tech, prepID := demoWithAClaim(t)
+	prep := fmt.Sprintf("/api/v1/preparations/%d", prepID)
 	var w struct {
 		Steps []struct{ ID, Kind string } `json:"steps"`
 	}
@@ -127,7 +117,7 @@ func TestAnsweredChangesSurviveKill9OfThePostmaster(t *testing.T) {
 			t.Fatalf("login safety1 = %d", code)
 		}
 	}
-	logged := countEvents(t, safety, fmt.Sprintf("/api/v1/audit?preparation=%d&type=preparation.scan_refused&format=csv", ids[0]))
+	logged := countEvents(t, safety, fmt.Sprintf("/api/v1/audit?preparation=%d&type=preparation.scan_refused&format=csv", prepID))
 	t.Logf("%d scans answered (%d answered 503 while the database was down), %d in the log after the restart",
 		answered.Load(), refusedByDown.Load(), logged)
 	if int64(logged) < answered.Load() {
