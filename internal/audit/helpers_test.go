@@ -121,3 +121,23 @@ func verify(t testing.TB, st *store.Store) audit.Report {
 }
 
 func ptr(v int64) *int64 { return &v }
+
+// chain lists the log's events (up to 1,000), oldest first.
+func chain(t testing.TB, st *store.Store) []audit.Entry {
+	t.Helper()
+	rows, err := audit.List(context.Background(), st.DB, audit.Filter{Limit: 1000})
+	if err != nil {
+		t.Fatalf("list the log: %v", err)
+	}
+	return rows
+}
+
+// sealedLog seals what is queued, as an answered change does, and lists
+// the chain.
+func sealedLog(t testing.TB, st *store.Store) []audit.Entry {
+	t.Helper()
+	if err := st.SealLog(context.Background()); err != nil {
+		t.Fatalf("seal: %v", err)
+	}
+	return chain(t, st)
+}

@@ -56,10 +56,7 @@ func TestAppendDoesNotHoldTheHeadUntilCommit(t *testing.T) {
 	if last.ID != 3 {
 		t.Fatalf("last id %d, want 3: the slow transaction's event is not in the chain", last.ID)
 	}
-	rows, err := audit.List(ctx, st.DB, audit.Filter{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := chain(t, st)
 	var types []string
 	for _, r := range rows {
 		types = append(types, r.Type)
@@ -92,13 +89,7 @@ func TestSealKeepsTheOrderOfATransaction(t *testing.T) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SealLog(ctx); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := audit.List(ctx, st.DB, audit.Filter{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := sealedLog(t, st)
 	for i, r := range rows {
 		if i >= len(want) || r.Type != want[i] || r.ID != int64(i+1) {
 			t.Fatalf("row %d = %d %s, want %d %s", i, r.ID, r.Type, i+1, want[min(i, len(want)-1)])
@@ -146,13 +137,7 @@ func TestCommitDoesNotWaitForTheChainHead(t *testing.T) {
 	if err := holder.Rollback(); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SealLog(ctx); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := audit.List(ctx, st.DB, audit.Filter{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := sealedLog(t, st)
 	if len(rows) != 1 || rows[0].Type != "test.while_head_held" || rows[0].ID != 1 {
 		t.Fatalf("log after the seal: %+v", rows)
 	}
@@ -227,10 +212,7 @@ func TestConcurrentTransactionsKeepTheirEventsTogether(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rows, err := audit.List(ctx, st.DB, audit.Filter{Limit: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := chain(t, st)
 	if len(rows) != workers*each {
 		t.Fatalf("%d events, want %d", len(rows), workers*each)
 	}
