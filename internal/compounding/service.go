@@ -315,13 +315,8 @@ func scanning(ctx context.Context, tx *store.Tx, in ScanInput, gtin string) (*wo
 	if err != nil {
 		return nil, store.ScanFacts{}, err
 	}
-	if err := p.CheckWorking(workflow.ActScan, in.Actor, true); err != nil {
+	if err := mayWork(ctx, tx, p, workflow.ActScan, in.Actor, facts.Held); err != nil {
 		return nil, store.ScanFacts{}, err
-	}
-	if facts.Held {
-		if err := refuseHeld(ctx, tx, p.ID); err != nil {
-			return nil, store.ScanFacts{}, err
-		}
 	}
 	return p, facts, nil
 }

@@ -120,13 +120,20 @@ func working(ctx context.Context, tx *store.Tx, id int64, a workflow.Action, act
 	if err != nil {
 		return nil, err
 	}
+	return p, mayWork(ctx, tx, p, a, actor, true)
+}
+
+// mayWork refuses a step on a locked preparation whose status does not
+// allow action a, whose claim the actor does not hold, or which is on
+// hold; maybeHeld false says the caller has read that it has no open hold.
+func mayWork(ctx context.Context, tx *store.Tx, p *workflow.Preparation, a workflow.Action, actor workflow.Actor, maybeHeld bool) error {
 	if err := p.CheckWorking(a, actor, true); err != nil {
-		return nil, err
+		return err
 	}
-	if err := refuseHeld(ctx, tx, id); err != nil {
-		return nil, err
+	if maybeHeld {
+		return refuseHeld(ctx, tx, p.ID)
 	}
-	return p, nil
+	return nil
 }
 
 // WeightInput is one weight check of a weigh step.

@@ -78,10 +78,13 @@ func (s *Store) BUDRuleVersionAt(ctx context.Context, at time.Time) (BUDRuleVers
 // computes a BUD inside its own transaction (the preparation workflow) can
 // read the version in force there.
 func (s *Store) budRuleVersionAt(ctx context.Context, q sqlx.QueryerContext, at time.Time) (BUDRuleVersion, error) {
-	return versionAt(ctx, q, s.budTable(), at, s.decodeBUD, func() error {
-		_, ierr := bud.History(nil).InForce(at)
-		return noRulesInForce(ierr, at)
-	})
+	return versionAt(ctx, q, s.budTable(), at, s.decodeBUD, func() error { return noBUDRulesAt(at) })
+}
+
+// noBUDRulesAt is the refusal when no BUD rule version is in force at at.
+func noBUDRulesAt(at time.Time) error {
+	_, ierr := bud.History(nil).InForce(at)
+	return noRulesInForce(ierr, at)
 }
 
 func noRulesInForce(cause error, at time.Time) error {

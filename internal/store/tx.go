@@ -243,7 +243,7 @@ func (t *Tx) LockedScanFacts(ctx context.Context, prepID int64, stepID, gtin str
 // decoded once per process: stored versions never change.
 func (t *Tx) BUDRules(ctx context.Context, f ScanFacts, at time.Time) (BUDRuleVersion, error) {
 	if !f.budID.Valid {
-		return t.BUDRuleVersionAt(ctx, at)
+		return BUDRuleVersion{}, noBUDRulesAt(at)
 	}
 	if v, ok := t.s.budByID.Load(f.budID.Int64); ok {
 		if rv := v.(BUDRuleVersion); rv.Rules.Version == f.budVersion.String {
